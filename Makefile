@@ -1,0 +1,41 @@
+# Sejahtera — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := var/demo/diy
+DEMO_HOUSEHOLDS ?= 100000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench demo demo-full clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# The DI Yogyakarta demo: all 5 kabupaten/kota. `make demo-full` builds it at full size.
+$(DEMO)/dataset.json: | $(STAMP)
+	$(BIN)/sejahtera synth --region 34 --households $(DEMO_HOUSEHOLDS) --seed 1 --out $(DEMO) --quiet
+
+demo: $(DEMO)/dataset.json
+
+demo-full: $(STAMP)
+	$(BIN)/sejahtera synth --region 34 --households 1200000 --seed 1 --out var/demo/diy-full --overwrite
+
+run: demo
+	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/synth_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,206 @@
+"""The ``sejahtera`` command. Errors a user can fix are printed without a traceback (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sejahtera import __version__
+from sejahtera.errors import ProblemReport, SejahteraError
+from sejahtera.i18n import set_language, text
+
+ON_SCREEN = 50  # problems listed on screen; --report writes every kept one
+
+
+def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SejahteraError as error:
+            report = getattr(error, "report", None)
+            if report is not None:
+                click.echo(report.to_table(ON_SCREEN), err=True)
+            click.echo(f"{text('cli.error')}: {error}", err=True)
+            sys.exit(2)
+
+    return run
+
+
+@click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
+@click.version_option(__version__, prog_name="sejahtera")
+@click.option("--lang", type=click.Choice(["id", "en"]), default=None,
+              help="Bahasa pesan / language of messages (default: SEJAHTERA_LANG or id).")
+def main(lang: str | None) -> None:
+    set_language(lang)
+
+
+@main.group(help="Dataset mikro: impor, validasi, ringkasan / microdata: import, validate, describe.")
+def data() -> None:
+    pass
+
+
+def _write_report(report: ProblemReport, path: Path | None) -> None:
+    if path is None:
+        return
+    content = report.to_csv() if path.suffix.lower() == ".csv" else report.to_json()
+    path.write_text(content, encoding="utf-8")
+    click.echo(text("cli.report_written", path=path), err=True)
+
+
+@data.command("import", help="Impor berkas sumber dengan pemetaan / import source files with a mapping.")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--mapping", "mapping_path", required=True, type=click.Path(path_type=Path),
+              help="Berkas pemetaan YAML / mapping YAML file.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Folder dataset tujuan / dataset folder to create.")
+@click.option("--name", default=None, help="Nama dataset / dataset name.")
+@click.option("--reference-date", default=None, help="Tanggal acuan (YYYY-MM-DD) / reference date.")
+@click.option("--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
+              help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).")
+@click.option("--limit", default=1000, show_default=True,
+              help="Masalah yang dicatat lengkap / problems kept in full.")
+@_friendly
+def data_import(source: Path, mapping_path: Path, out: Path, name: str | None,
+                reference_date: str | None, overwrite: bool, report_path: Path | None,
+                limit: int) -> None:
+    from sejahtera.data.importer import ImportFailed, import_dataset
+    from sejahtera.data.mapping import load_mapping
+
+    mapping = load_mapping(mapping_path)
+    try:
+        dataset = import_dataset(source, mapping, out, name=name, reference_date=reference_date,
+                                 limit=limit, overwrite=overwrite)
+    except ImportFailed as failed:
+        _write_report(failed.report, report_path)
+        raise
+    click.echo(text("cli.imported", path=dataset.path, households=dataset.manifest.households,
+                    persons=dataset.manifest.persons))
+
+
+@data.command("validate", help="Periksa dataset / check a dataset.")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
+              help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).")
+@click.option("--limit", default=1000, show_default=True,
+              help="Masalah yang dicatat lengkap / problems kept in full.")
+@_friendly
+def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
+    from sejahtera.data.dataset import Dataset
+    from sejahtera.data.validate import validate_dataset
+
+    dataset = Dataset.open(folder)
+    report = validate_dataset(dataset, limit=limit)
+    _write_report(report, report_path)
+    if report:
+        click.echo(report.to_table(ON_SCREEN))
+        click.echo(text("cli.invalid", count=report.total), err=True)
+        sys.exit(1)
+    click.echo(text("cli.valid", path=folder, households=dataset.manifest.households,
+                    persons=dataset.manifest.persons))
+
+
+@data.command("describe", help="Ringkasan dataset / summary of a dataset.")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
+@_friendly
+def data_describe(folder: Path, as_json: bool) -> None:
+    from sejahtera.data.dataset import Dataset
+    from sejahtera.data.describe import describe
+
+    summary = describe(Dataset.open(folder))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(_describe_text(summary))
+
+
+def _describe_text(summary: dict[str, Any]) -> str:
+    lines = [
+        f"{summary['name']}  ({summary['schema']})",
+        text("cli.describe_counts", households=summary["households"],
+             persons=summary["persons"], files=summary["files"]),
+        text("cli.describe_meta", region=summary["region_code"] or "-",
+             date=summary["reference_date"], source=summary["source"],
+             synthetic=text("cli.yes") if summary["synthetic"] else text("cli.no")),
+        "",
+    ]
+    for row in summary["regencies"]:
+        lines.append(f"  {row['code']:<6} {row['name']:<34} {row['households']:>10,} "
+                     f"{row['households_weighted']:>14,.0f}")
+    for table, columns in summary["columns"].items():
+        lines += ["", f"{table}:"]
+        for col in columns:
+            detail = ""
+            if "mean" in col:
+                detail = f"min {col['min']:g}  mean {col['mean']:.4g}  max {col['max']:g}"
+            elif "values" in col:
+                detail = ", ".join(f"{k} {v:,}" for k, v in col["values"].items())
+            lines.append(f"  {col['column']:<18} {col['type']:<8} "
+                         f"{text('cli.missing')} {col['missing']:>8,}  {detail}")
+    return "\n".join(lines)
+
+
+@main.command(help="Bangun wilayah sintetis / build a synthetic region.")
+@click.option("--region", required=True,
+              help="Kode Kemendagri (34, 34.04, 34.04.13) atau ID / Kemendagri code or ID.")
+@click.option("--households", required=True, type=int, help="Jumlah rumah tangga / households.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Benih acak / random seed.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Folder dataset tujuan / dataset folder to create.")
+@click.option("--batch-size", default=250_000, show_default=True, type=int,
+              help="Rumah tangga per bagian Parquet / households per Parquet part.")
+@click.option("--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset.")
+@click.option("--quiet", is_flag=True, help="Tanpa laporan kemajuan / no progress output.")
+@_friendly
+def synth(region: str, households: int, seed: int, out: Path, batch_size: int, overwrite: bool,
+          quiet: bool) -> None:
+    from sejahtera.synth import SynthOptions, synthesise
+
+    if batch_size < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            click.echo(text("cli.progress", done=done, total=total), err=True)
+
+    dataset = synthesise(SynthOptions(region, households, seed, batch_size), out,
+                         overwrite=overwrite, progress=progress)
+    click.echo(text("cli.synthesised", path=dataset.path, households=dataset.manifest.households,
+                    persons=dataset.manifest.persons))
+
+
+@main.command(help="Daftar wilayah / list regions.")
+@click.argument("code", required=False, default="")
+@_friendly
+def regions(code: str) -> None:
+    from sejahtera.data.regions import registry
+
+    names = registry()
+    if code and code not in names:
+        raise SejahteraError("synth.unknown_region", code=code)
+    shown = names.children(code)
+    if code:
+        click.echo(f"{code}  {names.name(code)}")
+    for region in shown:
+        click.echo(f"  {region.code:<14} {region.name}")
+
+
+@main.command(help="Jalankan workbench / start the workbench.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--dataset", "dataset_path", type=click.Path(path_type=Path), default=None,
+              help="Dataset yang ditampilkan / dataset to show.")
+@_friendly
+def serve(host: str, port: int, dataset_path: Path | None) -> None:
+    from sejahtera.web.status import serve as run
+
+    click.echo(text("cli.serving", url=f"http://{host}:{port}"))
+    run(host, port, dataset_path)

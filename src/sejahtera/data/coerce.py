@@ -1,0 +1,158 @@
+"""Turn raw source values into the schema's types, recording every value that does not fit.
+
+Works column by column on whole arrays; a row-level loop only runs to describe the bad values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.data.regions import normalise_code
+from sejahtera.data.schema import COLUMNS, Column, Table
+from sejahtera.errors import ProblemReport
+
+Decimal = Literal[".", ","]
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "ya", "iya", "benar", "1.0"})
+FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "tidak", "tdk", "bukan", "salah", "0.0"})
+_INDONESIAN_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_ENGLISH_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$")
+_NIK = re.compile(r"^\d{16}$")
+
+
+def blank(series: pd.Series) -> np.ndarray:
+    """True where a value is missing or an empty string."""
+    missing = np.array(series.isna(), dtype=bool)
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        stripped = series.astype("string").str.strip()
+        missing |= (stripped == "").fillna(True).to_numpy(dtype=bool)
+    return missing
+
+
+def parse_numbers(series: pd.Series, decimal: Decimal) -> pd.Series:
+    """Numbers written as text, with ``1.234.567,5`` understood when ``decimal`` is a comma."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("float64")
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64")
+    text = series.astype("string").str.strip().str.replace(r"\s", "", regex=True)
+    if decimal == ",":
+        ok = text.str.match(_INDONESIAN_NUMBER.pattern).fillna(False)
+        text = text.where(~ok, text.str.replace(".", "", regex=False).str.replace(",", "."))
+    else:
+        ok = text.str.match(_ENGLISH_NUMBER.pattern).fillna(False)
+        text = text.where(~ok, text.str.replace(",", "", regex=False))
+    out = pd.to_numeric(text.where(ok), errors="coerce")
+    return out.astype("float64")
+
+
+def parse_bools(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    words = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[words.isin(TRUE_WORDS).fillna(False)] = True
+    out[words.isin(FALSE_WORDS).fillna(False)] = False
+    return out
+
+
+def coerce_frame(
+    frame: pd.DataFrame,
+    table: Table,
+    file: str,
+    rows: np.ndarray,
+    report: ProblemReport,
+    decimal: Decimal = ".",
+) -> pd.DataFrame:
+    """Typed copy of ``frame``'s schema columns; bad values become missing and are reported.
+
+    ``rows`` gives each row's number in the source (1 = first data row).
+    """
+    out = {}
+    for col in COLUMNS[table]:
+        if col.name not in frame.columns:
+            continue
+        out[col.name] = _coerce_column(frame[col.name], col, file, rows, report, decimal)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _coerce_column(
+    raw: pd.Series, col: Column, file: str, rows: np.ndarray, report: ProblemReport,
+    decimal: Decimal,
+) -> pd.Series:
+    missing = blank(raw)
+    if col.kind in ("int", "float"):
+        values = parse_numbers(raw, decimal)
+        bad = values.isna().to_numpy() & ~missing
+        if col.kind == "int":
+            fractional = (values.notna() & (values % 1 != 0)).to_numpy()
+            bad |= fractional
+            values = values.where(~fractional)
+        _report(report, file, col.name, "type", rows, raw, bad)
+        values = _check_range(values, col, file, rows, raw, report)
+        return values.round().astype("Int16") if col.kind == "int" else values
+    if col.kind == "bool":
+        values = parse_bools(raw)
+        _report(report, file, col.name, "type", rows, raw, values.isna().to_numpy() & ~missing)
+        return values
+    text = raw.astype("string").str.strip()
+    text = text.where(~missing)
+    if col.kind == "region":
+        normalised = text.map(normalise_code, na_action="ignore").astype("string")
+        _report(report, file, col.name, "region_format", rows, raw,
+                normalised.isna().to_numpy() & ~missing)
+        return normalised
+    if col.kind == "nik":
+        digits = text.str.replace(r"\.0$", "", regex=True)
+        bad = ~digits.str.match(_NIK.pattern).fillna(True).to_numpy(dtype=bool)
+        _report(report, file, col.name, "nik_format", rows, raw, bad & ~missing)
+        return digits.where(~pd.Series(bad, index=raw.index))
+    if col.kind == "category":
+        bad = ~text.isin(col.categories).fillna(True).to_numpy(dtype=bool) & ~missing
+        _report(report, file, col.name, "category", rows, raw, bad, ", ".join(col.categories))
+        return text.where(~pd.Series(bad, index=raw.index))
+    return text
+
+
+def _check_range(
+    values: pd.Series, col: Column, file: str, rows: np.ndarray, raw: pd.Series,
+    report: ProblemReport,
+) -> pd.Series:
+    bad = np.zeros(len(values), dtype=bool)
+    present = values.notna().to_numpy()
+    numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        if col.minimum is not None:
+            bad |= present & (numbers < col.minimum)
+        if col.maximum is not None:
+            bad |= present & (numbers > col.maximum)
+        if col.above is not None:
+            bad |= present & (numbers <= col.above)
+    _report(report, file, col.name, "range", rows, raw, bad, allowed_range(col))
+    return values.where(~bad)
+
+
+def allowed_range(col: Column) -> str:
+    parts = []
+    if col.above is not None:
+        parts.append(f"> {col.above:g}")
+    if col.minimum is not None and col.maximum is not None:
+        parts.append(f"{col.minimum:g}–{col.maximum:g}")
+    elif col.minimum is not None:
+        parts.append(f">= {col.minimum:g}")
+    elif col.maximum is not None:
+        parts.append(f"<= {col.maximum:g}")
+    return ", ".join(parts)
+
+
+def _report(
+    report: ProblemReport, file: str, column: str, rule: str, rows: np.ndarray,
+    raw: pd.Series, bad: np.ndarray, detail: str = "",
+) -> None:
+    if bad.any():
+        where = np.flatnonzero(bad)
+        report.add_rows(file, column, rule, rows[where].tolist(),
+                        raw.iloc[where[: report.limit]].tolist(), detail)

@@ -1,0 +1,220 @@
+"""Dataset folders of schema ``sejahtera/v1``: reading, checksums, and atomic writing.
+
+A dataset is a folder holding ``dataset.json`` and either one ``households.parquet`` and one
+``persons.parquet``, or the folders ``households/`` and ``persons/`` with matching part files
+(``part-00000.parquet``…), each persons part holding the members of the same households part.
+``dataset.json`` records the SHA-256 of every data file; opening a dataset checks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sejahtera.data.schema import SCHEMA_VERSION, TABLES
+from sejahtera.errors import SejahteraError
+
+MANIFEST = "dataset.json"
+_BLOCK = 1 << 20
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Manifest:
+    name: str
+    region_code: str
+    reference_date: str
+    source: str
+    synthetic: bool
+    households: int = 0
+    persons: int = 0
+    files: dict[str, str] = field(default_factory=dict)  # relative path → sha256
+    created: str = ""
+    generator: dict[str, object] = field(default_factory=dict)
+    schema: str = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_file(cls, path: Path) -> Manifest:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SejahteraError("dataset.no_manifest", path=path.parent) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SejahteraError("dataset.bad_manifest", path=path, detail=str(exc)) from None
+        if raw.get("schema") != SCHEMA_VERSION:
+            raise SejahteraError("dataset.schema_version", path=path, found=raw.get("schema"),
+                                 expected=SCHEMA_VERSION)
+        known = set(cls.__dataclass_fields__)
+        try:
+            return cls(**{k: v for k, v in raw.items() if k in known})
+        except TypeError as exc:
+            raise SejahteraError("dataset.bad_manifest", path=path, detail=str(exc)) from None
+
+
+class Dataset:
+    """An opened dataset folder."""
+
+    def __init__(self, path: Path, manifest: Manifest) -> None:
+        self.path = path
+        self.manifest = manifest
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], verify: bool = True) -> Dataset:
+        folder = Path(path)
+        if not folder.is_dir():
+            raise SejahteraError("dataset.not_found", path=folder)
+        dataset = cls(folder, Manifest.from_file(folder / MANIFEST))
+        if verify:
+            dataset.verify()
+        return dataset
+
+    def verify(self) -> None:
+        """Check every file against its recorded checksum."""
+        for relative, expected in self.manifest.files.items():
+            file = self.path / relative
+            if not file.is_file():
+                raise SejahteraError("dataset.file_missing", path=file)
+            if sha256(file) != expected:
+                raise SejahteraError("dataset.checksum", path=file)
+
+    def part_files(self) -> list[tuple[Path, Path]]:
+        """Pairs of (households file, persons file), in order."""
+        households = sorted(f for f in self.manifest.files if f.startswith("households"))
+        persons = sorted(f for f in self.manifest.files if f.startswith("persons"))
+        return [(self.path / h, self.path / p) for h, p in zip(households, persons, strict=True)]
+
+    def read_file(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+        return pq.read_table(path, columns=columns).to_pandas()
+
+    def _read(self, table: str, columns: list[str] | None) -> pa.Table:
+        files = [pair[TABLES.index(table)] for pair in self.part_files()]  # type: ignore[arg-type]
+        return pa.concat_tables(pq.read_table(f, columns=columns) for f in files)
+
+    def households(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return self._read("households", columns).to_pandas()
+
+    def persons(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return self._read("persons", columns).to_pandas()
+
+    def partitions(
+        self, household_columns: list[str] | None = None, person_columns: list[str] | None = None,
+    ) -> Iterator[tuple[pa.Table, pa.Table]]:
+        """Each part's households and persons, one part in memory at a time."""
+        for household_file, person_file in self.part_files():
+            yield (pq.read_table(household_file, columns=household_columns),
+                   pq.read_table(person_file, columns=person_columns))
+
+
+class DatasetWriter:
+    """Write a dataset into a hidden sibling folder and move it into place only on success.
+
+    Used as a context manager: an exception inside the block removes everything written, so the
+    destination is either the complete new dataset or exactly what was there before.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], manifest: Manifest,
+                 partitioned: bool = False, overwrite: bool = False) -> None:
+        self.path = Path(path)
+        self.manifest = manifest
+        self.partitioned = partitioned
+        self.overwrite = overwrite
+        self._parts = 0
+        self._temporary = self.path.parent / f".{self.path.name}.tmp-{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> DatasetWriter:
+        if self.path.exists() and not self.overwrite:
+            raise SejahteraError("dataset.exists", path=self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._temporary.mkdir()
+        if self.partitioned:
+            for table in TABLES:
+                (self._temporary / table).mkdir()
+        return self
+
+    def write_part(self, households: pa.Table, persons: pa.Table) -> None:
+        if not self.partitioned and self._parts:
+            raise ValueError("an unpartitioned dataset has exactly one part")
+        for table, data in zip(TABLES, (households, persons), strict=True):
+            relative = (f"{table}/part-{self._parts:05d}.parquet" if self.partitioned
+                        else f"{table}.parquet")
+            pq.write_table(data, self._temporary / relative, compression="zstd")
+        self.manifest.households += households.num_rows
+        self.manifest.persons += persons.num_rows
+        self._parts += 1
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if error is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            return
+        try:
+            self._finish()
+        except BaseException:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            raise
+
+    def _finish(self) -> None:
+        if self._parts == 0:
+            raise ValueError("no data written")
+        self.manifest.files = {
+            str(f.relative_to(self._temporary)): sha256(f)
+            for f in sorted(self._temporary.rglob("*.parquet"))
+        }
+        self.manifest.created = self.manifest.created or datetime.now(UTC).isoformat(
+            timespec="seconds")
+        (self._temporary / MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
+        _replace(self._temporary, self.path)
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; an existing target is kept aside until the swap succeeded."""
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)
+
+
+def write_dataset(
+    path: str | os.PathLike[str], households: pd.DataFrame | pa.Table,
+    persons: pd.DataFrame | pa.Table, manifest: Manifest, overwrite: bool = False,
+) -> Dataset:
+    """Write a whole in-memory dataset as one part."""
+    with DatasetWriter(path, manifest, overwrite=overwrite) as writer:
+        writer.write_part(_arrow(households), _arrow(persons))
+    return Dataset.open(path, verify=False)
+
+
+def _arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.Table.from_pandas(frame, preserve_index=False)

@@ -1,0 +1,144 @@
+"""Mapping files: how a source's columns and codes become the ``sejahtera/v1`` schema.
+
+A mapping is a small YAML file, written once per kind of export (a DTKS/DTSEN download, a Susenas
+extract) and reused for every file of that kind::
+
+    format: sejahtera-mapping/v1
+    name: DTSEN export, Kabupaten Sleman
+    households:
+      file: keluarga.csv          # inside SOURCE when SOURCE is a folder; omit to use SOURCE
+      sheet: null                 # Excel sheet (name or 0-based number)
+      columns:                    # source column: schema column
+        ID_KELUARGA: household_id
+        KODE_DESA: village_code
+      values:                     # schema column: {source value: schema value}
+        floor_type: {Tanah: earth, Keramik: ceramic}
+      constants:                  # schema column: value for every row
+        weight: 1
+    persons:
+      file: anggota.csv
+      columns: {ID_ART: person_id, ID_KELUARGA: household_id, HUB_KRT: relationship}
+      values:
+        relationship: {1: head, 2: spouse, 3: child, 4: other, 5: parent}
+    csv: {delimiter: ";", encoding: latin-1, decimal: ","}   # optional; detected otherwise
+
+When households and persons come from the same person-level file (a Susenas individual file),
+household columns are taken from each household's rows, which must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sejahtera.data.readers import CsvOptions
+from sejahtera.data.schema import COLUMNS, TABLES, Table, column
+from sejahtera.errors import SejahteraError
+
+FORMAT = "sejahtera-mapping/v1"
+_TABLE_KEYS = {"file", "sheet", "columns", "values", "constants"}
+_TOP_KEYS = {"format", "name", "households", "persons", "csv", "description"}
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    table: Table
+    file: str | None = None
+    sheet: str | int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # source → schema
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # schema → {source: value}
+    constants: dict[str, Any] = field(default_factory=dict)
+
+    def recode(self, schema_column: str) -> dict[str, Any] | None:
+        return self.values.get(schema_column)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    path: Path
+    households: TableMapping
+    persons: TableMapping
+    csv: CsvOptions = CsvOptions()
+
+    def table(self, name: Table) -> TableMapping:
+        return self.households if name == "households" else self.persons
+
+
+def value_key(value: Any) -> str:
+    """How a source value is looked up in ``values``: 1, 1.0 and "1" are the same code."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SejahteraError("mapping.not_found", path=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise SejahteraError("mapping.yaml", path=path, line=line,
+                             detail=getattr(exc, "problem", str(exc))) from None
+    if not isinstance(raw, dict):
+        raise SejahteraError("mapping.shape", path=path, key="(top)")
+    if raw.get("format", FORMAT) != FORMAT:
+        raise SejahteraError("mapping.format", path=path, found=raw.get("format"), expected=FORMAT)
+    _only(raw, _TOP_KEYS, path, "(top)")
+    tables = {name: _table(raw.get(name) or {}, name, path) for name in TABLES}
+    return Mapping(
+        name=str(raw.get("name", path.stem)),
+        path=path,
+        households=tables["households"],
+        persons=tables["persons"],
+        csv=_csv_options(raw.get("csv") or {}, path),
+    )
+
+
+def _only(raw: dict[str, Any], allowed: set[str], path: Path, where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise SejahteraError("mapping.unknown_key", path=path, key=f"{where}.{key}",
+                                 allowed=", ".join(sorted(allowed)))
+
+
+def _table(raw: Any, table: Table, path: Path) -> TableMapping:
+    if not isinstance(raw, dict):
+        raise SejahteraError("mapping.shape", path=path, key=table)
+    _only(raw, _TABLE_KEYS, path, table)
+    columns = {str(k): str(v) for k, v in (raw.get("columns") or {}).items()}
+    values = {str(k): {value_key(s): t for s, t in (v or {}).items()}
+              for k, v in (raw.get("values") or {}).items()}
+    constants = dict(raw.get("constants") or {})
+    named = [*columns.values(), *values, *constants]
+    for schema_column in named:
+        if column(table, schema_column) is None:
+            known = ", ".join(c.name for c in COLUMNS[table])
+            raise SejahteraError("mapping.unknown_column", path=path, table=table,
+                                 column=schema_column, known=known)
+    targets = list(columns.values())
+    for schema_column in set(targets):
+        if targets.count(schema_column) > 1:
+            raise SejahteraError("mapping.twice", path=path, table=table, column=schema_column)
+    return TableMapping(table, raw.get("file"), raw.get("sheet"), columns, values, constants)
+
+
+def _csv_options(raw: Any, path: Path) -> CsvOptions:
+    if not isinstance(raw, dict):
+        raise SejahteraError("mapping.shape", path=path, key="csv")
+    _only(raw, {"delimiter", "encoding", "decimal"}, path, "csv")
+    decimal = raw.get("decimal")
+    if decimal not in (None, ".", ","):
+        raise SejahteraError("mapping.decimal", path=path, value=decimal)
+    delimiter = raw.get("delimiter")
+    if delimiter in ("tab", "\\t"):
+        delimiter = "\t"
+    return CsvOptions(delimiter, raw.get("encoding"), decimal)

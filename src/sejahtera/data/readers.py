@@ -1,0 +1,151 @@
+"""Read the table files a regional office has into pandas, keeping values as the file holds them.
+
+Parquet, CSV (comma or semicolon, UTF-8 or Latin-1, Indonesian decimal comma), Excel ``.xlsx``,
+Stata ``.dta`` and SPSS ``.sav`` (value labels become categories), and R ``.RData``/``.rds``.
+CSV is read as text: numbers are parsed later, column by column, so that a bad value is reported
+with its row instead of failing the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+
+Decimal = Literal[".", ","]
+SUFFIXES = {
+    ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".xlsx": "excel", ".xlsm": "excel",
+    ".dta": "stata",
+    ".sav": "spss", ".zsav": "spss",
+    ".rdata": "r", ".rda": "r", ".rds": "r",
+}
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    delimiter: str | None = None  # None: detect among , ; tab |
+    encoding: str | None = None  # None: UTF-8 if it decodes, else Latin-1 (Windows-1252)
+    decimal: Decimal | None = None  # None: comma when the delimiter is a semicolon
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    frame: pd.DataFrame
+    file: str
+    decimal: Decimal = "."
+
+
+def read_table(path: str | Path, sheet: str | int | None = None,
+               csv_options: CsvOptions | None = None, table: str | None = None) -> SourceTable:
+    """Read one table from ``path``; ``sheet`` picks an Excel sheet, ``table`` an R object."""
+    path = Path(path)
+    if not path.is_file():
+        raise SejahteraError("read.not_found", path=path)
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise SejahteraError("read.unknown_format", path=path,
+                             formats=", ".join(sorted(SUFFIXES)))
+    try:
+        if kind == "csv":
+            return read_csv(path, csv_options or CsvOptions())
+        if kind == "parquet":
+            frame = pd.read_parquet(path)
+        elif kind == "excel":
+            frame = _read_excel(path, sheet)
+        elif kind == "stata":
+            frame = _read_labelled(path, "dta")
+        elif kind == "spss":
+            frame = _read_labelled(path, "sav")
+        else:
+            frame = _read_r(path, table)
+    except SejahteraError:
+        raise
+    except Exception as exc:  # each library raises its own types for a corrupt file
+        raise SejahteraError("read.failed", path=path, detail=_first_line(exc)) from None
+    return SourceTable(frame, path.name)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def read_csv(path: Path, options: CsvOptions) -> SourceTable:
+    raw = path.read_bytes()
+    text, _encoding = _decode(raw, options.encoding, path)
+    delimiter = options.delimiter or _sniff_delimiter(text)
+    decimal = options.decimal or ("," if delimiter == ";" else ".")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            na_values=[""], skipinitialspace=True, engine="c")
+    except pd.errors.ParserError as exc:
+        raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
+    except pd.errors.EmptyDataError:
+        raise SejahteraError("read.empty", path=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return SourceTable(frame, path.name, decimal)
+
+
+def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise SejahteraError("read.encoding", path=path, encoding=encoding,
+                                 detail=str(exc)) from None
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample else ""
+        return max(",;\t|", key=header.count)
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object,
+                             engine="openpyxl")
+    except ValueError as exc:
+        if "not found" in str(exc).lower():
+            raise SejahteraError("read.no_sheet", path=path, sheet=sheet) from None
+        raise
+
+
+def _read_labelled(path: Path, kind: str) -> pd.DataFrame:
+    import pyreadstat
+
+    reader = pyreadstat.read_dta if kind == "dta" else pyreadstat.read_sav
+    frame, _meta = reader(str(path), apply_value_formats=True, formats_as_category=True)
+    return frame
+
+
+def _read_r(path: Path, table: str | None) -> pd.DataFrame:
+    try:
+        import pyreadr
+    except ImportError:
+        raise SejahteraError("read.needs_pyreadr", path=path) from None
+    objects = pyreadr.read_r(str(path))
+    if not objects:
+        raise SejahteraError("read.empty", path=path)
+    if table is None:
+        return next(iter(objects.values()))
+    if table not in objects:
+        raise SejahteraError("read.no_sheet", path=path, sheet=table)
+    return objects[table]

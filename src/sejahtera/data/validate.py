@@ -1,0 +1,197 @@
+"""Checks on typed households and persons: completeness, regions, ids, heads and NIK.
+
+Coercion (``coerce.py``) has already checked each value's type, range and category; these rules
+look across values and tables. Every check is vectorised and reports through a ProblemReport.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.data.regions import LEVELS, Registry, parent_code, registry
+from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, Table
+from sejahtera.errors import ProblemReport
+
+
+@dataclass
+class Part:
+    """A typed table with where its rows came from."""
+
+    frame: pd.DataFrame
+    file: str
+    rows: np.ndarray  # source row number of each row, 1 = first data row
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, file: str) -> Part:
+        return cls(frame, file, np.arange(1, len(frame) + 1))
+
+
+def validate_frames(
+    households: Part, persons: Part, report: ProblemReport, regions: Registry | None = None,
+) -> None:
+    """Run every cross-value rule on one households table and its persons."""
+    regions = regions or registry()
+    check_required(households, "households", report)
+    check_required(persons, "persons", report)
+    check_regions(households, regions, report)
+    check_unique(households, "household_id", report)
+    check_unique(persons, "person_id", report)
+    check_members(households, persons, report)
+    check_nik(persons, report)
+    check_person_consistency(persons, report)
+
+
+def check_required(part: Part, table: Table, report: ProblemReport) -> None:
+    for col in COLUMNS[table]:
+        if not col.required:
+            continue
+        if col.name not in part.frame.columns:
+            report.add_rows(part.file, col.name, "column_missing", [None], [""])
+            continue
+        _flag(report, part, col.name, "missing", part.frame[col.name].isna().to_numpy())
+
+
+def check_regions(part: Part, regions: Registry, report: ProblemReport) -> None:
+    """Each code must exist (where the registry goes that deep) and sit inside its parent."""
+    frame = part.frame
+    for level, name in zip(LEVELS, REGION_COLUMNS, strict=True):
+        if name not in frame.columns:
+            continue
+        codes = frame[name]
+        present = codes.notna().to_numpy()
+        distinct = pd.unique(codes[present])
+        known = {code: _known(code, level, regions) for code in distinct}
+        unknown = present & ~codes.map(known).fillna(True).to_numpy(dtype=bool)
+        _flag(report, part, name, "region_unknown", unknown)
+        higher = [(lv, col) for lv, col in zip(LEVELS, REGION_COLUMNS, strict=True)
+                  if col in frame.columns and LEVELS.index(lv) < LEVELS.index(level)]
+        for parent_level, parent_column in higher:
+            parents = frame[parent_column]
+            both = present & parents.notna().to_numpy()
+            prefix = codes[both].map(lambda c, lv=parent_level: parent_code(c, lv))
+            mismatch = np.zeros(len(frame), dtype=bool)
+            mismatch[both] = (prefix.to_numpy() != parents[both].to_numpy())
+            _flag(report, part, name, "region_mismatch", mismatch, detail=parent_column)
+
+
+def _known(code: str, level: str, regions: Registry) -> bool:
+    """Unknown only if the registry lists that level for the parent region and lacks the code."""
+    if code.count(".") != LEVELS.index(level):  # type: ignore[arg-type]
+        return False
+    if code in regions:
+        return True
+    parent = code.rsplit(".", 1)[0] if "." in code else ""
+    return not regions.has_detail(parent) and (parent == "" or parent in regions
+                                               or not _parent_required(level))
+
+
+def _parent_required(level: str) -> bool:
+    return level in ("province", "regency")
+
+
+def check_unique(part: Part, column: str, report: ProblemReport) -> None:
+    if column not in part.frame.columns:
+        return
+    values = part.frame[column]
+    _flag(report, part, column, "duplicate_id",
+          (values.duplicated(keep="first") & values.notna()).to_numpy())
+
+
+def check_members(households: Part, persons: Part, report: ProblemReport) -> None:
+    """Each person's household exists; each household has exactly one head."""
+    if "household_id" not in persons.frame or "household_id" not in households.frame:
+        return
+    member_of = persons.frame["household_id"]
+    known = pd.Index(households.frame["household_id"].dropna().unique())
+    orphan = member_of.notna().to_numpy() & ~member_of.isin(known).to_numpy()
+    _flag(report, persons, "household_id", "orphan_person", orphan)
+    if "relationship" not in persons.frame:
+        return
+    heads = (persons.frame["relationship"] == "head").fillna(False)
+    per_household = heads.groupby(member_of).sum()
+    counts = households.frame["household_id"].map(per_household).fillna(0).astype(int)
+    _flag(report, households, "household_id", "no_head", (counts == 0).to_numpy())
+    _flag(report, households, "household_id", "several_heads", (counts > 1).to_numpy())
+
+
+def check_nik(persons: Part, report: ProblemReport) -> None:
+    if "nik" not in persons.frame:
+        return
+    nik = persons.frame["nik"]
+    duplicated = (nik.duplicated(keep="first") & nik.notna()).to_numpy()
+    # The value is personal data: the report names the row, never the NIK itself.
+    _flag(report, persons, "nik", "duplicate_nik", duplicated, mask_values=True)
+
+
+def check_person_consistency(persons: Part, report: ProblemReport) -> None:
+    frame = persons.frame
+    if {"pregnant", "sex", "age"} <= set(frame.columns):
+        pregnant = frame["pregnant"].fillna(False).to_numpy(dtype=bool)
+        possible = (frame["sex"] == "F").fillna(True).to_numpy(dtype=bool) & (
+            frame["age"].between(10, 55).fillna(True).to_numpy(dtype=bool)
+        )
+        _flag(report, persons, "pregnant", "pregnancy", pregnant & ~possible)
+    if {"enrolled", "school_level"} <= set(frame.columns):
+        level = frame["school_level"].notna().to_numpy()
+        enrolled = frame["enrolled"].fillna(False).to_numpy(dtype=bool)
+        _flag(report, persons, "school_level", "school_level", level & ~enrolled)
+
+
+def _flag(
+    report: ProblemReport, part: Part, column: str, rule: str, bad: np.ndarray,
+    detail: str = "", mask_values: bool = False,
+) -> None:
+    if not bad.any():
+        return
+    where = np.flatnonzero(bad)
+    shown = where[: max(report.limit - len(report.problems), 0)]
+    values = (["••••"] * len(shown) if mask_values
+              else part.frame[column].iloc[shown].tolist() if column in part.frame else [])
+    report.add_rows(part.file, column, rule, part.rows[where].tolist(), values, detail)
+
+
+def validate_dataset(dataset, limit: int = 1000, regions: Registry | None = None) -> ProblemReport:
+    """Check a stored dataset part by part, and ids across parts."""
+    from sejahtera.data.dataset import Dataset  # noqa: F401  (type of ``dataset``)
+
+    from sejahtera.data.coerce import coerce_frame
+
+    report = ProblemReport(limit=limit)
+    seen_households: list[np.ndarray] = []
+    seen_persons: list[np.ndarray] = []
+    for household_file, person_file in dataset.part_files():
+        tables = []
+        for table, path in (("households", household_file), ("persons", person_file)):
+            raw = dataset.read_file(path)
+            part = Part.of(raw, path.name if len(dataset.part_files()) == 1 else
+                           str(path.relative_to(dataset.path)))
+            typed = coerce_frame(raw, table, part.file, part.rows, report)
+            extra = raw[[c for c in raw.columns if c not in typed.columns]]
+            tables.append(Part(pd.concat([typed, extra], axis=1), part.file, part.rows))
+        validate_frames(tables[0], tables[1], report, regions)
+        seen_households.append(_hashes(tables[0].frame["household_id"]))
+        seen_persons.append(_hashes(tables[1].frame["person_id"]))
+    for name, hashes in (("household_id", seen_households), ("person_id", seen_persons)):
+        if len(hashes) > 1:
+            _cross_part_duplicates(name, hashes, report)
+    return report
+
+
+def _hashes(values: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(values.dropna(), index=False).to_numpy()
+
+
+def _cross_part_duplicates(column: str, hashes: list[np.ndarray], report: ProblemReport) -> None:
+    """Ids repeated in different parts (repeats inside a part were reported already)."""
+    part_of = np.concatenate([np.full(len(h), i) for i, h in enumerate(hashes)])
+    values = np.concatenate(hashes)
+    order = np.argsort(values, kind="stable")
+    values, part_of = values[order], part_of[order]
+    repeated = (values[1:] == values[:-1]) & (part_of[1:] != part_of[:-1])
+    count = int(repeated.sum())
+    if count:
+        report.add_rows("*", column, "duplicate_id", [None] * count, [""] * count,
+                        "across parts")

@@ -1,0 +1,57 @@
+"""Indonesian-first message catalogue.
+
+Every message a user can read has an Indonesian and an English text in
+``resources/locale/messages.yaml``. The language comes from ``SEJAHTERA_LANG`` (``id`` or ``en``),
+Indonesian by default; the CLI's ``--lang`` option sets it for one command.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+Language = Literal["id", "en"]
+LANGUAGES: tuple[Language, ...] = ("id", "en")
+_override: list[Language] = []
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    text = resources.files("sejahtera").joinpath("resources/locale/messages.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def set_language(language: str | None) -> None:
+    """Fix the language for this process (``None`` goes back to the environment)."""
+    _override.clear()
+    if language is not None:
+        _override.append(_checked(language))
+
+
+def _checked(language: str) -> Language:
+    code = language.strip().lower()[:2]
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
+    return code  # type: ignore[return-value]
+
+
+def language() -> Language:
+    if _override:
+        return _override[0]
+    value = os.environ.get("SEJAHTERA_LANG", "id")
+    return _checked(value) if value.strip() else "id"
+
+
+def text(key: str, language_code: Language | None = None, **values: object) -> str:
+    """The message ``key`` in the current language, with ``values`` filled in."""
+    entry = catalogue()[key]
+    return entry[language_code or language()].format(**values)
+
+
+def both(key: str, **values: object) -> str:
+    """Indonesian then English, for places that show both at once (page titles, file headers)."""
+    return f"{text(key, 'id', **values)} / {text(key, 'en', **values)}"

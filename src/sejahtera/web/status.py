@@ -1,0 +1,75 @@
+"""A plain page at http://127.0.0.1:8000 describing the demo dataset, in Indonesian and English.
+
+This stands in for the workbench (a later issue) so that ``make run`` already serves something
+useful. It only reads the dataset description: no personal data is shown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from sejahtera import __version__
+from sejahtera.data.dataset import Dataset
+from sejahtera.data.describe import describe
+from sejahtera.i18n import text
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def render(summary: dict[str, Any] | None, lang: str) -> str:
+    t = lambda key, **v: html.escape(text(key, lang, **v))  # noqa: E731
+    rows = ""
+    if summary:
+        rows = "".join(
+            f"<tr><td>{html.escape(r['code'])}</td><td>{html.escape(r['name'])}</td>"
+            f"<td class=n>{r['households']:,}</td><td class=n>{r['households_weighted']:,.0f}</td></tr>"
+            for r in summary["regencies"])
+        body = (f"<p>{t('web.dataset', name=summary['name'], households=summary['households'], persons=summary['persons'])}</p>"
+                f"<table><tr><th>{t('web.code')}</th><th>{t('web.region')}</th>"
+                f"<th>{t('web.households')}</th><th>{t('web.households_weighted')}</th></tr>{rows}</table>")
+    else:
+        body = f"<p>{t('web.no_dataset')}</p>"
+    other = "en" if lang == "id" else "id"
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Sejahtera</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
+.n{{text-align:right}}</style></head>
+<body><p><a href="?lang={other}">{'English' if other == 'en' else 'Bahasa Indonesia'}</a></p>
+<h1>Sejahtera</h1><p>{t('web.tagline')}</p>{body}
+<p><small>{t('web.placeholder')} · v{__version__}</small></p></body></html>"""
+
+
+def application(dataset_path: Path | None) -> Callable[[dict[str, Any], StartResponse],
+                                                       Iterable[bytes]]:
+    summary = describe(Dataset.open(dataset_path)) if dataset_path else None
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD")])
+            return [b""]
+        if environ.get("PATH_INFO", "/") not in ("/", ""):
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [text("web.not_found").encode()]
+        lang = "en" if "lang=en" in environ.get("QUERY_STRING", "") else "id"
+        page = render(summary, lang).encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                  ("Content-Length", str(len(page))),
+                                  ("X-Content-Type-Options", "nosniff")])
+        return [page]
+
+    return app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+def serve(host: str, port: int, dataset_path: Path | None) -> None:
+    with make_server(host, port, application(dataset_path), handler_class=_QuietHandler) as server:
+        server.serve_forever()
