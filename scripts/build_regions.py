@@ -68,8 +68,15 @@ def main() -> None:
             )
     for code, province_name in MISSING_PROVINCES.items():
         rows.append(
-            {"code": code, "name": province_name, "level": "province", "parent": "",
-             "lon": "", "lat": "", "area_km2": ""}
+            {
+                "code": code,
+                "name": province_name,
+                "level": "province",
+                "parent": "",
+                "lon": "",
+                "lat": "",
+                "area_km2": "",
+            }
         )
     rows.sort(key=lambda row: row["code"])
     with (FOLDER / "regions.csv").open("w", newline="", encoding="utf-8") as handle:

@@ -35,13 +35,19 @@ def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
 @click.version_option(__version__, prog_name="sejahtera")
-@click.option("--lang", type=click.Choice(["id", "en"]), default=None,
-              help="Bahasa pesan / language of messages (default: SEJAHTERA_LANG or id).")
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default=None,
+    help="Bahasa pesan / language of messages (default: SEJAHTERA_LANG or id).",
+)
 def main(lang: str | None) -> None:
     set_language(lang)
 
 
-@main.group(help="Dataset mikro: impor, validasi, ringkasan / microdata: import, validate, describe.")
+@main.group(
+    help="Dataset mikro: impor, validasi, ringkasan / microdata: import, validate, describe."
+)
 def data() -> None:
     pass
 
@@ -54,43 +60,94 @@ def _write_report(report: ProblemReport, path: Path | None) -> None:
     click.echo(text("cli.report_written", path=path), err=True)
 
 
-@data.command("import", help="Impor berkas sumber dengan pemetaan / import source files with a mapping.")
+@data.command(
+    "import", help="Impor berkas sumber dengan pemetaan / import source files with a mapping."
+)
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--mapping", "mapping_path", required=True, type=click.Path(path_type=Path),
-              help="Berkas pemetaan YAML / mapping YAML file.")
-@click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="Folder dataset tujuan / dataset folder to create.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Berkas pemetaan YAML / mapping YAML file.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder dataset tujuan / dataset folder to create.",
+)
 @click.option("--name", default=None, help="Nama dataset / dataset name.")
 @click.option("--reference-date", default=None, help="Tanggal acuan (YYYY-MM-DD) / reference date.")
-@click.option("--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
-              help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).")
-@click.option("--limit", default=1000, show_default=True,
-              help="Masalah yang dicatat lengkap / problems kept in full.")
+@click.option(
+    "--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).",
+)
+@click.option(
+    "--limit",
+    default=1000,
+    show_default=True,
+    help="Masalah yang dicatat lengkap / problems kept in full.",
+)
 @_friendly
-def data_import(source: Path, mapping_path: Path, out: Path, name: str | None,
-                reference_date: str | None, overwrite: bool, report_path: Path | None,
-                limit: int) -> None:
+def data_import(
+    source: Path,
+    mapping_path: Path,
+    out: Path,
+    name: str | None,
+    reference_date: str | None,
+    overwrite: bool,
+    report_path: Path | None,
+    limit: int,
+) -> None:
     from sejahtera.data.importer import ImportFailed, import_dataset
     from sejahtera.data.mapping import load_mapping
 
     mapping = load_mapping(mapping_path)
     try:
-        dataset = import_dataset(source, mapping, out, name=name, reference_date=reference_date,
-                                 limit=limit, overwrite=overwrite)
+        dataset = import_dataset(
+            source,
+            mapping,
+            out,
+            name=name,
+            reference_date=reference_date,
+            limit=limit,
+            overwrite=overwrite,
+        )
     except ImportFailed as failed:
         _write_report(failed.report, report_path)
         raise
-    click.echo(text("cli.imported", path=dataset.path, households=dataset.manifest.households,
-                    persons=dataset.manifest.persons))
+    click.echo(
+        text(
+            "cli.imported",
+            path=dataset.path,
+            households=dataset.manifest.households,
+            persons=dataset.manifest.persons,
+        )
+    )
 
 
 @data.command("validate", help="Periksa dataset / check a dataset.")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
-              help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).")
-@click.option("--limit", default=1000, show_default=True,
-              help="Masalah yang dicatat lengkap / problems kept in full.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).",
+)
+@click.option(
+    "--limit",
+    default=1000,
+    show_default=True,
+    help="Masalah yang dicatat lengkap / problems kept in full.",
+)
 @_friendly
 def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
     from sejahtera.data.dataset import Dataset
@@ -103,8 +160,14 @@ def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
         click.echo(report.to_table(ON_SCREEN))
         click.echo(text("cli.invalid", count=report.total), err=True)
         sys.exit(1)
-    click.echo(text("cli.valid", path=folder, households=dataset.manifest.households,
-                    persons=dataset.manifest.persons))
+    click.echo(
+        text(
+            "cli.valid",
+            path=folder,
+            households=dataset.manifest.households,
+            persons=dataset.manifest.persons,
+        )
+    )
 
 
 @data.command("describe", help="Ringkasan dataset / summary of a dataset.")
@@ -125,16 +188,26 @@ def data_describe(folder: Path, as_json: bool) -> None:
 def _describe_text(summary: dict[str, Any]) -> str:
     lines = [
         f"{summary['name']}  ({summary['schema']})",
-        text("cli.describe_counts", households=summary["households"],
-             persons=summary["persons"], files=summary["files"]),
-        text("cli.describe_meta", region=summary["region_code"] or "-",
-             date=summary["reference_date"], source=summary["source"],
-             synthetic=text("cli.yes") if summary["synthetic"] else text("cli.no")),
+        text(
+            "cli.describe_counts",
+            households=summary["households"],
+            persons=summary["persons"],
+            files=summary["files"],
+        ),
+        text(
+            "cli.describe_meta",
+            region=summary["region_code"] or "-",
+            date=summary["reference_date"],
+            source=summary["source"],
+            synthetic=text("cli.yes") if summary["synthetic"] else text("cli.no"),
+        ),
         "",
     ]
     for row in summary["regencies"]:
-        lines.append(f"  {row['code']:<6} {row['name']:<34} {row['households']:>10,} "
-                     f"{row['households_weighted']:>14,.0f}")
+        lines.append(
+            f"  {row['code']:<6} {row['name']:<34} {row['households']:>10,} "
+            f"{row['households_weighted']:>14,.0f}"
+        )
     for table, columns in summary["columns"].items():
         lines += ["", f"{table}:"]
         for col in columns:
@@ -143,25 +216,69 @@ def _describe_text(summary: dict[str, Any]) -> str:
                 detail = f"min {col['min']:g}  mean {col['mean']:.4g}  max {col['max']:g}"
             elif "values" in col:
                 detail = ", ".join(f"{k} {v:,}" for k, v in col["values"].items())
-            lines.append(f"  {col['column']:<18} {col['type']:<8} "
-                         f"{text('cli.missing')} {col['missing']:>8,}  {detail}")
+            lines.append(
+                f"  {col['column']:<18} {col['type']:<8} "
+                f"{text('cli.missing')} {col['missing']:>8,}  {detail}"
+            )
     return "\n".join(lines)
 
 
+@data.command("load", help="Muat dataset ke basis data SQL / load a dataset into a SQL database.")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--database", required=True, help="sqlite:///berkas.db atau/or postgresql://host:port/name"
+)
+@click.option(
+    "--replace", is_flag=True, help="Muat ulang dataset yang sama / load the same dataset again."
+)
+@_friendly
+def data_load(folder: Path, database: str, replace: bool) -> None:
+    from sejahtera.data.dataset import Dataset
+    from sejahtera.data.sql import load
+
+    loaded = load(Dataset.open(folder), database, replace=replace)
+    click.echo(
+        text(
+            "cli.loaded", id=loaded.dataset_id, households=loaded.households, persons=loaded.persons
+        )
+    )
+
+
 @main.command(help="Bangun wilayah sintetis / build a synthetic region.")
-@click.option("--region", required=True,
-              help="Kode Kemendagri (34, 34.04, 34.04.13) atau ID / Kemendagri code or ID.")
+@click.option(
+    "--region",
+    required=True,
+    help="Kode Kemendagri (34, 34.04, 34.04.13) atau ID / Kemendagri code or ID.",
+)
 @click.option("--households", required=True, type=int, help="Jumlah rumah tangga / households.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Benih acak / random seed.")
-@click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="Folder dataset tujuan / dataset folder to create.")
-@click.option("--batch-size", default=250_000, show_default=True, type=int,
-              help="Rumah tangga per bagian Parquet / households per Parquet part.")
-@click.option("--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder dataset tujuan / dataset folder to create.",
+)
+@click.option(
+    "--batch-size",
+    default=250_000,
+    show_default=True,
+    type=int,
+    help="Rumah tangga per bagian Parquet / households per Parquet part.",
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset."
+)
 @click.option("--quiet", is_flag=True, help="Tanpa laporan kemajuan / no progress output.")
 @_friendly
-def synth(region: str, households: int, seed: int, out: Path, batch_size: int, overwrite: bool,
-          quiet: bool) -> None:
+def synth(
+    region: str,
+    households: int,
+    seed: int,
+    out: Path,
+    batch_size: int,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
     from sejahtera.synth import SynthOptions, synthesise
 
     if batch_size < 1:
@@ -171,10 +288,20 @@ def synth(region: str, households: int, seed: int, out: Path, batch_size: int, o
         if not quiet:
             click.echo(text("cli.progress", done=done, total=total), err=True)
 
-    dataset = synthesise(SynthOptions(region, households, seed, batch_size), out,
-                         overwrite=overwrite, progress=progress)
-    click.echo(text("cli.synthesised", path=dataset.path, households=dataset.manifest.households,
-                    persons=dataset.manifest.persons))
+    dataset = synthesise(
+        SynthOptions(region, households, seed, batch_size),
+        out,
+        overwrite=overwrite,
+        progress=progress,
+    )
+    click.echo(
+        text(
+            "cli.synthesised",
+            path=dataset.path,
+            households=dataset.manifest.households,
+            persons=dataset.manifest.persons,
+        )
+    )
 
 
 @main.command(help="Daftar wilayah / list regions.")
@@ -196,8 +323,13 @@ def regions(code: str) -> None:
 @main.command(help="Jalankan workbench / start the workbench.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--dataset", "dataset_path", type=click.Path(path_type=Path), default=None,
-              help="Dataset yang ditampilkan / dataset to show.")
+@click.option(
+    "--dataset",
+    "dataset_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Dataset yang ditampilkan / dataset to show.",
+)
 @_friendly
 def serve(host: str, port: int, dataset_path: Path | None) -> None:
     from sejahtera.web.status import serve as run

@@ -110,20 +110,30 @@ class ProblemReport:
         writer = csv.writer(out)
         writer.writerow(["file", "row", "column", "value", "rule", "message"])
         for p in self.problems:
-            writer.writerow([p.file, "" if p.row is None else p.row, p.column, p.value, p.rule,
-                             p.message])
+            writer.writerow(
+                [p.file, "" if p.row is None else p.row, p.column, p.value, p.rule, p.message]
+            )
         return out.getvalue()
 
     def to_table(self, shown: int | None = None) -> str:
         """A plain-text table for the terminal, then the count per rule."""
         rows = self.problems if shown is None else self.problems[:shown]
-        header = [text("report.file"), text("report.row"), text("report.column"),
-                  text("report.value"), text("report.rule")]
-        body = [[p.file, "" if p.row is None else str(p.row), p.column, _clip(p.value),
-                 p.message] for p in rows]
+        header = [
+            text("report.file"),
+            text("report.row"),
+            text("report.column"),
+            text("report.value"),
+            text("report.rule"),
+        ]
+        body = [
+            [p.file, "" if p.row is None else str(p.row), p.column, _clip(p.value), p.message]
+            for p in rows
+        ]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-                 for r in [header, *body]]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *body]
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         hidden = self.total - len(rows)
         if hidden:

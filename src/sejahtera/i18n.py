@@ -21,7 +21,9 @@ _override: list[Language] = []
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("sejahtera").joinpath("resources/locale/messages.yaml").read_text("utf-8")
+    text = (
+        resources.files("sejahtera").joinpath("resources/locale/messages.yaml").read_text("utf-8")
+    )
     return yaml.safe_load(text)
 
 

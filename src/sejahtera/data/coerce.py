@@ -80,7 +80,11 @@ def coerce_frame(
 
 
 def _coerce_column(
-    raw: pd.Series, col: Column, file: str, rows: np.ndarray, report: ProblemReport,
+    raw: pd.Series,
+    col: Column,
+    file: str,
+    rows: np.ndarray,
+    report: ProblemReport,
     decimal: Decimal,
 ) -> pd.Series:
     missing = blank(raw)
@@ -98,12 +102,18 @@ def _coerce_column(
         values = parse_bools(raw)
         _report(report, file, col.name, "type", rows, raw, values.isna().to_numpy() & ~missing)
         return values
-    text = raw.astype("string").str.strip()
-    text = text.where(~missing)
+    text = _text(raw).where(~missing)
     if col.kind == "region":
         normalised = text.map(normalise_code, na_action="ignore").astype("string")
-        _report(report, file, col.name, "region_format", rows, raw,
-                normalised.isna().to_numpy() & ~missing)
+        _report(
+            report,
+            file,
+            col.name,
+            "region_format",
+            rows,
+            raw,
+            normalised.isna().to_numpy() & ~missing,
+        )
         return normalised
     if col.kind == "nik":
         digits = text.str.replace(r"\.0$", "", regex=True)
@@ -117,8 +127,21 @@ def _coerce_column(
     return text
 
 
+def _text(raw: pd.Series) -> pd.Series:
+    """Trimmed text; whole numbers stored as floats (Stata, SPSS) lose their ".0" (101.0 → 101)."""
+    if pd.api.types.is_float_dtype(raw):
+        numbers = raw.dropna()
+        if ((numbers % 1 == 0) & (numbers.abs() < 2**53)).all():
+            raw = raw.astype("Int64")
+    return raw.astype("string").str.strip()
+
+
 def _check_range(
-    values: pd.Series, col: Column, file: str, rows: np.ndarray, raw: pd.Series,
+    values: pd.Series,
+    col: Column,
+    file: str,
+    rows: np.ndarray,
+    raw: pd.Series,
     report: ProblemReport,
 ) -> pd.Series:
     bad = np.zeros(len(values), dtype=bool)
@@ -149,10 +172,22 @@ def allowed_range(col: Column) -> str:
 
 
 def _report(
-    report: ProblemReport, file: str, column: str, rule: str, rows: np.ndarray,
-    raw: pd.Series, bad: np.ndarray, detail: str = "",
+    report: ProblemReport,
+    file: str,
+    column: str,
+    rule: str,
+    rows: np.ndarray,
+    raw: pd.Series,
+    bad: np.ndarray,
+    detail: str = "",
 ) -> None:
     if bad.any():
         where = np.flatnonzero(bad)
-        report.add_rows(file, column, rule, rows[where].tolist(),
-                        raw.iloc[where[: report.limit]].tolist(), detail)
+        report.add_rows(
+            file,
+            column,
+            rule,
+            rows[where].tolist(),
+            raw.iloc[where[: report.limit]].tolist(),
+            detail,
+        )

@@ -64,8 +64,12 @@ class Manifest:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SejahteraError("dataset.bad_manifest", path=path, detail=str(exc)) from None
         if raw.get("schema") != SCHEMA_VERSION:
-            raise SejahteraError("dataset.schema_version", path=path, found=raw.get("schema"),
-                                 expected=SCHEMA_VERSION)
+            raise SejahteraError(
+                "dataset.schema_version",
+                path=path,
+                found=raw.get("schema"),
+                expected=SCHEMA_VERSION,
+            )
         known = set(cls.__dataclass_fields__)
         try:
             return cls(**{k: v for k, v in raw.items() if k in known})
@@ -119,12 +123,16 @@ class Dataset:
         return self._read("persons", columns).to_pandas()
 
     def partitions(
-        self, household_columns: list[str] | None = None, person_columns: list[str] | None = None,
+        self,
+        household_columns: list[str] | None = None,
+        person_columns: list[str] | None = None,
     ) -> Iterator[tuple[pa.Table, pa.Table]]:
         """Each part's households and persons, one part in memory at a time."""
         for household_file, person_file in self.part_files():
-            yield (pq.read_table(household_file, columns=household_columns),
-                   pq.read_table(person_file, columns=person_columns))
+            yield (
+                pq.read_table(household_file, columns=household_columns),
+                pq.read_table(person_file, columns=person_columns),
+            )
 
 
 class DatasetWriter:
@@ -134,8 +142,13 @@ class DatasetWriter:
     destination is either the complete new dataset or exactly what was there before.
     """
 
-    def __init__(self, path: str | os.PathLike[str], manifest: Manifest,
-                 partitioned: bool = False, overwrite: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        manifest: Manifest,
+        partitioned: bool = False,
+        overwrite: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.manifest = manifest
         self.partitioned = partitioned
@@ -157,8 +170,11 @@ class DatasetWriter:
         if not self.partitioned and self._parts:
             raise ValueError("an unpartitioned dataset has exactly one part")
         for table, data in zip(TABLES, (households, persons), strict=True):
-            relative = (f"{table}/part-{self._parts:05d}.parquet" if self.partitioned
-                        else f"{table}.parquet")
+            relative = (
+                f"{table}/part-{self._parts:05d}.parquet"
+                if self.partitioned
+                else f"{table}.parquet"
+            )
             pq.write_table(data, self._temporary / relative, compression="zstd")
         self.manifest.households += households.num_rows
         self.manifest.persons += persons.num_rows
@@ -182,7 +198,8 @@ class DatasetWriter:
             for f in sorted(self._temporary.rglob("*.parquet"))
         }
         self.manifest.created = self.manifest.created or datetime.now(UTC).isoformat(
-            timespec="seconds")
+            timespec="seconds"
+        )
         (self._temporary / MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
         _replace(self._temporary, self.path)
 
@@ -205,8 +222,11 @@ def _replace(new: Path, target: Path) -> None:
 
 
 def write_dataset(
-    path: str | os.PathLike[str], households: pd.DataFrame | pa.Table,
-    persons: pd.DataFrame | pa.Table, manifest: Manifest, overwrite: bool = False,
+    path: str | os.PathLike[str],
+    households: pd.DataFrame | pa.Table,
+    persons: pd.DataFrame | pa.Table,
+    manifest: Manifest,
+    overwrite: bool = False,
 ) -> Dataset:
     """Write a whole in-memory dataset as one part."""
     with DatasetWriter(path, manifest, overwrite=overwrite) as writer:

@@ -46,8 +46,12 @@ class ColumnSummary:
 
     def to_dict(self) -> dict[str, Any]:
         present = self.rows - self.missing
-        out: dict[str, Any] = {"column": self.name, "type": self.kind, "rows": self.rows,
-                               "missing": self.missing}
+        out: dict[str, Any] = {
+            "column": self.name,
+            "type": self.kind,
+            "rows": self.rows,
+            "missing": self.missing,
+        }
         if self.kind in ("int", "float") and present:
             out.update(min=self.minimum, max=self.maximum, mean=self.total / present)
         if self.values:
@@ -78,8 +82,11 @@ def describe(dataset: Dataset) -> dict[str, Any]:
                 summary.add(data.column(name), bool(spec and spec.personal))
         if "regency_code" in households.column_names:
             codes = households.column("regency_code").to_pylist()
-            weights = (households.column("weight").to_pylist()
-                       if "weight" in households.column_names else [1.0] * len(codes))
+            weights = (
+                households.column("weight").to_pylist()
+                if "weight" in households.column_names
+                else [1.0] * len(codes)
+            )
             for code, weight in zip(codes, weights, strict=True):
                 regencies[code] += 1
                 weighted[code] += weight
@@ -98,8 +105,12 @@ def describe(dataset: Dataset) -> dict[str, Any]:
         "persons": manifest.persons,
         "files": len(manifest.files),
         "regencies": [
-            {"code": code, "name": names.name(code), "households": regencies[code],
-             "households_weighted": round(weighted[code], 1)}
+            {
+                "code": code,
+                "name": names.name(code),
+                "households": regencies[code],
+                "households_weighted": round(weighted[code], 1),
+            }
             for code in sorted(regencies, key=str)
         ],
         "columns": {t: [s.to_dict() for s in summaries[t].values()] for t in TABLES},

@@ -33,8 +33,14 @@ class ImportFailed(SejahteraError):
 
 
 def import_dataset(
-    source: str | Path, mapping: Mapping, out: str | Path, *, name: str | None = None,
-    reference_date: str | None = None, limit: int = 1000, overwrite: bool = False,
+    source: str | Path,
+    mapping: Mapping,
+    out: str | Path,
+    *,
+    name: str | None = None,
+    reference_date: str | None = None,
+    limit: int = 1000,
+    overwrite: bool = False,
 ) -> Dataset:
     source = Path(source)
     if not source.exists():
@@ -54,8 +60,10 @@ def import_dataset(
             parts[table] = _households_from_persons(frame, raw.file, report)
         else:
             parts[table] = Part.of(frame, raw.file)
-    typed = {t: _typed(parts[t], t, report, cache[locations[t]].decimal)
-             for t in ("households", "persons")}
+    typed = {
+        t: _typed(parts[t], t, report, cache[locations[t]].decimal)
+        for t in ("households", "persons")
+    }
     if not report:
         validate_frames(typed["households"], typed["persons"], report)
     if report:
@@ -68,9 +76,13 @@ def import_dataset(
         source=f"{source.name} (mapping: {mapping.path.name})",
         synthetic=False,
     )
-    return write_dataset(out, _arrow(households, "households"),
-                         _arrow(typed["persons"].frame, "persons"), manifest,
-                         overwrite=overwrite)
+    return write_dataset(
+        out,
+        _arrow(households, "households"),
+        _arrow(typed["persons"].frame, "persons"),
+        manifest,
+        overwrite=overwrite,
+    )
 
 
 def _location(source: Path, table: TableMapping) -> tuple[Path, Any]:
@@ -88,14 +100,21 @@ def _mapped(raw: SourceTable, table: TableMapping, report: ProblemReport) -> pd.
     out: dict[str, pd.Series] = {}
     for source_column, schema_column in table.columns.items():
         if source_column not in frame.columns:
-            report.add_rows(raw.file, source_column, "source_column_missing", [None],
-                            [""], ", ".join(map(str, frame.columns[:30])))
+            report.add_rows(
+                raw.file,
+                source_column,
+                "source_column_missing",
+                [None],
+                [""],
+                ", ".join(map(str, frame.columns[:30])),
+            )
             continue
         values = frame[source_column]
         recode = table.recode(schema_column)
         if recode:
             values = values.astype(object).map(
-                lambda v, r=recode: r.get(value_key(v), v) if v is not None and v == v else v)
+                lambda v, r=recode: v if pd.isna(v) else r.get(value_key(v), v)
+            )
         out[schema_column] = values
     for schema_column, value in table.constants.items():
         out[schema_column] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
@@ -118,8 +137,13 @@ def _households_from_persons(frame: pd.DataFrame, file: str, report: ProblemRepo
         bad = (distinct > 1).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             where = np.flatnonzero(bad)
-            report.add_rows(file, name, "household_inconsistent", rows[where].tolist(),
-                            households[name].iloc[where[: report.limit]].tolist())
+            report.add_rows(
+                file,
+                name,
+                "household_inconsistent",
+                rows[where].tolist(),
+                households[name].iloc[where[: report.limit]].tolist(),
+            )
     first = ~key.duplicated(keep="first").to_numpy()
     return Part(households[first], file, rows[first])
 

@@ -62,7 +62,7 @@ class Mapping:
     path: Path
     households: TableMapping
     persons: TableMapping
-    csv: CsvOptions = CsvOptions()
+    csv: CsvOptions = field(default_factory=CsvOptions)
 
     def table(self, name: Table) -> TableMapping:
         return self.households if name == "households" else self.persons
@@ -86,8 +86,9 @@ def load_mapping(path: str | Path) -> Mapping:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
-        raise SejahteraError("mapping.yaml", path=path, line=line,
-                             detail=getattr(exc, "problem", str(exc))) from None
+        raise SejahteraError(
+            "mapping.yaml", path=path, line=line, detail=getattr(exc, "problem", str(exc))
+        ) from None
     if not isinstance(raw, dict):
         raise SejahteraError("mapping.shape", path=path, key="(top)")
     if raw.get("format", FORMAT) != FORMAT:
@@ -106,8 +107,12 @@ def load_mapping(path: str | Path) -> Mapping:
 def _only(raw: dict[str, Any], allowed: set[str], path: Path, where: str) -> None:
     for key in raw:
         if key not in allowed:
-            raise SejahteraError("mapping.unknown_key", path=path, key=f"{where}.{key}",
-                                 allowed=", ".join(sorted(allowed)))
+            raise SejahteraError(
+                "mapping.unknown_key",
+                path=path,
+                key=f"{where}.{key}",
+                allowed=", ".join(sorted(allowed)),
+            )
 
 
 def _table(raw: Any, table: Table, path: Path) -> TableMapping:
@@ -115,15 +120,18 @@ def _table(raw: Any, table: Table, path: Path) -> TableMapping:
         raise SejahteraError("mapping.shape", path=path, key=table)
     _only(raw, _TABLE_KEYS, path, table)
     columns = {str(k): str(v) for k, v in (raw.get("columns") or {}).items()}
-    values = {str(k): {value_key(s): t for s, t in (v or {}).items()}
-              for k, v in (raw.get("values") or {}).items()}
+    values = {
+        str(k): {value_key(s): t for s, t in (v or {}).items()}
+        for k, v in (raw.get("values") or {}).items()
+    }
     constants = dict(raw.get("constants") or {})
     named = [*columns.values(), *values, *constants]
     for schema_column in named:
         if column(table, schema_column) is None:
             known = ", ".join(c.name for c in COLUMNS[table])
-            raise SejahteraError("mapping.unknown_column", path=path, table=table,
-                                 column=schema_column, known=known)
+            raise SejahteraError(
+                "mapping.unknown_column", path=path, table=table, column=schema_column, known=known
+            )
     targets = list(columns.values())
     for schema_column in set(targets):
         if targets.count(schema_column) > 1:

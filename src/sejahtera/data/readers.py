@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -20,12 +21,19 @@ from sejahtera.errors import SejahteraError
 
 Decimal = Literal[".", ","]
 SUFFIXES = {
-    ".parquet": "parquet", ".pq": "parquet",
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
-    ".xlsx": "excel", ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
     ".dta": "stata",
-    ".sav": "spss", ".zsav": "spss",
-    ".rdata": "r", ".rda": "r", ".rds": "r",
+    ".sav": "spss",
+    ".zsav": "spss",
+    ".rdata": "r",
+    ".rda": "r",
+    ".rds": "r",
 }
 
 
@@ -43,16 +51,19 @@ class SourceTable:
     decimal: Decimal = "."
 
 
-def read_table(path: str | Path, sheet: str | int | None = None,
-               csv_options: CsvOptions | None = None, table: str | None = None) -> SourceTable:
+def read_table(
+    path: str | Path,
+    sheet: str | int | None = None,
+    csv_options: CsvOptions | None = None,
+    table: str | None = None,
+) -> SourceTable:
     """Read one table from ``path``; ``sheet`` picks an Excel sheet, ``table`` an R object."""
     path = Path(path)
     if not path.is_file():
         raise SejahteraError("read.not_found", path=path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise SejahteraError("read.unknown_format", path=path,
-                             formats=", ".join(sorted(SUFFIXES)))
+        raise SejahteraError("read.unknown_format", path=path, formats=", ".join(sorted(SUFFIXES)))
     try:
         if kind == "csv":
             return read_csv(path, csv_options or CsvOptions())
@@ -83,14 +94,41 @@ def read_csv(path: Path, options: CsvOptions) -> SourceTable:
     delimiter = options.delimiter or _sniff_delimiter(text)
     decimal = options.decimal or ("," if delimiter == ";" else ".")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_values=[""], skipinitialspace=True, engine="c")
+        # index_col=False: rows with one field more than the header must not shift the columns
+        # (pandas would take the first column as the index); the lost field is an error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=True,
+                engine="c",
+                index_col=False,
+            )
     except pd.errors.ParserError as exc:
         raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
+    except pd.errors.ParserWarning:
+        raise SejahteraError(
+            "read.csv_malformed", path=path, detail="the data rows have more fields than the header"
+        ) from None
     except pd.errors.EmptyDataError:
         raise SejahteraError("read.empty", path=path) from None
+    if len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
+        _check_short_rows(text, delimiter, len(frame.columns), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     return SourceTable(frame, path.name, decimal)
+
+
+def _check_short_rows(text: str, delimiter: str, width: int, path: Path) -> None:
+    """Refuse a row with fewer fields than the header, which pandas would pad with blanks."""
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    for row in rows:
+        if len(row) < width and any(field.strip() for field in row):  # blank lines skipped
+            detail = f"Expected {width} fields in line {rows.line_num}, saw {len(row)}"
+            raise SejahteraError("read.csv_malformed", path=path, detail=detail)
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
@@ -98,8 +136,9 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
         try:
             return raw.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            raise SejahteraError("read.encoding", path=path, encoding=encoding,
-                                 detail=str(exc)) from None
+            raise SejahteraError(
+                "read.encoding", path=path, encoding=encoding, detail=str(exc)
+            ) from None
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -120,8 +159,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object,
-                             engine="openpyxl")
+        return pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl"
+        )
     except ValueError as exc:
         if "not found" in str(exc).lower():
             raise SejahteraError("read.no_sheet", path=path, sheet=sheet) from None

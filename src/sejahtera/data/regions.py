@@ -86,14 +86,16 @@ class Registry:
         return list(self._children.get(code, []))
 
     def at_level(self, level: Level, within: str = "") -> list[Region]:
-        return [r for r in self._by_code.values()
-                if r.level == level and r.code.startswith(within)]
+        return [r for r in self._by_code.values() if r.level == level and r.code.startswith(within)]
 
     def descendants(self, code: str, level: Level) -> list[Region]:
         """Regions at ``level`` inside ``code`` (a region itself counts at its own level)."""
         prefix = code + "."
-        return [r for r in self._by_code.values()
-                if r.level == level and (r.code == code or r.code.startswith(prefix))]
+        return [
+            r
+            for r in self._by_code.values()
+            if r.level == level and (r.code == code or r.code.startswith(prefix))
+        ]
 
     def has_detail(self, code: str) -> bool:
         """Whether the registry lists the children of ``code`` (kecamatan of a kabupaten, …)."""

@@ -30,7 +30,10 @@ class Part:
 
 
 def validate_frames(
-    households: Part, persons: Part, report: ProblemReport, regions: Registry | None = None,
+    households: Part,
+    persons: Part,
+    report: ProblemReport,
+    regions: Registry | None = None,
 ) -> None:
     """Run every cross-value rule on one households table and its persons."""
     regions = regions or registry()
@@ -66,14 +69,17 @@ def check_regions(part: Part, regions: Registry, report: ProblemReport) -> None:
         known = {code: _known(code, level, regions) for code in distinct}
         unknown = present & ~codes.map(known).fillna(True).to_numpy(dtype=bool)
         _flag(report, part, name, "region_unknown", unknown)
-        higher = [(lv, col) for lv, col in zip(LEVELS, REGION_COLUMNS, strict=True)
-                  if col in frame.columns and LEVELS.index(lv) < LEVELS.index(level)]
+        higher = [
+            (lv, col)
+            for lv, col in zip(LEVELS, REGION_COLUMNS, strict=True)
+            if col in frame.columns and LEVELS.index(lv) < LEVELS.index(level)
+        ]
         for parent_level, parent_column in higher:
             parents = frame[parent_column]
             both = present & parents.notna().to_numpy()
             prefix = codes[both].map(lambda c, lv=parent_level: parent_code(c, lv))
             mismatch = np.zeros(len(frame), dtype=bool)
-            mismatch[both] = (prefix.to_numpy() != parents[both].to_numpy())
+            mismatch[both] = prefix.to_numpy() != parents[both].to_numpy()
             _flag(report, part, name, "region_mismatch", mismatch, detail=parent_column)
 
 
@@ -84,8 +90,9 @@ def _known(code: str, level: str, regions: Registry) -> bool:
     if code in regions:
         return True
     parent = code.rsplit(".", 1)[0] if "." in code else ""
-    return not regions.has_detail(parent) and (parent == "" or parent in regions
-                                               or not _parent_required(level))
+    return not regions.has_detail(parent) and (
+        parent == "" or parent in regions or not _parent_required(level)
+    )
 
 
 def _parent_required(level: str) -> bool:
@@ -96,8 +103,13 @@ def check_unique(part: Part, column: str, report: ProblemReport) -> None:
     if column not in part.frame.columns:
         return
     values = part.frame[column]
-    _flag(report, part, column, "duplicate_id",
-          (values.duplicated(keep="first") & values.notna()).to_numpy())
+    _flag(
+        report,
+        part,
+        column,
+        "duplicate_id",
+        (values.duplicated(keep="first") & values.notna()).to_numpy(),
+    )
 
 
 def check_members(households: Part, persons: Part, report: ProblemReport) -> None:
@@ -141,23 +153,32 @@ def check_person_consistency(persons: Part, report: ProblemReport) -> None:
 
 
 def _flag(
-    report: ProblemReport, part: Part, column: str, rule: str, bad: np.ndarray,
-    detail: str = "", mask_values: bool = False,
+    report: ProblemReport,
+    part: Part,
+    column: str,
+    rule: str,
+    bad: np.ndarray,
+    detail: str = "",
+    mask_values: bool = False,
 ) -> None:
     if not bad.any():
         return
     where = np.flatnonzero(bad)
     shown = where[: max(report.limit - len(report.problems), 0)]
-    values = (["••••"] * len(shown) if mask_values
-              else part.frame[column].iloc[shown].tolist() if column in part.frame else [])
+    values = (
+        ["••••"] * len(shown)
+        if mask_values
+        else part.frame[column].iloc[shown].tolist()
+        if column in part.frame
+        else []
+    )
     report.add_rows(part.file, column, rule, part.rows[where].tolist(), values, detail)
 
 
 def validate_dataset(dataset, limit: int = 1000, regions: Registry | None = None) -> ProblemReport:
     """Check a stored dataset part by part, and ids across parts."""
-    from sejahtera.data.dataset import Dataset  # noqa: F401  (type of ``dataset``)
-
     from sejahtera.data.coerce import coerce_frame
+    from sejahtera.data.dataset import Dataset  # noqa: F401  (type of ``dataset``)
 
     report = ProblemReport(limit=limit)
     seen_households: list[np.ndarray] = []
@@ -166,8 +187,12 @@ def validate_dataset(dataset, limit: int = 1000, regions: Registry | None = None
         tables = []
         for table, path in (("households", household_file), ("persons", person_file)):
             raw = dataset.read_file(path)
-            part = Part.of(raw, path.name if len(dataset.part_files()) == 1 else
-                           str(path.relative_to(dataset.path)))
+            part = Part.of(
+                raw,
+                path.name
+                if len(dataset.part_files()) == 1
+                else str(path.relative_to(dataset.path)),
+            )
             typed = coerce_frame(raw, table, part.file, part.rows, report)
             extra = raw[[c for c in raw.columns if c not in typed.columns]]
             tables.append(Part(pd.concat([typed, extra], axis=1), part.file, part.rows))
@@ -193,5 +218,4 @@ def _cross_part_duplicates(column: str, hashes: list[np.ndarray], report: Proble
     repeated = (values[1:] == values[:-1]) & (part_of[1:] != part_of[:-1])
     count = int(repeated.sum())
     if count:
-        report.add_rows("*", column, "duplicate_id", [None] * count, [""] * count,
-                        "across parts")
+        report.add_rows("*", column, "duplicate_id", [None] * count, [""] * count, "across parts")

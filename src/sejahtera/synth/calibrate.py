@@ -40,13 +40,16 @@ class Scaling:
     scale_rural: float
 
     def log_consumption(self, index: np.ndarray, urban: np.ndarray) -> np.ndarray:
-        return np.where(urban, self.level_urban + self.scale_urban * index,
-                        self.level_rural + self.scale_rural * index)
+        return np.where(
+            urban,
+            self.level_urban + self.scale_urban * index,
+            self.level_rural + self.scale_rural * index,
+        )
 
 
 def _bisect(function: Callable[[float], float], target: float, low: float, high: float) -> float:
-    """Root of the increasing ``function(x) = target`` on [low, high]."""
-    for _ in range(60):
+    """Root of the increasing ``function(x) = target`` on [low, high], to about 1e-9."""
+    for _ in range(42):
         middle = (low + high) / 2
         if function(middle) < target:
             low = middle
@@ -55,26 +58,33 @@ def _bisect(function: Callable[[float], float], target: float, low: float, high:
     return (low + high) / 2
 
 
-def solve(index: np.ndarray, urban: np.ndarray, persons: np.ndarray,
-          targets: ProvinceTargets) -> Scaling:
+def solve(
+    index: np.ndarray, urban: np.ndarray, persons: np.ndarray, targets: ProvinceTargets
+) -> Scaling:
     """Scaling that puts the sample exactly on the targets."""
     areas = {True: targets.urban, False: targets.rural}
+    masks = {flag: urban == flag for flag in (True, False)}
+    # The index value at the headcount does not depend on the scale: find it once per area.
+    cuts = {
+        flag: weighted_quantile(index[mask], persons[mask], areas[flag].p0)
+        for flag, mask in masks.items()
+        if mask.any()
+    }
 
     def level(scale: float, is_urban: bool) -> float:
-        mask = urban == is_urban
-        if not mask.any():
+        if is_urban not in cuts:
             return 0.0
-        cut = weighted_quantile(index[mask], persons[mask], areas[is_urban].p0)
-        return float(np.log(areas[is_urban].line) - scale * cut)
+        return float(np.log(areas[is_urban].line) - scale * cuts[is_urban])
 
     def area_gini(scale: float, is_urban: bool) -> float:
-        mask = urban == is_urban
+        mask = masks[is_urban]
         return gini(np.exp(scale * index[mask]), persons[mask])
 
-    if targets.urban.gini and targets.rural.gini and urban.any() and (~urban).any():
+    if targets.urban.gini and targets.rural.gini and len(cuts) == 2:
         scale_u = _bisect(lambda s: area_gini(s, True), targets.urban.gini, 0.01, 5.0)
         scale_r = _bisect(lambda s: area_gini(s, False), targets.rural.gini, 0.01, 5.0)
     else:
+
         def overall(scale: float) -> float:
             trial = Scaling(level(scale, True), scale, level(scale, False), scale)
             return gini(np.exp(trial.log_consumption(index, urban)), persons)

@@ -122,4 +122,5 @@ def _urban_share(total: float, urban: float, rural: float, national: dict[str, f
         if 0.05 <= share <= 0.98:
             return share
     return (national["p0_rural"] - national["p0_total"]) / (
-        national["p0_rural"] - national["p0_urban"])
+        national["p0_rural"] - national["p0_urban"]
+    )

@@ -47,8 +47,12 @@ CALIBRATION_STREAM = 999_999
 REGENCY_ROUNDS = 4
 NORMAL = NormalDist()
 CATEGORIES = {
-    "floor_type": FLOOR_TYPES, "wall_type": WALL_TYPES, "roof_type": ROOF_TYPES,
-    "water_source": WATER_SOURCES, "toilet": TOILETS, "electricity": ELECTRICITY,
+    "floor_type": FLOOR_TYPES,
+    "wall_type": WALL_TYPES,
+    "roof_type": ROOF_TYPES,
+    "water_source": WATER_SOURCES,
+    "toilet": TOILETS,
+    "electricity": ELECTRICITY,
     "cooking_fuel": COOKING_FUELS,
 }
 
@@ -100,8 +104,7 @@ class ProvinceModel:
         members = people.draw_members(rng, size, status, self.facts)
         children = np.bincount(members.household, weights=members.age < 15, minlength=n)
         elderly = np.bincount(members.household, weights=members.age >= 60, minlength=n)
-        index = welfare.welfare_index(rng, self.areas.effect[area], status, size, children,
-                                      elderly)
+        index = welfare.welfare_index(rng, self.areas.effect[area], status, size, children, elderly)
         return Batch(area, urban, size, status, members, children, elderly, index)
 
     def complete(self, rng: np.random.Generator, batch: Batch) -> None:
@@ -114,21 +117,38 @@ class ProvinceModel:
         members = batch.members
         head = members.position == 0
         features = welfare.pmt_features(
-            batch.urban, batch.size, batch.children, batch.elderly,
-            members.education[head], members.female[head], housing)
-        component = (attributes["pregnant"] | (members.age <= 6)
-                     | np.isin(attributes["school_level"], (1, 2, 3))
-                     | attributes["disability_severe"] | (members.age >= 60))
-        has_component = np.bincount(members.household, weights=component,
-                                    minlength=len(batch.size)) > 0
-        batch.columns.update(log_c=log_c, housing=housing, attributes=attributes,
-                             features=features, has_component=has_component)
+            batch.urban,
+            batch.size,
+            batch.children,
+            batch.elderly,
+            members.education[head],
+            members.female[head],
+            housing,
+        )
+        component = (
+            attributes["pregnant"]
+            | (members.age <= 6)
+            | np.isin(attributes["school_level"], (1, 2, 3))
+            | attributes["disability_severe"]
+            | (members.age >= 60)
+        )
+        has_component = (
+            np.bincount(members.household, weights=component, minlength=len(batch.size)) > 0
+        )
+        batch.columns.update(
+            log_c=log_c,
+            housing=housing,
+            attributes=attributes,
+            features=features,
+            has_component=has_component,
+        )
         if self.targeting is None:
             return
         pmt = features @ self.targeting.pmt_coefficients
         pkh, sembako, pbi = self.targeting.receipt(rng, pmt, has_component)
-        batch.columns.update(pmt=pmt, desil=self.targeting.desil(pmt), pkh=pkh,
-                             sembako=sembako, pbi=pbi)
+        batch.columns.update(
+            pmt=pmt, desil=self.targeting.desil(pmt), pkh=pkh, sembako=sembako, pbi=pbi
+        )
 
 
 def fit_province(targets: ProvinceTargets, seed: int, sample_size: int) -> ProvinceModel:
@@ -136,8 +156,9 @@ def fit_province(targets: ProvinceTargets, seed: int, sample_size: int) -> Provi
     areas = build_areas(targets, registry(), seed)
     model = ProvinceModel(targets, areas, calibration())
     rng = np.random.default_rng([seed, int(targets.code), CALIBRATION_STREAM])
-    area = np.sort(rng.choice(len(areas), size=sample_size,
-                              p=areas.population / areas.population.sum()))
+    area = np.sort(
+        rng.choice(len(areas), size=sample_size, p=areas.population / areas.population.sum())
+    )
     sample = model.draw(rng, area)
     persons = sample.size.astype(float)
     model.scaling = solve(sample.index, sample.urban, persons, targets)
@@ -150,8 +171,13 @@ def fit_province(targets: ProvinceTargets, seed: int, sample_size: int) -> Provi
     model.welfare_mean, model.welfare_sd = float(log_c.mean()), float(log_c.std())
     model.complete(rng, sample)
     model.targeting = welfare.fit_targeting(
-        rng, sample.columns["features"], log_c, sample.size.astype(float),
-        sample.columns["has_component"], model.facts)
+        rng,
+        sample.columns["features"],
+        log_c,
+        sample.size.astype(float),
+        sample.columns["has_component"],
+        model.facts,
+    )
     return model
 
 
@@ -160,7 +186,8 @@ def _regency_shift(model: ProvinceModel, sample: Batch, persons: np.ndarray) -> 
     assert model.scaling is not None
     targets, areas = model.targets, model.areas
     poor = model.scaling.log_consumption(sample.index, sample.urban) < np.log(
-        np.where(sample.urban, targets.urban.line, targets.rural.line))
+        np.where(sample.urban, targets.urban.line, targets.rural.line)
+    )
     regencies = sorted(targets.regency_p0)
     published = np.array([targets.regency_p0[r] for r in regencies])
     population = np.array([targets.regency_population[r] for r in regencies], dtype=float)
@@ -170,7 +197,8 @@ def _regency_shift(model: ProvinceModel, sample: Batch, persons: np.ndarray) -> 
         inside = areas.regency[sample.area] == regency
         reached = np.average(poor[inside], weights=persons[inside])
         change = NORMAL.inv_cdf(float(np.clip(reached, 1e-4, 1 - 1e-4))) - NORMAL.inv_cdf(
-            float(target))
+            float(target)
+        )
         shift[areas.regency == regency] = INDEX_SPREAD * change
     return shift
 
@@ -188,19 +216,27 @@ def provinces_of(region: str) -> list[str]:
     return [region[:2]]
 
 
-def synthesise(options: SynthOptions, out: str | Path, overwrite: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> Dataset:
+def synthesise(
+    options: SynthOptions,
+    out: str | Path,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
     """Generate the dataset described by ``options`` into the folder ``out``."""
     if options.households < 1:
         raise SejahteraError("synth.households", value=options.households)
     region = options.region.upper() if options.region.upper() in NATIONAL else options.region
     provinces = provinces_of(region)
     facts = calibration()
-    if region not in NATIONAL and level_of(region) == "district" and not registry().has_detail(
-            region):
+    if (
+        region not in NATIONAL
+        and level_of(region) == "district"
+        and not registry().has_detail(region)
+    ):
         raise SejahteraError("synth.no_detail", code=region)
-    weights = np.array([sum(province_targets(p).regency_population.values()) for p in provinces],
-                       dtype=float)
+    weights = np.array(
+        [sum(province_targets(p).regency_population.values()) for p in provinces], dtype=float
+    )
     per_province = allocate(weights, options.households)
     manifest = Manifest(
         name=f"synthetic {registry().name(region) if region not in NATIONAL else 'Indonesia'}",
@@ -208,9 +244,14 @@ def synthesise(options: SynthOptions, out: str | Path, overwrite: bool = False,
         reference_date=facts["reference_date"],
         source="sejahtera synth",
         synthetic=True,
-        generator={"seed": options.seed, "households": options.households, "region": region,
-                   "batch_size": options.batch_size,
-                   "calibration_households": options.calibration_households, "notes": {}},
+        generator={
+            "seed": options.seed,
+            "households": options.households,
+            "region": region,
+            "batch_size": options.batch_size,
+            "calibration_households": options.calibration_households,
+            "notes": {},
+        },
     )
     partitioned = options.households > options.batch_size or len(provinces) > 1
     done = 0
@@ -219,21 +260,26 @@ def synthesise(options: SynthOptions, out: str | Path, overwrite: bool = False,
         for province, count in zip(provinces, per_province, strict=True):
             if count == 0:
                 continue
-            model = fit_province(province_targets(province), options.seed,
-                                 options.calibration_households)
+            model = fit_province(
+                province_targets(province), options.seed, options.calibration_households
+            )
             manifest.generator["notes"][province] = list(model.targets.notes)
-            selected = (model.areas.within(region) if region not in NATIONAL
-                        else np.arange(len(model.areas)))
+            selected = (
+                model.areas.within(region)
+                if region not in NATIONAL
+                else np.arange(len(model.areas))
+            )
             if len(selected) == 0:
                 raise SejahteraError("synth.unknown_region", code=region)
             counts = allocate(model.areas.population[selected], int(count))
             area_of = np.repeat(selected, counts)
             represented = model.areas.population[selected].sum() * (
-                model.targets.population / model.areas.population.sum())
+                model.targets.population / model.areas.population.sum()
+            )
             weight = represented / (count * float(SIZES @ model.size_shares))
             for number, start in enumerate(range(0, int(count), options.batch_size)):
                 rng = np.random.default_rng([options.seed, int(province), number])
-                batch = model.draw(rng, area_of[start:start + options.batch_size])
+                batch = model.draw(rng, area_of[start : start + options.batch_size])
                 model.complete(rng, batch)
                 households, persons = to_tables(batch, model, first_id + start, weight)
                 writer.write_part(households, persons)
@@ -253,15 +299,18 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
-def to_tables(batch: Batch, model: ProvinceModel, first: int, weight: float,
-              ) -> tuple[pa.Table, pa.Table]:
+def to_tables(
+    batch: Batch,
+    model: ProvinceModel,
+    first: int,
+    weight: float,
+) -> tuple[pa.Table, pa.Table]:
     """Arrow tables in the ``sejahtera/v1`` schema for one completed batch."""
     areas, targets, cols = model.areas, model.targets, batch.columns
     n = len(batch.size)
     household_id = _ids(f"H{targets.code}", np.arange(first, first + n), 9)
     line = np.where(batch.urban, targets.urban.line, targets.rural.line).astype(float)
-    regencies, regency_index = np.unique(areas.regency[batch.area].astype(str),
-                                         return_inverse=True)
+    regencies, regency_index = np.unique(areas.regency[batch.area].astype(str), return_inverse=True)
     housing = cols["housing"]
     households = {
         "household_id": household_id,
@@ -285,12 +334,13 @@ def to_tables(batch: Batch, model: ProvinceModel, first: int, weight: float,
     members, attributes = batch.members, cols["attributes"]
     in_pbi = cols["pbi"][members.household]
     rng_jkn = np.random.default_rng([first, n])
-    has_jkn = in_pbi | (rng_jkn.random(len(in_pbi)) < model.facts["jkn_coverage_non_pbi"][
-        "value"])
+    has_jkn = in_pbi | (rng_jkn.random(len(in_pbi)) < model.facts["jkn_coverage_non_pbi"]["value"])
     persons = {
         "person_id": pc.binary_join_element_wise(
             pc.take(household_id, pa.array(members.household)),
-            _ids("-", members.position + 1, 2), ""),
+            _ids("-", members.position + 1, 2),
+            "",
+        ),
         "household_id": pc.take(household_id, pa.array(members.household)),
         "relationship": _take(tuple(people.RELATIONSHIP_CODES), members.relationship),
         "sex": _take(("M", "F"), members.female.astype(np.int8)),
@@ -318,6 +368,10 @@ def _school_level(levels: np.ndarray) -> pa.Array:
 
 def _table(columns: dict[str, Any], table: str) -> pa.Table:
     schema = arrow_schema(table, list(columns))  # type: ignore[arg-type]
-    arrays = [pa.array(columns[f.name], f.type) if not isinstance(columns[f.name], pa.Array)
-              else columns[f.name].cast(f.type) for f in schema]
+    arrays = [
+        pa.array(columns[f.name], f.type)
+        if not isinstance(columns[f.name], pa.Array)
+        else columns[f.name].cast(f.type)
+        for f in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)

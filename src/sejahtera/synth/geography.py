@@ -46,8 +46,9 @@ class Areas:
 
     def within(self, code: str) -> np.ndarray:
         """Indices of the areas inside ``code`` (a province, kabupaten or kecamatan)."""
-        column = {"province": self.regency, "regency": self.regency,
-                  "district": self.district}[level_of(code) or "village"]
+        column = {"province": self.regency, "regency": self.regency, "district": self.district}[
+            level_of(code) or "village"
+        ]
         if level_of(code) == "province":
             return np.flatnonzero(np.char.startswith(column.astype(str), code + "."))
         return np.flatnonzero(column == code)
@@ -66,8 +67,15 @@ def build_areas(targets: ProvinceTargets, regions: Registry, seed: int) -> Areas
         urban = _regency_urban_probability(regencies, population, targets.urban_share)
         effect = np.array([regency_effect[r] for r in regencies])
         empty = np.full(len(regencies), "", dtype=object)
-        return Areas(np.array(regencies, dtype=object), empty, empty.copy(), population, urban,
-                     effect, census_share=0.0)
+        return Areas(
+            np.array(regencies, dtype=object),
+            empty,
+            empty.copy(),
+            population,
+            urban,
+            effect,
+            census_share=0.0,
+        )
 
     rows = []
     census = census_population()
@@ -95,12 +103,14 @@ def build_areas(targets: ProvinceTargets, regions: Registry, seed: int) -> Areas
     population = np.array([s for _, s in rows])
     area = np.array([v.area_km2 or 1.0 for v in villages])
     urban = _urban_by_density(villages, population, area, targets.urban_share)
-    effect = np.array([
-        regency_effect[v.code[:5]]
-        + _area_rng(seed, v.code[:8]).normal(0, DISTRICT_SPREAD)
-        + _area_rng(seed, v.code).normal(0, VILLAGE_SPREAD)
-        for v in villages
-    ])
+    effect = np.array(
+        [
+            regency_effect[v.code[:5]]
+            + _area_rng(seed, v.code[:8]).normal(0, DISTRICT_SPREAD)
+            + _area_rng(seed, v.code).normal(0, VILLAGE_SPREAD)
+            for v in villages
+        ]
+    )
     return Areas(
         regency=np.array([v.code[:5] for v in villages], dtype=object),
         district=np.array([v.code[:8] for v in villages], dtype=object),
@@ -119,27 +129,33 @@ def _regency_effects(targets: ProvinceTargets, seed: int) -> dict[str, float]:
         return {r: float(_area_rng(seed, r).normal(0, REGENCY_SPREAD)) for r in regencies}
     weights = np.array([targets.regency_population[r] for r in regencies], dtype=float)
     published = np.array([targets.regency_p0[r] for r in regencies])
-    province_p0 = (targets.urban.p0 * targets.urban_share
-                   + targets.rural.p0 * (1 - targets.urban_share))
+    province_p0 = targets.urban.p0 * targets.urban_share + targets.rural.p0 * (
+        1 - targets.urban_share
+    )
     scaled = published * province_p0 / np.average(published, weights=weights)
     normal = NormalDist()
-    return {r: INDEX_SPREAD * (normal.inv_cdf(province_p0) - normal.inv_cdf(float(p)))
-            for r, p in zip(regencies, scaled, strict=True)}
+    return {
+        r: INDEX_SPREAD * (normal.inv_cdf(province_p0) - normal.inv_cdf(float(p)))
+        for r, p in zip(regencies, scaled, strict=True)
+    }
 
 
-def _regency_urban_probability(regencies: list[str], population: np.ndarray,
-                               urban_share: float) -> np.ndarray:
+def _regency_urban_probability(
+    regencies: list[str], population: np.ndarray, urban_share: float
+) -> np.ndarray:
     """Kota mostly urban; kabupaten at the level that gives the province its urban share."""
     is_kota = np.array([int(r.split(".")[1]) >= 70 for r in regencies])
-    urban_people = urban_share * population.sum() - KOTA_URBAN_PROBABILITY * population[
-        is_kota].sum()
+    urban_people = (
+        urban_share * population.sum() - KOTA_URBAN_PROBABILITY * population[is_kota].sum()
+    )
     rest = population[~is_kota].sum()
     kabupaten = np.clip(urban_people / rest, 0.02, 0.95) if rest else 0.0
     return np.where(is_kota, KOTA_URBAN_PROBABILITY, kabupaten)
 
 
-def _urban_by_density(villages: list, population: np.ndarray, area: np.ndarray,
-                      urban_share: float) -> np.ndarray:
+def _urban_by_density(
+    villages: list, population: np.ndarray, area: np.ndarray, urban_share: float
+) -> np.ndarray:
     """Kelurahan are urban; then the densest desa until the province's urban share is reached.
 
     A simplification of BPS's urban classification, which scores density, farming households and

@@ -44,8 +44,9 @@ def by_age(age: np.ndarray, table: dict[str, float]) -> np.ndarray:
     return out
 
 
-def draw_members(rng: np.random.Generator, size: np.ndarray, status: np.ndarray,
-                 facts: dict[str, Any]) -> Members:
+def draw_members(
+    rng: np.random.Generator, size: np.ndarray, status: np.ndarray, facts: dict[str, Any]
+) -> Members:
     """Relationships, sexes, ages and education for households of the given sizes.
 
     ``status`` is each household's socio-economic standing (standard normal); it shifts education.
@@ -61,8 +62,9 @@ def draw_members(rng: np.random.Generator, size: np.ndarray, status: np.ndarray,
     has_parent = (size >= 3) & (rng.random(n) < households["parent_share"])
     female_head_share = households["female_head_share"]
     spouse_rate = has_spouse.mean() if n else 0.0
-    lone_female = np.clip((female_head_share - 0.03 * spouse_rate) / max(1 - spouse_rate, 1e-9),
-                          0, 1)
+    lone_female = np.clip(
+        (female_head_share - 0.03 * spouse_rate) / max(1 - spouse_rate, 1e-9), 0, 1
+    )
     female_head = rng.random(n) < np.where(has_spouse, 0.03, lone_female)
 
     alone = size == 1
@@ -111,8 +113,9 @@ def _education(rng: np.random.Generator, age: np.ndarray, status: np.ndarray) ->
     return np.minimum(level, reachable).astype(np.int8)
 
 
-def person_attributes(rng: np.random.Generator, members: Members, household_welfare: np.ndarray,
-                      facts: dict[str, Any]) -> dict[str, np.ndarray]:
+def person_attributes(
+    rng: np.random.Generator, members: Members, household_welfare: np.ndarray, facts: dict[str, Any]
+) -> dict[str, np.ndarray]:
     """Pregnancy, disability, school enrolment and level, and work.
 
     ``household_welfare`` is each household's standardised log consumption; poorer households

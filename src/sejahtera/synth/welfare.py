@@ -11,23 +11,48 @@ import numpy as np
 from sejahtera.synth.calibrate import weighted_quantile
 
 NORMAL = NormalDist()
-HOUSING = ("floor_type", "wall_type", "roof_type", "water_source", "toilet", "electricity",
-           "cooking_fuel")
+HOUSING = (
+    "floor_type",
+    "wall_type",
+    "roof_type",
+    "water_source",
+    "toilet",
+    "electricity",
+    "cooking_fuel",
+)
 ASSETS = ("owns_motorcycle", "owns_refrigerator", "owns_land")
 
 
-def welfare_index(rng: np.random.Generator, effect: np.ndarray, status: np.ndarray,
-                  size: np.ndarray, children: np.ndarray, elderly: np.ndarray) -> np.ndarray:
+def welfare_index(
+    rng: np.random.Generator,
+    effect: np.ndarray,
+    status: np.ndarray,
+    size: np.ndarray,
+    children: np.ndarray,
+    elderly: np.ndarray,
+) -> np.ndarray:
     """Unscaled log-consumption index: place, standing, household make-up, luck, a heavy top."""
     n = len(size)
     luck = rng.normal(0, 0.5, n)
     top = (rng.random(n) < 0.12) * np.minimum(rng.exponential(0.55, n), 3.0)
-    return (effect + 0.45 * status - 0.30 * np.log(size) - 0.45 * children / size
-            - 0.15 * elderly / size + luck + top)
+    return (
+        effect
+        + 0.45 * status
+        - 0.30 * np.log(size)
+        - 0.45 * children / size
+        - 0.15 * elderly / size
+        + luck
+        + top
+    )
 
 
-def draw_housing(rng: np.random.Generator, welfare: np.ndarray, urban: np.ndarray,
-                 size: np.ndarray, facts: dict[str, Any]) -> dict[str, np.ndarray]:
+def draw_housing(
+    rng: np.random.Generator,
+    welfare: np.ndarray,
+    urban: np.ndarray,
+    size: np.ndarray,
+    facts: dict[str, Any],
+) -> dict[str, np.ndarray]:
     """Category index (poorest first) per housing variable, asset flags and floor area.
 
     ``welfare`` is standardised log consumption per capita.
@@ -49,14 +74,21 @@ def draw_housing(rng: np.random.Generator, welfare: np.ndarray, urban: np.ndarra
             latent = latent - shift  # land is more often owned in rural areas
         out[name] = latent > cut
     area = housing["floor_area_pc_median_m2"] * np.exp(
-        0.3 * welfare - 0.35 * np.log(size / 3) + rng.normal(0, 0.35, len(welfare)))
+        0.3 * welfare - 0.35 * np.log(size / 3) + rng.normal(0, 0.35, len(welfare))
+    )
     out["floor_area_pc"] = np.round(area, 1)
     return out
 
 
-def pmt_features(urban: np.ndarray, size: np.ndarray, children: np.ndarray,
-                 elderly: np.ndarray, head_education: np.ndarray, female_head: np.ndarray,
-                 housing: dict[str, np.ndarray]) -> np.ndarray:
+def pmt_features(
+    urban: np.ndarray,
+    size: np.ndarray,
+    children: np.ndarray,
+    elderly: np.ndarray,
+    head_education: np.ndarray,
+    female_head: np.ndarray,
+    housing: dict[str, np.ndarray],
+) -> np.ndarray:
     """Design matrix of the proxy-means test: what an enumerator can observe."""
     columns = [
         np.ones(len(size)),
@@ -89,24 +121,38 @@ class Targeting:
     def desil(self, pmt: np.ndarray) -> np.ndarray:
         return (np.searchsorted(self.desil_cuts, pmt, side="right") + 1).astype(np.int16)
 
-    def receipt(self, rng: np.random.Generator, pmt: np.ndarray, has_component: np.ndarray,
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def receipt(
+        self,
+        rng: np.random.Generator,
+        pmt: np.ndarray,
+        has_component: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         scores = programme_scores(rng, pmt, self.pmt_mean, self.pmt_sd, self.noise)
-        return (has_component & (scores[0] < self.pkh_cut), scores[1] < self.sembako_cut,
-                scores[2] < self.pbi_cut)
+        return (
+            has_component & (scores[0] < self.pkh_cut),
+            scores[1] < self.sembako_cut,
+            scores[2] < self.pbi_cut,
+        )
 
 
-def programme_scores(rng: np.random.Generator, pmt: np.ndarray, mean: float, sd: float,
-                     noise: float) -> np.ndarray:
+def programme_scores(
+    rng: np.random.Generator, pmt: np.ndarray, mean: float, sd: float, noise: float
+) -> np.ndarray:
     """Noisy registry rankings: a shared error (data quality) and one per programme."""
     shared = (pmt - mean) / sd + rng.normal(0, noise, len(pmt))
-    return np.stack([shared, shared + rng.normal(0, 0.3, len(pmt)),
-                     shared + rng.normal(0, 0.5, len(pmt))])
+    return np.stack(
+        [shared, shared + rng.normal(0, 0.3, len(pmt)), shared + rng.normal(0, 0.5, len(pmt))]
+    )
 
 
-def fit_targeting(rng: np.random.Generator, features: np.ndarray, log_consumption: np.ndarray,
-                  persons: np.ndarray, has_component: np.ndarray,
-                  facts: dict[str, Any]) -> Targeting:
+def fit_targeting(
+    rng: np.random.Generator,
+    features: np.ndarray,
+    log_consumption: np.ndarray,
+    persons: np.ndarray,
+    has_component: np.ndarray,
+    facts: dict[str, Any],
+) -> Targeting:
     """Estimate the PMT by least squares, then the cut-offs that give published coverage."""
     coefficients, *_ = np.linalg.lstsq(features, log_consumption, rcond=None)
     coefficients = np.round(coefficients, 6)
@@ -117,17 +163,14 @@ def fit_targeting(rng: np.random.Generator, features: np.ndarray, log_consumptio
     scores = programme_scores(rng, pmt, mean, sd, noise)
     households = np.ones(len(pmt))
     eligible = has_component
-    pkh_share_of_eligible = min(programmes["pkh_household_share"] / max(eligible.mean(), 1e-9),
-                                1.0)
+    pkh_share_of_eligible = min(programmes["pkh_household_share"] / max(eligible.mean(), 1e-9), 1.0)
     return Targeting(
         pmt_coefficients=coefficients,
         desil_cuts=np.quantile(pmt, np.arange(1, 10) / 10),
         pmt_mean=mean,
         pmt_sd=sd,
-        pkh_cut=weighted_quantile(scores[0][eligible], households[eligible],
-                                  pkh_share_of_eligible),
-        sembako_cut=weighted_quantile(scores[1], households, programmes[
-            "sembako_household_share"]),
+        pkh_cut=weighted_quantile(scores[0][eligible], households[eligible], pkh_share_of_eligible),
+        sembako_cut=weighted_quantile(scores[1], households, programmes["sembako_household_share"]),
         pbi_cut=weighted_quantile(scores[2], persons, programmes["pbi_person_share"]),
         noise=noise,
     )

@@ -15,37 +15,59 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
 from sejahtera.data.describe import describe
-from sejahtera.i18n import text
+from sejahtera.i18n import Language, text
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-def render(summary: dict[str, Any] | None, lang: str) -> str:
-    t = lambda key, **v: html.escape(text(key, lang, **v))  # noqa: E731
-    rows = ""
+PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Sejahtera</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}
+td,th{{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
+.n{{text-align:right}}</style></head>
+<body><p><a href="?lang={other}">{other_name}</a></p>
+<h1>Sejahtera</h1><p>{tagline}</p>{body}
+<p><small>{placeholder} · v{version}</small></p></body></html>"""
+
+
+def _row(region: dict[str, Any]) -> str:
+    return (
+        f"<tr><td>{html.escape(region['code'])}</td><td>{html.escape(region['name'])}</td>"
+        f"<td class=n>{region['households']:,}</td>"
+        f"<td class=n>{region['households_weighted']:,.0f}</td></tr>"
+    )
+
+
+def render(summary: dict[str, Any] | None, lang: Language) -> str:
+    def t(key: str, **values: object) -> str:
+        return html.escape(text(key, lang, **values))
+
     if summary:
-        rows = "".join(
-            f"<tr><td>{html.escape(r['code'])}</td><td>{html.escape(r['name'])}</td>"
-            f"<td class=n>{r['households']:,}</td><td class=n>{r['households_weighted']:,.0f}</td></tr>"
-            for r in summary["regencies"])
-        body = (f"<p>{t('web.dataset', name=summary['name'], households=summary['households'], persons=summary['persons'])}</p>"
-                f"<table><tr><th>{t('web.code')}</th><th>{t('web.region')}</th>"
-                f"<th>{t('web.households')}</th><th>{t('web.households_weighted')}</th></tr>{rows}</table>")
+        counts = {k: summary[k] for k in ("name", "households", "persons")}
+        header = "".join(
+            f"<th>{t(key)}</th>"
+            for key in ("web.code", "web.region", "web.households", "web.households_weighted")
+        )
+        rows = "".join(_row(region) for region in summary["regencies"])
+        body = f"<p>{t('web.dataset', **counts)}</p><table><tr>{header}</tr>{rows}</table>"
     else:
         body = f"<p>{t('web.no_dataset')}</p>"
     other = "en" if lang == "id" else "id"
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>Sejahtera</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
-table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
-.n{{text-align:right}}</style></head>
-<body><p><a href="?lang={other}">{'English' if other == 'en' else 'Bahasa Indonesia'}</a></p>
-<h1>Sejahtera</h1><p>{t('web.tagline')}</p>{body}
-<p><small>{t('web.placeholder')} · v{__version__}</small></p></body></html>"""
+    return PAGE.format(
+        lang=lang,
+        other=other,
+        other_name="English" if other == "en" else "Bahasa Indonesia",
+        tagline=t("web.tagline"),
+        body=body,
+        placeholder=t("web.placeholder"),
+        version=__version__,
+    )
 
 
-def application(dataset_path: Path | None) -> Callable[[dict[str, Any], StartResponse],
-                                                       Iterable[bytes]]:
+def application(
+    dataset_path: Path | None,
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     summary = describe(Dataset.open(dataset_path)) if dataset_path else None
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -57,9 +79,14 @@ def application(dataset_path: Path | None) -> Callable[[dict[str, Any], StartRes
             return [text("web.not_found").encode()]
         lang = "en" if "lang=en" in environ.get("QUERY_STRING", "") else "id"
         page = render(summary, lang).encode()
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(page))),
-                                  ("X-Content-Type-Options", "nosniff")])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(page))),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
         return [page]
 
     return app

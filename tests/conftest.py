@@ -1,0 +1,64 @@
+"""Shared fixtures: one small synthetic DI Yogyakarta dataset, and PostgreSQL when reachable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sejahtera.data.dataset import Dataset
+from sejahtera.synth import SynthOptions, synthesise
+
+POSTGRES_URL = os.environ.get("SEJAHTERA_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as connection:
+            connection.execute("select 1")
+    except (psycopg.Error, OSError) as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({exc.__class__.__name__})"
+    return None
+
+
+_POSTGRES_PROBLEM = _postgres_reachable()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _POSTGRES_PROBLEM:
+        return f"postgres: SKIPPING the PostgreSQL tests: {_POSTGRES_PROBLEM}"
+    return f"postgres: running the PostgreSQL tests against {POSTGRES_URL}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _POSTGRES_PROBLEM:
+        return
+    skip = pytest.mark.skip(reason=f"PostgreSQL tests skipped: {_POSTGRES_PROBLEM}")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _POSTGRES_PROBLEM:
+        terminalreporter.write_line(
+            f"NOTE: PostgreSQL tests were skipped: {_POSTGRES_PROBLEM}", yellow=True
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def diy(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """Synthetic DI Yogyakarta, 100,000 households: the shared dataset of the suite."""
+    folder: Path = tmp_path_factory.mktemp("diy") / "diy"
+    return synthesise(SynthOptions("34", 100_000, seed=7), folder)

@@ -1,0 +1,131 @@
+"""Dataset folders: manifest, checksums, atomic writes and partitions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from sejahtera.data.dataset import Dataset, DatasetWriter, Manifest, sha256, write_dataset
+from sejahtera.errors import SejahteraError
+
+
+def manifest() -> Manifest:
+    return Manifest(
+        name="t", region_code="34", reference_date="2025-03-01", source="test", synthetic=True
+    )
+
+
+def tables(n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    households = pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(n)],
+            "province_code": ["34"] * n,
+            "regency_code": ["34.01"] * n,
+            "weight": [1.0] * n,
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "person_id": [f"p{i}" for i in range(n)],
+            "household_id": [f"h{i}" for i in range(n)],
+            "relationship": ["head"] * n,
+            "sex": ["F"] * n,
+            "age": [40] * n,
+        }
+    )
+    return households, persons
+
+
+def test_write_then_open_round_trips(tmp_path: Path) -> None:
+    households, persons = tables()
+    written = write_dataset(tmp_path / "d", households, persons, manifest())
+    opened = Dataset.open(tmp_path / "d")
+    assert opened.manifest.households == 3 and opened.manifest.persons == 3
+    pd.testing.assert_frame_equal(opened.households(), households)
+    raw = json.loads((tmp_path / "d" / "dataset.json").read_text())
+    assert raw["schema"] == "sejahtera/v1"
+    assert raw["files"]["households.parquet"] == sha256(tmp_path / "d" / "households.parquet")
+    assert written.path == tmp_path / "d"
+
+
+def test_a_changed_file_fails_its_checksum(tmp_path: Path) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    other, _ = tables(4)
+    other.to_parquet(tmp_path / "d" / "households.parquet")
+    with pytest.raises(SejahteraError) as error:
+        Dataset.open(tmp_path / "d")
+    assert error.value.key == "dataset.checksum"
+    assert "households.parquet" in str(error.value)
+    Dataset.open(tmp_path / "d", verify=False)  # still readable on purpose
+
+
+def test_missing_file_and_missing_manifest(tmp_path: Path) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    (tmp_path / "d" / "persons.parquet").unlink()
+    with pytest.raises(SejahteraError, match=r"persons\.parquet"):
+        Dataset.open(tmp_path / "d")
+    (tmp_path / "e").mkdir()
+    with pytest.raises(SejahteraError, match=r"dataset\.json"):
+        Dataset.open(tmp_path / "e")
+    with pytest.raises(SejahteraError) as error:
+        Dataset.open(tmp_path / "nowhere")
+    assert error.value.key == "dataset.not_found"
+
+
+def test_other_schema_version_is_refused(tmp_path: Path) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    path = tmp_path / "d" / "dataset.json"
+    path.write_text(path.read_text().replace("sejahtera/v1", "sejahtera/v9"))
+    with pytest.raises(SejahteraError, match="sejahtera/v9"):
+        Dataset.open(tmp_path / "d")
+
+
+def test_failure_inside_the_writer_leaves_nothing(tmp_path: Path) -> None:
+    households, persons = tables()
+    with pytest.raises(RuntimeError), DatasetWriter(tmp_path / "d", manifest()) as writer:
+        writer.write_part(pa.Table.from_pandas(households), pa.Table.from_pandas(persons))
+        raise RuntimeError("disk full")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_replaces_and_refuses_without_flag(tmp_path: Path) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    bigger_h, bigger_p = tables(5)
+    with pytest.raises(SejahteraError) as error:
+        write_dataset(tmp_path / "d", bigger_h, bigger_p, manifest())
+    assert error.value.key == "dataset.exists"
+    assert Dataset.open(tmp_path / "d").manifest.households == 3
+    write_dataset(tmp_path / "d", bigger_h, bigger_p, manifest(), overwrite=True)
+    assert Dataset.open(tmp_path / "d").manifest.households == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_partitions_pair_households_with_their_persons(tmp_path: Path) -> None:
+    with DatasetWriter(tmp_path / "d", manifest(), partitioned=True) as writer:
+        for start in (0, 3):
+            households, persons = tables(3)
+            households["household_id"] = [f"h{start + i}" for i in range(3)]
+            persons["household_id"] = households["household_id"]
+            persons["person_id"] = [f"p{start + i}" for i in range(3)]
+            writer.write_part(pa.Table.from_pandas(households), pa.Table.from_pandas(persons))
+    dataset = Dataset.open(tmp_path / "d")
+    assert sorted(dataset.manifest.files) == [
+        "households/part-00000.parquet",
+        "households/part-00001.parquet",
+        "persons/part-00000.parquet",
+        "persons/part-00001.parquet",
+    ]
+    for households, persons in dataset.partitions():
+        assert (
+            households.column("household_id").to_pylist()
+            == persons.column("household_id").to_pylist()
+        )
+    assert dataset.households()["household_id"].tolist() == [f"h{i}" for i in range(6)]

@@ -1,0 +1,43 @@
+"""The placeholder page served by `sejahtera serve` until the workbench lands."""
+
+from __future__ import annotations
+
+import io
+from wsgiref.util import setup_testing_defaults
+
+from sejahtera.data.dataset import Dataset
+from sejahtera.web.status import application
+
+
+def call(app, method: str = "GET", path: str = "/", query: str = "") -> tuple[str, dict, str]:
+    environ: dict = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "wsgi.input": io.BytesIO(),
+    }
+    setup_testing_defaults(environ)
+    seen: dict = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response)).decode()
+    return seen["status"], seen["headers"], body
+
+
+def test_page_shows_the_dataset_in_indonesian_and_english(diy: Dataset) -> None:
+    app = application(diy.path)
+    status, headers, body = call(app)
+    assert status == "200 OK" and headers["Content-Type"].startswith("text/html")
+    assert "Kabupaten Gunungkidul" in body and "Rumah tangga" in body
+    assert f"{diy.manifest.households}" in body
+    _, _, english = call(app, query="lang=en")
+    assert "Households" in english and '<html lang="en">' in english
+
+
+def test_wrong_method_and_unknown_path() -> None:
+    app = application(None)
+    assert call(app, method="POST")[0] == "405 Method Not Allowed"
+    assert call(app, path="/admin")[0] == "404 Not Found"
+    assert "Belum ada dataset" in call(app)[2]
