@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
+
 from sejahtera.i18n import text
 
 
@@ -19,7 +21,7 @@ class SejahteraError(Exception):
     the message without a traceback and exits with status 2.
     """
 
-    def __init__(self, key: str, **values: object) -> None:
+    def __init__(self, key: str, /, **values: object) -> None:
         self.key = key
         self.values = values
         super().__init__(key)
@@ -146,7 +148,7 @@ class ProblemReport:
 
 
 def _show(value: object) -> str:
-    if value is None:
+    if value is None or value is pd.NA:
         return ""
     try:
         if value != value:  # NaN

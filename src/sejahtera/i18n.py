@@ -48,12 +48,12 @@ def language() -> Language:
     return _checked(value) if value.strip() else "id"
 
 
-def text(key: str, language_code: Language | None = None, **values: object) -> str:
+def text(key: str, language_code: Language | None = None, /, **values: object) -> str:
     """The message ``key`` in the current language, with ``values`` filled in."""
     entry = catalogue()[key]
     return entry[language_code or language()].format(**values)
 
 
-def both(key: str, **values: object) -> str:
+def both(key: str, /, **values: object) -> str:
     """Indonesian then English, for places that show both at once (page titles, file headers)."""
     return f"{text(key, 'id', **values)} / {text(key, 'en', **values)}"

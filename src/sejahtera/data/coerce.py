@@ -66,16 +66,22 @@ def coerce_frame(
     rows: np.ndarray,
     report: ProblemReport,
     decimal: Decimal = ".",
+    failed: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Typed copy of ``frame``'s schema columns; bad values become missing and are reported.
 
-    ``rows`` gives each row's number in the source (1 = first data row).
+    ``rows`` gives each row's number in the source (1 = first data row). ``failed``, when given,
+    receives per column the rows whose value was present but rejected, so that later checks do
+    not report them again as missing.
     """
     out = {}
     for col in COLUMNS[table]:
         if col.name not in frame.columns:
             continue
-        out[col.name] = _coerce_column(frame[col.name], col, file, rows, report, decimal)
+        raw = frame[col.name]
+        out[col.name] = _coerce_column(raw, col, file, rows, report, decimal)
+        if failed is not None:
+            failed[col.name] = out[col.name].isna().to_numpy() & ~blank(raw)
     return pd.DataFrame(out, index=frame.index)
 
 

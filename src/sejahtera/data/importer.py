@@ -55,17 +55,19 @@ def import_dataset(
         if location not in cache:
             cache[location] = read_table(location[0], sheet=location[1], csv_options=mapping.csv)
         raw = cache[location]
-        frame = _mapped(raw, mapping.table(table), report)
+        absent: set[str] = set()
+        frame = _mapped(raw, mapping.table(table), report, absent)
         if table == "households" and person_level:
             parts[table] = _households_from_persons(frame, raw.file, report)
         else:
             parts[table] = Part.of(frame, raw.file)
+        rows = len(parts[table].frame)
+        parts[table].failed.update({name: np.ones(rows, dtype=bool) for name in absent})
     typed = {
         t: _typed(parts[t], t, report, cache[locations[t]].decimal)
         for t in ("households", "persons")
     }
-    if not report:
-        validate_frames(typed["households"], typed["persons"], report)
+    validate_frames(typed["households"], typed["persons"], report)
     if report:
         raise ImportFailed(report)
     households = typed["households"].frame
@@ -94,12 +96,18 @@ def _location(source: Path, table: TableMapping) -> tuple[Path, Any]:
     return base / table.file, table.sheet
 
 
-def _mapped(raw: SourceTable, table: TableMapping, report: ProblemReport) -> pd.DataFrame:
-    """Schema-named columns from the source, recoded; missing source columns reported."""
+def _mapped(
+    raw: SourceTable, table: TableMapping, report: ProblemReport, absent: set[str]
+) -> pd.DataFrame:
+    """Schema-named columns from the source, recoded; missing source columns reported.
+
+    ``absent`` receives the schema columns whose source column is missing.
+    """
     frame = raw.frame
     out: dict[str, pd.Series] = {}
     for source_column, schema_column in table.columns.items():
         if source_column not in frame.columns:
+            absent.add(schema_column)
             report.add_rows(
                 raw.file,
                 source_column,
@@ -149,16 +157,20 @@ def _households_from_persons(frame: pd.DataFrame, file: str, report: ProblemRepo
 
 
 def _typed(part: Part, table: Table, report: ProblemReport, decimal: Decimal) -> Part:
-    frame = coerce_frame(part.frame, table, part.file, part.rows, report, decimal)
+    failed = dict(part.failed)
+    frame = coerce_frame(part.frame, table, part.file, part.rows, report, decimal, failed)
     if table == "households":
-        frame = _derive_region_codes(frame)
+        frame = _derive_region_codes(frame, failed)
         if "weight" not in frame.columns:
             frame["weight"] = 1.0
-    return Part(frame, part.file, part.rows)
+    return Part(frame, part.file, part.rows, failed)
 
 
-def _derive_region_codes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fill higher region codes from the most detailed one given (a desa code implies the rest)."""
+def _derive_region_codes(frame: pd.DataFrame, failed: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Fill higher region codes from the most detailed one given (a desa code implies the rest).
+
+    A derived code counts as rejected wherever the code it came from was rejected.
+    """
     present = [c for c in REGION_COLUMNS if c in frame.columns]
     if not present:
         return frame
@@ -168,6 +180,8 @@ def _derive_region_codes(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         codes = frame[finest]
         frame[name] = codes.map(lambda c, lv=level: parent_code(c, lv), na_action="ignore")
+        if finest in failed:
+            failed[name] = failed[finest]
     return frame[[c.name for c in COLUMNS["households"] if c.name in frame.columns]]
 
 

@@ -28,6 +28,7 @@ household columns are taken from each household's rows, which must agree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,30 @@ from sejahtera.data.schema import COLUMNS, TABLES, Table, column
 from sejahtera.errors import SejahteraError
 
 FORMAT = "sejahtera-mapping/v1"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as people write codes: ``Ya``/``No``/``on`` stay text, ``01`` stays ``"01"``.
+
+    Only ``true``/``false`` are booleans and only integers without a leading zero are numbers,
+    as in YAML 1.2; PyYAML's YAML 1.1 rules would turn codes into booleans or strip zeros.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
 _TABLE_KEYS = {"file", "sheet", "columns", "values", "constants"}
 _TOP_KEYS = {"format", "name", "households", "persons", "csv", "description"}
 
@@ -80,7 +105,7 @@ def value_key(value: Any) -> str:
 def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
         raise SejahteraError("mapping.not_found", path=path) from None
     except yaml.YAMLError as exc:

@@ -6,7 +6,7 @@ look across values and tables. Every check is vectorised and reports through a P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ class Part:
     frame: pd.DataFrame
     file: str
     rows: np.ndarray  # source row number of each row, 1 = first data row
+    failed: dict[str, np.ndarray] = field(default_factory=dict)  # rejected values, per column
 
     @classmethod
     def of(cls, frame: pd.DataFrame, file: str) -> Part:
@@ -52,9 +53,12 @@ def check_required(part: Part, table: Table, report: ProblemReport) -> None:
         if not col.required:
             continue
         if col.name not in part.frame.columns:
-            report.add_rows(part.file, col.name, "column_missing", [None], [""])
+            if col.name not in part.failed:  # not already reported as a missing source column
+                report.add_rows(part.file, col.name, "column_missing", [None], [""])
             continue
-        _flag(report, part, col.name, "missing", part.frame[col.name].isna().to_numpy())
+        empty = part.frame[col.name].isna().to_numpy()
+        rejected = part.failed.get(col.name)
+        _flag(report, part, col.name, "missing", empty if rejected is None else empty & ~rejected)
 
 
 def check_regions(part: Part, regions: Registry, report: ProblemReport) -> None:
@@ -193,9 +197,10 @@ def validate_dataset(dataset, limit: int = 1000, regions: Registry | None = None
                 if len(dataset.part_files()) == 1
                 else str(path.relative_to(dataset.path)),
             )
-            typed = coerce_frame(raw, table, part.file, part.rows, report)
+            failed: dict[str, np.ndarray] = {}
+            typed = coerce_frame(raw, table, part.file, part.rows, report, failed=failed)
             extra = raw[[c for c in raw.columns if c not in typed.columns]]
-            tables.append(Part(pd.concat([typed, extra], axis=1), part.file, part.rows))
+            tables.append(Part(pd.concat([typed, extra], axis=1), part.file, part.rows, failed))
         validate_frames(tables[0], tables[1], report, regions)
         seen_households.append(_hashes(tables[0].frame["household_id"]))
         seen_persons.append(_hashes(tables[1].frame["person_id"]))
