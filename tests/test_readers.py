@@ -342,3 +342,18 @@ def test_value_labels_become_categories_that_a_mapping_recodes(
     assert persons["person_id"].tolist() == ["10101", "10102", "10201"]
     assert households["household_id"].tolist() == ["101", "102"]
     assert households["district_code"].tolist() == ["34.04.13", "34.04.13"]
+
+
+def test_r_data_file_written_by_pyreadr(tmp_path: Path) -> None:
+    import pyreadr
+    path = tmp_path / "survei.RData"
+    frame = pd.DataFrame({"id": ["R1", "R2"], "pengeluaran": [750000.0, 1250000.5]})
+    pyreadr.write_rdata(str(path), frame, df_name="rumah_tangga")
+
+    source = read_table(path)
+    named = read_table(path, table="rumah_tangga")
+
+    assert source.frame["pengeluaran"].tolist() == [750000.0, 1250000.5]
+    assert named.frame["id"].tolist() == ["R1", "R2"]
+    with pytest.raises(SejahteraError, match="tidak_ada"):
+        read_table(path, table="tidak_ada")
