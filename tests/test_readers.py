@@ -346,6 +346,7 @@ def test_value_labels_become_categories_that_a_mapping_recodes(
 
 def test_r_data_file_written_by_pyreadr(tmp_path: Path) -> None:
     import pyreadr
+
     path = tmp_path / "survei.RData"
     frame = pd.DataFrame({"id": ["R1", "R2"], "pengeluaran": [750000.0, 1250000.5]})
     pyreadr.write_rdata(str(path), frame, df_name="rumah_tangga")
