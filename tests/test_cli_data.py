@@ -181,3 +181,18 @@ def test_english_and_indonesian_messages_differ(tmp_path: Path) -> None:
     assert "Impor dibatalkan" in indonesian.stderr and "Import cancelled" not in indonesian.stderr
     assert from_env.stderr == english.stderr
     assert again.stderr == indonesian.stderr  # --lang en lasts for one command only
+
+
+def test_report_goes_into_a_new_folder_or_fails_clearly(tmp_path: Path) -> None:
+    source, mapping = write_dtks(tmp_path, persons=MANY_BAD)
+    report = tmp_path / "laporan" / "2025" / "masalah.csv"
+
+    result = data_import(source, mapping, tmp_path / "out", "--report", report)
+
+    assert result.exit_code == 2 and report.is_file()
+    blocked = tmp_path / "berkas"
+    blocked.write_text("bukan folder")
+    result = data_import(source, mapping, tmp_path / "out", "--report", blocked / "x.json")
+    assert result.exit_code == 2
+    assert_no_traceback(result)
+    assert "Laporan tidak dapat ditulis" in result.stderr

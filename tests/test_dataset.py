@@ -129,3 +129,62 @@ def test_partitions_pair_households_with_their_persons(tmp_path: Path) -> None:
             == persons.column("household_id").to_pylist()
         )
     assert dataset.households()["household_id"].tolist() == [f"h{i}" for i in range(6)]
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_overwrite_never_replaces_something_that_is_not_a_dataset(
+    tmp_path: Path, kind: str
+) -> None:
+    households, persons = tables()
+    target = tmp_path / "Documents"
+    if kind == "folder":
+        target.mkdir()
+        (target / "skripsi.docx").write_text("naskah")
+    else:
+        target.write_text("catatan")
+    with pytest.raises(SejahteraError) as error:
+        write_dataset(target, households, persons, manifest(), overwrite=True)
+    assert error.value.key == "dataset.not_a_dataset"
+    if kind == "folder":
+        assert (target / "skripsi.docx").read_text() == "naskah"
+    else:
+        assert target.read_text() == "catatan"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Documents"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {},
+        {"households.parquet": "0" * 64},
+        {"households.parquet": "0" * 64, "../persons.parquet": "0" * 64},
+        {"households.parquet": "0" * 64, "/etc/hostname": "0" * 64},
+    ],
+)
+def test_manifest_must_list_matching_parts_inside_the_folder(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    path = tmp_path / "d" / "dataset.json"
+    raw = json.loads(path.read_text())
+    raw["files"] = files
+    path.write_text(json.dumps(raw))
+    with pytest.raises(SejahteraError) as error:
+        Dataset.open(tmp_path / "d")
+    assert error.value.key == "dataset.bad_manifest"
+
+
+def test_manifest_that_is_not_an_object_or_miscounts(tmp_path: Path) -> None:
+    households, persons = tables()
+    write_dataset(tmp_path / "d", households, persons, manifest())
+    path = tmp_path / "d" / "dataset.json"
+    good = path.read_text()
+    path.write_text("[]")
+    with pytest.raises(SejahteraError) as error:
+        Dataset.open(tmp_path / "d")
+    assert error.value.key == "dataset.bad_manifest"
+    path.write_text(good.replace('"households": 3', '"households": 3000'))
+    with pytest.raises(SejahteraError) as error:
+        Dataset.open(tmp_path / "d")
+    assert error.value.key == "dataset.counts"

@@ -58,3 +58,10 @@ def test_indonesian_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     assert text("cli.yes") == "ya"
     monkeypatch.setenv("SEJAHTERA_LANG", "en")
     assert text("cli.yes") == "yes"
+
+
+def test_unknown_language_in_the_environment_falls_back_to_indonesian(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEJAHTERA_LANG", "fr")
+    assert text("cli.yes") == "ya"

@@ -359,3 +359,23 @@ def test_source_folder_needs_file_names_in_mapping(tmp_path: Path) -> None:
 
     assert error.value.key == "import.needs_file"
     assert not (tmp_path / "out").exists()
+
+
+def test_household_value_given_on_one_member_row_is_kept(tmp_path: Path) -> None:
+    # Consumption recorded only on the second row of household 1 and the first of household 2.
+    data = SUSENAS.copy()
+    data["KAPITA"] = [None, 650000.0, None, 1250000.5, None]
+    source, mapping = write_susenas(tmp_path, data)
+
+    households = import_dataset(source, load_mapping(mapping), tmp_path / "out").households()
+
+    assert households["consumption_pc"].tolist() == [650000.0, 1250000.5]
+
+
+def test_header_only_files_are_refused(tmp_path: Path) -> None:
+    empty = {column: [] for column in PERSONS}
+
+    report = import_dtks(tmp_path, persons=empty)
+
+    [problem] = [p for p in report.problems if p.rule == "empty"]
+    assert (problem.file, problem.detail) == ("anggota.csv", "persons")

@@ -123,9 +123,19 @@ def test_csv_with_fewer_fields_than_the_header_names_the_file_and_line(tmp_path:
     with pytest.raises(SejahteraError) as error:
         read_table(path)
 
-    assert error.value.key == "read.csv_malformed"
+    assert error.value.key == "read.csv_short_row"
     assert "terpotong.csv" in str(error.value)
-    assert "line 3" in str(error.value)
+    assert "baris 3 berisi 2 kolom, seharusnya 3" in str(error.value)
+
+
+def test_csv_with_a_very_long_field_and_a_blank_last_column(tmp_path: Path) -> None:
+    path = tmp_path / "catatan.csv"
+    note = "catatan panjang " * 20_000  # over the csv module's default field limit
+    path.write_text(f"ID,CATATAN,JK\nP001,{note},\nP002,pendek,2\n", "utf-8")
+
+    frame = read_table(path).frame
+
+    assert frame["CATATAN"].str.len().tolist() == [len(note), len("pendek")]
 
 
 def test_csv_empty_trailing_field_is_not_malformed(tmp_path: Path) -> None:
@@ -157,7 +167,7 @@ def test_csv_with_an_extra_field_on_every_row_names_the_file(tmp_path: Path) -> 
     with pytest.raises(SejahteraError) as error:
         read_table(path)
 
-    assert error.value.key == "read.csv_malformed"
+    assert error.value.key == "read.csv_more_fields"
     assert "geser.csv" in str(error.value)
 
 

@@ -41,3 +41,11 @@ def test_wrong_method_and_unknown_path() -> None:
     assert call(app, method="POST")[0] == "405 Method Not Allowed"
     assert call(app, path="/admin")[0] == "404 Not Found"
     assert "Belum ada dataset" in call(app)[2]
+
+
+def test_head_has_no_body_and_only_lang_switches_language() -> None:
+    app = application(None)
+    status, headers, body = call(app, method="HEAD")
+    assert status == "200 OK" and body == "" and int(headers["Content-Length"]) > 0
+    assert "Belum ada dataset" in call(app, query="slang=en")[2]
+    assert "No dataset loaded" in call(app, query="x=1&lang=en")[2]

@@ -239,8 +239,23 @@ def test_national_run_spreads_over_provinces(tmp_path: Path) -> None:
     assert dataset.households(["household_id"])["household_id"].is_unique
 
 
-@pytest.mark.parametrize("region", ["99", "34.99", "33.01.01", "not-a-code"])
+@pytest.mark.parametrize("region", ["99", "34.99", "33.01.01", "34.04.13.2001", "not-a-code"])
 def test_unknown_or_undetailed_region_is_refused(tmp_path: Path, region: str) -> None:
     with pytest.raises(SejahteraError):
         synthesise(SynthOptions(region, 100, seed=1), tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_jkn_coverage_follows_the_seed(tmp_path: Path) -> None:
+    """Every random draw comes from the seeded stream: other seeds, other draws."""
+    draws = []
+    for seed in (3, 4):
+        dataset = synthesise(SynthOptions("34.71", 3_000, seed=seed), tmp_path / str(seed))
+        households = dataset.households(["household_id", "receives_pbi"])
+        persons = dataset.persons(["household_id", "has_jkn"])
+        pbi = households.loc[households["receives_pbi"], "household_id"]
+        draws.append((persons["has_jkn"].to_numpy(), persons["household_id"].isin(pbi).to_numpy()))
+    (first, first_pbi), (second, second_pbi) = draws
+    size = min(len(first), len(second))
+    outside_pbi = ~first_pbi[:size] & ~second_pbi[:size]  # where has_jkn is a random draw
+    assert (first[:size] == second[:size])[outside_pbi].mean() < 0.8

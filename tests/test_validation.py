@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from data_fixtures import (
@@ -23,6 +24,7 @@ from data_fixtures import (
     write_dtks,
     write_mapping,
 )
+from sejahtera.data.coerce import parse_numbers
 from sejahtera.data.importer import ImportFailed, import_dataset
 from sejahtera.data.mapping import load_mapping
 from sejahtera.errors import Problem, SejahteraError
@@ -313,3 +315,54 @@ def test_mapping_wrong_format(tmp_path: Path) -> None:
 
     assert error.key == "mapping.format"
     assert "sejahtera-mapping/v2" in str(error)
+
+
+def test_mapping_columns_must_be_pairs(tmp_path: Path) -> None:
+    error = mapping_error(tmp_path, "persons:\n  columns: [ID_ART, JK]\n")
+
+    assert error.key == "mapping.shape"
+    assert "persons.columns" in str(error)
+
+
+def test_mapping_recode_must_be_pairs(tmp_path: Path) -> None:
+    error = mapping_error(tmp_path, "persons:\n  values: {sex: [L, P]}\n")
+
+    assert error.key == "mapping.shape"
+    assert "persons.values.sex" in str(error)
+
+
+def test_mapping_file_must_be_a_name(tmp_path: Path) -> None:
+    text = "households:\n  file: 2024\n  columns: {ID: household_id}\n"
+
+    error = mapping_error(tmp_path, text)
+
+    assert error.key == "mapping.file"
+
+
+def test_mapping_needs_both_sections(tmp_path: Path) -> None:
+    error = mapping_error(tmp_path, "households:\n  columns: {ID: household_id}\n")
+
+    assert error.key == "mapping.no_section"
+    assert error.values["table"] == "persons"
+
+
+def test_mapping_that_is_not_utf8_text(tmp_path: Path) -> None:
+    path = tmp_path / "pemetaan.yaml"
+    path.write_bytes("households:\n  columns: {ALAMAT_DÉSA: address}\n".encode("latin-1"))
+
+    with pytest.raises(SejahteraError) as error:
+        load_mapping(path)
+
+    assert error.value.key == "mapping.unreadable"
+    with pytest.raises(SejahteraError) as error:
+        load_mapping(tmp_path)
+    assert error.value.key == "mapping.unreadable"
+
+
+def test_leading_zero_is_not_a_thousands_group() -> None:
+    values = pd.Series(["0.250", "1.250", "12.500.000,75", "0,5"])
+
+    parsed = parse_numbers(values, ",")
+
+    assert parsed.isna().tolist() == [True, False, False, False]
+    assert parsed.dropna().tolist() == [1250.0, 12500000.75, 0.5]

@@ -52,11 +52,33 @@ def data() -> None:
     pass
 
 
+def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--report and --limit, shared by the commands that check data."""
+    command = click.option(
+        "--limit",
+        default=1000,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Masalah yang dicatat lengkap / problems kept in full.",
+    )(command)
+    return click.option(
+        "--report",
+        "report_path",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).",
+    )(command)
+
+
 def _write_report(report: ProblemReport, path: Path | None) -> None:
     if path is None:
         return
     content = report.to_csv() if path.suffix.lower() == ".csv" else report.to_json()
-    path.write_text(content, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise SejahteraError("cli.report_failed", path=path, detail=exc.strerror or exc) from None
     click.echo(text("cli.report_written", path=path), err=True)
 
 
@@ -82,19 +104,7 @@ def _write_report(report: ProblemReport, path: Path | None) -> None:
 @click.option(
     "--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset."
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).",
-)
-@click.option(
-    "--limit",
-    default=1000,
-    show_default=True,
-    help="Masalah yang dicatat lengkap / problems kept in full.",
-)
+@_report_options
 @_friendly
 def data_import(
     source: Path,
@@ -135,19 +145,7 @@ def data_import(
 
 @data.command("validate", help="Periksa dataset / check a dataset.")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Tulis laporan masalah (.json atau .csv) / write the problem report (.json or .csv).",
-)
-@click.option(
-    "--limit",
-    default=1000,
-    show_default=True,
-    help="Masalah yang dicatat lengkap / problems kept in full.",
-)
+@_report_options
 @_friendly
 def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
     from sejahtera.data.dataset import Dataset
@@ -282,7 +280,7 @@ def synth(
     from sejahtera.synth import SynthOptions, synthesise
 
     if batch_size < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--batch-size")
+        raise click.BadParameter(text("cli.at_least_one"), param_hint="--batch-size")
 
     def progress(done: int, total: int) -> None:
         if not quiet:

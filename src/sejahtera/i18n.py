@@ -42,10 +42,13 @@ def _checked(language: str) -> Language:
 
 
 def language() -> Language:
+    """The --lang choice, else SEJAHTERA_LANG when it names a known language, else Indonesian."""
     if _override:
         return _override[0]
-    value = os.environ.get("SEJAHTERA_LANG", "id")
-    return _checked(value) if value.strip() else "id"
+    try:
+        return _checked(os.environ.get("SEJAHTERA_LANG", "id"))
+    except ValueError:
+        return "id"
 
 
 def text(key: str, language_code: Language | None = None, /, **values: object) -> str:

@@ -6,20 +6,20 @@ Works column by column on whole arrays; a row-level loop only runs to describe t
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.readers import Decimal
 from sejahtera.data.regions import normalise_code
 from sejahtera.data.schema import COLUMNS, Column, Table
 from sejahtera.errors import ProblemReport
 
-Decimal = Literal[".", ","]
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "ya", "iya", "benar", "1.0"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "tidak", "tdk", "bukan", "salah", "0.0"})
-_INDONESIAN_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
-_ENGLISH_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$")
+# Thousands groups must start with a non-zero digit: "0.250" is not two hundred and fifty.
+_INDONESIAN_NUMBER = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
+_ENGLISH_NUMBER = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$")
 _NIK = re.compile(r"^\d{16}$")
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sejahtera.data.schema import SCHEMA_VERSION, TABLES
+from sejahtera.data.schema import SCHEMA_VERSION, TABLES, Table, to_arrow
 from sejahtera.errors import SejahteraError
 
 MANIFEST = "dataset.json"
@@ -63,6 +63,8 @@ class Manifest:
             raise SejahteraError("dataset.no_manifest", path=path.parent) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SejahteraError("dataset.bad_manifest", path=path, detail=str(exc)) from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("files", {}), dict):
+            raise SejahteraError("dataset.bad_manifest", path=path, detail="not a JSON object")
         if raw.get("schema") != SCHEMA_VERSION:
             raise SejahteraError(
                 "dataset.schema_version",
@@ -95,19 +97,40 @@ class Dataset:
         return dataset
 
     def verify(self) -> None:
-        """Check every file against its recorded checksum."""
-        for relative, expected in self.manifest.files.items():
-            file = self.path / relative
-            if not file.is_file():
-                raise SejahteraError("dataset.file_missing", path=file)
-            if sha256(file) != expected:
-                raise SejahteraError("dataset.checksum", path=file)
+        """Check every file against its recorded checksum, and the row counts against it."""
+        rows = {table: 0 for table in TABLES}
+        for household_file, person_file in self.part_files():
+            for table, file in zip(TABLES, (household_file, person_file), strict=True):
+                relative = str(file.relative_to(self.path))
+                if not file.is_file():
+                    raise SejahteraError("dataset.file_missing", path=file)
+                if sha256(file) != self.manifest.files[relative]:
+                    raise SejahteraError("dataset.checksum", path=file)
+                rows[table] += pq.ParquetFile(file).metadata.num_rows
+        claimed = {"households": self.manifest.households, "persons": self.manifest.persons}
+        if rows != claimed:
+            raise SejahteraError("dataset.counts", path=self.path, found=rows, claimed=claimed)
 
     def part_files(self) -> list[tuple[Path, Path]]:
-        """Pairs of (households file, persons file), in order."""
-        households = sorted(f for f in self.manifest.files if f.startswith("households"))
-        persons = sorted(f for f in self.manifest.files if f.startswith("persons"))
-        return [(self.path / h, self.path / p) for h, p in zip(households, persons, strict=True)]
+        """Pairs of (households file, persons file), in order.
+
+        The manifest must list at least one pair, each a ``.parquet`` file inside the folder.
+        """
+        names = list(self.manifest.files)
+        households = sorted(f for f in names if _is_part(f, "households"))
+        persons = sorted(f for f in names if _is_part(f, "persons"))
+        paired = [
+            (h, p)
+            for h, p in zip(households, persons, strict=False)
+            if h.replace("households", "persons", 1) == p
+        ]
+        if not paired or len(paired) != len(names) / 2 or len(households) != len(persons):
+            raise SejahteraError(
+                "dataset.bad_manifest",
+                path=self.path / MANIFEST,
+                detail="files must be matching households/persons parts",
+            )
+        return [(self.path / h, self.path / p) for h, p in paired]
 
     def read_file(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         return pq.read_table(path, columns=columns).to_pandas()
@@ -135,6 +158,20 @@ class Dataset:
             )
 
 
+def _is_part(name: str, table: str) -> bool:
+    """``households.parquet`` or ``households/part-NNNNN.parquet``: nothing outside the folder."""
+    if name == f"{table}.parquet":
+        return True
+    parts = name.split("/")
+    return (
+        len(parts) == 2
+        and parts[0] == table
+        and parts[1].startswith("part-")
+        and parts[1].endswith(".parquet")
+        and ".." not in parts[1]
+    )
+
+
 class DatasetWriter:
     """Write a dataset into a hidden sibling folder and move it into place only on success.
 
@@ -159,6 +196,9 @@ class DatasetWriter:
     def __enter__(self) -> DatasetWriter:
         if self.path.exists() and not self.overwrite:
             raise SejahteraError("dataset.exists", path=self.path)
+        if self.path.exists() and not (self.path / MANIFEST).is_file():
+            # --overwrite replaces a dataset, never some other folder or file.
+            raise SejahteraError("dataset.not_a_dataset", path=self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._temporary.mkdir()
         if self.partitioned:
@@ -197,9 +237,10 @@ class DatasetWriter:
             str(f.relative_to(self._temporary)): sha256(f)
             for f in sorted(self._temporary.rglob("*.parquet"))
         }
-        self.manifest.created = self.manifest.created or datetime.now(UTC).isoformat(
-            timespec="seconds"
-        )
+        if not self.manifest.synthetic:  # synthetic data: same options, same bytes
+            self.manifest.created = self.manifest.created or datetime.now(UTC).isoformat(
+                timespec="seconds"
+            )
         (self._temporary / MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
         _replace(self._temporary, self.path)
 
@@ -230,11 +271,9 @@ def write_dataset(
 ) -> Dataset:
     """Write a whole in-memory dataset as one part."""
     with DatasetWriter(path, manifest, overwrite=overwrite) as writer:
-        writer.write_part(_arrow(households), _arrow(persons))
+        writer.write_part(_arrow(households, "households"), _arrow(persons, "persons"))
     return Dataset.open(path, verify=False)
 
 
-def _arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
-    if isinstance(frame, pa.Table):
-        return frame
-    return pa.Table.from_pandas(frame, preserve_index=False)
+def _arrow(frame: pd.DataFrame | pa.Table, table: Table) -> pa.Table:
+    return frame if isinstance(frame, pa.Table) else to_arrow(frame, table)

@@ -80,16 +80,13 @@ def describe(dataset: Dataset) -> dict[str, Any]:
                 kind = spec.kind if spec else "str"
                 summary = summaries[table].setdefault(name, ColumnSummary(name, kind))
                 summary.add(data.column(name), bool(spec and spec.personal))
-        if "regency_code" in households.column_names:
-            codes = households.column("regency_code").to_pylist()
-            weights = (
-                households.column("weight").to_pylist()
-                if "weight" in households.column_names
-                else [1.0] * len(codes)
+        if {"regency_code", "weight"} <= set(households.column_names):
+            grouped = households.group_by("regency_code").aggregate(
+                [("weight", "count"), ("weight", "sum")]
             )
-            for code, weight in zip(codes, weights, strict=True):
-                regencies[code] += 1
-                weighted[code] += weight
+            for row in grouped.to_pylist():
+                regencies[row["regency_code"]] += row["weight_count"]
+                weighted[row["regency_code"]] += row["weight_sum"]
     manifest = dataset.manifest
     names = registry()
     return {

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sejahtera.data.coerce import Decimal, coerce_frame
+from sejahtera.data.coerce import coerce_frame
 from sejahtera.data.dataset import Dataset, Manifest, write_dataset
 from sejahtera.data.mapping import Mapping, TableMapping, value_key
-from sejahtera.data.readers import SourceTable, read_table
+from sejahtera.data.readers import Decimal, SourceTable, read_table
 from sejahtera.data.regions import LEVELS, parent_code
-from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, Table, arrow_schema
+from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, Table
 from sejahtera.data.validate import Part, validate_frames
 from sejahtera.errors import ProblemReport, SejahteraError
 
@@ -67,6 +67,9 @@ def import_dataset(
         t: _typed(parts[t], t, report, cache[locations[t]].decimal)
         for t in ("households", "persons")
     }
+    for table, part in typed.items():
+        if len(part.frame) == 0:
+            report.add_rows(part.file, "", "empty", [None], [""], table)
     validate_frames(typed["households"], typed["persons"], report)
     if report:
         raise ImportFailed(report)
@@ -78,13 +81,7 @@ def import_dataset(
         source=f"{source.name} (mapping: {mapping.path.name})",
         synthetic=False,
     )
-    return write_dataset(
-        out,
-        _arrow(households, "households"),
-        _arrow(typed["persons"].frame, "persons"),
-        manifest,
-        overwrite=overwrite,
-    )
+    return write_dataset(out, households, typed["persons"].frame, manifest, overwrite=overwrite)
 
 
 def _location(source: Path, table: TableMapping) -> tuple[Path, Any]:
@@ -130,7 +127,11 @@ def _mapped(
 
 
 def _households_from_persons(frame: pd.DataFrame, file: str, report: ProblemReport) -> Part:
-    """One row per household from a person-level file; its household columns must agree."""
+    """One row per household from a person-level file; its household columns must agree.
+
+    Each column takes the household's first non-blank value, so a value given only on the
+    head's row is kept; two different non-blank values are reported.
+    """
     names = {c.name for c in COLUMNS["households"]}
     columns = [c for c in frame.columns if c in names]
     if "household_id" not in columns:
@@ -152,8 +153,11 @@ def _households_from_persons(frame: pd.DataFrame, file: str, report: ProblemRepo
                 rows[where].tolist(),
                 households[name].iloc[where[: report.limit]].tolist(),
             )
-    first = ~key.duplicated(keep="first").to_numpy()
-    return Part(households[first], file, rows[first])
+    first = (~key.duplicated(keep="first") & key.notna()).to_numpy()
+    merged = households[key.notna().to_numpy()].groupby(key.dropna(), sort=False).first()
+    merged["household_id"] = households["household_id"][first].to_numpy()  # as in the source
+    merged.index = households.index[first]
+    return Part(merged[columns], file, rows[first])
 
 
 def _typed(part: Part, table: Table, report: ProblemReport, decimal: Decimal) -> Part:
@@ -193,10 +197,3 @@ def _common_region(households: pd.DataFrame) -> str:
             if len(codes) == 1 and households[name].notna().all():
                 return str(codes[0])
     return ""
-
-
-def _arrow(frame: pd.DataFrame, table: Table):
-    import pyarrow as pa
-
-    schema = arrow_schema(table, list(frame.columns))
-    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)

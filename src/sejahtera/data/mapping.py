@@ -108,6 +108,8 @@ def load_mapping(path: str | Path) -> Mapping:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
         raise SejahteraError("mapping.not_found", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SejahteraError("mapping.unreadable", path=path, detail=exc) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
@@ -119,13 +121,17 @@ def load_mapping(path: str | Path) -> Mapping:
     if raw.get("format", FORMAT) != FORMAT:
         raise SejahteraError("mapping.format", path=path, found=raw.get("format"), expected=FORMAT)
     _only(raw, _TOP_KEYS, path, "(top)")
-    tables = {name: _table(raw.get(name) or {}, name, path) for name in TABLES}
+    tables = {name: _table(raw.get(name), name, path) for name in TABLES}
+    csv = _csv_options(raw.get("csv") or {}, path)
+    for name, table in tables.items():
+        if not (table.columns or table.constants):
+            raise SejahteraError("mapping.no_section", path=path, table=name)
     return Mapping(
         name=str(raw.get("name", path.stem)),
         path=path,
         households=tables["households"],
         persons=tables["persons"],
-        csv=_csv_options(raw.get("csv") or {}, path),
+        csv=csv,
     )
 
 
@@ -140,16 +146,29 @@ def _only(raw: dict[str, Any], allowed: set[str], path: Path, where: str) -> Non
             )
 
 
-def _table(raw: Any, table: Table, path: Path) -> TableMapping:
+def _pairs(raw: Any, path: Path, key: str) -> dict[Any, Any]:
+    """``raw`` when it is a mapping (or empty), else a message naming ``key``."""
+    if raw is None:
+        return {}
     if not isinstance(raw, dict):
-        raise SejahteraError("mapping.shape", path=path, key=table)
+        raise SejahteraError("mapping.shape", path=path, key=key)
+    return raw
+
+
+def _table(raw: Any, table: Table, path: Path) -> TableMapping:
+    raw = _pairs(raw, path, table)
     _only(raw, _TABLE_KEYS, path, table)
-    columns = {str(k): str(v) for k, v in (raw.get("columns") or {}).items()}
-    values = {
-        str(k): {value_key(s): t for s, t in (v or {}).items()}
-        for k, v in (raw.get("values") or {}).items()
+    columns = {
+        str(k): str(v) for k, v in _pairs(raw.get("columns"), path, f"{table}.columns").items()
     }
-    constants = dict(raw.get("constants") or {})
+    values = {
+        str(k): {value_key(s): t for s, t in _pairs(v, path, f"{table}.values.{k}").items()}
+        for k, v in _pairs(raw.get("values"), path, f"{table}.values").items()
+    }
+    constants = dict(_pairs(raw.get("constants"), path, f"{table}.constants"))
+    file = raw.get("file")
+    if file is not None and not isinstance(file, str):
+        raise SejahteraError("mapping.file", path=path, table=table, value=file)
     named = [*columns.values(), *values, *constants]
     for schema_column in named:
         if column(table, schema_column) is None:
@@ -161,7 +180,7 @@ def _table(raw: Any, table: Table, path: Path) -> TableMapping:
     for schema_column in set(targets):
         if targets.count(schema_column) > 1:
             raise SejahteraError("mapping.twice", path=path, table=table, column=schema_column)
-    return TableMapping(table, raw.get("file"), raw.get("sheet"), columns, values, constants)
+    return TableMapping(table, file, raw.get("sheet"), columns, values, constants)
 
 
 def _csv_options(raw: Any, path: Path) -> CsvOptions:

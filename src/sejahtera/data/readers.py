@@ -111,9 +111,7 @@ def read_csv(path: Path, options: CsvOptions) -> SourceTable:
     except pd.errors.ParserError as exc:
         raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
     except pd.errors.ParserWarning:
-        raise SejahteraError(
-            "read.csv_malformed", path=path, detail="the data rows have more fields than the header"
-        ) from None
+        raise SejahteraError("read.csv_more_fields", path=path) from None
     except pd.errors.EmptyDataError:
         raise SejahteraError("read.empty", path=path) from None
     if len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
@@ -124,11 +122,13 @@ def read_csv(path: Path, options: CsvOptions) -> SourceTable:
 
 def _check_short_rows(text: str, delimiter: str, width: int, path: Path) -> None:
     """Refuse a row with fewer fields than the header, which pandas would pad with blanks."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # long free-text fields
     rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
     for row in rows:
         if len(row) < width and any(field.strip() for field in row):  # blank lines skipped
-            detail = f"Expected {width} fields in line {rows.line_num}, saw {len(row)}"
-            raise SejahteraError("read.csv_malformed", path=path, detail=detail)
+            raise SejahteraError(
+                "read.csv_short_row", path=path, line=rows.line_num, expected=width, found=len(row)
+            )
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:

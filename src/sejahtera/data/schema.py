@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
 import pyarrow as pa
 
 SCHEMA_VERSION = "sejahtera/v1"
@@ -154,3 +155,9 @@ def arrow_schema(table: Table, names: list[str]) -> pa.Schema:
     """The Arrow schema for the schema columns in ``names``, in the schema's order."""
     present = set(names)
     return pa.schema([pa.field(c.name, arrow_type(c)) for c in COLUMNS[table] if c.name in present])
+
+
+def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+    """The schema columns of ``frame`` as an Arrow table with the schema's types."""
+    schema = arrow_schema(table, list(frame.columns))
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)

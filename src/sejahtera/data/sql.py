@@ -9,6 +9,8 @@ anything fails, the database is left exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ from urllib.parse import urlparse
 
 import pyarrow as pa
 
-from sejahtera.data.dataset import Dataset, sha256
+from sejahtera.data.dataset import Dataset
 from sejahtera.data.schema import COLUMNS, TABLES, Column, Table
 from sejahtera.errors import SejahteraError
 
@@ -71,8 +73,12 @@ def connect(url: str) -> Iterator[tuple[Any, bool]]:
             raise SejahteraError("sql.url", url=url)
         # As in SQLAlchemy: sqlite:///relative.db, sqlite:////absolute/path.db
         connection = sqlite3.connect(Path(url[len("sqlite:///") :]), isolation_level=None)
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("BEGIN")
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("BEGIN")
+        except sqlite3.Error:
+            connection.close()
+            raise
         try:
             yield connection, False
             connection.execute("COMMIT")
@@ -103,7 +109,9 @@ def _safe(url: str) -> str:
 
 
 def dataset_id(dataset: Dataset) -> str:
-    return sha256(dataset.path / "dataset.json")[:16]
+    """Stable for the same data: a hash of the data files' checksums."""
+    checksums = json.dumps(dataset.manifest.files, sort_keys=True).encode()
+    return hashlib.sha256(checksums).hexdigest()[:16]
 
 
 def load(dataset: Dataset, url: str, replace: bool = False) -> Loaded:

@@ -7,13 +7,19 @@ look across values and tables. Every check is vectorised and reports through a P
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.coerce import coerce_frame
 from sejahtera.data.regions import LEVELS, Registry, parent_code, registry
-from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, Table
+from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, TABLES, Table
 from sejahtera.errors import ProblemReport
+from sejahtera.i18n import text
+
+if TYPE_CHECKING:
+    from sejahtera.data.dataset import Dataset
 
 
 @dataclass
@@ -179,34 +185,30 @@ def _flag(
     report.add_rows(part.file, column, rule, part.rows[where].tolist(), values, detail)
 
 
-def validate_dataset(dataset, limit: int = 1000, regions: Registry | None = None) -> ProblemReport:
+def validate_dataset(
+    dataset: Dataset, limit: int = 1000, regions: Registry | None = None
+) -> ProblemReport:
     """Check a stored dataset part by part, and ids across parts."""
-    from sejahtera.data.coerce import coerce_frame
-    from sejahtera.data.dataset import Dataset  # noqa: F401  (type of ``dataset``)
-
     report = ProblemReport(limit=limit)
-    seen_households: list[np.ndarray] = []
-    seen_persons: list[np.ndarray] = []
-    for household_file, person_file in dataset.part_files():
+    seen: dict[str, list[np.ndarray]] = {"household_id": [], "person_id": []}
+    pairs = dataset.part_files()
+    for pair in pairs:
         tables = []
-        for table, path in (("households", household_file), ("persons", person_file)):
+        for table, path in zip(TABLES, pair, strict=True):
             raw = dataset.read_file(path)
-            part = Part.of(
-                raw,
-                path.name
-                if len(dataset.part_files()) == 1
-                else str(path.relative_to(dataset.path)),
-            )
+            name = path.name if len(pairs) == 1 else str(path.relative_to(dataset.path))
+            rows = np.arange(1, len(raw) + 1)
             failed: dict[str, np.ndarray] = {}
-            typed = coerce_frame(raw, table, part.file, part.rows, report, failed=failed)
+            typed = coerce_frame(raw, table, name, rows, report, failed=failed)
             extra = raw[[c for c in raw.columns if c not in typed.columns]]
-            tables.append(Part(pd.concat([typed, extra], axis=1), part.file, part.rows, failed))
+            tables.append(Part(pd.concat([typed, extra], axis=1), name, rows, failed))
         validate_frames(tables[0], tables[1], report, regions)
-        seen_households.append(_hashes(tables[0].frame["household_id"]))
-        seen_persons.append(_hashes(tables[1].frame["person_id"]))
-    for name, hashes in (("household_id", seen_households), ("person_id", seen_persons)):
+        for part, key in zip(tables, seen, strict=True):
+            if key in part.frame:
+                seen[key].append(_hashes(part.frame[key]))
+    for key, hashes in seen.items():
         if len(hashes) > 1:
-            _cross_part_duplicates(name, hashes, report)
+            _cross_part_duplicates(key, hashes, report)
     return report
 
 
@@ -223,4 +225,6 @@ def _cross_part_duplicates(column: str, hashes: list[np.ndarray], report: Proble
     repeated = (values[1:] == values[:-1]) & (part_of[1:] != part_of[:-1])
     count = int(repeated.sum())
     if count:
-        report.add_rows("*", column, "duplicate_id", [None] * count, [""] * count, "across parts")
+        report.add_rows(
+            "*", column, "duplicate_id", [None] * count, [""] * count, text("report.across_parts")
+        )

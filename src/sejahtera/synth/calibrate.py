@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 from sejahtera.synth.facts import ProvinceTargets
+
+probit = NormalDist().inv_cdf  # standard normal quantile
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> float:

@@ -51,6 +51,25 @@ class ProvinceTargets:
     regency_p0: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    @property
+    def p0(self) -> float:
+        """The province headcount implied by the urban and rural targets."""
+        return self.urban.p0 * self.urban_share + self.rural.p0 * (1 - self.urban_share)
+
+    def regency_targets(self) -> dict[str, float]:
+        """Kabupaten headcounts to aim at: the published ones, rescaled so that their
+        population-weighted mean is the province headcount (they are published against each
+        kabupaten's own line, the synthetic data uses the province's). Empty when not published.
+        """
+        if not self.regency_p0:
+            return {}
+        codes = sorted(self.regency_p0)
+        weights = [self.regency_population[c] for c in codes]
+        mean = sum(self.regency_p0[c] * w for c, w in zip(codes, weights, strict=True)) / sum(
+            weights
+        )
+        return {c: self.regency_p0[c] * self.p0 / mean for c in codes}
+
 
 def _value(entry: Any) -> Any:
     return entry["value"] if isinstance(entry, dict) else entry
@@ -69,15 +88,16 @@ def province_targets(code: str) -> ProvinceTargets:
     total = province["p0_total"]
     p0_urban = province.get("p0_urban")
     p0_rural = province.get("p0_rural")
-    if p0_urban is None or p0_rural is None:
-        p0_urban = p0_urban if p0_urban is not None else total
-        p0_rural = p0_rural if p0_rural is not None else total
-        notes.append("p0 urban/rural not published: the province total is used for both")
-
-    urban_share = _urban_share(total, p0_urban, p0_rural, national)
-    if code == "31":
-        urban_share = 1.0
-    notes.append(f"urban share {urban_share:.3f} derived from P0 total, urban and rural")
+    if province.get("all_urban"):
+        urban_share, p0_urban, p0_rural = 1.0, total, total
+        notes.append("all urban, as BPS counts it")
+    else:
+        if p0_urban is None or p0_rural is None:
+            p0_urban = p0_urban if p0_urban is not None else total
+            p0_rural = p0_rural if p0_rural is not None else total
+            notes.append("p0 urban/rural not published: the province total is used for both")
+        urban_share, source = _urban_share(total, p0_urban, p0_rural, national)
+        notes.append(f"urban share {urban_share:.3f} derived from {source}")
 
     line = province.get("line_total") or _value(detail.get("line_total"))
     if line is None:
@@ -110,17 +130,30 @@ def province_targets(code: str) -> ProvinceTargets:
         urban_share=urban_share,
         population=population,
         regency_population=regencies,
-        regency_p0=dict(detail.get("regency_p0", {}).get("values", {})),
+        regency_p0=_regency_p0(detail, regencies, notes),
         notes=tuple(notes),
     )
 
 
-def _urban_share(total: float, urban: float, rural: float, national: dict[str, float]) -> float:
+def _regency_p0(
+    detail: dict[str, Any], regencies: dict[str, int], notes: list[str]
+) -> dict[str, float]:
+    published = dict(detail.get("regency_p0", {}).get("values", {}))
+    if published and set(published) != set(regencies):
+        notes.append("kabupaten P0 ignored: it must list every kabupaten/kota of the province")
+        return {}
+    return published
+
+
+def _urban_share(
+    total: float, urban: float, rural: float, national: dict[str, float]
+) -> tuple[float, str]:
     """Share s with s·urban + (1−s)·rural = total; the national share when that is ill-posed."""
     if abs(rural - urban) >= 0.002:
         share = (rural - total) / (rural - urban)
         if 0.05 <= share <= 0.98:
-            return share
-    return (national["p0_rural"] - national["p0_total"]) / (
+            return share, "the province's P0 total, urban and rural"
+    share = (national["p0_rural"] - national["p0_total"]) / (
         national["p0_rural"] - national["p0_urban"]
     )
+    return share, "the national P0 total, urban and rural (the province's do not determine it)"

@@ -13,10 +13,9 @@ seed and options give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -37,7 +36,7 @@ from sejahtera.data.schema import (
 )
 from sejahtera.errors import SejahteraError
 from sejahtera.synth import people, welfare
-from sejahtera.synth.calibrate import Scaling, solve
+from sejahtera.synth.calibrate import Scaling, probit, solve
 from sejahtera.synth.facts import ProvinceTargets, calibration, province_targets
 from sejahtera.synth.geography import INDEX_SPREAD, Areas, allocate, build_areas
 
@@ -45,7 +44,6 @@ NATIONAL = ("ID", "00")
 SIZES = np.arange(1, 10)
 CALIBRATION_STREAM = 999_999
 REGENCY_ROUNDS = 4
-NORMAL = NormalDist()
 CATEGORIES = {
     "floor_type": FLOOR_TYPES,
     "wall_type": WALL_TYPES,
@@ -162,7 +160,7 @@ def fit_province(targets: ProvinceTargets, seed: int, sample_size: int) -> Provi
     sample = model.draw(rng, area)
     persons = sample.size.astype(float)
     model.scaling = solve(sample.index, sample.urban, persons, targets)
-    for _ in range(REGENCY_ROUNDS if targets.regency_p0 else 0):
+    for _ in range(REGENCY_ROUNDS if targets.regency_targets() else 0):
         shift = _regency_shift(model, sample, persons)
         sample.index += shift[area]
         model.areas.effect[:] += shift
@@ -188,60 +186,34 @@ def _regency_shift(model: ProvinceModel, sample: Batch, persons: np.ndarray) -> 
     poor = model.scaling.log_consumption(sample.index, sample.urban) < np.log(
         np.where(sample.urban, targets.urban.line, targets.rural.line)
     )
-    regencies = sorted(targets.regency_p0)
-    published = np.array([targets.regency_p0[r] for r in regencies])
-    population = np.array([targets.regency_population[r] for r in regencies], dtype=float)
-    wanted = published * _province_p0(targets) / np.average(published, weights=population)
     shift = np.zeros(len(areas))
-    for regency, target in zip(regencies, wanted, strict=True):
+    for regency, target in targets.regency_targets().items():
         inside = areas.regency[sample.area] == regency
-        reached = np.average(poor[inside], weights=persons[inside])
-        change = NORMAL.inv_cdf(float(np.clip(reached, 1e-4, 1 - 1e-4))) - NORMAL.inv_cdf(
-            float(target)
-        )
-        shift[areas.regency == regency] = INDEX_SPREAD * change
+        reached = float(np.clip(np.average(poor[inside], weights=persons[inside]), 1e-4, 1 - 1e-4))
+        shift[areas.regency == regency] = INDEX_SPREAD * (probit(reached) - probit(target))
     return shift
 
 
-def _province_p0(targets: ProvinceTargets) -> float:
-    return targets.urban.p0 * targets.urban_share + targets.rural.p0 * (1 - targets.urban_share)
-
-
-def provinces_of(region: str) -> list[str]:
+def resolve_region(code: str) -> tuple[str, list[str]]:
+    """The region to generate ("ID" for Indonesia) and the provinces it touches."""
+    region = code.upper() if code.upper() in NATIONAL else code
+    if region in NATIONAL:
+        return "ID", sorted(r.code for r in registry().at_level("province"))
     regions = registry()
-    if region.upper() in NATIONAL:
-        return sorted(r.code for r in regions.at_level("province"))
-    if region not in regions:
-        raise SejahteraError("synth.unknown_region", code=region)
-    return [region[:2]]
-
-
-def synthesise(
-    options: SynthOptions,
-    out: str | Path,
-    overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> Dataset:
-    """Generate the dataset described by ``options`` into the folder ``out``."""
-    if options.households < 1:
-        raise SejahteraError("synth.households", value=options.households)
-    region = options.region.upper() if options.region.upper() in NATIONAL else options.region
-    provinces = provinces_of(region)
-    facts = calibration()
-    if (
-        region not in NATIONAL
-        and level_of(region) == "district"
-        and not registry().has_detail(region)
-    ):
+    level = level_of(region)
+    if region not in regions or level == "village":
+        raise SejahteraError("synth.unknown_region", code=code)
+    if level == "district" and not regions.has_detail(region):
         raise SejahteraError("synth.no_detail", code=region)
-    weights = np.array(
-        [sum(province_targets(p).regency_population.values()) for p in provinces], dtype=float
-    )
-    per_province = allocate(weights, options.households)
-    manifest = Manifest(
-        name=f"synthetic {registry().name(region) if region not in NATIONAL else 'Indonesia'}",
-        region_code=region if region not in NATIONAL else "",
-        reference_date=facts["reference_date"],
+    return region, [region[:2]]
+
+
+def _manifest(region: str, options: SynthOptions) -> Manifest:
+    national = region == "ID"
+    return Manifest(
+        name=f"synthetic {'Indonesia' if national else registry().name(region)}",
+        region_code="" if national else region,
+        reference_date=calibration()["reference_date"],
         source="sejahtera synth",
         synthetic=True,
         generator={
@@ -253,10 +225,24 @@ def synthesise(
             "notes": {},
         },
     )
+
+
+def synthesise(
+    options: SynthOptions,
+    out: str | Path,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
+    """Generate the dataset described by ``options`` into the folder ``out``."""
+    if options.households < 1:
+        raise SejahteraError("synth.households", value=options.households)
+    region, provinces = resolve_region(options.region)
+    population = [sum(province_targets(p).regency_population.values()) for p in provinces]
+    per_province = allocate(np.array(population, dtype=float), options.households)
+    manifest = _manifest(region, options)
     partitioned = options.households > options.batch_size or len(provinces) > 1
-    done = 0
+    first_id = 0
     with DatasetWriter(out, manifest, partitioned=partitioned, overwrite=overwrite) as writer:
-        first_id = 0
         for province, count in zip(provinces, per_province, strict=True):
             if count == 0:
                 continue
@@ -264,30 +250,35 @@ def synthesise(
                 province_targets(province), options.seed, options.calibration_households
             )
             manifest.generator["notes"][province] = list(model.targets.notes)
-            selected = (
-                model.areas.within(region)
-                if region not in NATIONAL
-                else np.arange(len(model.areas))
-            )
-            if len(selected) == 0:
-                raise SejahteraError("synth.unknown_region", code=region)
-            counts = allocate(model.areas.population[selected], int(count))
-            area_of = np.repeat(selected, counts)
-            represented = model.areas.population[selected].sum() * (
-                model.targets.population / model.areas.population.sum()
-            )
-            weight = represented / (count * float(SIZES @ model.size_shares))
-            for number, start in enumerate(range(0, int(count), options.batch_size)):
-                rng = np.random.default_rng([options.seed, int(province), number])
-                batch = model.draw(rng, area_of[start : start + options.batch_size])
-                model.complete(rng, batch)
-                households, persons = to_tables(batch, model, first_id + start, weight)
+            for households, persons in _province_batches(
+                model, region, int(count), first_id, options
+            ):
                 writer.write_part(households, persons)
-                done += len(batch.size)
                 if progress:
-                    progress(done, options.households)
+                    progress(writer.manifest.households, options.households)
             first_id += int(count)
     return Dataset.open(out, verify=False)
+
+
+def _province_batches(
+    model: ProvinceModel, region: str, count: int, first_id: int, options: SynthOptions
+) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """The province's households in batches; memory depends on the batch size only."""
+    areas = model.areas
+    selected = np.arange(len(areas)) if region == "ID" else areas.within(region)
+    counts = allocate(areas.population[selected], count)
+    ends = np.cumsum(counts)  # households [ends[i-1], ends[i]) live in area selected[i]
+    represented = areas.population[selected].sum() * (
+        model.targets.population / areas.population.sum()
+    )
+    weight = represented / (count * float(SIZES @ model.size_shares))
+    for number, start in enumerate(range(0, count, options.batch_size)):
+        stop = min(start + options.batch_size, count)
+        area = selected[np.searchsorted(ends, np.arange(start, stop), side="right")]
+        rng = np.random.default_rng([options.seed, int(model.targets.code), number])
+        batch = model.draw(rng, area)
+        model.complete(rng, batch)
+        yield to_tables(rng, batch, model, first_id + start, weight)
 
 
 def _take(values: np.ndarray | tuple[str, ...], indices: np.ndarray) -> pa.Array:
@@ -300,6 +291,7 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 
 
 def to_tables(
+    rng: np.random.Generator,
     batch: Batch,
     model: ProvinceModel,
     first: int,
@@ -316,8 +308,8 @@ def to_tables(
         "household_id": household_id,
         "province_code": pa.array([targets.code] * n, pa.string()),
         "regency_code": _take(tuple(regencies), regency_index),
-        "district_code": _optional(areas.district[batch.area]),
-        "village_code": _optional(areas.village[batch.area]),
+        "district_code": _blank_as_null(pa.array(areas.district[batch.area].astype(str))),
+        "village_code": _blank_as_null(pa.array(areas.village[batch.area].astype(str))),
         "urban": batch.urban,
         "weight": np.full(n, weight),
         "consumption_pc": np.round(np.exp(cols["log_c"])),
@@ -333,8 +325,7 @@ def to_tables(
     }
     members, attributes = batch.members, cols["attributes"]
     in_pbi = cols["pbi"][members.household]
-    rng_jkn = np.random.default_rng([first, n])
-    has_jkn = in_pbi | (rng_jkn.random(len(in_pbi)) < model.facts["jkn_coverage_non_pbi"]["value"])
+    has_jkn = in_pbi | (rng.random(len(in_pbi)) < model.facts["jkn_coverage_non_pbi"]["value"])
     persons = {
         "person_id": pc.binary_join_element_wise(
             pc.take(household_id, pa.array(members.household)),
@@ -348,7 +339,9 @@ def to_tables(
         "pregnant": attributes["pregnant"],
         "disability_severe": attributes["disability_severe"],
         "enrolled": attributes["enrolled"],
-        "school_level": _school_level(attributes["school_level"]),
+        "school_level": _blank_as_null(
+            _take(tuple(people.SCHOOL_CODES), attributes["school_level"])
+        ),
         "education": _take(tuple(people.EDUCATION_CODES), members.education),
         "employed": attributes["employed"],
         "has_jkn": has_jkn,
@@ -356,13 +349,7 @@ def to_tables(
     return (_table(households, "households"), _table(persons, "persons"))
 
 
-def _optional(codes: np.ndarray) -> pa.Array:
-    values = pa.array(codes.astype(str), pa.string())
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-
-
-def _school_level(levels: np.ndarray) -> pa.Array:
-    values = _take(tuple(people.SCHOOL_CODES), levels)
+def _blank_as_null(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 

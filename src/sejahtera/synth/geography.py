@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
 from sejahtera.data.regions import Registry, level_of
+from sejahtera.synth.calibrate import probit
 from sejahtera.synth.facts import ProvinceTargets, census_population
 
 # Spread of location effects, in units of the welfare index (before calibration scales it).
@@ -123,21 +123,14 @@ def build_areas(targets: ProvinceTargets, regions: Registry, seed: int) -> Areas
 
 
 def _regency_effects(targets: ProvinceTargets, seed: int) -> dict[str, float]:
-    """Effects that reproduce the published ranking of kabupaten poverty, or random ones."""
-    regencies = sorted(targets.regency_population)
-    if not targets.regency_p0 or set(targets.regency_p0) != set(regencies):
-        return {r: float(_area_rng(seed, r).normal(0, REGENCY_SPREAD)) for r in regencies}
-    weights = np.array([targets.regency_population[r] for r in regencies], dtype=float)
-    published = np.array([targets.regency_p0[r] for r in regencies])
-    province_p0 = targets.urban.p0 * targets.urban_share + targets.rural.p0 * (
-        1 - targets.urban_share
-    )
-    scaled = published * province_p0 / np.average(published, weights=weights)
-    normal = NormalDist()
-    return {
-        r: INDEX_SPREAD * (normal.inv_cdf(province_p0) - normal.inv_cdf(float(p)))
-        for r, p in zip(regencies, scaled, strict=True)
-    }
+    """Effects that reproduce the published kabupaten headcounts, or random ones."""
+    wanted = targets.regency_targets()
+    if not wanted:
+        return {
+            r: float(_area_rng(seed, r).normal(0, REGENCY_SPREAD))
+            for r in targets.regency_population
+        }
+    return {r: INDEX_SPREAD * (probit(targets.p0) - probit(p)) for r, p in wanted.items()}
 
 
 def _regency_urban_probability(

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+
+from sejahtera.synth.calibrate import probit
 
 RELATIONSHIP_CODES = np.array(["head", "spouse", "child", "parent", "other"], dtype=object)
 EDUCATION_CODES = np.array(["none", "sd", "smp", "sma", "tertiary"], dtype=object)
 SCHOOL_CODES = np.array(["", "sd", "smp", "sma", "tertiary"], dtype=object)
 # Education attainment among adults (none … tertiary), roughly Indonesia's 25+ population.
 EDUCATION_SHARES = np.array([0.10, 0.30, 0.20, 0.29, 0.11])
-NORMAL = NormalDist()
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _education(rng: np.random.Generator, age: np.ndarray, status: np.ndarray) ->
     """Highest level completed: younger cohorts and better-off households reach higher."""
     cohort = np.clip((60 - age) / 40, -0.5, 1.2)  # 0 for people born ~60 years ago
     latent = 0.7 * status + 0.6 * cohort + rng.normal(0, 0.7, len(age))
-    cuts = [0.25 + NORMAL.inv_cdf(float(p)) for p in np.cumsum(EDUCATION_SHARES)[:-1]]
+    cuts = [0.25 + probit(float(p)) for p in np.cumsum(EDUCATION_SHARES)[:-1]]
     level = np.searchsorted(cuts, latent)
     reachable = np.select([age < 12, age < 15, age < 18, age < 22], [0, 1, 2, 3], 4)
     return np.minimum(level, reachable).astype(np.int8)

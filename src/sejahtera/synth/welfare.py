@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-from sejahtera.synth.calibrate import weighted_quantile
+from sejahtera.synth.calibrate import probit, weighted_quantile
 
-NORMAL = NormalDist()
 HOUSING = (
     "floor_type",
     "wall_type",
@@ -38,7 +36,7 @@ def welfare_index(
     return (
         effect
         + 0.45 * status
-        - 0.30 * np.log(size)
+        - 0.55 * np.log(size)
         - 0.45 * children / size
         - 0.15 * elderly / size
         + luck
@@ -64,11 +62,11 @@ def draw_housing(
     out: dict[str, np.ndarray] = {}
     for name in HOUSING:
         shares = np.array(list(housing["categories"][name].values()), dtype=float)
-        cuts = [NORMAL.inv_cdf(float(p)) for p in np.cumsum(shares / shares.sum())[:-1]]
+        cuts = [probit(float(p)) for p in np.cumsum(shares / shares.sum())[:-1]]
         latent = loading * welfare + noise_scale * rng.normal(0, 1, len(welfare)) + shift
         out[name] = np.searchsorted(cuts, latent).astype(np.int8)
     for name in ASSETS:
-        cut = NORMAL.inv_cdf(1 - housing["assets"][name])
+        cut = probit(1 - housing["assets"][name])
         latent = loading * welfare + noise_scale * rng.normal(0, 1, len(welfare))
         if name == "owns_land":
             latent = latent - shift  # land is more often owned in rural areas

@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from sejahtera import __version__
@@ -77,8 +78,8 @@ def application(
         if environ.get("PATH_INFO", "/") not in ("/", ""):
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [text("web.not_found").encode()]
-        lang = "en" if "lang=en" in environ.get("QUERY_STRING", "") else "id"
-        page = render(summary, lang).encode()
+        asked = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["id"])[0]
+        page = render(summary, "en" if asked == "en" else "id").encode()
         start_response(
             "200 OK",
             [
@@ -87,7 +88,7 @@ def application(
                 ("X-Content-Type-Options", "nosniff"),
             ],
         )
-        return [page]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [page]
 
     return app
 
