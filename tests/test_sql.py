@@ -31,15 +31,18 @@ def expected(dataset: Dataset) -> tuple[int, int, float, int]:
     )
 
 
+def totals(connection) -> tuple[int, int, float, int]:
+    """Row counts and sums from a SQLite or PostgreSQL connection, to compare with the data."""
+    households, consumption = connection.execute(
+        "SELECT count(*), sum(consumption_pc) FROM sejahtera_household"
+    ).fetchone()
+    persons, ages = connection.execute("SELECT count(*), sum(age) FROM sejahtera_person").fetchone()
+    return households, persons, consumption, ages
+
+
 def sqlite_totals(path: Path) -> tuple[int, int, float, int]:
     with sqlite3.connect(path) as connection:
-        households, consumption = connection.execute(
-            "SELECT count(*), sum(consumption_pc) FROM sejahtera_household"
-        ).fetchone()
-        persons, ages = connection.execute(
-            "SELECT count(*), sum(age) FROM sejahtera_person"
-        ).fetchone()
-    return households, persons, consumption, ages
+        return totals(connection)
 
 
 def test_load_into_sqlite(small: Dataset, tmp_path: Path) -> None:
@@ -110,13 +113,7 @@ def postgres_totals(url: str) -> tuple[int, int, float, int]:
     import psycopg
 
     with psycopg.connect(url) as connection:
-        households, consumption = connection.execute(
-            "SELECT count(*), sum(consumption_pc) FROM sejahtera_household"
-        ).fetchone()
-        persons, ages = connection.execute(
-            "SELECT count(*), sum(age) FROM sejahtera_person"
-        ).fetchone()
-    return households, persons, consumption, ages
+        return totals(connection)
 
 
 @pytest.mark.postgres

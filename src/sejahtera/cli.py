@@ -52,6 +52,14 @@ def data() -> None:
     pass
 
 
+_out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder dataset tujuan / dataset folder to create.",
+)
+
+
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--report and --limit, shared by the commands that check data."""
     command = click.option(
@@ -93,12 +101,7 @@ def _write_report(report: ProblemReport, path: Path | None) -> None:
     type=click.Path(path_type=Path),
     help="Berkas pemetaan YAML / mapping YAML file.",
 )
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder dataset tujuan / dataset folder to create.",
-)
+@_out_option
 @click.option("--name", default=None, help="Nama dataset / dataset name.")
 @click.option("--reference-date", default=None, help="Tanggal acuan (YYYY-MM-DD) / reference date.")
 @click.option(
@@ -250,12 +253,7 @@ def data_load(folder: Path, database: str, replace: bool) -> None:
 )
 @click.option("--households", required=True, type=int, help="Jumlah rumah tangga / households.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Benih acak / random seed.")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder dataset tujuan / dataset folder to create.",
-)
+@_out_option
 @click.option(
     "--batch-size",
     default=250_000,
