@@ -196,3 +196,14 @@ def test_report_goes_into_a_new_folder_or_fails_clearly(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert_no_traceback(result)
     assert "Laporan tidak dapat ditulis" in result.stderr
+
+
+def test_reference_date_must_be_a_date(tmp_path: Path) -> None:
+    source, mapping = write_dtks(tmp_path)
+
+    result = data_import(source, mapping, tmp_path / "out", "--reference-date", "Maret 2025")
+
+    assert result.exit_code == 2
+    assert_no_traceback(result)
+    assert "YYYY-MM-DD" in result.stderr
+    assert not (tmp_path / "out").exists()

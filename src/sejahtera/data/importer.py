@@ -45,6 +45,11 @@ def import_dataset(
     source = Path(source)
     if not source.exists():
         raise SejahteraError("read.not_found", path=source)
+    if reference_date is not None:
+        try:
+            reference_date = date.fromisoformat(reference_date).isoformat()
+        except ValueError:
+            raise SejahteraError("import.reference_date", value=reference_date) from None
     report = ProblemReport(limit=limit)
     cache: dict[tuple[Path, Any], SourceTable] = {}
     parts: dict[Table, Part] = {}
