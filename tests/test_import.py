@@ -379,3 +379,11 @@ def test_header_only_files_are_refused(tmp_path: Path) -> None:
 
     [problem] = [p for p in report.problems if p.rule == "empty"]
     assert (problem.file, problem.detail) == ("anggota.csv", "persons")
+
+
+@pytest.mark.parametrize("name", ["dtks-export.yaml", "susenas-individu.yaml"])
+def test_example_mappings_in_the_docs_load(name: str) -> None:
+    mapping = load_mapping(Path(__file__).resolve().parent.parent / "docs" / "examples" / name)
+
+    assert mapping.persons.columns and mapping.households.columns
+    assert "person_id" in mapping.persons.columns.values()

@@ -31,6 +31,17 @@ def census_population() -> dict[str, int]:
         return {row["code"]: int(row["population"]) for row in csv.DictReader(handle)}
 
 
+@cache
+def kecamatan_counts() -> dict[str, int]:
+    """Other published kecamatan counts for DI Yogyakarta (complete per kabupaten), by code.
+
+    Used only for the relative size of kecamatan that have no 2020 census count.
+    """
+    path = resources.files("sejahtera").joinpath("resources/facts/diy-kecamatan-shares.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: int(row["population"]) for row in csv.DictReader(handle)}
+
+
 @dataclass(frozen=True)
 class AreaTarget:
     p0: float

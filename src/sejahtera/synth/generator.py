@@ -249,7 +249,11 @@ def synthesise(
             model = fit_province(
                 province_targets(province), options.seed, options.calibration_households
             )
-            manifest.generator["notes"][province] = list(model.targets.notes)
+            basis = model.areas.population_basis
+            manifest.generator["notes"][province] = [
+                *model.targets.notes,
+                *(f"population {share:.1%}: {how}" for how, share in sorted(basis.items())),
+            ]
             for households, persons in _province_batches(
                 model, region, int(count), first_id, options
             ):

@@ -7,7 +7,10 @@ flag or probability, and a location effect on welfare.
 Population of a desa, in order of preference:
 1. its 2020 census count;
 2. its kecamatan's 2020 census count, spread equally over the kecamatan's desa;
-3. the rest of its kabupaten's census count (after 1 and 2), spread equally over the remaining desa.
+3. the rest of its kabupaten's 2020 census count (after 1 and 2), shared among the remaining
+   kecamatan in proportion to another published count of every one of them (a Dukcapil or BPS
+   table of another year, ``diy-kecamatan-shares.csv``), then equally over their desa;
+4. where no such table covers them, that rest spread equally over the remaining desa.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sejahtera.data.regions import Registry, level_of
+from sejahtera.data.regions import Region, Registry, level_of
 from sejahtera.synth.calibrate import probit
-from sejahtera.synth.facts import ProvinceTargets, census_population
+from sejahtera.synth.facts import ProvinceTargets, census_population, kecamatan_counts
 
 # Spread of location effects, in units of the welfare index (before calibration scales it).
 REGENCY_SPREAD = 0.12
@@ -39,7 +42,7 @@ class Areas:
     population: np.ndarray
     urban_probability: np.ndarray
     effect: np.ndarray
-    census_share: float  # share of the population resting on a census count of the area itself
+    population_basis: dict[str, float]  # share of the population resting on each kind of figure
 
     def __len__(self) -> int:
         return len(self.regency)
@@ -74,33 +77,18 @@ def build_areas(targets: ProvinceTargets, regions: Registry, seed: int) -> Areas
             population,
             urban,
             effect,
-            census_share=0.0,
+            population_basis={"kabupaten/kota population (Kemendagri 2025)": 1.0},
         )
 
-    rows = []
-    census = census_population()
-    counted = 0.0
+    rows: list[tuple[Region, float, str]] = []
     for regency in regencies:
-        districts = regions.children(regency)
-        villages = {d.code: regions.children(d.code) for d in districts}
-        remainder = float(targets.regency_population[regency])
-        pending = []
-        for district in districts:
-            desa = villages[district.code]
-            if all(v.code in census for v in desa):
-                sizes = [float(census[v.code]) for v in desa]
-                counted += sum(sizes)
-            elif district.code in census:
-                sizes = [census[district.code] / len(desa)] * len(desa)
-            else:
-                pending.extend(desa)
-                continue
-            remainder -= sum(sizes)
-            rows.extend((v, s) for v, s in zip(desa, sizes, strict=True))
-        rows.extend((v, max(remainder, 0.0) / len(pending)) for v in pending)
+        rows += _village_populations(regions, regency, targets.regency_population[regency])
 
-    villages = [v for v, _ in rows]
-    population = np.array([s for _, s in rows])
+    villages = [v for v, _, _ in rows]
+    population = np.array([s for _, s, _ in rows])
+    basis: dict[str, float] = {}
+    for _, size, how in rows:
+        basis[how] = basis.get(how, 0.0) + size / population.sum()
     area = np.array([v.area_km2 or 1.0 for v in villages])
     urban = _urban_by_density(villages, population, area, targets.urban_share)
     effect = np.array(
@@ -118,8 +106,45 @@ def build_areas(targets: ProvinceTargets, regions: Registry, seed: int) -> Areas
         population=population,
         urban_probability=urban,
         effect=effect,
-        census_share=counted / population.sum(),
+        population_basis=basis,
     )
+
+
+CENSUS = "2020 census count of the desa or kecamatan"
+OTHER_COUNT = "other published kecamatan count, rescaled to the 2020 census kabupaten total"
+EQUAL = "kabupaten remainder spread equally over desa (no kecamatan figure found)"
+
+
+def _village_populations(
+    regions: Registry, regency: str, total: float
+) -> list[tuple[Region, float, str]]:
+    """Population of each desa of a kabupaten, and what it rests on (see the module docs)."""
+    census, other = census_population(), kecamatan_counts()
+    rows: list[tuple[Region, float, str]] = []
+    pending: list[Region] = []
+    remainder = float(total)
+    for district in regions.children(regency):
+        desa = regions.children(district.code)
+        if all(v.code in census for v in desa):
+            sizes = [float(census[v.code]) for v in desa]
+        elif district.code in census:
+            sizes = [census[district.code] / len(desa)] * len(desa)
+        else:
+            pending.append(district)
+            continue
+        remainder -= sum(sizes)
+        rows += [(v, size, CENSUS) for v, size in zip(desa, sizes, strict=True)]
+    remainder = max(remainder, 0.0)
+    if pending and all(d.code in other for d in pending):
+        weight = sum(other[d.code] for d in pending)
+        for district in pending:
+            desa = regions.children(district.code)
+            size = remainder * other[district.code] / weight / len(desa)
+            rows += [(v, size, OTHER_COUNT) for v in desa]
+    elif pending:
+        desa = [v for d in pending for v in regions.children(d.code)]
+        rows += [(v, remainder / len(desa), EQUAL) for v in desa]
+    return rows
 
 
 def _regency_effects(targets: ProvinceTargets, seed: int) -> dict[str, float]:
