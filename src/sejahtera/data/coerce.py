@@ -6,6 +6,8 @@ Works column by column on whole arrays; a row-level loop only runs to describe t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,13 @@ def blank(series: pd.Series) -> np.ndarray:
         stripped = series.astype("string").str.strip()
         missing |= (stripped == "").fillna(True).to_numpy(dtype=bool)
     return missing
+
+
+def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``function`` applied once per distinct value (region codes repeat a lot); NA stays NA."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([function(value) for value in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
 
 
 def parse_numbers(series: pd.Series, decimal: Decimal) -> pd.Series:
@@ -110,7 +119,7 @@ def _coerce_column(
         return values
     text = _text(raw).where(~missing)
     if col.kind == "region":
-        normalised = text.map(normalise_code, na_action="ignore").astype("string")
+        normalised = map_distinct(text, normalise_code).astype("string")
         _report(
             report,
             file,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sejahtera.data.coerce import coerce_frame
+from sejahtera.data.coerce import coerce_frame, map_distinct
 from sejahtera.data.dataset import Dataset, Manifest, write_dataset
 from sejahtera.data.mapping import Mapping, TableMapping, value_key
 from sejahtera.data.readers import Decimal, SourceTable, read_table
@@ -188,7 +188,7 @@ def _derive_region_codes(frame: pd.DataFrame, failed: dict[str, np.ndarray]) -> 
         if name in frame.columns or REGION_COLUMNS.index(name) > REGION_COLUMNS.index(finest):
             continue
         codes = frame[finest]
-        frame[name] = codes.map(lambda c, lv=level: parent_code(c, lv), na_action="ignore")
+        frame[name] = map_distinct(codes, lambda c, lv=level: parent_code(c, lv)).astype("string")
         if finest in failed:
             failed[name] = failed[finest]
     return frame[[c.name for c in COLUMNS["households"] if c.name in frame.columns]]

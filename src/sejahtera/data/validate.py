@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sejahtera.data.coerce import coerce_frame
+from sejahtera.data.coerce import coerce_frame, map_distinct
 from sejahtera.data.regions import LEVELS, Registry, parent_code, registry
 from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, TABLES, Table
 from sejahtera.errors import ProblemReport
@@ -87,7 +87,7 @@ def check_regions(part: Part, regions: Registry, report: ProblemReport) -> None:
         for parent_level, parent_column in higher:
             parents = frame[parent_column]
             both = present & parents.notna().to_numpy()
-            prefix = codes[both].map(lambda c, lv=parent_level: parent_code(c, lv))
+            prefix = map_distinct(codes[both], lambda c, lv=parent_level: parent_code(c, lv))
             mismatch = np.zeros(len(frame), dtype=bool)
             mismatch[both] = prefix.to_numpy() != parents[both].to_numpy()
             _flag(report, part, name, "region_mismatch", mismatch, detail=parent_column)
