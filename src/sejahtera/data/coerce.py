@@ -6,11 +6,13 @@ Works column by column on whole arrays; a row-level loop only runs to describe t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sejahtera.data.readers import Decimal
 from sejahtera.data.regions import normalise_code
@@ -41,6 +43,13 @@ def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series
     return pd.Series(mapped[codes], index=series.index, dtype=object)
 
 
+def is_in(series: pd.Series, values: Iterable[object]) -> np.ndarray:
+    """Whether each value is one of ``values`` (missing values are not), computed in Arrow."""
+    array = pa.array(series.astype("string"), type=pa.string())
+    found = pc.is_in(array, value_set=pa.array([str(v) for v in values], type=pa.string()))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def parse_numbers(series: pd.Series, decimal: Decimal) -> pd.Series:
     """Numbers written as text, with ``1.234.567,5`` understood when ``decimal`` is a comma."""
     if pd.api.types.is_bool_dtype(series):
@@ -63,8 +72,8 @@ def parse_bools(series: pd.Series) -> pd.Series:
         return series.astype("boolean")
     words = series.astype("string").str.strip().str.lower()
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    out[words.isin(TRUE_WORDS).fillna(False)] = True
-    out[words.isin(FALSE_WORDS).fillna(False)] = False
+    out[is_in(words, TRUE_WORDS)] = True
+    out[is_in(words, FALSE_WORDS)] = False
     return out
 
 
@@ -136,7 +145,7 @@ def _coerce_column(
         _report(report, file, col.name, "nik_format", rows, raw, bad & ~missing)
         return digits.where(~pd.Series(bad, index=raw.index))
     if col.kind == "category":
-        bad = ~text.isin(col.categories).fillna(True).to_numpy(dtype=bool) & ~missing
+        bad = ~is_in(text, col.categories) & ~missing
         _report(report, file, col.name, "category", rows, raw, bad, ", ".join(col.categories))
         return text.where(~pd.Series(bad, index=raw.index))
     return text

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sejahtera.data.coerce import coerce_frame, map_distinct
+from sejahtera.data.coerce import coerce_frame, is_in, map_distinct
 from sejahtera.data.regions import LEVELS, Registry, parent_code, registry
 from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, TABLES, Table
 from sejahtera.errors import ProblemReport
@@ -127,8 +127,8 @@ def check_members(households: Part, persons: Part, report: ProblemReport) -> Non
     if "household_id" not in persons.frame or "household_id" not in households.frame:
         return
     member_of = persons.frame["household_id"]
-    known = pd.Index(households.frame["household_id"].dropna().unique())
-    orphan = member_of.notna().to_numpy() & ~member_of.isin(known).to_numpy()
+    known = households.frame["household_id"].dropna().unique()
+    orphan = member_of.notna().to_numpy() & ~is_in(member_of, known)
     _flag(report, persons, "household_id", "orphan_person", orphan)
     if "relationship" not in persons.frame:
         return
