@@ -107,3 +107,46 @@ def test_every_command_and_option_is_documented() -> None:
                 for option in getattr(param, "opts", []):
                     if option.startswith("--"):
                         assert option in content, f"{guide.name} lacks {option} of {name}"
+
+
+def test_serve_on_a_port_in_use_is_a_clear_error() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["--lang", "en", "serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"Cannot open http://127.0.0.1:{port}" in result.stderr
+
+
+def test_serve_answers_over_http(diy: Dataset) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "sejahtera", "serve", "--port", str(port),
+               "--dataset", str(diy.path)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "http://127.0.0.1:" in (server.stdout.readline() if server.stdout else "")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        assert "Kabupaten Sleman" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -330,5 +330,10 @@ def regions(code: str) -> None:
 def serve(host: str, port: int, dataset_path: Path | None) -> None:
     from sejahtera.web.status import serve as run
 
-    click.echo(text("cli.serving", url=f"http://{host}:{port}"))
-    run(host, port, dataset_path)
+    url = f"http://{host}:{port}"
+    try:
+        run(host, port, dataset_path, ready=lambda: click.echo(text("cli.serving", url=url)))
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
+    except KeyboardInterrupt:
+        click.echo(text("cli.stopped"))

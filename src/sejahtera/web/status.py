@@ -98,6 +98,10 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
-def serve(host: str, port: int, dataset_path: Path | None) -> None:
+def serve(
+    host: str, port: int, dataset_path: Path | None, ready: Callable[[], None] = lambda: None
+) -> None:
+    """Serve until interrupted; ``ready`` is called once the port is open."""
     with make_server(host, port, application(dataset_path), handler_class=_QuietHandler) as server:
+        ready()
         server.serve_forever()
