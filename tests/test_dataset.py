@@ -188,3 +188,23 @@ def test_manifest_that_is_not_an_object_or_miscounts(tmp_path: Path) -> None:
     with pytest.raises(SejahteraError) as error:
         Dataset.open(tmp_path / "d")
     assert error.value.key == "dataset.counts"
+
+
+def test_validation_finds_ids_repeated_across_parts(tmp_path: Path) -> None:
+    from sejahtera.data.validate import validate_dataset
+
+    with DatasetWriter(tmp_path / "d", manifest(), partitioned=True) as writer:
+        for first in (0, 2):  # parts hold h0-h2 and h2-h4: h2 (and its person p2) twice
+            households, persons = tables(3)
+            households["household_id"] = [f"h{first + i}" for i in range(3)]
+            persons["household_id"] = households["household_id"]
+            persons["person_id"] = [f"p{first + i}" for i in range(3)]
+            writer.write_part(pa.Table.from_pandas(households), pa.Table.from_pandas(persons))
+
+    report = validate_dataset(Dataset.open(tmp_path / "d"))
+
+    assert report.counts == {"duplicate_id": 2}
+    assert {(p.file, p.column) for p in report.problems} == {
+        ("*", "household_id"),
+        ("*", "person_id"),
+    }

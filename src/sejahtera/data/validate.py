@@ -208,22 +208,21 @@ def validate_dataset(
                 seen[key].append(_hashes(part.frame[key]))
     for key, hashes in seen.items():
         if len(hashes) > 1:
-            _cross_part_duplicates(key, hashes, report)
+            _cross_part_duplicates(key, hashes, report)  # one table at a time: flat-ish memory
     return report
 
 
 def _hashes(values: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(values.dropna(), index=False).to_numpy()
+    """Distinct 64-bit hashes of a part's ids (repeats inside a part are reported already)."""
+    return np.unique(pd.util.hash_pandas_object(values.dropna(), index=False).to_numpy())
 
 
 def _cross_part_duplicates(column: str, hashes: list[np.ndarray], report: ProblemReport) -> None:
-    """Ids repeated in different parts (repeats inside a part were reported already)."""
-    part_of = np.concatenate([np.full(len(h), i) for i, h in enumerate(hashes)])
+    """Ids repeated in different parts, in one sort of one hash per id (8 bytes each)."""
     values = np.concatenate(hashes)
-    order = np.argsort(values, kind="stable")
-    values, part_of = values[order], part_of[order]
-    repeated = (values[1:] == values[:-1]) & (part_of[1:] != part_of[:-1])
-    count = int(repeated.sum())
+    hashes.clear()
+    values.sort()
+    count = int(np.count_nonzero(values[1:] == values[:-1]))
     if count:
         report.add_rows(
             "*", column, "duplicate_id", [None] * count, [""] * count, text("report.across_parts")
