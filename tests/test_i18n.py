@@ -26,7 +26,7 @@ def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
 
 def test_every_key_used_in_the_code_exists() -> None:
     used: set[str] = set()
-    pattern = re.compile(r"""(?:SejahteraError|text|both)\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+    pattern = re.compile(r"""(?:SejahteraError|text)\(\s*["']([a-z_]+\.[a-z_]+)["']""")
     for path in SOURCE.rglob("*.py"):
         used |= set(pattern.findall(path.read_text("utf-8")))
     rules = set(

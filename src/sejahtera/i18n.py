@@ -55,8 +55,3 @@ def text(key: str, language_code: Language | None = None, /, **values: object) -
     """The message ``key`` in the current language, with ``values`` filled in."""
     entry = catalogue()[key]
     return entry[language_code or language()].format(**values)
-
-
-def both(key: str, /, **values: object) -> str:
-    """Indonesian then English, for places that show both at once (page titles, file headers)."""
-    return f"{text(key, 'id', **values)} / {text(key, 'en', **values)}"
