@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from sejahtera.i18n import text
@@ -89,6 +90,31 @@ class ProblemReport:
         room = self.limit - len(self.problems)
         for row, value in zip(rows[: max(room, 0)], values, strict=False):
             self.problems.append(Problem(file, row, column, _show(value), rule, detail))
+
+    def add_where(
+        self,
+        file: str,
+        column: str,
+        rule: str,
+        rows: np.ndarray,
+        bad: np.ndarray,
+        values: pd.Series | None = None,
+        detail: str = "",
+        masked: bool = False,
+    ) -> None:
+        """One problem per true entry of ``bad``; ``rows`` and ``values`` align with it.
+
+        ``masked`` hides the values (personal data such as NIK): the report names the row only.
+        """
+        if not bad.any():
+            return
+        where = np.flatnonzero(bad)
+        shown = where[: max(self.limit - len(self.problems), 0)]
+        if masked or values is None:
+            seen = ["••••" if masked else ""] * len(shown)
+        else:
+            seen = values.iloc[shown].tolist()
+        self.add_rows(file, column, rule, rows[where].tolist(), seen, detail)
 
     def extend(self, other: ProblemReport) -> None:
         self.counts.update(other.counts)

@@ -119,34 +119,28 @@ def _coerce_column(
             fractional = (values.notna() & (values % 1 != 0)).to_numpy()
             bad |= fractional
             values = values.where(~fractional)
-        _report(report, file, col.name, "type", rows, raw, bad)
+        report.add_where(file, col.name, "type", rows, bad, raw)
         values = _check_range(values, col, file, rows, raw, report)
         return values.round().astype("Int16") if col.kind == "int" else values
     if col.kind == "bool":
         values = parse_bools(raw)
-        _report(report, file, col.name, "type", rows, raw, values.isna().to_numpy() & ~missing)
+        report.add_where(file, col.name, "type", rows, values.isna().to_numpy() & ~missing, raw)
         return values
     text = _text(raw).where(~missing)
     if col.kind == "region":
         normalised = map_distinct(text, normalise_code).astype("string")
-        _report(
-            report,
-            file,
-            col.name,
-            "region_format",
-            rows,
-            raw,
-            normalised.isna().to_numpy() & ~missing,
+        report.add_where(
+            file, col.name, "region_format", rows, normalised.isna().to_numpy() & ~missing, raw
         )
         return normalised
     if col.kind == "nik":
         digits = text.str.replace(r"\.0$", "", regex=True)
         bad = ~digits.str.match(_NIK.pattern).fillna(True).to_numpy(dtype=bool)
-        _report(report, file, col.name, "nik_format", rows, raw, bad & ~missing)
+        report.add_where(file, col.name, "nik_format", rows, bad & ~missing, raw)
         return digits.where(~pd.Series(bad, index=raw.index))
     if col.kind == "category":
         bad = ~is_in(text, col.categories) & ~missing
-        _report(report, file, col.name, "category", rows, raw, bad, ", ".join(col.categories))
+        report.add_where(file, col.name, "category", rows, bad, raw, ", ".join(col.categories))
         return text.where(~pd.Series(bad, index=raw.index))
     return text
 
@@ -178,7 +172,7 @@ def _check_range(
             bad |= present & (numbers > col.maximum)
         if col.above is not None:
             bad |= present & (numbers <= col.above)
-    _report(report, file, col.name, "range", rows, raw, bad, allowed_range(col))
+    report.add_where(file, col.name, "range", rows, bad, raw, allowed_range(col))
     return values.where(~bad)
 
 
@@ -193,25 +187,3 @@ def allowed_range(col: Column) -> str:
     elif col.maximum is not None:
         parts.append(f"<= {col.maximum:g}")
     return ", ".join(parts)
-
-
-def _report(
-    report: ProblemReport,
-    file: str,
-    column: str,
-    rule: str,
-    rows: np.ndarray,
-    raw: pd.Series,
-    bad: np.ndarray,
-    detail: str = "",
-) -> None:
-    if bad.any():
-        where = np.flatnonzero(bad)
-        report.add_rows(
-            file,
-            column,
-            rule,
-            rows[where].tolist(),
-            raw.iloc[where[: report.limit]].tolist(),
-            detail,
-        )

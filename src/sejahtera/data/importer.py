@@ -149,15 +149,7 @@ def _households_from_persons(frame: pd.DataFrame, file: str, report: ProblemRepo
             continue
         distinct = households[name].astype("string").groupby(key).transform("nunique")
         bad = (distinct > 1).fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            where = np.flatnonzero(bad)
-            report.add_rows(
-                file,
-                name,
-                "household_inconsistent",
-                rows[where].tolist(),
-                households[name].iloc[where[: report.limit]].tolist(),
-            )
+        report.add_where(file, name, "household_inconsistent", rows, bad, households[name])
     first = (~key.duplicated(keep="first") & key.notna()).to_numpy()
     merged = households[key.notna().to_numpy()].groupby(key.dropna(), sort=False).first()
     merged["household_id"] = households["household_id"][first].to_numpy()  # as in the source

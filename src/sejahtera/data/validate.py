@@ -145,7 +145,7 @@ def check_nik(persons: Part, report: ProblemReport) -> None:
     nik = persons.frame["nik"]
     duplicated = (nik.duplicated(keep="first") & nik.notna()).to_numpy()
     # The value is personal data: the report names the row, never the NIK itself.
-    _flag(report, persons, "nik", "duplicate_nik", duplicated, mask_values=True)
+    _flag(report, persons, "nik", "duplicate_nik", duplicated, masked=True)
 
 
 def check_person_consistency(persons: Part, report: ProblemReport) -> None:
@@ -169,20 +169,10 @@ def _flag(
     rule: str,
     bad: np.ndarray,
     detail: str = "",
-    mask_values: bool = False,
+    masked: bool = False,
 ) -> None:
-    if not bad.any():
-        return
-    where = np.flatnonzero(bad)
-    shown = where[: max(report.limit - len(report.problems), 0)]
-    values = (
-        ["••••"] * len(shown)
-        if mask_values
-        else part.frame[column].iloc[shown].tolist()
-        if column in part.frame
-        else []
-    )
-    report.add_rows(part.file, column, rule, part.rows[where].tolist(), values, detail)
+    values = part.frame.get(column)
+    report.add_where(part.file, column, rule, part.rows, bad, values, detail, masked)
 
 
 def validate_dataset(

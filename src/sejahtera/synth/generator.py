@@ -172,7 +172,7 @@ def fit_province(targets: ProvinceTargets, seed: int, sample_size: int) -> Provi
         rng,
         sample.columns["features"],
         log_c,
-        sample.size.astype(float),
+        persons,
         sample.columns["has_component"],
         model.facts,
     )
