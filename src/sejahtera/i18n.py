@@ -1,8 +1,9 @@
 """Indonesian-first message catalogue.
 
-Every message a user can read has an Indonesian and an English text in
-``resources/locale/messages.yaml``. The language comes from ``SEJAHTERA_LANG`` (``id`` or ``en``),
-Indonesian by default; the CLI's ``--lang`` option sets it for one command.
+Every message a user can read has an Indonesian and an English text in the catalogue: the YAML
+files of ``resources/locale/`` (one per part of the product; a key may appear in only one).
+The language comes from ``SEJAHTERA_LANG`` (``id`` or ``en``), Indonesian by default; the
+CLI's ``--lang`` option sets it for one command.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ _override: list[Language] = []
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    text = (
-        resources.files("sejahtera").joinpath("resources/locale/messages.yaml").read_text("utf-8")
-    )
-    return yaml.safe_load(text)
+    merged: dict[str, dict[str, str]] = {}
+    folder = resources.files("sejahtera").joinpath("resources/locale")
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        part = yaml.safe_load(entry.read_text("utf-8")) or {}
+        repeated = merged.keys() & part.keys()
+        if repeated:
+            raise ValueError(f"{entry.name} repeats message keys {sorted(repeated)}")
+        merged.update(part)
+    return merged
 
 
 def set_language(language: str | None) -> None:

@@ -1,0 +1,1 @@
+"""Measurement: poverty, inequality, multidimensional poverty and small-area estimates."""

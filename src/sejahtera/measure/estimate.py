@@ -1,0 +1,250 @@
+"""``measure``: poverty and inequality for a population and its groups, with standard errors.
+
+The welfare column is sorted once; groups are then laid out by a stable sort on their codes, so
+every group is a contiguous, already-sorted segment and each indicator is a few vector operations
+on it. Standard errors come from the survey design by linearisation (default) or from a
+Rao–Wu rescaling bootstrap of PSUs within strata (``variance="bootstrap"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+from sejahtera.measure.design import Design, Shared
+from sejahtera.measure.indicators import ATKINSON_EPSILONS, NAN, Segment, Value
+from sejahtera.measure.inputs import Inputs, prepare
+from sejahtera.measure.lines import Line, RelativeLine
+from sejahtera.measure.quantiles import QuantileMethod
+from sejahtera.measure.result import Estimates, with_intervals
+
+Variance = Literal["linearisation", "bootstrap", "none"]
+
+POVERTY = ("fgt0", "fgt1", "fgt2", "poor_count", "poverty_line")
+EXTREME = ("extreme_fgt0", "extreme_poor_count", "extreme_line")
+INEQUALITY = (
+    "gini",
+    "theil",
+    "mld",
+    *(f"atkinson_{e:g}" for e in ATKINSON_EPSILONS),
+    "palma",
+    "s80s20",
+    "mean",
+    "median",
+    *(f"share_d{d}" for d in range(1, 11)),
+)
+INDICATORS = POVERTY + EXTREME + INEQUALITY
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A line as the engine uses it: per-row values, or one relative value with its influence."""
+
+    rows: np.ndarray | None  # absolute: per-row line
+    value: float | None  # relative: the line
+    influence: np.ndarray | None  # relative: its influence on every row (original order)
+    shared: Shared | None
+
+
+def measure(
+    data: pd.DataFrame,
+    welfare: str,
+    *,
+    weight: str | None = None,
+    line: Line | None = None,
+    extreme_line: Line | None = None,
+    by: Sequence[str] = (),
+    size: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+    indicators: Sequence[str] | None = None,
+    quantile_method: QuantileMethod = "eurostat",
+    variance: Variance = "linearisation",
+    replicates: int = 200,
+    seed: int = 1,
+    level: float = 0.95,
+    source: str = "data",
+) -> Estimates:
+    """Estimate poverty and inequality indicators, overall or by ``by`` groups.
+
+    ``welfare`` is per person (consumption or income per capita, or equivalised). Each row stands
+    for ``weight`` units; with ``size`` (persons in the household) it stands for weight × size
+    persons, as BPS computes person-level rates from household data. ``line`` is a number, a
+    column, or :class:`RelativeLine` (``parse_line("60%median")``); a relative line is computed
+    on the whole population and applied to every group, as Eurostat does. ``source`` names the
+    data in error messages.
+    """
+    inputs = prepare(data, welfare, weight, line, extreme_line, by, size, strata, psu, source)
+    wanted = _wanted(indicators, line is not None, extreme_line is not None)
+    engine = _Engine(inputs, wanted, quantile_method)
+    table = engine.run(inputs.weights, with_influence=variance == "linearisation")
+    if variance == "bootstrap":
+        table["se"] = _bootstrap(engine, inputs, table, replicates, seed)
+    elif variance == "none":
+        table["se"] = np.nan
+    notes = [("measure.note_variance_" + variance, {})]
+    if table.loc[table["indicator"].isin(INEQUALITY), "estimate"].isna().any():
+        notes.append(("measure.note_nonpositive", {}))
+    return Estimates(with_intervals(table, level), tuple(by), notes)
+
+
+def _wanted(indicators: Sequence[str] | None, has_line: bool, has_extreme: bool) -> list[str]:
+    if indicators is None:
+        chosen = [*(POVERTY if has_line else ()), *(EXTREME if has_extreme else ()), *INEQUALITY]
+        return chosen
+    for name in indicators:
+        if name not in INDICATORS:
+            raise SejahteraError(
+                "measure.unknown_indicator", name=name, known=", ".join(INDICATORS)
+            )
+        if (name in POVERTY and not has_line) or (name in EXTREME and not has_extreme):
+            raise SejahteraError("measure.needs_line", name=name)
+    return list(indicators)
+
+
+class _Engine:
+    """Everything that does not change between bootstrap replicates: the sort and the groups."""
+
+    def __init__(self, inputs: Inputs, wanted: list[str], method: QuantileMethod) -> None:
+        self.inputs = inputs
+        self.wanted = wanted
+        self.method = method
+        self.order = np.argsort(inputs.welfare, kind="stable")
+        if inputs.group_codes is None:
+            self.grouped = self.order
+            self.bounds = np.array([0, len(self.order)])
+        else:
+            codes = inputs.group_codes[self.order]
+            self.grouped = self.order[np.argsort(codes, kind="stable")]
+            self.bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=inputs.group_count))]
+
+    def run(self, weights: np.ndarray, with_influence: bool) -> pd.DataFrame:
+        inputs = self.inputs
+        design = inputs.design if with_influence else None
+        lines = {
+            "": self._line(inputs.line, weights, design),
+            "extreme_": self._line(inputs.extreme_line, weights, design),
+        }
+        records: list[dict[str, object]] = []
+        for group in range(len(self.bounds) - 1):
+            rows = self.grouped[self.bounds[group] : self.bounds[group + 1]]
+            if not len(rows):
+                continue
+            values = self._values(rows, weights, lines)
+            domain = design.domain(rows) if design is not None else None
+            population = float(weights[rows].sum())
+            for name in self.wanted:
+                value = values[name]
+                se = np.nan
+                if domain is not None and value.influence is not None:
+                    line = lines["extreme_" if name.startswith("extreme_") else ""]
+                    var = domain.variance(
+                        weights[rows] * value.influence, value.line_slope, line.shared
+                    )
+                    se = float(np.sqrt(max(var, 0.0)))
+                records.append(
+                    {
+                        **inputs.group_labels(group),
+                        "indicator": name,
+                        "estimate": value.estimate,
+                        "se": se,
+                        "n": len(rows),
+                        "population": population,
+                    }
+                )
+        return pd.DataFrame.from_records(
+            records, columns=[*inputs.by, "indicator", "estimate", "se", "n", "population"]
+        )
+
+    def _line(self, line: Line | None, weights: np.ndarray, design: Design | None) -> _Line:
+        if line is None:
+            return _Line(None, None, None, None)
+        if not isinstance(line, RelativeLine):
+            return _Line(self.inputs.line_rows(line), None, None, None)
+        segment = Segment(self.inputs.welfare[self.order], weights[self.order], method=self.method)
+        base = segment.mean() if line.statistic == "mean" else segment.quantile_value(0.5)
+        influence = np.zeros(len(self.order))
+        if base.influence is not None:
+            influence[self.order] = line.share * base.influence
+        value = line.share * base.estimate
+        shared = design.shared(weights * influence) if design is not None else None
+        return _Line(None, value, influence, shared)
+
+    def _values(self, rows: np.ndarray, weights: np.ndarray, lines: dict[str, _Line]) -> dict:
+        welfare = self.inputs.welfare[rows]
+        if not weights[rows].sum() > 0:  # a bootstrap replicate that drew none of the group
+            return dict.fromkeys(self.wanted, NAN)
+        segment = Segment(welfare, weights[rows], method=self.method)
+        out: dict[str, Value] = {}
+        for prefix, line in lines.items():
+            if line.rows is None and line.value is None:
+                continue
+            if line.rows is not None:
+                segment.line = line.rows[rows]
+            z = line.value
+            for alpha in (0, 1, 2):
+                out[f"{prefix}fgt{alpha}"] = segment.fgt(alpha, z)
+            out[f"{prefix}poor_count"] = segment.poor_count(z)
+            out[f"{prefix}line" if prefix else "poverty_line"] = _line_value(segment, line)
+        for name, compute in _INEQUALITY.items():
+            if name in self.wanted:
+                out[name] = compute(segment)
+        if any(name.startswith("share_d") for name in self.wanted):
+            for decile, value in enumerate(segment.decile_shares(), start=1):
+                out[f"share_d{decile}"] = value
+        return out
+
+
+def _line_value(segment: Segment, line: _Line) -> Value:
+    if line.value is not None:  # relative: all its variability is shared
+        return Value(line.value, np.zeros(segment.n), 1.0)
+    rows = np.asarray(segment.line, dtype=np.float64)
+    mean = float(np.dot(segment.w, rows)) / segment.W
+    return Value(mean, (rows - mean) / segment.W)
+
+
+_INEQUALITY: dict[str, Callable[[Segment], Value]] = {
+    "gini": Segment.gini,
+    "theil": Segment.theil,
+    "mld": Segment.mld,
+    **{f"atkinson_{e:g}": (lambda s, e=e: s.atkinson(e)) for e in ATKINSON_EPSILONS},
+    "palma": lambda s: s.share_ratio(0.1, 0.4),
+    "s80s20": lambda s: s.share_ratio(0.2, 0.2, of_means=True),
+    "mean": Segment.mean,
+    "median": lambda s: s.quantile_value(0.5),
+}
+
+
+def _bootstrap(
+    engine: _Engine, inputs: Inputs, table: pd.DataFrame, replicates: int, seed: int
+) -> np.ndarray:
+    """Standard errors from Rao–Wu rescaled bootstrap replicates.
+
+    Each replicate draws ``n_h − 1`` PSUs with replacement in every stratum and rescales the
+    weights of a PSU drawn ``m`` times by ``m · n_h / (n_h − 1)``; every estimate, relative lines
+    included, is recomputed on each replicate.
+    """
+    design = inputs.design
+    generator = np.random.default_rng(seed)
+    by_stratum = np.argsort(design.cluster_stratum, kind="stable")
+    per_stratum = design.psu_per_stratum
+    offsets = np.r_[0, np.cumsum(per_stratum)[:-1]]
+    draws = np.maximum(per_stratum - 1, 0)
+    draw_stratum = np.repeat(np.arange(len(per_stratum)), draws)
+    n = per_stratum[design.cluster_stratum].astype(np.float64)
+    scale = np.where(n > 1, n / np.maximum(n - 1, 1), 1.0)
+    estimates = np.empty((replicates, len(table)))
+    for r in range(replicates):
+        position = offsets[draw_stratum] + np.floor(
+            generator.random(len(draw_stratum)) * per_stratum[draw_stratum]
+        ).astype(np.int64)
+        drawn = np.bincount(by_stratum[position], minlength=len(n)).astype(np.float64)
+        factor = np.where(n > 1, drawn * scale, 1.0)
+        replicate = engine.run(inputs.weights * factor[design.cluster], with_influence=False)
+        estimates[r] = replicate["estimate"].to_numpy()
+    return np.nanstd(estimates, axis=0, ddof=1)

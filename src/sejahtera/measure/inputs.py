@@ -1,0 +1,122 @@
+"""Check and prepare a table for measurement: every problem named by file, row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+from sejahtera.measure.design import Design
+from sejahtera.measure.lines import Line
+
+
+@dataclass
+class Inputs:
+    welfare: np.ndarray
+    weights: np.ndarray  # weight × size: the persons (or units) each row stands for
+    design: Design
+    by: tuple[str, ...]
+    group_codes: np.ndarray | None
+    group_count: int
+    labels: pd.DataFrame  # one row per group code
+    line: Line | None
+    extreme_line: Line | None
+    frame: pd.DataFrame
+    source: str
+
+    def group_labels(self, group: int) -> dict[str, object]:
+        if not self.by:
+            return {}
+        row = self.labels.iloc[group]
+        return {column: _plain(row[column]) for column in self.by}
+
+    def line_rows(self, line: float | str) -> np.ndarray:
+        if isinstance(line, str):
+            return numeric(self.frame, line, self.source, positive=True)
+        return np.full(len(self.welfare), float(line))
+
+
+def prepare(
+    data: pd.DataFrame,
+    welfare: str,
+    weight: str | None,
+    line: Line | None,
+    extreme_line: Line | None,
+    by: Sequence[str],
+    size: str | None,
+    strata: str | None,
+    psu: str | None,
+    source: str,
+) -> Inputs:
+    by = tuple(by)
+    for column in (welfare, weight, size, strata, psu, *by, *_columns(line, extreme_line)):
+        if column is not None and column not in data.columns:
+            raise SejahteraError(
+                "measure.unknown_column",
+                column=column,
+                file=source,
+                known=", ".join(map(str, data.columns)),
+            )
+    if not len(data):
+        raise SejahteraError("measure.empty", file=source)
+    values = numeric(data, welfare, source)
+    weights = np.ones(len(data)) if weight is None else numeric(data, weight, source, positive=True)
+    if size is not None:
+        weights = weights * numeric(data, size, source, positive=True)
+    for column in (strata, psu, *by):
+        if column is not None:
+            _no_missing(data, column, source)
+    design = Design.build(
+        weights,
+        None if strata is None else data[strata].to_numpy(),
+        None if psu is None else data[psu].to_numpy(),
+        strata_name=strata or "stratum",
+    )
+    codes, count, labels = None, 1, pd.DataFrame()
+    if by:
+        grouped = data.groupby(list(by), sort=True, observed=True, dropna=False)
+        codes = grouped.ngroup().to_numpy().astype(np.int64)
+        count = int(grouped.ngroups)
+        labels = grouped.size().index.to_frame(index=False)
+    return Inputs(
+        values, weights, design, by, codes, count, labels, line, extreme_line, data, source
+    )
+
+
+def numeric(data: pd.DataFrame, column: str, source: str, positive: bool = False) -> np.ndarray:
+    """A column as floats, or an error naming the first bad row (rows count from 1)."""
+    raw = data[column]
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype(object)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = np.isnan(values)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        original = raw.iloc[row]
+        key = "measure.missing_value" if pd.isna(original) else "measure.not_a_number"
+        raise SejahteraError(key, file=source, row=row + 1, column=column, value=original)
+    infinite = ~np.isfinite(values)
+    bad = infinite | (values <= 0) if positive else infinite
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        key = "measure.not_positive" if positive else "measure.not_a_number"
+        raise SejahteraError(key, file=source, row=row + 1, column=column, value=raw.iloc[row])
+    return values
+
+
+def _no_missing(data: pd.DataFrame, column: str, source: str) -> None:
+    missing = data[column].isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0]) + 1
+        raise SejahteraError("measure.missing_group", file=source, row=row, column=column)
+
+
+def _columns(*lines: Line | None) -> list[str]:
+    return [line for line in lines if isinstance(line, str)]
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,132 @@
+"""What every measurement returns: a tidy table with fixed columns, and a readable summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.i18n import Language, text
+
+TIDY_COLUMNS = ("indicator", "estimate", "se", "ci_low", "ci_high", "n", "population")
+# An estimate is flagged, not hidden, when it rests on fewer rows than this or when its relative
+# standard error passes the BPS thresholds (above 25 %: use with care; above 50 %: unreliable).
+MIN_ROWS = 30
+RSE_CAUTION = 0.25
+RSE_UNRELIABLE = 0.50
+
+
+def with_intervals(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Add normal-approximation confidence limits from ``estimate`` and ``se``."""
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    table = table.copy()
+    table["ci_low"] = table["estimate"] - z * table["se"]
+    table["ci_high"] = table["estimate"] + z * table["se"]
+    return table
+
+
+def reliability(table: pd.DataFrame) -> pd.Series:
+    """``ok``, ``few_rows``, ``caution`` or ``unreliable`` for each row of a tidy table."""
+    estimate = table["estimate"].to_numpy(dtype=np.float64)
+    se = table["se"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rse = np.abs(se / estimate)
+    flag = np.where(
+        rse > RSE_UNRELIABLE, "unreliable", np.where(rse > RSE_CAUTION, "caution", "ok")
+    )
+    flag = np.where(table["n"].to_numpy() < MIN_ROWS, "few_rows", flag)
+    return pd.Series(flag, index=table.index, name="reliability")
+
+
+@dataclass
+class Estimates:
+    """A tidy table of estimates: the group columns, then :data:`TIDY_COLUMNS`.
+
+    ``by`` names the group columns (empty for the whole population). ``notes`` are message keys
+    with their values, shown under the summary (for example an indicator left out because incomes
+    were not positive).
+    """
+
+    table: pd.DataFrame
+    by: tuple[str, ...] = ()
+    notes: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    title: str = "measure.title"
+
+    def __post_init__(self) -> None:
+        columns = [*self.by, *TIDY_COLUMNS]
+        missing = [c for c in columns if c not in self.table.columns]
+        if missing:
+            raise ValueError(f"tidy table lacks columns {missing}")
+        self.table = self.table[columns].reset_index(drop=True)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def value(self, indicator: str, **group: object) -> float:
+        """One estimate: ``result.value("fgt0", urban=True)``."""
+        rows = self.table["indicator"] == indicator
+        for column, wanted in group.items():
+            rows &= self.table[column] == wanted
+        found = self.table.loc[rows, "estimate"]
+        if len(found) != 1:
+            raise KeyError(f"{indicator} {group}: {len(found)} rows")
+        return float(found.iloc[0])
+
+    def summary(self, language: Language | None = None) -> str:
+        """A plain-text table for people: labels in their language, reliability flagged."""
+        table = self.table
+        flags = reliability(table)
+        header = [
+            *self.by,
+            text("measure.col_indicator", language),
+            text("measure.col_estimate", language),
+            text("measure.col_se", language),
+            text("measure.col_ci", language),
+            "n",
+            text("measure.col_population", language),
+            "",
+        ]
+        rows = [header]
+        for index, row in table.iterrows():
+            rows.append(
+                [
+                    *(str(row[c]) for c in self.by),
+                    indicator_label(str(row["indicator"]), language),
+                    _number(row["estimate"]),
+                    _number(row["se"]),
+                    f"{_number(row['ci_low'])} – {_number(row['ci_high'])}",
+                    f"{int(row['n']):,}",
+                    f"{row['population']:,.0f}",
+                    "" if flags[index] == "ok" else text(f"measure.flag_{flags[index]}", language),
+                ]
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = [text(self.title, language)]
+        for position, row in enumerate(rows):
+            lines.append(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            )
+            if position == 0:
+                lines.append("  ".join("-" * width for width in widths))
+        lines += [text(key, language, **values) for key, values in self.notes]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def indicator_label(name: str, language: Language | None = None) -> str:
+    """The readable name of an indicator; names with a parameter keep it (``share_d3``)."""
+    key = f"indicator.{name.replace('.', '_')}"
+    try:
+        return text(key, language)
+    except KeyError:
+        return name
+
+
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    if abs(number) >= 1000:
+        return f"{number:,.0f}"
+    return f"{number:.4f}"
