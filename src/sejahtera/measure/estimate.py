@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.readers import Decimal
 from sejahtera.errors import SejahteraError
 from sejahtera.measure.design import Design, Shared
 from sejahtera.measure.indicators import ATKINSON_EPSILONS, NAN, Segment, Value
@@ -69,6 +70,7 @@ def measure(
     seed: int = 1,
     level: float = 0.95,
     source: str = "data",
+    decimal: Decimal = ".",
 ) -> Estimates:
     """Estimate poverty and inequality indicators, overall or by ``by`` groups.
 
@@ -77,9 +79,11 @@ def measure(
     persons, as BPS computes person-level rates from household data. ``line`` is a number, a
     column, or :class:`RelativeLine` (``parse_line("60%median")``); a relative line is computed
     on the whole population and applied to every group, as Eurostat does. ``source`` names the
-    data in error messages.
+    data in error messages; ``decimal`` is the decimal mark of numbers written as text.
     """
-    inputs = prepare(data, welfare, weight, line, extreme_line, by, size, strata, psu, source)
+    inputs = prepare(
+        data, welfare, weight, line, extreme_line, by, size, strata, psu, source, decimal
+    )
     wanted = _wanted(indicators, line is not None, extreme_line is not None)
     engine = _Engine(inputs, wanted, quantile_method)
     table = engine.run(inputs.weights, with_influence=variance == "linearisation")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.coerce import parse_numbers
+from sejahtera.data.readers import Decimal
 from sejahtera.errors import SejahteraError
 from sejahtera.measure.design import Design
 from sejahtera.measure.lines import Line
@@ -26,6 +28,7 @@ class Inputs:
     extreme_line: Line | None
     frame: pd.DataFrame
     source: str
+    decimal: Decimal
 
     def group_labels(self, group: int) -> dict[str, object]:
         if not self.by:
@@ -35,7 +38,7 @@ class Inputs:
 
     def line_rows(self, line: float | str) -> np.ndarray:
         if isinstance(line, str):
-            return numeric(self.frame, line, self.source, positive=True)
+            return numeric(self.frame, line, self.source, positive=True, decimal=self.decimal)
         return np.full(len(self.welfare), float(line))
 
 
@@ -50,6 +53,7 @@ def prepare(
     strata: str | None,
     psu: str | None,
     source: str,
+    decimal: Decimal = ".",
 ) -> Inputs:
     by = tuple(by)
     for column in (welfare, weight, size, strata, psu, *by, *_columns(line, extreme_line)):
@@ -82,16 +86,22 @@ def prepare(
         count = int(grouped.ngroups)
         labels = grouped.size().index.to_frame(index=False)
     return Inputs(
-        values, weights, design, by, codes, count, labels, line, extreme_line, data, source
+        values, weights, design, by, codes, count, labels, line, extreme_line, data, source, decimal
     )
 
 
-def numeric(data: pd.DataFrame, column: str, source: str, positive: bool = False) -> np.ndarray:
-    """A column as floats, or an error naming the first bad row (rows count from 1)."""
+def numeric(
+    data: pd.DataFrame, column: str, source: str, positive: bool = False, decimal: Decimal = "."
+) -> np.ndarray:
+    """A column as floats, or an error naming the first bad row (rows count from 1).
+
+    Numbers written as text (CSV) are read with ``decimal`` as the decimal mark, so that
+    ``1.234.567,5`` is understood in a file written with Indonesian conventions.
+    """
     raw = data[column]
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype(object)
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = parse_numbers(raw, decimal).to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.isnan(values)
     if missing.any():
         row = int(np.flatnonzero(missing)[0])

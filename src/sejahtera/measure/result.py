@@ -92,7 +92,7 @@ class Estimates:
         for index, row in table.iterrows():
             rows.append(
                 [
-                    *(str(row[c]) for c in self.by),
+                    *(_label(row[c], language) for c in self.by),
                     indicator_label(str(row["indicator"]), language),
                     _number(row["estimate"]),
                     _number(row["se"]),
@@ -121,6 +121,13 @@ def indicator_label(name: str, language: Language | None = None) -> str:
         return text(key, language)
     except KeyError:
         return name
+
+
+def _label(value: object, language: Language | None) -> str:
+    """A group's label; an empty one marks a row for the whole population."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return text("measure.all", language)
+    return str(value)
 
 
 def _number(value: object) -> str:

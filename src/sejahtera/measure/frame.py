@@ -1,0 +1,124 @@
+"""The table a measurement runs on: one file as it is, or a dataset folder made ready.
+
+From a dataset folder, each household row gains what the needs profile asks about its members:
+household size, children, elderly, disability, and the head's sex, age, education and work. When
+a grouping asks for a person's own attribute (``age_group``, ``sex``, …), the table has one row
+per person instead, carrying the household's welfare, weight and design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.data.dataset import MANIFEST, Dataset
+from sejahtera.data.readers import Decimal, read_table
+
+AGE_GROUPS = (
+    (0, 6, "0-6"),
+    (7, 12, "7-12"),
+    (13, 15, "13-15"),
+    (16, 18, "16-18"),
+    (19, 59, "19-59"),
+    (60, 200, "60+"),
+)
+# Person attributes a grouping may ask for; they make the table one row per person.
+PERSON_COLUMNS = (
+    "sex",
+    "age_group",
+    "disability_severe",
+    "education",
+    "employed",
+    "enrolled",
+    "relationship",
+)
+DERIVED = (
+    "size",
+    "children",
+    "elderly",
+    "has_disability",
+    "female_head",
+    "head_sex",
+    "head_age_group",
+    "head_education",
+    "head_employed",
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A frame to measure, where it came from, and how its persons are counted."""
+
+    frame: pd.DataFrame
+    source: str
+    is_dataset: bool
+    size: str | None  # column of persons per row (household frames), None for person rows
+    decimal: Decimal = "."
+
+
+def load(path: str | Path, by: Sequence[str] = (), table: str | None = None) -> Table:
+    """Read DATA for ``measure``/``mpi``/``profile``: a dataset folder or one table file."""
+    path = Path(path)
+    if path.is_dir() or path.name == MANIFEST:
+        dataset = Dataset.open(path.parent if path.name == MANIFEST else path)
+        if any(column in PERSON_COLUMNS for column in by):
+            return Table(person_frame(dataset), str(dataset.path), True, None)
+        return Table(household_frame(dataset), str(dataset.path), True, "size")
+    source = read_table(path, table=table)
+    return Table(source.frame, source.file, False, None, source.decimal)
+
+
+def age_group(age: pd.Series) -> pd.Series:
+    labels = [label for _, _, label in AGE_GROUPS]
+    bins = [AGE_GROUPS[0][0] - 1] + [high for _, high, _ in AGE_GROUPS]
+    return pd.cut(age, bins=bins, labels=labels)
+
+
+def household_frame(dataset: Dataset) -> pd.DataFrame:
+    """Households with what their members tell about them (see :data:`DERIVED`)."""
+    households = dataset.households()
+    persons = dataset.persons(
+        ["household_id", "relationship", "sex", "age", "disability_severe", "education", "employed"]
+    )
+    members = persons.groupby("household_id", sort=False, observed=True)
+    age = persons["age"]
+    summary = pd.DataFrame(
+        {
+            "size": members.size(),
+            "children": (age < 18).groupby(persons["household_id"], observed=True).sum(),
+            "elderly": (age >= 60).groupby(persons["household_id"], observed=True).sum(),
+            "has_disability": persons["disability_severe"]
+            .fillna(False)
+            .astype(bool)
+            .groupby(persons["household_id"], observed=True)
+            .any(),
+        }
+    )
+    heads = persons[persons["relationship"].astype(str) == "head"].drop_duplicates("household_id")
+    head = pd.DataFrame(
+        {
+            "head_sex": heads["sex"].astype(str).to_numpy(),
+            "head_age_group": age_group(heads["age"]).astype(str).to_numpy(),
+            "head_education": heads["education"].astype("string").fillna("unknown").to_numpy(),
+            "head_employed": heads["employed"].astype("boolean").to_numpy(),
+        },
+        index=heads["household_id"].to_numpy(),
+    )
+    head["female_head"] = head["head_sex"] == "F"
+    frame = households.join(summary, on="household_id").join(head, on="household_id")
+    frame["size"] = frame["size"].fillna(0).astype(np.int64)
+    return frame
+
+
+def person_frame(dataset: Dataset) -> pd.DataFrame:
+    """One row per person, with the household's columns (welfare, weight, design, regions)."""
+    persons = dataset.persons(
+        ["household_id", *[c for c in PERSON_COLUMNS if c != "age_group"], "age"]
+    )
+    persons["age_group"] = age_group(persons["age"])
+    households = dataset.households()
+    return persons.merge(households, on="household_id", how="inner", validate="many_to_one")
