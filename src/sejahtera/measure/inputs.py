@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,14 @@ class Inputs:
     def group_labels(self, group: int) -> dict[str, object]:
         if not self.by:
             return {}
-        row = self.labels.iloc[group]
-        return {column: _plain(row[column]) for column in self.by}
+        return self._labels[group]
+
+    @cached_property
+    def _labels(self) -> list[dict[str, object]]:
+        return [
+            {column: _plain(value) for column, value in zip(self.by, row, strict=True)}
+            for row in self.labels[list(self.by)].itertuples(index=False, name=None)
+        ]
 
     def line_rows(self, line: float | str) -> np.ndarray:
         if isinstance(line, str):
