@@ -27,7 +27,7 @@ def with_intervals(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return table
 
 
-def reliability(table: pd.DataFrame) -> pd.Series:
+def reliability(table: pd.DataFrame, min_rows: int = MIN_ROWS) -> pd.Series:
     """``ok``, ``few_rows``, ``caution`` or ``unreliable`` for each row of a tidy table."""
     estimate = table["estimate"].to_numpy(dtype=np.float64)
     se = table["se"].to_numpy(dtype=np.float64)
@@ -36,7 +36,7 @@ def reliability(table: pd.DataFrame) -> pd.Series:
     flag = np.where(
         rse > RSE_UNRELIABLE, "unreliable", np.where(rse > RSE_CAUTION, "caution", "ok")
     )
-    flag = np.where(table["n"].to_numpy() < MIN_ROWS, "few_rows", flag)
+    flag = np.where(table["n"].to_numpy() < min_rows, "few_rows", flag)
     return pd.Series(flag, index=table.index, name="reliability")
 
 
@@ -53,6 +53,8 @@ class Estimates:
     by: tuple[str, ...] = ()
     notes: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     title: str = "measure.title"
+    # Direct estimates from fewer rows are flagged; a model-based estimate (small-area) sets 0.
+    min_rows: int = MIN_ROWS
 
     def __post_init__(self) -> None:
         columns = [*self.by, *TIDY_COLUMNS]
@@ -77,7 +79,7 @@ class Estimates:
     def summary(self, language: Language | None = None) -> str:
         """A plain-text table for people: labels in their language, reliability flagged."""
         table = self.table
-        flags = reliability(table)
+        flags = reliability(table, self.min_rows)
         header = [
             *self.by,
             text("measure.col_indicator", language),
@@ -98,7 +100,7 @@ class Estimates:
                     _number(row["se"]),
                     f"{_number(row['ci_low'])} – {_number(row['ci_high'])}",
                     f"{int(row['n']):,}",
-                    f"{row['population']:,.0f}",
+                    _number(row["population"], always_whole=True),
                     "" if flags[index] == "ok" else text(f"measure.flag_{flags[index]}", language),
                 ]
             )
@@ -130,10 +132,10 @@ def _label(value: object, language: Language | None) -> str:
     return str(value)
 
 
-def _number(value: object) -> str:
+def _number(value: object, always_whole: bool = False) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     number = float(value)  # type: ignore[arg-type]
-    if abs(number) >= 1000:
+    if always_whole or abs(number) >= 1000:
         return f"{number:,.0f}"
     return f"{number:.4f}"

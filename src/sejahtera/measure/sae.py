@@ -310,7 +310,8 @@ def _tables(
     notes: list[tuple[str, dict[str, object]]] = []
     if (~sampled).any():
         notes.append(("sae.note_synthetic", {"count": int((~sampled).sum())}))
-    return Estimates(table, tuple(keys), notes, "sae.title"), areas
+    # Model-based estimates stand on the model as well as their own rows: flag by MSE only.
+    return Estimates(table, tuple(keys), notes, "sae.title", min_rows=0), areas
 
 
 def _design_matrix(
