@@ -1,0 +1,1 @@
+"""Reports for people: offline SVG maps and charts for the needs profile."""
