@@ -5,32 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sejahtera import __version__
+from sejahtera.cli_measure import register_measure_commands
+from sejahtera.cli_support import ON_SCREEN, _friendly
 from sejahtera.errors import ProblemReport, SejahteraError
 from sejahtera.i18n import set_language, text
-
-ON_SCREEN = 50  # problems listed on screen; --report writes every kept one
-
-
-def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except SejahteraError as error:
-            report = getattr(error, "report", None)
-            if report is not None:
-                click.echo(report.to_table(ON_SCREEN), err=True)
-            click.echo(f"{text('cli.error')}: {error}", err=True)
-            sys.exit(2)
-
-    return run
 
 
 @click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
@@ -337,3 +321,7 @@ def serve(host: str, port: int, dataset_path: Path | None) -> None:
         raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
     except KeyboardInterrupt:
         click.echo(text("cli.stopped"))
+
+
+# Needs analysis: measure, mpi, profile.
+register_measure_commands(main)

@@ -201,7 +201,7 @@ class Segment:
         low, u_low = self.income_below(bottom)
         below_top, u_below_top = self.income_below(1 - top)
         high, u_high = self.T - below_top, self.y - u_below_top
-        if low <= 0:
+        if low <= 0 or high <= 0:  # nobody strictly above the top cut-off: undefined
             return NAN
         ratio = high / low
         influence = u_high / high - u_low / low

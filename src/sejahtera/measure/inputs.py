@@ -73,10 +73,11 @@ def prepare(
             )
     if not len(data):
         raise SejahteraError("measure.empty", file=source)
-    values = numeric(data, welfare, source)
-    weights = np.ones(len(data)) if weight is None else numeric(data, weight, source, positive=True)
-    if size is not None:
-        weights = weights * numeric(data, size, source, positive=True)
+    values = numeric(data, welfare, source, decimal=decimal)
+    weights = np.ones(len(data))
+    for column in (weight, size):
+        if column is not None:
+            weights = weights * numeric(data, column, source, positive=True, decimal=decimal)
     for column in (strata, psu, *by):
         if column is not None:
             _no_missing(data, column, source)

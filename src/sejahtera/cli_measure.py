@@ -1,0 +1,285 @@
+"""``sejahtera measure``, ``mpi`` and ``profile``: who is poor or deprived, where, how badly."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from sejahtera.cli_support import _friendly
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import text
+
+_data_argument = click.argument("data", type=click.Path(path_type=Path))
+_by_option = click.option(
+    "--by",
+    default="",
+    help="Kolom pengelompokan, dipisah koma / grouping columns, comma-separated "
+    "(mis./e.g. district_code,urban).",
+)
+_json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Cetak baris tidy sebagai JSON / print tidy rows as JSON.",
+)
+_weight_option = click.option(
+    "--weight", default=None, help="Kolom bobot / weight column (dataset: weight)."
+)
+_design_options = (
+    click.option("--strata", default=None, help="Kolom strata survei / survey strata column."),
+    click.option("--psu", default=None, help="Kolom PSU survei / survey PSU column."),
+)
+_table_option = click.option(
+    "--table", "r_table", default=None, help="Objek dalam berkas .RData / object in an .RData file."
+)
+
+
+def register_measure_commands(main: click.Group) -> None:
+    main.add_command(measure_command)
+    main.add_command(mpi_command)
+    main.add_command(profile_command)
+
+
+def _columns(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None, str | None]:
+    """Explicit design columns, else a dataset's own ``stratum``/``psu`` when they are filled."""
+    frame = table.frame
+    if table.is_dataset:
+        if strata is None and "stratum" in frame and frame["stratum"].notna().all():
+            strata = "stratum"
+        if psu is None and "psu" in frame and frame["psu"].notna().all():
+            psu = "psu"
+        if psu is None and table.size is None:  # persons of one household are one cluster
+            psu = "household_id"
+    return strata, psu
+
+
+def _echo_tidy(frame: pd.DataFrame) -> None:
+    records = [
+        {key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")
+    ]
+    click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "item"):
+        value = value.item()  # type: ignore[union-attr]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+@click.command(
+    "measure",
+    help="Kemiskinan dan ketimpangan (FGT, Gini, Theil, Atkinson, Palma, …) / "
+    "poverty and inequality indicators.",
+)
+@_data_argument
+@click.option(
+    "--welfare",
+    default=None,
+    help="Kolom kesejahteraan per kapita / welfare column (dataset: consumption_pc).",
+)
+@_weight_option
+@click.option(
+    "--size",
+    default=None,
+    help="Kolom jumlah anggota rumah tangga / household size column "
+    "(bobot × ukuran / weight × size).",
+)
+@click.option(
+    "--line",
+    default=None,
+    help="Garis kemiskinan: angka, kolom, atau 60%median / poverty "
+    "line: number, column or 60%median (dataset: poverty_line).",
+)
+@click.option(
+    "--extreme-line", default=None, help="Garis kemiskinan ekstrem / extreme poverty line."
+)
+@_by_option
+@_design_options[0]
+@_design_options[1]
+@click.option(
+    "--indicators",
+    default="",
+    help="Indikator yang dihitung, dipisah koma / indicators, "
+    "comma-separated (default: semua / all).",
+)
+@click.option(
+    "--quantiles",
+    "quantile_method",
+    type=click.Choice(["eurostat", "inverse_cdf", "interpolate"]),
+    default="eurostat",
+    show_default=True,
+    help="Definisi kuantil / quantile definition.",
+)
+@click.option(
+    "--variance",
+    type=click.Choice(["linearisation", "bootstrap", "none"]),
+    default="linearisation",
+    show_default=True,
+    help="Cara menghitung galat baku / how standard errors are computed.",
+)
+@click.option(
+    "--replicates",
+    default=200,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Ulangan bootstrap / bootstrap replicates.",
+)
+@click.option(
+    "--decompose",
+    is_flag=True,
+    help="Dekomposisi menurut --by / decompose by --by (FGT, Theil, MLD).",
+)
+@_table_option
+@_json_option
+@_friendly
+def measure_command(
+    data: Path,
+    welfare: str | None,
+    weight: str | None,
+    size: str | None,
+    line: str | None,
+    extreme_line: str | None,
+    by: str,
+    strata: str | None,
+    psu: str | None,
+    indicators: str,
+    quantile_method: str,
+    variance: str,
+    replicates: int,
+    decompose: bool,
+    r_table: str | None,
+    as_json: bool,
+) -> None:
+    from sejahtera.measure.decompose import decompose_fgt, decompose_theil
+    from sejahtera.measure.estimate import measure
+    from sejahtera.measure.frame import load
+    from sejahtera.measure.lines import parse_line
+
+    groups = _columns(by)
+    table = load(data, groups, r_table)
+    if table.is_dataset:
+        welfare = welfare or "consumption_pc"
+        weight = weight or "weight"
+        size = size or table.size
+        line = line or ("poverty_line" if "poverty_line" in table.frame else None)
+    if welfare is None:
+        raise SejahteraError("measure.welfare_required", file=table.source)
+    strata, psu = _design(table, strata, psu)
+    common: dict[str, Any] = {
+        "weight": weight,
+        "size": size,
+        "strata": strata,
+        "psu": psu,
+        "source": table.source,
+    }
+    poverty_line = parse_line(line)
+    result = measure(
+        table.frame,
+        welfare,
+        line=poverty_line,
+        extreme_line=parse_line(extreme_line),
+        by=groups,
+        indicators=_columns(indicators) or None,
+        quantile_method=quantile_method,  # type: ignore[arg-type]
+        variance=variance,  # type: ignore[arg-type]
+        replicates=replicates,
+        decimal=table.decimal,
+        **common,
+    )
+    parts = [result]
+    if decompose:
+        if poverty_line is not None:
+            parts.append(decompose_fgt(table.frame, welfare, poverty_line, groups, **common))
+        parts.append(decompose_theil(table.frame, welfare, groups, **common))
+    if as_json:
+        _echo_tidy(pd.concat([part.tidy() for part in parts], ignore_index=True))
+        return
+    click.echo("\n\n".join(part.summary() for part in parts))
+
+
+@click.command(
+    "mpi",
+    help="Kemiskinan multidimensi Alkire–Foster / Alkire–Foster multidimensional poverty.",
+)
+@_data_argument
+@click.option(
+    "--spec",
+    required=True,
+    help="Spesifikasi YAML atau nama bawaan (global, housing-id) / YAML spec or shipped name.",
+)
+@_weight_option
+@_by_option
+@_design_options[0]
+@_design_options[1]
+@_table_option
+@_json_option
+@_friendly
+def mpi_command(
+    data: Path,
+    spec: str,
+    weight: str | None,
+    by: str,
+    strata: str | None,
+    psu: str | None,
+    r_table: str | None,
+    as_json: bool,
+) -> None:
+    from sejahtera.measure.frame import load
+    from sejahtera.measure.mpi import load_spec, mpi
+
+    groups = _columns(by)
+    chosen = load_spec(spec)
+    table = load(data, (), r_table)
+    persons = None
+    if table.is_dataset:
+        from sejahtera.data.dataset import Dataset
+
+        weight = weight or "weight"
+        persons = Dataset.open(data).persons()
+    strata, psu = _design(table, strata, psu)
+    result = mpi(
+        table.frame,
+        chosen,
+        persons=persons,
+        weight=weight,
+        by=groups,
+        size=table.size,
+        strata=strata,
+        psu=psu,
+    )
+    if as_json:
+        _echo_tidy(result.tidy())
+        return
+    click.echo(result.summary())
+
+
+@click.command(
+    "profile",
+    help="Profil kebutuhan wilayah (HTML, JSON, CSV) / needs profile of a region.",
+)
+@_data_argument
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="Folder keluaran / output folder."
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Timpa folder keluaran / replace the output folder."
+)
+@_friendly
+def profile_command(data: Path, out: Path, overwrite: bool) -> None:
+    from sejahtera.report.profile import write_profile
+
+    written = write_profile(data, out, overwrite=overwrite)
+    click.echo(text("profile.written", path=written))
