@@ -45,6 +45,18 @@ class Value:
 NAN = Value(math.nan, None)
 
 
+def gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted Gini of ``values`` (any order), without its influence."""
+    order = np.argsort(values, kind="stable")
+    y, w = values[order], weights[order]
+    return _gini(y, w, np.cumsum(w), float(np.dot(w, y)))
+
+
+def _gini(y: np.ndarray, w: np.ndarray, cumulative_weight: np.ndarray, total: float) -> float:
+    area = float(np.dot(w * y, cumulative_weight - w / 2))
+    return 2 * area / (float(cumulative_weight[-1]) * total) - 1
+
+
 class Segment:
     """One group's welfare sorted ascending, with weights and (optionally) per-row lines."""
 
@@ -141,8 +153,7 @@ class Segment:
         y, w, cw, cwy = self.y, self.w, self.cw, self.cwy
         if self.T <= 0:
             return NAN
-        area = float(np.dot(self.wy, cw - w / 2))
-        g = 2 * area / (self.W * self.T) - 1
+        g = _gini(y, w, cw, self.T)
         # Ties share the derivative of their whole group: use the running totals at its end.
         last = np.flatnonzero(np.r_[y[1:] != y[:-1], True])
         end = np.repeat(last, np.diff(np.r_[-1, last]))

@@ -14,6 +14,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from sejahtera.measure.indicators import gini
+from sejahtera.measure.quantiles import weighted_quantile as measured_quantile
 from sejahtera.synth.facts import ProvinceTargets
 
 probit = NormalDist().inv_cdf  # standard normal quantile
@@ -21,18 +23,7 @@ probit = NormalDist().inv_cdf  # standard normal quantile
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> float:
     """Smallest value whose cumulative weight share reaches ``p``."""
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order]) / weights.sum()
-    return float(values[order][min(np.searchsorted(cumulative, p), len(values) - 1)])
-
-
-def gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted Gini coefficient, no small-sample correction."""
-    order = np.argsort(values, kind="stable")
-    y, w = values[order], weights[order]
-    total_weight = w.sum()
-    rank = (np.cumsum(w) - w / 2) / total_weight
-    return float(2 * np.sum(w * y * rank) / np.sum(w * y) - 1)
+    return measured_quantile(values, weights, p, method="inverse_cdf")
 
 
 @dataclass(frozen=True)
