@@ -43,6 +43,7 @@ def register_measure_commands(main: click.Group) -> None:
     main.add_command(measure_command)
     main.add_command(mpi_command)
     main.add_command(profile_command)
+    main.add_command(sae_command)
 
 
 def _columns(value: str) -> list[str]:
@@ -283,3 +284,109 @@ def profile_command(data: Path, out: Path, overwrite: bool) -> None:
 
     written = write_profile(data, out, overwrite=overwrite)
     click.echo(text("profile.written", path=written))
+
+
+@click.command(
+    "sae",
+    help="Estimasi area kecil Fay–Herriot (P0 per kecamatan dari survei) / Fay–Herriot "
+    "small-area estimates of P0 from a survey.",
+)
+@_data_argument
+@click.option(
+    "--auxiliary",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Tabel satu baris per area dengan kovariat / one row per area with the covariates.",
+)
+@click.option(
+    "--covariates", required=True, help="Kolom kovariat, dipisah koma / covariate columns."
+)
+@click.option(
+    "--area", default="district_code", show_default=True, help="Kolom area / area column."
+)
+@click.option("--welfare", default=None, help="Kolom kesejahteraan / welfare column.")
+@click.option("--line", default=None, help="Kolom garis kemiskinan / poverty-line column.")
+@_weight_option
+@click.option("--size", default=None, help="Kolom jumlah anggota / household size column.")
+@_design_options[0]
+@_design_options[1]
+@click.option(
+    "--method",
+    type=click.Choice(["reml", "ml", "fh"]),
+    default="reml",
+    show_default=True,
+    help="Penduga ragam area / estimator of the area variance.",
+)
+@click.option(
+    "--unstable",
+    type=click.Choice(["gvf", "synthetic"]),
+    default="gvf",
+    show_default=True,
+    help="Area dengan ragam langsung tak terpakai / areas whose direct variance is unusable.",
+)
+@_table_option
+@_json_option
+@_friendly
+def sae_command(
+    data: Path,
+    auxiliary: Path,
+    covariates: str,
+    area: str,
+    welfare: str | None,
+    line: str | None,
+    weight: str | None,
+    size: str | None,
+    strata: str | None,
+    psu: str | None,
+    method: str,
+    unstable: str,
+    r_table: str | None,
+    as_json: bool,
+) -> None:
+    from sejahtera.data.readers import read_table
+    from sejahtera.measure.frame import load
+    from sejahtera.measure.inputs import numeric
+    from sejahtera.measure.sae import FayHerriotOptions, SurveyColumns, fay_herriot_poverty
+
+    table = load(data, (), r_table)
+    strata, psu = _design(table, strata, psu)
+    survey = SurveyColumns(
+        area=area,
+        welfare=welfare or "consumption_pc",
+        poverty_line=line or "poverty_line",
+        weight=weight or "weight",
+        strata=strata,
+        psu=psu,
+        household_size=size or table.size,
+    )
+    frame = table.frame.copy()
+    for column in (survey.welfare, survey.poverty_line, survey.weight):
+        if column in frame:
+            frame[column] = numeric(frame, column, table.source, decimal=table.decimal)
+    source = read_table(auxiliary)
+    columns = _columns(covariates)
+    aux = source.frame.copy()
+    for column in columns:
+        if column not in aux:
+            raise SejahteraError(
+                "measure.unknown_column",
+                column=column,
+                file=source.file,
+                known=", ".join(map(str, aux.columns)),
+            )
+        aux[column] = numeric(aux, column, source.file, decimal=source.decimal)
+    if area in aux and area in frame:
+        aux[area] = aux[area].astype(str)
+        frame[area] = frame[area].astype(str)
+    result = fay_herriot_poverty(
+        frame,
+        aux,
+        covariates=columns,
+        survey=survey,
+        unstable=unstable,  # type: ignore[arg-type]
+        options=FayHerriotOptions(method=method),  # type: ignore[arg-type]
+    )
+    if as_json:
+        _echo_tidy(result.tidy())
+        return
+    click.echo(result.summary())
