@@ -38,7 +38,12 @@ def decompose_fgt(
     psu: str | None = None,
     source: str = "data",
 ) -> Estimates:
-    """Each group's FGT(0, 1, 2), population share, and share of the population's poverty."""
+    """Each group's FGT(0, 1, 2), population share, and share of the population's poverty.
+
+    The groups' FGT keep a relative line's own variability in their standard errors; the
+    contributions treat the line as fixed (they are shares of one total, which moves with it).
+    """
+    given = line
     if isinstance(line, RelativeLine):
         z = measure(
             data,
@@ -73,7 +78,7 @@ def decompose_fgt(
         welfare,
         weight=weight,
         size=size,
-        line=line,
+        line=given,
         by=by,
         strata=strata,
         psu=psu,

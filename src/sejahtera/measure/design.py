@@ -121,6 +121,8 @@ class Domain:
             second = second + 2 * slope * cross + slope * slope * shared.second
         n = self.design.psu_per_stratum.astype(np.float64)
         usable = n > 1
+        if not usable.any():  # a single PSU: there is no spread between PSUs to estimate from
+            return float("nan")
         spread = second[usable] - first[usable] ** 2 / n[usable]
         return float(np.sum(n[usable] / (n[usable] - 1) * spread))
 

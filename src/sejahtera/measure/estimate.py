@@ -20,7 +20,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.measure.design import Design, Shared
 from sejahtera.measure.indicators import ATKINSON_EPSILONS, NAN, Segment, Value
 from sejahtera.measure.inputs import Inputs, prepare
-from sejahtera.measure.lines import Line, RelativeLine
+from sejahtera.measure.lines import Line, RelativeLine, parse_line
 from sejahtera.measure.quantiles import QuantileMethod
 from sejahtera.measure.result import Estimates, with_intervals
 
@@ -81,6 +81,11 @@ def measure(
     on the whole population and applied to every group, as Eurostat does. ``source`` names the
     data in error messages; ``decimal`` is the decimal mark of numbers written as text.
     """
+    # A line given as text that is not a column ("60%median", "625000") is read as a line.
+    line, extreme_line = (
+        parse_line(spec) if isinstance(spec, str) and spec not in data.columns else spec
+        for spec in (line, extreme_line)
+    )
     inputs = prepare(
         data, welfare, weight, line, extreme_line, by, size, strata, psu, source, decimal
     )
@@ -234,6 +239,8 @@ def _bootstrap(
     included, is recomputed on each replicate.
     """
     design = inputs.design
+    if not (design.psu_per_stratum > 1).any():  # one PSU: nothing to resample
+        return np.full(len(table), np.nan)
     generator = np.random.default_rng(seed)
     by_stratum = np.argsort(design.cluster_stratum, kind="stable")
     per_stratum = design.psu_per_stratum

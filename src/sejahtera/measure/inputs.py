@@ -73,6 +73,9 @@ def prepare(
             )
     if not len(data):
         raise SejahteraError("measure.empty", file=source)
+    for spec in (line, extreme_line):
+        if isinstance(spec, int | float) and not spec > 0:
+            raise SejahteraError("measure.bad_line", value=spec)
     values = numeric(data, welfare, source, decimal=decimal)
     weights = np.ones(len(data))
     for column in (weight, size):

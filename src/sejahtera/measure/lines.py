@@ -15,6 +15,10 @@ class RelativeLine:
     share: float
     statistic: str
 
+    def __post_init__(self) -> None:
+        if self.statistic not in ("median", "mean") or not 0 < self.share <= 10:
+            raise SejahteraError("measure.bad_line", value=str(self))
+
     def __str__(self) -> str:
         return f"{self.share * 100:g}%{self.statistic}"
 

@@ -37,12 +37,16 @@ def sorted_quantile(
         return float(y[-1])
     if method == "interpolate":
         weights = np.diff(cumulative_weight, prepend=0.0)
-        position = (cumulative_weight - weights / 2) / total
-        return float(np.interp(p, position, y))
+        held = weights > 0  # a row of zero weight (an undrawn bootstrap PSU) is not there
+        position = (cumulative_weight[held] - weights[held] / 2) / total
+        return float(np.interp(p, position, y[held]))
     target = p * total
     k = min(int(np.searchsorted(cumulative_weight, target * (1 - _TIE), side="left")), n - 1)
-    if method == "eurostat" and abs(cumulative_weight[k] - target) <= _TIE * total and k + 1 < n:
-        return float((y[k] + y[k + 1]) / 2)
+    if method == "eurostat" and abs(cumulative_weight[k] - target) <= _TIE * total:
+        # Average with the next row that carries weight.
+        after = int(np.searchsorted(cumulative_weight, cumulative_weight[k], side="right"))
+        if after < n:
+            return float((y[k] + y[after]) / 2)
     if method not in QUANTILE_METHODS:
         raise ValueError(f"unknown quantile method {method!r}")
     return float(y[k])
