@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := var/demo/diy
+PROFILES := var/demo/profile
 DEMO_HOUSEHOLDS ?= 100000
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -19,13 +20,18 @@ $(STAMP): pyproject.toml
 $(DEMO)/dataset.json: | $(STAMP)
 	$(BIN)/sejahtera synth --region 34 --households $(DEMO_HOUSEHOLDS) --seed 1 --out $(DEMO) --quiet
 
-demo: $(DEMO)/dataset.json
+# The needs profile of the demo, in both languages, served at /profile/id/ and /profile/en/.
+$(PROFILES)/id/index.html: $(DEMO)/dataset.json
+	$(BIN)/sejahtera --lang id profile $(DEMO) --out $(PROFILES)/id --overwrite
+	$(BIN)/sejahtera --lang en profile $(DEMO) --out $(PROFILES)/en --overwrite
+
+demo: $(DEMO)/dataset.json $(PROFILES)/id/index.html
 
 demo-full: $(STAMP)
 	$(BIN)/sejahtera synth --region 34 --households 1200000 --seed 1 --out var/demo/diy-full --overwrite
 
 run: demo
-	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO)
+	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -49,3 +49,31 @@ def test_head_has_no_body_and_only_lang_switches_language() -> None:
     assert status == "200 OK" and body == "" and int(headers["Content-Length"]) > 0
     assert "Belum ada dataset" in call(app, query="slang=en")[2]
     assert "No dataset loaded" in call(app, query="x=1&lang=en")[2]
+
+
+def test_serves_the_needs_profile_and_nothing_else(tmp_path) -> None:
+    for lang in ("id", "en"):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "index.html").write_text(f"<h1>profil {lang}</h1>")
+        (tmp_path / lang / "coverage.csv").write_text("rank,code\n1,34.01.01\n")
+    (tmp_path / "secret.txt").write_text("not for the web")
+    app = application(None, tmp_path)
+    assert "/profile/id/" in call(app)[2] and "/profile/en/" in call(app, query="lang=en")[2]
+    status, headers, body = call(app, path="/profile/id/")
+    assert status == "200 OK" and body == "<h1>profil id</h1>"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    status, headers, body = call(app, path="/profile/en/coverage.csv")
+    assert headers["Content-Type"].startswith("text/csv") and body.startswith("rank,code")
+    for hostile in (
+        "/profile/id/../secret.txt",
+        "/profile/../secret.txt",
+        "/profile/id/%2e%2e/secret.txt",
+        "/profile/fr/index.html",
+        "/profile/id/missing.csv",
+        "/profile/id/a/b",
+    ):
+        assert call(app, path=hostile)[0] == "404 Not Found", hostile
+
+
+def test_no_profile_link_without_a_profile() -> None:
+    assert "/profile/" not in call(application(None))[2]

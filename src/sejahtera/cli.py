@@ -310,13 +310,26 @@ def regions(code: str) -> None:
     default=None,
     help="Dataset yang ditampilkan / dataset to show.",
 )
+@click.option(
+    "--profiles",
+    "profile_folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder profil kebutuhan (berisi id/ dan en/) / needs-profile folder (with id/ and en/).",
+)
 @_friendly
-def serve(host: str, port: int, dataset_path: Path | None) -> None:
+def serve(host: str, port: int, dataset_path: Path | None, profile_folder: Path | None) -> None:
     from sejahtera.web.status import serve as run
 
     url = f"http://{host}:{port}"
     try:
-        run(host, port, dataset_path, ready=lambda: click.echo(text("cli.serving", url=url)))
+        run(
+            host,
+            port,
+            dataset_path,
+            ready=lambda: click.echo(text("cli.serving", url=url)),
+            profile_folder=profile_folder,
+        )
     except OSError as exc:  # the port is taken, or the address is not this machine's
         raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
     except KeyboardInterrupt:

@@ -1,7 +1,9 @@
 """A plain page at http://127.0.0.1:8000 describing the demo dataset, in Indonesian and English.
 
 This stands in for the workbench (a later issue) so that ``make run`` already serves something
-useful. It only reads the dataset description: no personal data is shown.
+useful. It only reads the dataset description: no personal data is shown. With a profile folder
+it also serves the needs profile (``FOLDER/id`` and ``FOLDER/en``, as ``sejahtera profile``
+writes them).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _row(region: dict[str, Any]) -> str:
     )
 
 
-def render(summary: dict[str, Any] | None, lang: Language) -> str:
+def render(summary: dict[str, Any] | None, lang: Language, has_profile: bool = False) -> str:
     def t(key: str, **values: object) -> str:
         return html.escape(text(key, lang, **values))
 
@@ -54,6 +56,8 @@ def render(summary: dict[str, Any] | None, lang: Language) -> str:
         body = f"<p>{t('web.dataset', **counts)}</p><table><tr>{header}</tr>{rows}</table>"
     else:
         body = f"<p>{t('web.no_dataset')}</p>"
+    if has_profile:
+        body += f"<p><a href='/profile/{lang}/'>{t('web.profile_link')}</a></p>"
     other = "en" if lang == "id" else "id"
     return PAGE.format(
         lang=lang,
@@ -66,29 +70,72 @@ def render(summary: dict[str, Any] | None, lang: Language) -> str:
     )
 
 
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+}
+
+
+def _profile_files(folder: Path | None) -> dict[str, dict[str, Path]]:
+    """The files of each language's needs profile (``FOLDER/id``, ``FOLDER/en``) that may be served.
+
+    Only files that exist when the server starts, with a known type, are served: a request
+    cannot name anything else, whatever its path says.
+    """
+    if folder is None:
+        return {}
+    served: dict[str, dict[str, Path]] = {}
+    for lang in ("id", "en"):
+        files = {
+            f.name: f
+            for f in sorted((folder / lang).glob("*"))
+            if f.is_file() and f.suffix in CONTENT_TYPES
+        }
+        if "index.html" in files:
+            served[lang] = files
+    return served
+
+
 def application(
-    dataset_path: Path | None,
+    dataset_path: Path | None, profile_folder: Path | None = None
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     summary = describe(Dataset.open(dataset_path)) if dataset_path else None
+    profiles = _profile_files(profile_folder)
 
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD")])
-            return [b""]
-        if environ.get("PATH_INFO", "/") not in ("/", ""):
-            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-            return [text("web.not_found").encode()]
-        asked = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["id"])[0]
-        page = render(summary, "en" if asked == "en" else "id").encode()
+    def respond(start_response: StartResponse, method: str, kind: str, body: bytes) -> list[bytes]:
         start_response(
             "200 OK",
             [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Length", str(len(page))),
+                ("Content-Type", kind),
+                ("Content-Length", str(len(body))),
                 ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
             ],
         )
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [page]
+        return [] if method == "HEAD" else [body]
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD")])
+            return [b""]
+        path = environ.get("PATH_INFO", "/")
+        if path in ("/", ""):
+            asked = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["id"])[0]
+            lang: Language = "en" if asked == "en" else "id"
+            page = render(summary, lang, lang in profiles).encode()
+            return respond(start_response, method, CONTENT_TYPES[".html"], page)
+        parts = path.strip("/").split("/")
+        if len(parts) in (2, 3) and parts[0] == "profile" and parts[1] in profiles:
+            name = parts[2] if len(parts) == 3 else "index.html"
+            file = profiles[parts[1]].get(name)
+            if file is not None:
+                return respond(
+                    start_response, method, CONTENT_TYPES[file.suffix], file.read_bytes()
+                )
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [text("web.not_found").encode()]
 
     return app
 
@@ -99,9 +146,14 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def serve(
-    host: str, port: int, dataset_path: Path | None, ready: Callable[[], None] = lambda: None
+    host: str,
+    port: int,
+    dataset_path: Path | None,
+    ready: Callable[[], None] = lambda: None,
+    profile_folder: Path | None = None,
 ) -> None:
     """Serve until interrupted; ``ready`` is called once the port is open."""
-    with make_server(host, port, application(dataset_path), handler_class=_QuietHandler) as server:
+    app = application(dataset_path, profile_folder)
+    with make_server(host, port, app, handler_class=_QuietHandler) as server:
         ready()
         server.serve_forever()
