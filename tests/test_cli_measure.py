@@ -282,3 +282,21 @@ def test_profile_needs_a_dataset_folder(survey_csv: Path, tmp_path: Path) -> Non
     code, _, err = run("--lang", "en", "profile", str(survey_csv), "--out", str(tmp_path / "p"))
     assert code == 2 and "dataset" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_profile_says_which_welfare_columns_are_missing(small: Dataset, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from sejahtera.data.dataset import write_dataset
+
+    households = small.households().drop(columns=["consumption_pc"])
+    folder = tmp_path / "registry"
+    write_dataset(
+        folder,
+        households,
+        small.persons(),
+        replace(small.manifest, files={}, households=0, persons=0),
+    )
+    code, _, err = run("--lang", "en", "profile", str(folder), "--out", str(tmp_path / "p"))
+    assert code == 2 and "consumption_pc" in err and "Traceback" not in err
+    assert not (tmp_path / "p").exists()

@@ -45,6 +45,13 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
         raise SejahteraError("profile.needs_dataset", path=data)
     dataset = Dataset.open(data)
     table = Table(household_frame(dataset), str(dataset.path), True, "size")
+    lacking = [
+        column
+        for column in ("consumption_pc", "poverty_line")
+        if column not in table.frame or table.frame[column].isna().all()
+    ]
+    if lacking:
+        raise SejahteraError("profile.needs_welfare", path=data, columns=", ".join(lacking))
     profile = needs_profile(table, dataset.persons())
     lang = language()
     out.parent.mkdir(parents=True, exist_ok=True)
