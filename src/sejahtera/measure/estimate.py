@@ -131,13 +131,19 @@ class _Engine:
             codes = inputs.group_codes[self.order]
             self.grouped = self.order[np.argsort(codes, kind="stable")]
             self.bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=inputs.group_count))]
+        # Absolute lines (a number or a column) do not change between replicates: read them once.
+        self.absolute = {
+            prefix: inputs.line_rows(line)
+            for prefix, line in (("", inputs.line), ("extreme_", inputs.extreme_line))
+            if line is not None and not isinstance(line, RelativeLine)
+        }
 
     def run(self, weights: np.ndarray, with_influence: bool) -> pd.DataFrame:
         inputs = self.inputs
         design = inputs.design if with_influence else None
         lines = {
-            "": self._line(inputs.line, weights, design),
-            "extreme_": self._line(inputs.extreme_line, weights, design),
+            "": self._line("", inputs.line, weights, design),
+            "extreme_": self._line("extreme_", inputs.extreme_line, weights, design),
         }
         records: list[dict[str, object]] = []
         for group in range(len(self.bounds) - 1):
@@ -170,11 +176,13 @@ class _Engine:
             records, columns=[*inputs.by, "indicator", "estimate", "se", "n", "population"]
         )
 
-    def _line(self, line: Line | None, weights: np.ndarray, design: Design | None) -> _Line:
+    def _line(
+        self, prefix: str, line: Line | None, weights: np.ndarray, design: Design | None
+    ) -> _Line:
         if line is None:
             return _Line(None, None, None, None)
         if not isinstance(line, RelativeLine):
-            return _Line(self.inputs.line_rows(line), None, None, None)
+            return _Line(self.absolute[prefix], None, None, None)
         segment = Segment(self.inputs.welfare[self.order], weights[self.order], method=self.method)
         base = segment.mean() if line.statistic == "mean" else segment.quantile_value(0.5)
         influence = np.zeros(len(self.order))
@@ -197,9 +205,13 @@ class _Engine:
                 segment.line = line.rows[rows]
             z = line.value
             for alpha in (0, 1, 2):
-                out[f"{prefix}fgt{alpha}"] = segment.fgt(alpha, z)
-            out[f"{prefix}poor_count"] = segment.poor_count(z)
-            out[f"{prefix}line" if prefix else "poverty_line"] = _line_value(segment, line)
+                if f"{prefix}fgt{alpha}" in self.wanted:
+                    out[f"{prefix}fgt{alpha}"] = segment.fgt(alpha, z)
+            if f"{prefix}poor_count" in self.wanted:
+                out[f"{prefix}poor_count"] = segment.poor_count(z)
+            named = f"{prefix}line" if prefix else "poverty_line"
+            if named in self.wanted:
+                out[named] = _line_value(segment, line)
         for name, compute in _INEQUALITY.items():
             if name in self.wanted:
                 out[name] = compute(segment)
