@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +63,9 @@ def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None
 
 
 def _echo_tidy(frame: pd.DataFrame) -> None:
-    records = [
-        {key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")
-    ]
-    click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    from sejahtera.measure.result import records
 
-
-def _plain(value: object) -> object:
-    if hasattr(value, "item"):
-        value = value.item()  # type: ignore[union-attr]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
+    click.echo(json.dumps(records(frame), ensure_ascii=False, indent=2))
 
 
 @click.command(
@@ -245,11 +233,9 @@ def mpi_command(
     chosen = load_spec(spec)
     table = load(data, (), r_table)
     persons = None
-    if table.is_dataset:
-        from sejahtera.data.dataset import Dataset
-
+    if table.dataset is not None:
         weight = weight or "weight"
-        persons = Dataset.open(data).persons()
+        persons = table.dataset.persons()
     strata, psu = _design(table, strata, psu)
     result = mpi(
         table.frame,

@@ -1,10 +1,10 @@
 """Measurement: poverty, inequality, multidimensional poverty and small-area estimates.
 
-    from sejahtera.measure import measure, parse_line
-    result = measure(frame, "consumption_pc", weight="weight", size="size",
-                     line=parse_line("poverty_line"), by=["district_code"])
-    result.tidy()      # by columns, indicator, estimate, se, ci_low, ci_high, n, population
-    print(result.summary())
+from sejahtera.measure import measure, parse_line
+result = measure(frame, "consumption_pc", weight="weight", size="size",
+                 line=parse_line("poverty_line"), by=["district_code"])
+result.tidy()      # by columns, indicator, estimate, se, ci_low, ci_high, n, population
+print(result.summary())
 """
 
 from sejahtera.measure.decompose import decompose_fgt, decompose_theil

@@ -55,9 +55,13 @@ class Table:
 
     frame: pd.DataFrame
     source: str
-    is_dataset: bool
     size: str | None  # column of persons per row (household frames), None for person rows
     decimal: Decimal = "."
+    dataset: Dataset | None = None  # the dataset folder it came from, if any
+
+    @property
+    def is_dataset(self) -> bool:
+        return self.dataset is not None
 
 
 def load(path: str | Path, by: Sequence[str] = (), table: str | None = None) -> Table:
@@ -66,10 +70,10 @@ def load(path: str | Path, by: Sequence[str] = (), table: str | None = None) -> 
     if path.is_dir() or path.name == MANIFEST:
         dataset = Dataset.open(path.parent if path.name == MANIFEST else path)
         if any(column in PERSON_COLUMNS for column in by):
-            return Table(person_frame(dataset), str(dataset.path), True, None)
-        return Table(household_frame(dataset), str(dataset.path), True, "size")
+            return Table(person_frame(dataset), str(dataset.path), None, dataset=dataset)
+        return Table(household_frame(dataset), str(dataset.path), "size", dataset=dataset)
     source = read_table(path, table=table)
-    return Table(source.frame, source.file, False, None, source.decimal)
+    return Table(source.frame, source.file, None, source.decimal)
 
 
 def age_group(age: pd.Series) -> pd.Series:

@@ -116,6 +116,21 @@ class Estimates:
         return "\n".join(line.rstrip() for line in lines)
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as plain Python values for JSON: numpy scalars unwrapped, NaN and NA as ``None``."""
+
+    def plain(value: object) -> object:
+        if hasattr(value, "item"):
+            value = value.item()  # type: ignore[union-attr]
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        if value is pd.NA or value is pd.NaT:
+            return None
+        return value
+
+    return [{key: plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
 def indicator_label(name: str, language: Language | None = None) -> str:
     """The readable name of an indicator; names with a parameter keep it (``share_d3``)."""
     key = f"indicator.{name.replace('.', '_')}"

@@ -24,7 +24,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
 from sejahtera.measure.frame import Table, household_frame
 from sejahtera.measure.profile import NeedsProfile, needs_profile
-from sejahtera.measure.result import indicator_label
+from sejahtera.measure.result import indicator_label, records
 from sejahtera.report.charts import bar_chart
 from sejahtera.report.maps import choropleth
 from sejahtera.report.svg import escape, number_format
@@ -44,7 +44,7 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
     if not (Path(data) / "dataset.json").is_file():
         raise SejahteraError("profile.needs_dataset", path=data)
     dataset = Dataset.open(data)
-    table = Table(household_frame(dataset), str(dataset.path), True, "size")
+    table = Table(household_frame(dataset), str(dataset.path), "size", dataset=dataset)
     lacking = [
         column
         for column in ("consumption_pc", "poverty_line")
@@ -63,7 +63,7 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
         meta = _meta(dataset)
         (staging / "profile.json").write_text(
             json.dumps(
-                {"meta": meta, **{k: _records(v) for k, v in tables.items()}},
+                {"meta": meta, **{k: records(v) for k, v in tables.items()}},
                 ensure_ascii=False,
                 indent=1,
                 allow_nan=False,
@@ -108,17 +108,6 @@ def _tables(profile: NeedsProfile) -> dict[str, pd.DataFrame]:
     for spec, frame in profile.mpi.items():
         tables[f"mpi_{spec.replace('-', '_')}"] = frame
     return tables
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    def plain(value: object) -> object:
-        if hasattr(value, "item"):
-            value = value.item()  # type: ignore[union-attr]
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        return value
-
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 # -- HTML ------------------------------------------------------------------------------------
