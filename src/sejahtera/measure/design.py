@@ -15,6 +15,7 @@ variances are correct and not conditional on the group's sample size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -61,12 +62,7 @@ class Design:
 
     def domain(self, rows: np.ndarray | slice) -> Domain:
         """The variance machinery for the rows of one group."""
-        cluster = self.cluster[rows]
-        if self.has_clusters:
-            clusters, local = np.unique(cluster, return_inverse=True)
-        else:
-            clusters, local = cluster, None
-        return Domain(self, local, clusters, self.cluster_stratum[clusters])
+        return Domain(self, rows)
 
     def shared(self, weighted_influence: np.ndarray) -> Shared:
         """PSU totals of an influence over all rows (a relative poverty line's, say).
@@ -94,35 +90,98 @@ class Shared:
     second: np.ndarray  # per stratum: Σ totals²
 
 
-@dataclass(frozen=True)
 class Domain:
-    design: Design
-    local_cluster: np.ndarray | None  # None: every row is its own PSU
-    clusters: np.ndarray  # the design's PSU number of each local PSU
-    stratum_of_cluster: np.ndarray
+    """One group's rows in the design: their PSUs (numbered locally) and those PSUs' strata.
+
+    With one stratum and no PSUs (a simple random sample or a registry), no PSU bookkeeping is
+    needed at all: every row is its own PSU and the variance is two running sums.
+    """
+
+    def __init__(self, design: Design, rows: np.ndarray | slice) -> None:
+        self.design = design
+        self.rows = np.arange(len(design.weights))[rows] if isinstance(rows, slice) else rows
+        self.strata = len(design.psu_per_stratum)
+
+    @cached_property
+    def local(self) -> tuple[np.ndarray, np.ndarray]:
+        """The design's PSU number of each local PSU, and each row's local PSU."""
+        clusters, local = np.unique(self.design.cluster[self.rows], return_inverse=True)
+        return clusters, local
+
+    @cached_property
+    def row_strata(self) -> np.ndarray:
+        return self.design.stratum[self.rows]
+
+    def accumulator(self, slope: float = 0.0, shared: Shared | None = None) -> Accumulator:
+        return Accumulator(self, slope if shared is not None else 0.0, shared)
 
     def variance(
         self, weighted_influence: np.ndarray, slope: float = 0.0, shared: Shared | None = None
     ) -> float:
         """Variance of ``Σ w_k u_k`` over this group's rows, plus ``slope`` × a shared influence."""
-        totals = (
-            weighted_influence
-            if self.local_cluster is None
-            else np.bincount(self.local_cluster, weighted_influence)
-        )
-        strata = len(self.design.psu_per_stratum)
-        first = np.bincount(self.stratum_of_cluster, totals, minlength=strata)
-        second = np.bincount(self.stratum_of_cluster, totals * totals, minlength=strata)
-        if shared is not None and slope:
-            cross = np.bincount(
-                self.stratum_of_cluster, totals * shared.totals[self.clusters], minlength=strata
+        accumulator = self.accumulator(slope, shared)
+        accumulator.add(0, len(self.rows), weighted_influence)
+        return accumulator.variance()
+
+
+class Accumulator:
+    """The variance of ``Σ w_k u_k`` over a domain, fed block by block of its rows.
+
+    Feeding blocks that fit in the processor's cache, rather than whole row-length vectors, is
+    what keeps standard errors on ten million rows cheap.
+    """
+
+    def __init__(self, domain: Domain, slope: float, shared: Shared | None) -> None:
+        self.domain = domain
+        self.slope = slope
+        self.shared = shared
+        design = domain.design
+        strata = domain.strata
+        self.first = np.zeros(strata)
+        self.second = np.zeros(strata)
+        self.cross = np.zeros(strata)
+        self.totals = np.zeros(len(domain.local[0])) if design.has_clusters else None
+
+    def add(self, start: int, end: int, weighted: np.ndarray) -> None:
+        """Add ``w·u`` of the domain's rows ``start:end``."""
+        domain = self.domain
+        if self.totals is not None:  # PSUs: sum rows into their PSU first
+            self.totals += np.bincount(
+                domain.local[1][start:end], weighted, minlength=len(self.totals)
             )
-            first = first + slope * shared.first
-            second = second + 2 * slope * cross + slope * slope * shared.second
-        n = self.design.psu_per_stratum.astype(np.float64)
+            return
+        shared = None if self.shared is None else self.shared.totals[domain.rows[start:end]]
+        if domain.strata == 1:
+            self.first[0] += weighted.sum()
+            self.second[0] += np.dot(weighted, weighted)
+            if shared is not None:
+                self.cross[0] += np.dot(weighted, shared)
+            return
+        strata = domain.row_strata[start:end]
+        self.first += np.bincount(strata, weighted, minlength=domain.strata)
+        self.second += np.bincount(strata, weighted * weighted, minlength=domain.strata)
+        if shared is not None:
+            self.cross += np.bincount(strata, weighted * shared, minlength=domain.strata)
+
+    def variance(self) -> float:
+        design, domain = self.domain.design, self.domain
+        n = design.psu_per_stratum.astype(np.float64)
         usable = n > 1
         if not usable.any():  # a single PSU: there is no spread between PSUs to estimate from
             return float("nan")
+        first, second, cross = self.first, self.second, self.cross
+        if self.totals is not None:
+            clusters = domain.local[0]
+            stratum = design.cluster_stratum[clusters]
+            first = np.bincount(stratum, self.totals, minlength=domain.strata)
+            second = np.bincount(stratum, self.totals**2, minlength=domain.strata)
+            if self.shared is not None:
+                cross = np.bincount(
+                    stratum, self.totals * self.shared.totals[clusters], minlength=domain.strata
+                )
+        if self.shared is not None and self.slope:
+            first = first + self.slope * self.shared.first
+            second = second + 2 * self.slope * cross + self.slope**2 * self.shared.second
         spread = second[usable] - first[usable] ** 2 / n[usable]
         return float(np.sum(n[usable] / (n[usable] - 1) * spread))
 

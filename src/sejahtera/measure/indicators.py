@@ -22,7 +22,9 @@ A quantile's influence is −(1(y ≤ q) − p) / (W f(q)), with f a Gaussian ke
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,16 +35,59 @@ from sejahtera.measure.quantiles import QuantileMethod, bandwidth, density, sort
 ATKINSON_EPSILONS = (0.5, 1.0, 2.0)
 
 
+Part = Callable[[int, int], np.ndarray]  # the influence on rows start:end
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """An influence computed on demand, for any run of rows (``part(start, end)``)."""
+
+    part: Part
+    n: int
+
+
 @dataclass(frozen=True)
 class Value:
-    """An estimate, its influence on the group's rows, and its slope in a relative line."""
+    """An estimate, its influence on the group's rows, and its slope in a relative line.
+
+    The influence is an array or a :class:`Lazy` one: the engine asks for it block by block, so
+    that the rows it works on stay in the processor's cache.
+    """
 
     estimate: float
-    influence: np.ndarray | None
+    source: np.ndarray | Lazy | None
     line_slope: float = 0.0
+
+    @property
+    def influence(self) -> np.ndarray | None:
+        """The whole influence vector (None when not computed)."""
+        if isinstance(self.source, Lazy):
+            return self.source.part(0, self.source.n)
+        return self.source
+
+    def part(self, start: int, end: int) -> np.ndarray:
+        """The influence on rows ``start:end``."""
+        if isinstance(self.source, Lazy):
+            return self.source.part(start, end)
+        assert self.source is not None
+        return self.source[start:end]
 
 
 NAN = Value(math.nan, None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """An influence on sorted rows: ``slope·y + below`` on the first ``k`` rows, ``above`` after.
+
+    Quantiles and incomes below a quantile have influences of this shape; sums of them are built
+    in one pass over the rows (:meth:`Segment.combine`) instead of one pass per term.
+    """
+
+    k: int
+    below: float
+    above: float
+    slope: float = 1.0
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -57,8 +102,21 @@ def _gini(y: np.ndarray, w: np.ndarray, cumulative_weight: np.ndarray, total: fl
     return 2 * area / (float(cumulative_weight[-1]) * total) - 1
 
 
+def _power(y: np.ndarray, exponent: float) -> np.ndarray:
+    """``y ** exponent``, with the common exponents through their faster functions."""
+    if exponent == 0.5:
+        return np.sqrt(y)
+    if exponent == -1:
+        return np.reciprocal(y)
+    return y**exponent
+
+
 class Segment:
-    """One group's welfare sorted ascending, with weights and (optionally) per-row lines."""
+    """One group's welfare sorted ascending, with weights and (optionally) per-row lines.
+
+    With ``influence=False`` only estimates are computed (no standard errors, e.g. bootstrap
+    replicates), which roughly halves the work.
+    """
 
     def __init__(
         self,
@@ -66,11 +124,14 @@ class Segment:
         w: np.ndarray,
         line: np.ndarray | float | None = None,
         method: QuantileMethod = "eurostat",
+        influence: bool = True,
     ) -> None:
         self.y = y
         self.w = w
+        self._poverty: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}
         self.line = line
         self.method = method
+        self.influence = influence
         self.n = len(y)
         self.cw = np.cumsum(w)
         self.W = float(self.cw[-1])
@@ -78,6 +139,51 @@ class Segment:
         self.cwy = np.cumsum(self.wy)
         self.T = float(self.cwy[-1])
         self.mu = self.T / self.W
+
+    @property
+    def line(self) -> np.ndarray | float | None:
+        """The rows' own poverty lines (absolute lines)."""
+        return self._line
+
+    @line.setter
+    def line(self, value: np.ndarray | float | None) -> None:
+        self._line = value
+        self._poverty.clear()  # who is poor depends on the lines
+
+    def combine(
+        self,
+        terms: list[tuple[float, Step]],
+        y: float = 0.0,
+        constant: float = 0.0,
+        start: int = 0,
+        end: int | None = None,
+    ) -> np.ndarray:
+        """``constant + y·y_k + Σ coefficient·step_k`` for rows ``start:end``, in one pass."""
+        end = self.n if end is None else end
+        cuts = sorted({start, end, *(min(max(step.k, start), end) for _, step in terms)})
+        u = np.empty(end - start)
+        for low, high in itertools.pairwise(cuts):
+            a, b = constant, y
+            for coefficient, step in terms:
+                if low < step.k:
+                    a += coefficient * step.below
+                    b += coefficient * step.slope
+                else:
+                    a += coefficient * step.above
+            piece = u[low - start : high - start]
+            if b:
+                np.multiply(self.y[low:high], b, out=piece)
+                piece += a
+            else:
+                piece[:] = a
+        return u
+
+    def lazy(self, part: Part) -> Lazy:
+        return Lazy(part, self.n)
+
+    def steps(self, terms: list[tuple[float, Step]], y: float = 0.0, constant: float = 0.0) -> Lazy:
+        """:meth:`combine` on demand."""
+        return self.lazy(lambda start, end: self.combine(terms, y, constant, start, end))
 
     # -- quantiles ---------------------------------------------------------------------------
     def quantile(self, p: float) -> float:
@@ -96,23 +202,28 @@ class Segment:
 
     def quantile_value(self, p: float) -> Value:
         q = self.quantile(p)
+        if not self.influence:
+            return Value(q, None)
         f = self.density(q)
-        below = np.arange(self.n) < self.at_or_below(q)
         if f <= 0:
             return Value(q, None)
-        return Value(q, -(below - p) / (self.W * f))
+        scale = self.W * f
+        step = Step(self.at_or_below(q), -(1 - p) / scale, p / scale, slope=0.0)
+        return Value(q, self.steps([(1.0, step)]))
 
-    def income_below(self, p: float) -> tuple[float, np.ndarray]:
-        """Σ w y 1(y ≤ q_p) and its influence y 1(y ≤ q) − q (1(y ≤ q) − p)."""
+    def income_below(self, p: float) -> tuple[float, Step]:
+        """Σ w y 1(y ≤ q_p) and its influence y 1(y ≤ q) − q (1(y ≤ q) − p), as a step."""
         q = self.quantile(p)
         k = self.at_or_below(q)
-        below = np.zeros(self.n)
-        below[:k] = 1.0
-        return float(self.cwy[k - 1]) if k else 0.0, self.y * below - q * (below - p)
+        total = float(self.cwy[k - 1]) if k else 0.0
+        return total, Step(k, -q * (1 - p), q * p)
 
     # -- central tendency --------------------------------------------------------------------
     def mean(self) -> Value:
-        return Value(self.mu, (self.y - self.mu) / self.W)
+        if not self.influence:
+            return Value(self.mu, None)
+        y, mu, total = self.y, self.mu, self.W
+        return Value(mu, self.lazy(lambda start, end: (y[start:end] - mu) / total))
 
     # -- poverty -----------------------------------------------------------------------------
     def lines(self, z: float | None) -> np.ndarray | float:
@@ -122,29 +233,38 @@ class Segment:
             raise ValueError("no poverty line")
         return self.line
 
+    def poverty(self, z: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """Who is poor against ``z`` (or the rows' own lines), and their normalised gaps."""
+        if z not in self._poverty:
+            lines = self.lines(z)
+            poor = self.y < lines
+            self._poverty[z] = poor, np.where(poor, (lines - self.y) / lines, 0.0)
+        return self._poverty[z]
+
     def fgt(self, alpha: int, z: float | None = None) -> Value:
         """FGT(α) against ``z`` (a relative line) or the segment's own lines."""
-        lines = self.lines(z)
-        gap = np.clip((lines - self.y) / lines, 0.0, None)
-        poor = self.y < lines
-        g = poor.astype(np.float64) if alpha == 0 else np.where(poor, gap**alpha, 0.0)
+        poor, gap = self.poverty(z)
+        g = poor.astype(np.float64) if alpha == 0 else gap if alpha == 1 else gap**alpha
         value = float(np.dot(self.w, g)) / self.W
+        if not self.influence:
+            return Value(value, None)
         slope = 0.0
         if z is not None:
             if alpha == 0:
                 slope = self.density(z)
             else:
-                inner = np.ones(self.n) if alpha == 1 else gap ** (alpha - 1)
-                slope = float(np.dot(self.w[poor], alpha * inner[poor] * self.y[poor])) / (
-                    z * z * self.W
-                )
-        return Value(value, (g - value) / self.W, slope)
+                inner = 1.0 if alpha == 1 else gap[poor] ** (alpha - 1)
+                slope = float(np.dot(self.w[poor], alpha * inner * self.y[poor])) / (z * z * self.W)
+        total = self.W
+        return Value(value, self.lazy(lambda start, end: (g[start:end] - value) / total), slope)
 
     def poor_count(self, z: float | None = None) -> Value:
         headcount = self.fgt(0, z)
+        poor, _ = self.poverty(z)
+        part = self.lazy(lambda start, end: poor[start:end].astype(np.float64))
         return Value(
             headcount.estimate * self.W,
-            (self.y < self.lines(z)).astype(np.float64),
+            part if self.influence else None,
             headcount.line_slope * self.W,
         )
 
@@ -154,21 +274,38 @@ class Segment:
         if self.T <= 0:
             return NAN
         g = _gini(y, w, cw, self.T)
+        if not self.influence:
+            return Value(g, None)
         # Ties share the derivative of their whole group: use the running totals at its end.
         last = np.flatnonzero(np.r_[y[1:] != y[:-1], True])
-        end = np.repeat(last, np.diff(np.r_[-1, last]))
-        d = y * cw[end] + self.T - cwy[end]
-        u = (2 * d - (g + 1) * (self.T + self.W * y)) / (self.W * self.T)
-        return Value(g, u)
+        tie_end = np.repeat(last, np.diff(np.r_[-1, last]))
+        total, people = self.T, self.W
+
+        def part(start: int, end: int) -> np.ndarray:
+            ends, values = tie_end[start:end], y[start:end]
+            d = values * cw[ends] + total - cwy[ends]
+            return (2 * d - (g + 1) * (total + people * values)) / (people * total)
+
+        return Value(g, self.lazy(part))
 
     def theil(self) -> Value:
         if self.y[0] < 0 or self.T <= 0:
             return NAN
-        ylogy = np.where(self.y > 0, self.y * np.log(np.where(self.y > 0, self.y, 1.0)), 0.0)
+        if self._log_y is not None:  # all positive
+            ylogy = self.y * self._log_y[0]
+        else:  # 0 · log 0 = 0
+            ylogy = np.where(self.y > 0, self.y * np.log(np.where(self.y > 0, self.y, 1.0)), 0.0)
         s = float(np.dot(self.w, ylogy))
         value = s / self.T - math.log(self.mu)
-        u = ylogy / self.T - s * self.y / self.T**2 - self.y / self.T + 1 / self.W
-        return Value(value, u)
+        if not self.influence:
+            return Value(value, None)
+        y, total, people = self.y, self.T, self.W
+
+        def part(start: int, end: int) -> np.ndarray:
+            values = y[start:end]
+            return ylogy[start:end] / total - (s / total**2 + 1 / total) * values + 1 / people
+
+        return Value(value, self.lazy(part))
 
     @cached_property
     def _log_y(self) -> tuple[np.ndarray, float] | None:
@@ -182,26 +319,41 @@ class Segment:
             return NAN
         log_y, total = self._log_y
         value = math.log(self.mu) - total / self.W
-        u = self.y / self.T - 1 / self.W - log_y / self.W + total / self.W**2
-        return Value(value, u)
+        if not self.influence:
+            return Value(value, None)
+        y, income, people = self.y, self.T, self.W
+
+        def part(start: int, end: int) -> np.ndarray:
+            return y[start:end] / income - log_y[start:end] / people + (total / people - 1) / people
+
+        return Value(value, self.lazy(part))
 
     def atkinson(self, epsilon: float) -> Value:
-        mean_growth = (self.y - self.mu) / (self.W * self.mu)
         if epsilon == 1:
             if self._log_y is None:
                 return NAN
             log_y, total = self._log_y
             m = math.exp(total / self.W)
-            growth = (log_y - total / self.W) / self.W
         else:
             if self.y[0] < 0 or (epsilon > 1 and self.y[0] <= 0):
                 return NAN
-            power = self.y ** (1 - epsilon)
+            power = _power(self.y, 1 - epsilon)
             r = float(np.dot(self.w, power))
             m = (r / self.W) ** (1 / (1 - epsilon))
-            growth = (power / r - 1 / self.W) / (1 - epsilon)
         ratio = m / self.mu
-        return Value(1 - ratio, -ratio * (growth - mean_growth))
+        if not self.influence:
+            return Value(1 - ratio, None)
+        y, mu, people = self.y, self.mu, self.W
+
+        def part(start: int, end: int) -> np.ndarray:
+            mean_growth = (y[start:end] - mu) / (people * mu)
+            if epsilon == 1:
+                growth = (log_y[start:end] - total / people) / people
+            else:
+                growth = (power[start:end] / r - 1 / people) / (1 - epsilon)
+            return -ratio * (growth - mean_growth)
+
+        return Value(1 - ratio, self.lazy(part))
 
     def share_ratio(self, top: float, bottom: float, of_means: bool = False) -> Value:
         """Income of the top ``top`` share over income of the bottom ``bottom`` share.
@@ -211,28 +363,37 @@ class Segment:
         """
         low, u_low = self.income_below(bottom)
         below_top, u_below_top = self.income_below(1 - top)
-        high, u_high = self.T - below_top, self.y - u_below_top
+        high = self.T - below_top
         if low <= 0 or high <= 0:  # nobody strictly above the top cut-off: undefined
             return NAN
         ratio = high / low
-        influence = u_high / high - u_low / low
+        extra = 0.0
         if of_means:
-            people_low = float(self.cw[self.at_or_below(self.quantile(bottom)) - 1])
-            people_high = self.W - float(self.cw[self.at_or_below(self.quantile(1 - top)) - 1])
+            people_low = float(self.cw[u_low.k - 1])
+            people_high = self.W - float(self.cw[u_below_top.k - 1])
             ratio *= people_low / people_high
             # To first order the groups' sizes are pW: their influence is the constant p.
-            influence += bottom / people_low - top / people_high
-        return Value(ratio, ratio * influence)
+            extra = bottom / people_low - top / people_high
+        if not self.influence:
+            return Value(ratio, None)
+        # ratio · ((y − u_below_top) / high − u_low / low + extra)
+        terms = [(-ratio / high, u_below_top), (-ratio / low, u_low)]
+        return Value(ratio, self.steps(terms, y=ratio / high, constant=ratio * extra))
 
     def decile_shares(self) -> list[Value]:
+        """Each decile's share of income: (I(q_d) − I(q_d−1)) / T, I the income at or below."""
         shares = []
-        previous, u_previous = 0.0, np.zeros(self.n)
+        previous, step_previous = 0.0, Step(0, 0.0, 0.0)
         for decile in range(1, 11):
-            if decile == 10:
-                below, u_below = self.T, self.y
+            if decile == 10:  # all income: its influence is y everywhere
+                below, step = self.T, Step(self.n, 0.0, 0.0)
             else:
-                below, u_below = self.income_below(decile / 10)
+                below, step = self.income_below(decile / 10)
             share = (below - previous) / self.T
-            shares.append(Value(share, (u_below - u_previous - share * self.y) / self.T))
-            previous, u_previous = below, u_below
+            influence = None
+            if self.influence:
+                terms = [(1 / self.T, step), (-1 / self.T, step_previous)]
+                influence = self.steps(terms, y=-share / self.T)
+            shares.append(Value(share, influence))
+            previous, step_previous = below, step
         return shares
