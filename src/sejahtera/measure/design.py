@@ -47,6 +47,8 @@ class Design:
         stratum = _codes(strata, rows)
         if psu is None:
             cluster = np.arange(rows, dtype=np.int64)
+            if strata is None:  # a simple random sample or a registry: nothing to look up
+                return cls(weights, stratum, cluster, np.array([rows]), stratum, False)
         else:
             # A PSU label is only unique within its stratum.
             cluster = _codes(pd.MultiIndex.from_arrays([stratum, np.asarray(psu)]), rows)

@@ -26,7 +26,7 @@ from sejahtera.measure.quantiles import QuantileMethod
 from sejahtera.measure.result import Estimates, with_intervals
 
 Variance = Literal["linearisation", "bootstrap", "none"]
-BLOCK = 1 << 15  # rows per block when influences become variances: 256 KB per float vector
+BLOCK = 1 << 17  # rows per block when influences become variances: 1 MB per float vector
 
 POVERTY = ("fgt0", "fgt1", "fgt2", "poor_count", "poverty_line")
 EXTREME = ("extreme_fgt0", "extreme_poor_count", "extreme_line")

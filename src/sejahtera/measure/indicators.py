@@ -97,8 +97,14 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     return _gini(y, w, np.cumsum(w), float(np.dot(w, y)))
 
 
-def _gini(y: np.ndarray, w: np.ndarray, cumulative_weight: np.ndarray, total: float) -> float:
-    area = float(np.dot(w * y, cumulative_weight - w / 2))
+def _gini(
+    y: np.ndarray,
+    w: np.ndarray,
+    cumulative_weight: np.ndarray,
+    total: float,
+    wy: np.ndarray | None = None,
+) -> float:
+    area = float(np.dot(w * y if wy is None else wy, cumulative_weight - w / 2))
     return 2 * area / (float(cumulative_weight[-1]) * total) - 1
 
 
@@ -273,7 +279,7 @@ class Segment:
         y, w, cw, cwy = self.y, self.w, self.cw, self.cwy
         if self.T <= 0:
             return NAN
-        g = _gini(y, w, cw, self.T)
+        g = _gini(y, w, cw, self.T, self.wy)
         if not self.influence:
             return Value(g, None)
         # Ties share the derivative of their whole group: use the running totals at its end.

@@ -113,6 +113,10 @@ def numeric(
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype(object)
     values = parse_numbers(raw, decimal).to_numpy(dtype=np.float64, na_value=np.nan)
+    # One pass when all is well (the usual case); the checks below only say what is wrong.
+    fine = np.isfinite(values) & (values > 0) if positive else np.isfinite(values)
+    if fine.all():
+        return values
     missing = np.isnan(values)
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
