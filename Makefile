@@ -40,8 +40,12 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Measurement benchmarks make about 1.6 GB of data in var/bench/ once, and need 2 GB of temporary
+# space for the out-of-core run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_throughput.py
+	$(BIN)/python benchmarks/measure_indicators.py
+	$(BIN)/python benchmarks/measure_outofcore.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

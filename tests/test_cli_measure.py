@@ -300,3 +300,31 @@ def test_profile_says_which_welfare_columns_are_missing(small: Dataset, tmp_path
     code, _, err = run("--lang", "en", "profile", str(folder), "--out", str(tmp_path / "p"))
     assert code == 2 and "consumption_pc" in err and "Traceback" not in err
     assert not (tmp_path / "p").exists()
+
+
+def test_stream_gives_the_in_memory_estimates(tmp_path: Path) -> None:
+    import pyreadr
+
+    frame = pyreadr.read_r(EUSILC)["eusilc"][["eqIncome", "rb050", "db040"]]
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for part, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].assign(db040=lambda f: f["db040"].astype(str)).to_parquet(
+            folder / f"part-{part}.parquet"
+        )
+    args = ["--welfare", "eqIncome", "--weight", "rb050", "--line", "60%median", "--by", "db040"]
+    code, streamed, err = run("measure", str(folder), *args, "--stream", "--json")
+    assert code == 0, err
+    _, in_memory, _ = run("measure", str(EUSILC), *args, "--json")
+    expected = {(r["db040"], r["indicator"]): r["estimate"] for r in json.loads(in_memory)}
+    rows = json.loads(streamed)
+    assert len(rows) == len(expected)
+    for row in rows:
+        wanted = expected[(row["db040"], row["indicator"])]
+        if wanted is None:  # MLD and Atkinson(ε ≥ 1) are empty: eusilc has zero incomes
+            assert row["estimate"] is None
+        else:
+            assert row["estimate"] == pytest.approx(wanted, rel=1e-9)
+        assert row["se"] is None
+    code, _, err = run("--lang", "en", "measure", str(EUSILC), "--welfare", "eqIncome", "--stream")
+    assert code == 2 and "--stream" in err

@@ -51,12 +51,12 @@ def _columns(value: str) -> list[str]:
 
 def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None, str | None]:
     """Explicit design columns, else a dataset's own ``stratum``/``psu`` when they are filled."""
-    frame = table.frame
+    from sejahtera.measure.frame import design_columns
+
     if table.is_dataset:
-        if strata is None and "stratum" in frame and frame["stratum"].notna().all():
-            strata = "stratum"
-        if psu is None and "psu" in frame and frame["psu"].notna().all():
-            psu = "psu"
+        own = design_columns(table.frame)
+        strata = strata or own.get("strata")
+        psu = psu or own.get("psu")
         if psu is None and table.size is None:  # persons of one household are one cluster
             psu = "household_id"
     return strata, psu
@@ -131,6 +131,12 @@ def _echo_tidy(frame: pd.DataFrame) -> None:
     is_flag=True,
     help="Dekomposisi menurut --by / decompose by --by (FGT, Theil, MLD).",
 )
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Baca Parquet bertahap: data lebih besar dari memori, tanpa galat baku / stream "
+    "Parquet: data larger than memory, no standard errors.",
+)
 @_table_option
 @_json_option
 @_friendly
@@ -149,6 +155,7 @@ def measure_command(
     variance: str,
     replicates: int,
     decompose: bool,
+    stream: bool,
     r_table: str | None,
     as_json: bool,
 ) -> None:
@@ -158,6 +165,9 @@ def measure_command(
     from sejahtera.measure.lines import parse_line
 
     groups = _columns(by)
+    if stream:
+        _measure_stream(data, welfare, weight, size, line, extreme_line, groups, as_json)
+        return
     table = load(data, groups, r_table)
     if table.is_dataset:
         welfare = welfare or "consumption_pc"
@@ -197,6 +207,40 @@ def measure_command(
         _echo_tidy(pd.concat([part.tidy() for part in parts], ignore_index=True))
         return
     click.echo("\n\n".join(part.summary() for part in parts))
+
+
+def _measure_stream(
+    data: Path,
+    welfare: str | None,
+    weight: str | None,
+    size: str | None,
+    line: str | None,
+    extreme_line: str | None,
+    groups: list[str],
+    as_json: bool,
+) -> None:
+    """``measure --stream``: point estimates over Parquet too large for memory."""
+    from sejahtera.data.dataset import MANIFEST
+    from sejahtera.measure.lines import parse_line
+    from sejahtera.measure.outofcore import measure_parquet
+
+    if (data / MANIFEST).is_file() or not (data.is_dir() or data.suffix == ".parquet"):
+        raise SejahteraError("measure.stream_parquet", path=data)
+    if welfare is None:
+        raise SejahteraError("measure.welfare_required", file=data)
+    result = measure_parquet(
+        data,
+        welfare,
+        weight=weight,
+        line=parse_line(line),
+        extreme_line=parse_line(extreme_line),
+        by=groups,
+        size=size,
+    )
+    if as_json:
+        _echo_tidy(result.tidy())
+        return
+    click.echo(result.summary())
 
 
 @click.command(

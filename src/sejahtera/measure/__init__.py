@@ -11,6 +11,7 @@ from sejahtera.measure.decompose import decompose_fgt, decompose_theil
 from sejahtera.measure.estimate import INDICATORS, measure
 from sejahtera.measure.lines import RelativeLine, parse_line
 from sejahtera.measure.mpi import MpiSpec, load_spec, mpi
+from sejahtera.measure.outofcore import Streaming, measure_parquet
 from sejahtera.measure.quantiles import weighted_quantile
 from sejahtera.measure.result import TIDY_COLUMNS, Estimates
 from sejahtera.measure.sae import fay_herriot, fay_herriot_poverty
@@ -21,12 +22,14 @@ __all__ = [
     "Estimates",
     "MpiSpec",
     "RelativeLine",
+    "Streaming",
     "decompose_fgt",
     "decompose_theil",
     "fay_herriot",
     "fay_herriot_poverty",
     "load_spec",
     "measure",
+    "measure_parquet",
     "mpi",
     "parse_line",
     "weighted_quantile",

@@ -76,6 +76,15 @@ def load(path: str | Path, by: Sequence[str] = (), table: str | None = None) -> 
     return Table(source.frame, source.file, None, source.decimal)
 
 
+def design_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """A dataset's own survey design: ``stratum`` and ``psu`` when every row has them."""
+    return {
+        key: column
+        for key, column in (("strata", "stratum"), ("psu", "psu"))
+        if column in frame and frame[column].notna().all()
+    }
+
+
 def age_group(age: pd.Series) -> pd.Series:
     labels = [label for _, _, label in AGE_GROUPS]
     bins = [AGE_GROUPS[0][0] - 1] + [high for _, high, _ in AGE_GROUPS]

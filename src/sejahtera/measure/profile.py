@@ -24,7 +24,7 @@ import pandas as pd
 from sejahtera.data.regions import registry
 from sejahtera.measure.design import Design, Domain
 from sejahtera.measure.estimate import measure
-from sejahtera.measure.frame import Table
+from sejahtera.measure.frame import Table, design_columns
 from sejahtera.measure.result import MIN_ROWS, reliability
 
 PROGRAMMES = ("receives_pkh", "receives_sembako", "receives_pbi")
@@ -61,7 +61,6 @@ class NeedsProfile:
     rates: dict[str, pd.DataFrame]
     coverage: pd.DataFrame
     mpi: dict[str, pd.DataFrame] = field(default_factory=dict)
-    notes: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
 
 def needs_profile(table: Table, persons: pd.DataFrame | None = None) -> NeedsProfile:
@@ -71,7 +70,7 @@ def needs_profile(table: Table, persons: pd.DataFrame | None = None) -> NeedsPro
     """
     frame = table.frame
     common = {"weight": "weight", "size": table.size, "source": table.source}
-    design = _design_columns(frame)
+    design = design_columns(frame)
     overall = measure(frame, "consumption_pc", line="poverty_line", **common, **design).tidy()
     areas = {}
     for level in AREA_LEVELS:
@@ -94,29 +93,18 @@ def needs_profile(table: Table, persons: pd.DataFrame | None = None) -> NeedsPro
         areas=areas,
         traits=poverty_traits(frame, table.size),
         rates=rates,
-        coverage=coverage(frame, table.size, _finest(areas)),
+        coverage=coverage(frame, table.size, _ranked_level(areas)),
     )
     if persons is not None:
-        profile.mpi = mpi_by_area(frame, persons, _finest(areas, deepest=False), table.size)
+        profile.mpi = mpi_by_area(frame, persons, _ranked_level(areas), table.size)
     return profile
 
 
-def _design_columns(frame: pd.DataFrame) -> dict[str, str]:
-    return {
-        key: column
-        for key, column in (("strata", "stratum"), ("psu", "psu"))
-        if column in frame and frame[column].notna().all()
-    }
-
-
-def _finest(areas: dict[str, pd.DataFrame], deepest: bool = True) -> str:
-    """The area level to rank: kecamatan when present (desa only when ``deepest``)."""
-    levels = [level for level in AREA_LEVELS if level in areas]
-    if not deepest and "district_code" in levels:
+def _ranked_level(areas: dict[str, pd.DataFrame]) -> str:
+    """The level coverage and MPI are ranked at: kecamatan, else the finest level there is."""
+    if "district_code" in areas:
         return "district_code"
-    if "district_code" in levels:
-        return "district_code"
-    return levels[-1] if levels else "regency_code"
+    return [level for level in AREA_LEVELS if level in areas][-1] if areas else "regency_code"
 
 
 def area_table(
@@ -199,12 +187,10 @@ def coverage(frame: pd.DataFrame, size: str | None, level: str) -> pd.DataFrame:
     poor = (frame["consumption_pc"].to_numpy() < frame["poverty_line"].to_numpy()).astype(float)
     receipt = {p: frame[p].fillna(False).astype(bool).to_numpy() for p in present}
     any_receipt = np.logical_or.reduce(list(receipt.values())).astype(float)
+    columns = design_columns(frame)
     design = Design.build(
         w,
-        frame["stratum"].to_numpy()
-        if "stratum" in frame and frame["stratum"].notna().all()
-        else None,
-        frame["psu"].to_numpy() if "psu" in frame and frame["psu"].notna().all() else None,
+        *(frame[columns[key]].to_numpy() if key in columns else None for key in ("strata", "psu")),
     )
     codes, labels = pd.factorize(frame[level], sort=True)
     order = np.argsort(codes, kind="stable")

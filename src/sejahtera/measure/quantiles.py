@@ -22,7 +22,7 @@ import numpy as np
 QuantileMethod = Literal["eurostat", "inverse_cdf", "interpolate"]
 QUANTILE_METHODS: tuple[QuantileMethod, ...] = ("eurostat", "inverse_cdf", "interpolate")
 # Shares closer than this to p count as equal to it: cumulative sums of weights carry rounding.
-_TIE = 1e-12
+TIE = 1e-12
 
 
 def sorted_quantile(
@@ -41,8 +41,8 @@ def sorted_quantile(
         position = (cumulative_weight[held] - weights[held] / 2) / total
         return float(np.interp(p, position, y[held]))
     target = p * total
-    k = min(int(np.searchsorted(cumulative_weight, target * (1 - _TIE), side="left")), n - 1)
-    if method == "eurostat" and abs(cumulative_weight[k] - target) <= _TIE * total:
+    k = min(int(np.searchsorted(cumulative_weight, target * (1 - TIE), side="left")), n - 1)
+    if method == "eurostat" and abs(cumulative_weight[k] - target) <= TIE * total:
         # Average with the next row that carries weight.
         after = int(np.searchsorted(cumulative_weight, cumulative_weight[k], side="right"))
         if after < n:
