@@ -328,3 +328,14 @@ def test_stream_gives_the_in_memory_estimates(tmp_path: Path) -> None:
         assert row["se"] is None
     code, _, err = run("--lang", "en", "measure", str(EUSILC), "--welfare", "eqIncome", "--stream")
     assert code == 2 and "--stream" in err
+
+
+def test_profile_of_a_province_without_kecamatan_boundaries(tmp_path: Path) -> None:
+    # Outside DI Yogyakarta only kabupaten boundaries ship: maps are drawn by kabupaten.
+    data = synthesise(SynthOptions("33", 3_000, seed=4), tmp_path / "jateng")
+    code, _, err = run("profile", str(data.path), "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    page = (tmp_path / "p" / "index.html").read_text("utf-8")
+    assert "Jawa Tengah" in page and page.count("<svg") >= 3
+    coverage = pd.read_csv(tmp_path / "p" / "coverage.csv", dtype={"code": str})
+    assert coverage["code"].str.fullmatch(r"33\.\d\d").all() and len(coverage) == 35

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
-from sejahtera.data.regions import registry
+from sejahtera.data.regions import level_of, registry
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
 from sejahtera.measure.frame import Table, household_frame
@@ -233,12 +233,11 @@ def _areas(
             for row in frame.itertuples()
             if row.reliability != "ok"
         }
-        if name in ("district", "village"):
+        if name in ("regency", "district", "village"):
             parts.append(
                 _map(
                     frame,
                     "fgt0",
-                    name,
                     t("profile.map_fgt0", level=t(f"profile.level_{name}")),
                     indicator_label("fgt0", lang),
                     pct,
@@ -251,7 +250,6 @@ def _areas(
                 _map(
                     frame,
                     "gini",
-                    name,
                     t("profile.map_gini"),
                     indicator_label("gini", lang),
                     dec,
@@ -315,25 +313,30 @@ def _bars(frame: pd.DataFrame, profile: NeedsProfile, title: str, fmt: Fmt, lang
 def _map(
     frame: pd.DataFrame,
     column: str,
-    level: str,
     title: str,
     legend: str,
     fmt: Fmt,
     flags: dict[str, str],
     lang: Language,
 ) -> str:
+    """A choropleth of ``column`` by area, or a note when no boundaries ship for those areas."""
     values = {row["code"]: row[column] for row in frame.to_dict("records")}
-    parent = _common_parent(list(values))
-    svg = choropleth(
-        values,
-        level,
-        parent,
-        title=title,
-        legend_title=legend,
-        fmt=fmt,  # type: ignore[arg-type]
-        flags=flags,
-        language_code=lang,
-    )
+    level = level_of(next(iter(values), ""))
+    if level is None:
+        return ""
+    try:
+        svg = choropleth(
+            values,
+            level,
+            _common_parent(list(values)),
+            title=title,
+            legend_title=legend,
+            fmt=fmt,  # type: ignore[arg-type]
+            flags=flags,
+            language_code=lang,
+        )
+    except SejahteraError:  # kecamatan and desa boundaries ship for DI Yogyakarta only
+        return f"<p class='note'>{escape(text('profile.no_map', lang, title=title))}</p>"
     return f"<figure>{svg}</figure>"
 
 
@@ -429,9 +432,7 @@ def _mpi(profile: NeedsProfile, t: Text, pct: Fmt, dec: Fmt, lang: Language) -> 
     parts = [f"<h2>{t('profile.h_mpi')}</h2>", f"<p>{t('profile.mpi_intro')}</p>"]
     for spec, frame in profile.mpi.items():
         label = t(f"profile.spec.{spec.replace('-', '_')}")
-        parts.append(
-            _map(frame, "mpi_M0", "district", t("profile.map_mpi", spec=label), "M0", dec, {}, lang)
-        )
+        parts.append(_map(frame, "mpi_M0", t("profile.map_mpi", spec=label), "M0", dec, {}, lang))
         parts.append(
             _table(
                 [t("profile.col_area"), "H", "A", "M0"],
@@ -461,7 +462,6 @@ def _coverage(profile: NeedsProfile, t: Text, pct: Fmt, num: Fmt, lang: Language
         _map(
             frame,
             "exclusion",
-            "district",
             t("profile.map_exclusion"),
             t("profile.col_exclusion"),
             pct,
