@@ -339,3 +339,21 @@ def test_profile_of_a_province_without_kecamatan_boundaries(tmp_path: Path) -> N
     assert "Jawa Tengah" in page and page.count("<svg") >= 3
     coverage = pd.read_csv(tmp_path / "p" / "coverage.csv", dtype={"code": str})
     assert coverage["code"].str.fullmatch(r"33\.\d\d").all() and len(coverage) == 35
+
+
+def test_mpi_cutoff_can_be_varied(small: Dataset) -> None:
+    headcounts = []
+    for k in ("0.01", "0.25", "0.5", "1"):
+        code, out, err = run("mpi", str(small.path), "--spec", "housing-id", "--k", k, "--json")
+        assert code == 0, err
+        rows = {r["indicator"]: r["estimate"] for r in json.loads(out)}
+        headcounts.append(rows["mpi_H"])
+        # The uncensored headcounts do not depend on k; the censored ones never exceed them.
+        assert all(
+            rows[f"censored:{n[11:]}"] <= v + 1e-12
+            for n, v in rows.items()
+            if n.startswith("uncensored:")
+        )
+    assert headcounts == sorted(headcounts, reverse=True) and headcounts[0] > headcounts[-1]
+    code, _, err = run("mpi", str(small.path), "--spec", "housing-id", "--k", "0")
+    assert code == 2

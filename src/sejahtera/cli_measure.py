@@ -253,6 +253,14 @@ def _measure_stream(
     required=True,
     help="Spesifikasi YAML atau nama bawaan (global, housing-id) / YAML spec or shipped name.",
 )
+@click.option(
+    "--k",
+    "cutoff",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Ganti ambang kemiskinan k dari spesifikasi, untuk uji kepekaan / replace the spec's "
+    "poverty cut-off k, for a sensitivity check.",
+)
 @_weight_option
 @_by_option
 @_design_options[0]
@@ -263,6 +271,7 @@ def _measure_stream(
 def mpi_command(
     data: Path,
     spec: str,
+    cutoff: float | None,
     weight: str | None,
     by: str,
     strata: str | None,
@@ -275,6 +284,10 @@ def mpi_command(
 
     groups = _columns(by)
     chosen = load_spec(spec)
+    if cutoff is not None:
+        from dataclasses import replace
+
+        chosen = replace(chosen, k=cutoff)
     table = load(data, (), r_table)
     persons = None
     if table.dataset is not None:
