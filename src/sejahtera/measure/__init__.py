@@ -9,6 +9,17 @@ print(result.summary())
 
 from sejahtera.measure.decompose import decompose_fgt, decompose_theil
 from sejahtera.measure.estimate import INDICATORS, measure
+from sejahtera.measure.functions import (
+    atkinson,
+    decile_shares,
+    fgt,
+    gini,
+    mld,
+    palma,
+    quantile,
+    s80s20,
+    theil,
+)
 from sejahtera.measure.lines import RelativeLine, parse_line
 from sejahtera.measure.mpi import MpiSpec, load_spec, mpi
 from sejahtera.measure.outofcore import Streaming, measure_parquet
@@ -23,14 +34,23 @@ __all__ = [
     "MpiSpec",
     "RelativeLine",
     "Streaming",
+    "atkinson",
+    "decile_shares",
     "decompose_fgt",
     "decompose_theil",
     "fay_herriot",
     "fay_herriot_poverty",
+    "fgt",
+    "gini",
     "load_spec",
     "measure",
     "measure_parquet",
+    "mld",
     "mpi",
+    "palma",
     "parse_line",
+    "quantile",
+    "s80s20",
+    "theil",
     "weighted_quantile",
 ]
