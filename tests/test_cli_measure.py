@@ -357,3 +357,84 @@ def test_mpi_cutoff_can_be_varied(small: Dataset) -> None:
     assert headcounts == sorted(headcounts, reverse=True) and headcounts[0] > headcounts[-1]
     code, _, err = run("mpi", str(small.path), "--spec", "housing-id", "--k", "0")
     assert code == 2
+
+
+def test_repeated_names_count_once_and_bounded_intervals(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.csv"
+    path.write_text("inc,w,g,s,p\n100,1,a,S1,1\n200,1,a,S1,2\n300,1,b,S2,3\n")
+    code, out, err = run(
+        "measure",
+        str(path),
+        "--welfare",
+        "inc",
+        "--weight",
+        "w",
+        "--line",
+        "250",
+        "--by",
+        "g,g",
+        "--indicators",
+        "fgt0,gini,fgt0",
+        "--json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["g"], r["indicator"]) for r in rows] == [
+        ("a", "fgt0"),
+        ("a", "gini"),
+        ("b", "fgt0"),
+        ("b", "gini"),
+    ]
+    for row in rows:  # rates stay rates even when the normal interval would leave [0, 1]
+        if row["ci_low"] is not None:
+            assert 0 <= row["ci_low"] <= row["estimate"] <= row["ci_high"] <= 1
+    # Stratum S2 has one PSU: no standard error is possible, but point estimates are.
+    design = ["--strata", "s", "--psu", "p"]
+    code, _, err = run("--lang", "en", "measure", str(path), "--welfare", "inc", *design)
+    assert code == 2 and "S2" in err
+    code, out, err = run(
+        "measure",
+        str(path),
+        "--welfare",
+        "inc",
+        *design,
+        "--variance",
+        "none",
+        "--indicators",
+        "mean",
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)[0]["estimate"] == pytest.approx(200.0)
+    code, _, err = run(
+        "--lang",
+        "en",
+        "measure",
+        str(path),
+        "--welfare",
+        "inc",
+        "--extreme-line",
+        "150",
+        "--indicators",
+        "fgt0",
+    )
+    assert code == 2 and "--line" in err and "--extreme-line" not in err
+
+
+def test_stream_refuses_what_it_cannot_do_and_filters_indicators(tmp_path: Path) -> None:
+    path = tmp_path / "incomes.parquet"
+    pd.DataFrame({"inc": np.arange(1.0, 101.0), "w": 1.0}).to_parquet(path)
+    base = ["measure", str(path), "--welfare", "inc", "--weight", "w", "--stream"]
+    for extra in (
+        ["--decompose"],
+        ["--strata", "w"],
+        ["--quantiles", "interpolate"],
+        ["--variance", "bootstrap"],
+    ):
+        code, _, err = run("--lang", "en", *base, *extra)
+        assert code == 2 and extra[0] in err, extra
+    code, out, err = run(*base, "--indicators", "median,gini", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["indicator"] for r in rows] == ["median", "gini"]
+    assert rows[0]["estimate"] == pytest.approx(50.5)  # Eurostat: the mean of 50 and 51

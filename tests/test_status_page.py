@@ -77,3 +77,22 @@ def test_serves_the_needs_profile_and_nothing_else(tmp_path) -> None:
 
 def test_no_profile_link_without_a_profile() -> None:
     assert "/profile/" not in call(application(None))[2]
+
+
+def test_a_single_profile_folder_is_served_in_its_language(tmp_path) -> None:
+    (tmp_path / "index.html").write_text("<h1>profile</h1>")
+    (tmp_path / "profile.json").write_text('{"meta": {"language": "en"}}')
+    app = application(None, tmp_path)
+    assert "/profile/en/" in call(app)[2]  # the Indonesian page links to what there is
+    assert call(app, path="/profile/en/")[2] == "<h1>profile</h1>"
+    (tmp_path / "index.html").unlink()  # rebuilt or removed while the server runs
+    assert call(app, path="/profile/en/")[0] == "404 Not Found"
+
+
+def test_a_folder_without_a_profile_is_refused(tmp_path) -> None:
+    import pytest
+
+    from sejahtera.errors import SejahteraError
+
+    with pytest.raises(SejahteraError, match="profile"):
+        application(None, tmp_path / "missing")

@@ -46,7 +46,8 @@ def register_measure_commands(main: click.Group) -> None:
 
 
 def _columns(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+    """``a, b,a`` → ``[a, b]``: each name once, in order."""
+    return list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
 
 def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None, str | None]:
@@ -166,7 +167,20 @@ def measure_command(
 
     groups = _columns(by)
     if stream:
-        _measure_stream(data, welfare, weight, size, line, extreme_line, groups, as_json)
+        refused = {
+            "--strata": strata is not None,
+            "--psu": psu is not None,
+            "--decompose": decompose,
+            "--variance": variance != "linearisation",
+            "--quantiles": quantile_method != "eurostat",
+            "--table": r_table is not None,
+        }
+        for option, given in refused.items():
+            if given:
+                raise SejahteraError("measure.stream_option", option=option)
+        _measure_stream(
+            data, welfare, weight, size, line, extreme_line, groups, _columns(indicators), as_json
+        )
         return
     table = load(data, groups, r_table)
     if table.is_dataset:
@@ -217,6 +231,7 @@ def _measure_stream(
     line: str | None,
     extreme_line: str | None,
     groups: list[str],
+    indicators: list[str],
     as_json: bool,
 ) -> None:
     """``measure --stream``: point estimates over Parquet too large for memory."""
@@ -237,6 +252,13 @@ def _measure_stream(
         by=groups,
         size=size,
     )
+    if indicators:
+        from sejahtera.measure.estimate import check_indicators
+
+        wanted = check_indicators(indicators, line is not None, extreme_line is not None)
+        chosen = result.table[result.table["indicator"].isin(wanted)]
+        order = chosen["indicator"].map({name: i for i, name in enumerate(wanted)})
+        result.table = chosen.iloc[order.argsort(kind="stable")].reset_index(drop=True)
     if as_json:
         _echo_tidy(result.tidy())
         return

@@ -110,6 +110,11 @@ class Domain:
         clusters, local = np.unique(self.design.cluster[self.rows], return_inverse=True)
         return clusters, local
 
+    @property
+    def simple(self) -> bool:
+        """One stratum and no PSUs: every row is its own PSU."""
+        return self.strata == 1 and not self.design.has_clusters
+
     @cached_property
     def row_strata(self) -> np.ndarray:
         return self.design.stratum[self.rows]
@@ -143,6 +148,11 @@ class Accumulator:
         self.second = np.zeros(strata)
         self.cross = np.zeros(strata)
         self.totals = np.zeros(len(domain.local[0])) if design.has_clusters else None
+
+    def add_moments(self, first: float, second: float) -> None:
+        """Add ``Σ w·u`` and ``Σ (w·u)²`` of all the domain's rows (one stratum, no PSUs)."""
+        self.first[0] += first
+        self.second[0] += second
 
     def add(self, start: int, end: int, weighted: np.ndarray) -> None:
         """Add ``w·u`` of the domain's rows ``start:end``."""

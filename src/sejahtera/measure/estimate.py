@@ -18,8 +18,8 @@ import pandas as pd
 
 from sejahtera.data.readers import Decimal
 from sejahtera.errors import SejahteraError
-from sejahtera.measure.design import Design, Domain, Shared
-from sejahtera.measure.indicators import ATKINSON_EPSILONS, NAN, Segment, Value
+from sejahtera.measure.design import Accumulator, Design, Domain, Shared
+from sejahtera.measure.indicators import ATKINSON_EPSILONS, NAN, Lazy, Segment, Value
 from sejahtera.measure.inputs import Inputs, prepare
 from sejahtera.measure.lines import Line, RelativeLine, parse_line
 from sejahtera.measure.quantiles import QuantileMethod
@@ -88,10 +88,10 @@ def measure(
         parse_line(spec) if isinstance(spec, str) and spec not in data.columns else spec
         for spec in (line, extreme_line)
     )
-    inputs = prepare(
-        data, welfare, weight, line, extreme_line, by, size, strata, psu, source, decimal
-    )
-    wanted = _wanted(indicators, line is not None, extreme_line is not None)
+    # Without standard errors the design plays no part: a stratum with one PSU is no obstacle.
+    design = (strata, psu) if variance != "none" else (None, None)
+    inputs = prepare(data, welfare, weight, line, extreme_line, by, size, *design, source, decimal)
+    wanted = check_indicators(indicators, line is not None, extreme_line is not None)
     engine = _Engine(inputs, wanted, quantile_method)
     table = engine.run(inputs.weights, with_influence=variance == "linearisation")
     if variance == "bootstrap":
@@ -104,7 +104,10 @@ def measure(
     return Estimates(with_intervals(table, level), tuple(by), notes)
 
 
-def _wanted(indicators: Sequence[str] | None, has_line: bool, has_extreme: bool) -> list[str]:
+def check_indicators(
+    indicators: Sequence[str] | None, has_line: bool, has_extreme: bool
+) -> list[str]:
+    """The indicators to compute: all that apply by default, else the names asked, checked."""
     if indicators is None:
         chosen = [*(POVERTY if has_line else ()), *(EXTREME if has_extreme else ()), *INEQUALITY]
         return chosen
@@ -113,9 +116,11 @@ def _wanted(indicators: Sequence[str] | None, has_line: bool, has_extreme: bool)
             raise SejahteraError(
                 "measure.unknown_indicator", name=name, known=", ".join(INDICATORS)
             )
-        if (name in POVERTY and not has_line) or (name in EXTREME and not has_extreme):
-            raise SejahteraError("measure.needs_line", name=name)
-    return list(indicators)
+        if name in POVERTY and not has_line:
+            raise SejahteraError("measure.needs_line", name=name, option="--line")
+        if name in EXTREME and not has_extreme:
+            raise SejahteraError("measure.needs_line", name=name, option="--extreme-line")
+    return list(dict.fromkeys(indicators))  # each once, in the order asked
 
 
 class _Engine:
@@ -186,6 +191,7 @@ class _Engine:
         values: dict[str, Value], domain: Domain, w: np.ndarray, lines: dict[str, _Line]
     ) -> dict[str, tuple[float, float]]:
         """Every influence fed to its variance block by block, so the rows stay in cache."""
+        done: dict[str, Accumulator] = {}
         pending = {
             name: domain.accumulator(
                 value.line_slope,
@@ -194,6 +200,12 @@ class _Engine:
             for name, value in values.items()
             if value.source is not None
         }
+        if domain.simple:  # influences made of steps need no pass over the rows at all
+            for name in list(pending):
+                source = values[name].source
+                if isinstance(source, Lazy) and source.moments and not values[name].line_slope:
+                    pending[name].add_moments(*source.moments())
+                    done[name] = pending.pop(name)
         for start in range(0, len(w), BLOCK):
             end = min(start + BLOCK, len(w))
             block = w[start:end]
@@ -201,7 +213,7 @@ class _Engine:
                 accumulator.add(start, end, values[name].part(start, end) * block)
         return {
             name: (values[name].estimate, float(np.sqrt(max(accumulator.variance(), 0.0))))
-            for name, accumulator in pending.items()
+            for name, accumulator in (pending | done).items()
         }
 
     def _line(

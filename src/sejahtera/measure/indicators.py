@@ -40,10 +40,16 @@ Part = Callable[[int, int], np.ndarray]  # the influence on rows start:end
 
 @dataclass(frozen=True)
 class Lazy:
-    """An influence computed on demand, for any run of rows (``part(start, end)``)."""
+    """An influence computed on demand, for any run of rows (``part(start, end)``).
+
+    ``moments``, when set, gives ``(Σ w·u, Σ (w·u)²)`` over all rows without building ``u``:
+    influences made of steps are linear in y between a few cut points, so prefix sums of w², w²y
+    and w²y² give these sums directly (what a design without strata or PSUs needs).
+    """
 
     part: Part
     n: int
+    moments: Callable[[], tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,8 +194,45 @@ class Segment:
         return Lazy(part, self.n)
 
     def steps(self, terms: list[tuple[float, Step]], y: float = 0.0, constant: float = 0.0) -> Lazy:
-        """:meth:`combine` on demand."""
-        return self.lazy(lambda start, end: self.combine(terms, y, constant, start, end))
+        """:meth:`combine` on demand, with its weighted moments from prefix sums."""
+        return Lazy(
+            lambda start, end: self.combine(terms, y, constant, start, end),
+            self.n,
+            lambda: self.step_moments(terms, y, constant),
+        )
+
+    @cached_property
+    def _prefix(self) -> tuple[np.ndarray, ...]:
+        """Running sums from 0 of w, w·y, w², w²·y and w²·y², each with a leading zero."""
+        w2 = self.w * self.w
+        w2y = w2 * self.y
+        return tuple(
+            np.concatenate(([0.0], np.cumsum(values)))
+            for values in (self.w, self.wy, w2, w2y, w2y * self.y)
+        )
+
+    def step_moments(
+        self, terms: list[tuple[float, Step]], y: float = 0.0, constant: float = 0.0
+    ) -> tuple[float, float]:
+        """``Σ w·u`` and ``Σ (w·u)²`` of :meth:`combine`'s ``u`` over all rows."""
+        w, wy, w2, w2y, w2y2 = self._prefix
+        first = second = 0.0
+        cuts = sorted({0, self.n, *(min(max(step.k, 0), self.n) for _, step in terms)})
+        for low, high in itertools.pairwise(cuts):
+            a, b = constant, y
+            for coefficient, step in terms:
+                if low < step.k:
+                    a += coefficient * step.below
+                    b += coefficient * step.slope
+                else:
+                    a += coefficient * step.above
+            first += a * (w[high] - w[low]) + b * (wy[high] - wy[low])
+            second += (
+                a * a * (w2[high] - w2[low])
+                + 2 * a * b * (w2y[high] - w2y[low])
+                + b * b * (w2y2[high] - w2y2[low])
+            )
+        return first, second
 
     # -- quantiles ---------------------------------------------------------------------------
     def quantile(self, p: float) -> float:
@@ -228,8 +271,7 @@ class Segment:
     def mean(self) -> Value:
         if not self.influence:
             return Value(self.mu, None)
-        y, mu, total = self.y, self.mu, self.W
-        return Value(mu, self.lazy(lambda start, end: (y[start:end] - mu) / total))
+        return Value(self.mu, self.steps([], y=1 / self.W, constant=-self.mu / self.W))
 
     # -- poverty -----------------------------------------------------------------------------
     def lines(self, z: float | None) -> np.ndarray | float:

@@ -62,7 +62,7 @@ def prepare(
     source: str,
     decimal: Decimal = ".",
 ) -> Inputs:
-    by = tuple(by)
+    by = tuple(dict.fromkeys(by))  # a column named twice groups once
     for column in (welfare, weight, size, strata, psu, *by, *_columns(line, extreme_line)):
         if column is not None and column not in data.columns:
             raise SejahteraError(

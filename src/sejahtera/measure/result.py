@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -19,11 +20,29 @@ RSE_UNRELIABLE = 0.50
 
 
 def with_intervals(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Add normal-approximation confidence limits from ``estimate`` and ``se``."""
+    """Add normal-approximation confidence limits from ``estimate`` and ``se``.
+
+    Limits of rates, shares and the Gini are clipped to [0, 1] (:data:`UNIT_INTERVAL`).
+    """
     z = NormalDist().inv_cdf(0.5 + level / 2)
     table = table.copy()
     table["ci_low"] = table["estimate"] - z * table["se"]
     table["ci_high"] = table["estimate"] + z * table["se"]
+    return bounded(table) if "indicator" in table else table
+
+
+# Indicators that cannot leave [0, 1]: their normal-approximation intervals are clipped to it.
+UNIT_INTERVAL = re.compile(
+    r"^(?:extreme_)?fgt[012]$|^gini$|^atkinson_|^share_d|^contribution_|^population_share$"
+    r"|^income_share$|^mpi_[HAM]|^(?:censored|uncensored|contribution):"
+)
+
+
+def bounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Clip the confidence limits of rates, shares and the Gini to [0, 1]."""
+    rates = table["indicator"].astype(str).str.contains(UNIT_INTERVAL)
+    table.loc[rates, "ci_low"] = table.loc[rates, "ci_low"].clip(lower=0.0)
+    table.loc[rates, "ci_high"] = table.loc[rates, "ci_high"].clip(upper=1.0)
     return table
 
 

@@ -93,6 +93,7 @@ def _meta(dataset: Dataset) -> dict[str, object]:
         "households": manifest.households,
         "persons": manifest.persons,
         "generated": date.today().isoformat(),
+        "language": language(),
         "sejahtera": __version__,
     }
 

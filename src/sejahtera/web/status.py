@@ -9,6 +9,7 @@ writes them).
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
 from sejahtera.data.describe import describe
+from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, text
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -42,7 +44,9 @@ def _row(region: dict[str, Any]) -> str:
     )
 
 
-def render(summary: dict[str, Any] | None, lang: Language, has_profile: bool = False) -> str:
+def render(
+    summary: dict[str, Any] | None, lang: Language, profile_language: str | None = None
+) -> str:
     def t(key: str, **values: object) -> str:
         return html.escape(text(key, lang, **values))
 
@@ -56,8 +60,8 @@ def render(summary: dict[str, Any] | None, lang: Language, has_profile: bool = F
         body = f"<p>{t('web.dataset', **counts)}</p><table><tr>{header}</tr>{rows}</table>"
     else:
         body = f"<p>{t('web.no_dataset')}</p>"
-    if has_profile:
-        body += f"<p><a href='/profile/{lang}/'>{t('web.profile_link')}</a></p>"
+    if profile_language:
+        body += f"<p><a href='/profile/{profile_language}/'>{t('web.profile_link')}</a></p>"
     other = "en" if lang == "id" else "id"
     return PAGE.format(
         lang=lang,
@@ -78,23 +82,38 @@ CONTENT_TYPES = {
 
 
 def _profile_files(folder: Path | None) -> dict[str, dict[str, Path]]:
-    """The files of each language's needs profile (``FOLDER/id``, ``FOLDER/en``) that may be served.
+    """The files of each language's needs profile that may be served.
 
-    Only files that exist when the server starts, with a known type, are served: a request
-    cannot name anything else, whatever its path says.
+    ``folder`` is what ``sejahtera profile --out`` wrote (served in its language), or a folder
+    holding one such profile per language in ``id/`` and ``en/``. Only files that exist when the
+    server starts, with a known type, are served: a request cannot name anything else.
     """
     if folder is None:
         return {}
-    served: dict[str, dict[str, Path]] = {}
-    for lang in ("id", "en"):
-        files = {
-            f.name: f
-            for f in sorted((folder / lang).glob("*"))
-            if f.is_file() and f.suffix in CONTENT_TYPES
-        }
-        if "index.html" in files:
-            served[lang] = files
+    if (folder / "index.html").is_file():
+        return {_profile_language(folder): _servable(folder)}
+    served = {
+        lang: _servable(folder / lang)
+        for lang in ("id", "en")
+        if (folder / lang / "index.html").is_file()
+    }
+    if not served:
+        raise SejahteraError("web.no_profile", path=folder)
     return served
+
+
+def _servable(folder: Path) -> dict[str, Path]:
+    return {
+        f.name: f for f in sorted(folder.iterdir()) if f.is_file() and f.suffix in CONTENT_TYPES
+    }
+
+
+def _profile_language(folder: Path) -> Language:
+    try:
+        meta = json.loads((folder / "profile.json").read_text("utf-8"))["meta"]
+        return "en" if meta.get("language") == "en" else "id"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "id"
 
 
 def application(
@@ -124,16 +143,19 @@ def application(
         if path in ("/", ""):
             asked = parse_qs(environ.get("QUERY_STRING", "")).get("lang", ["id"])[0]
             lang: Language = "en" if asked == "en" else "id"
-            page = render(summary, lang, lang in profiles).encode()
+            shown = lang if lang in profiles else next(iter(profiles), None)
+            page = render(summary, lang, shown).encode()
             return respond(start_response, method, CONTENT_TYPES[".html"], page)
         parts = path.strip("/").split("/")
         if len(parts) in (2, 3) and parts[0] == "profile" and parts[1] in profiles:
             name = parts[2] if len(parts) == 3 else "index.html"
             file = profiles[parts[1]].get(name)
-            if file is not None:
-                return respond(
-                    start_response, method, CONTENT_TYPES[file.suffix], file.read_bytes()
-                )
+            try:
+                body = file.read_bytes() if file is not None else None
+            except OSError:  # removed or rebuilt since the server started
+                body = None
+            if file is not None and body is not None:
+                return respond(start_response, method, CONTENT_TYPES[file.suffix], body)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [text("web.not_found").encode()]
 
