@@ -1,0 +1,1 @@
+"""Rules as code: parameters with dated values, variables with formulas, rulesets and reforms."""

@@ -1,0 +1,445 @@
+"""Formulas turned into vectorised functions, checked for names, types and entities first.
+
+:func:`compile_formula` walks the syntax tree once. It asks a :class:`Names` for what each name
+means (a variable of an entity and kind, or a parameter), refuses what cannot work (an unknown
+name, text added to a number, a person value in a household formula without aggregation) with the
+position in the formula, and returns a :class:`Compiled` whose ``evaluate`` runs on whole arrays.
+
+Entities: ``person`` and ``household``. ``members.f(x)`` takes a person expression to its
+household: ``sum``, ``count``, ``any``, ``all``, ``max``, ``min``, each with an optional role
+(``members.sum(income, "head")``), and ``sum_largest(x, k)`` (the k largest values of each
+household). ``household.x`` gives a person its household's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+
+from sejahtera.rules.expression import (
+    Attribute,
+    Binary,
+    Boolean,
+    Call,
+    Conditional,
+    FormulaError,
+    Name,
+    Node,
+    Number,
+    Text,
+    Unary,
+    parse,
+)
+
+Kind = Literal["number", "bool", "text"]
+Entity = Literal["person", "household"]
+
+
+class Names(Protocol):
+    """What the names in a formula refer to (the ruleset answers)."""
+
+    def variable(self, name: str) -> tuple[Entity, Kind] | None: ...
+
+    def parameter(self, path: tuple[str, ...]) -> Literal["number", "bool", "scale"] | None: ...
+
+
+class Environment(Protocol):
+    """What a formula reads when it runs (the simulation provides it)."""
+
+    household_of: np.ndarray  # each person's household, 0..households-1
+    households: int
+    roles: np.ndarray  # each person's role (str)
+
+    def value(self, name: str) -> np.ndarray: ...
+
+    def parameter(self, path: tuple[str, ...]) -> object: ...
+
+
+Value = np.ndarray | float | int | bool | str
+Evaluate = Callable[[Environment], Value]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    kind: Kind | Literal["scale"]
+    entity: Entity | None  # None: the same for everyone (a constant or a parameter)
+    evaluate: Evaluate
+    variables: frozenset[str] = frozenset()  # the variables it reads
+
+
+AGGREGATES = ("sum", "count", "any", "all", "max", "min", "sum_largest")
+FUNCTIONS = ("where", "select", "min", "max", "abs", "round", "floor", "ceil", "clip", "scale")
+_ARITHMETIC = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.true_divide,
+    "//": np.floor_divide,
+    "%": np.mod,
+    "**": np.power,
+}
+_COMPARE = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+
+
+def compile_formula(text: str, names: Names, entity: Entity) -> Compiled:
+    """Compile ``text`` as a formula of a variable of ``entity``."""
+    compiled = _Compiler(names).node(parse(text))
+    if compiled.entity not in (None, entity):
+        raise FormulaError("rules.wrong_entity", position=1, found=compiled.entity, wanted=entity)
+    return compiled
+
+
+class _Compiler:
+    def __init__(self, names: Names) -> None:
+        self.names = names
+
+    def node(self, node: Node) -> Compiled:
+        if isinstance(node, Number):
+            value = node.value
+            return Compiled("number", None, lambda env: value)
+        if isinstance(node, Boolean):
+            flag = node.value
+            return Compiled("bool", None, lambda env: flag)
+        if isinstance(node, Text):
+            word = node.value
+            return Compiled("text", None, lambda env: word)
+        if isinstance(node, Name):
+            return self.name(node)
+        if isinstance(node, Attribute):
+            return self.attribute(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        if isinstance(node, Unary):
+            return self.unary(node)
+        if isinstance(node, Binary):
+            return self.binary(node)
+        if isinstance(node, Conditional):
+            return self.choose(node.position, node.condition, node.then, node.otherwise)
+        raise FormulaError("rules.unexpected", position=node.position, found=type(node).__name__)
+
+    # -- names -------------------------------------------------------------------------------
+    def name(self, node: Name) -> Compiled:
+        found = self.names.variable(node.name)
+        if found is None:
+            raise FormulaError("rules.unknown_variable", position=node.position, name=node.name)
+        entity, kind = found
+        name = node.name
+        return Compiled(kind, entity, lambda env: env.value(name), frozenset({name}))
+
+    def attribute(self, node: Attribute) -> Compiled:
+        path = _dotted(node)
+        if path and path[0] == "parameters":
+            return self.parameter(node.position, path[1:])
+        if path and path[0] == "household" and len(path) == 2:
+            inner = self.name(Name(node.position, path[1]))
+            if inner.entity != "household":
+                raise FormulaError(
+                    "rules.wrong_entity",
+                    position=node.position,
+                    found=inner.entity,
+                    wanted="household",
+                )
+            read = inner.evaluate
+            return Compiled(
+                inner.kind,
+                "person",
+                lambda env: np.asarray(read(env))[env.household_of],
+                inner.variables,
+            )
+        raise FormulaError("rules.unknown_name", position=node.position, name=".".join(path))
+
+    def parameter(self, position: int, path: tuple[str, ...]) -> Compiled:
+        kind = self.names.parameter(path)
+        if kind is None:
+            raise FormulaError("rules.unknown_parameter", position=position, name=".".join(path))
+        return Compiled(kind, None, lambda env: env.parameter(path))  # type: ignore[arg-type]
+
+    # -- operators ---------------------------------------------------------------------------
+    def unary(self, node: Unary) -> Compiled:
+        operand = self.node(node.operand)
+        if node.operator == "not":
+            self.want(operand, "bool", node.operand.position)
+            read = operand.evaluate
+            return Compiled(
+                "bool", operand.entity, lambda env: np.logical_not(read(env)), operand.variables
+            )
+        self.want(operand, "number", node.operand.position)
+        read = operand.evaluate
+        return Compiled(
+            "number", operand.entity, lambda env: np.negative(read(env)), operand.variables
+        )
+
+    def binary(self, node: Binary) -> Compiled:
+        left, right = self.node(node.left), self.node(node.right)
+        entity = self.together(node.at, left, right)
+        used = left.variables | right.variables
+        first, second = left.evaluate, right.evaluate
+        if node.operator in ("and", "or"):
+            self.want(left, "bool", node.left.position)
+            self.want(right, "bool", node.right.position)
+            function = np.logical_and if node.operator == "and" else np.logical_or
+            return Compiled("bool", entity, lambda env: function(first(env), second(env)), used)
+        if node.operator in _COMPARE:
+            text_allowed = node.operator in ("==", "!=")
+            if left.kind == "text" or right.kind == "text":
+                if not text_allowed or left.kind != right.kind:
+                    raise FormulaError(
+                        "rules.type_mismatch",
+                        position=node.at,
+                        operator=node.operator,
+                        left=left.kind,
+                        right=right.kind,
+                    )
+            elif left.kind != right.kind and {left.kind, right.kind} != {"number", "bool"}:
+                raise FormulaError(
+                    "rules.type_mismatch",
+                    position=node.at,
+                    operator=node.operator,
+                    left=left.kind,
+                    right=right.kind,
+                )
+            function = _COMPARE[node.operator]
+            return Compiled("bool", entity, lambda env: function(first(env), second(env)), used)
+        self.want(left, "number", node.left.position)
+        self.want(right, "number", node.right.position)
+        arithmetic = _ARITHMETIC[node.operator]
+
+        def run(env: Environment) -> Value:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return arithmetic(first(env), second(env))
+
+        return Compiled("number", entity, run, used)
+
+    def choose(self, position: int, condition: Node, then: Node, otherwise: Node) -> Compiled:
+        test, yes, no = self.node(condition), self.node(then), self.node(otherwise)
+        self.want(test, "bool", condition.position)
+        if yes.kind != no.kind:
+            raise FormulaError(
+                "rules.branches_differ", position=position, left=yes.kind, right=no.kind
+            )
+        entity = self.together(position, test, yes, no)
+        read_test, read_yes, read_no = test.evaluate, yes.evaluate, no.evaluate
+        return Compiled(
+            yes.kind,
+            entity,
+            lambda env: np.where(read_test(env), read_yes(env), read_no(env)),
+            test.variables | yes.variables | no.variables,
+        )
+
+    # -- calls -------------------------------------------------------------------------------
+    def call(self, node: Call) -> Compiled:
+        function = node.function
+        if (
+            isinstance(function, Attribute)
+            and isinstance(function.target, Name)
+            and (function.target.name == "members")
+        ):
+            return self.aggregate(node, function.name)
+        if not isinstance(function, Name) or function.name not in FUNCTIONS:
+            shown = ".".join(_dotted(function)) if isinstance(function, Attribute | Name) else "?"
+            raise FormulaError("rules.unknown_function", position=node.position, name=shown)
+        arguments = node.arguments
+        name = function.name
+        if name == "where":
+            self.arity(node, 3, 3)
+            return self.choose(node.position, *arguments)
+        if name == "select":
+            return self.select(node)
+        compiled = [self.node(argument) for argument in arguments]
+        if name == "scale":
+            self.arity(node, 2, 2)
+            scale, base = compiled
+            if scale.kind != "scale":
+                raise FormulaError("rules.not_a_scale", position=arguments[0].position)
+            self.want(base, "number", arguments[1].position)
+            read_scale, read_base = scale.evaluate, base.evaluate
+            return Compiled(
+                "number",
+                base.entity,
+                lambda env: read_scale(env).calc(np.asarray(read_base(env))),  # type: ignore[attr-defined]
+                base.variables,
+            )
+        for argument, original in zip(compiled, arguments, strict=True):
+            self.want(argument, "number", original.position)
+        entity = self.together(node.position, *compiled)
+        used = frozenset().union(*(c.variables for c in compiled))
+        reads = [c.evaluate for c in compiled]
+        if name in ("min", "max"):
+            self.arity(node, 2, None)
+            fold = np.minimum if name == "min" else np.maximum
+
+            def extreme(env: Environment) -> Value:
+                result = reads[0](env)
+                for read in reads[1:]:
+                    result = fold(result, read(env))
+                return result
+
+            return Compiled("number", entity, extreme, used)
+        if name == "clip":
+            self.arity(node, 3, 3)
+            return Compiled(
+                "number",
+                entity,
+                lambda env: np.clip(reads[0](env), reads[1](env), reads[2](env)),
+                used,
+            )
+        self.arity(node, 1, 1)
+        single = {"abs": np.abs, "round": np.round, "floor": np.floor, "ceil": np.ceil}[name]
+        return Compiled("number", entity, lambda env: single(reads[0](env)), used)
+
+    def select(self, node: Call) -> Compiled:
+        arguments = node.arguments
+        if len(arguments) < 3 or len(arguments) % 2 == 0:
+            raise FormulaError("rules.select_arguments", position=node.position)
+        compiled = [self.node(argument) for argument in arguments]
+        conditions, choices = compiled[:-1:2], [*compiled[1:-1:2], compiled[-1]]
+        for condition, original in zip(conditions, arguments[:-1:2], strict=True):
+            self.want(condition, "bool", original.position)
+        kinds = {choice.kind for choice in choices}
+        if len(kinds) > 1:
+            raise FormulaError(
+                "rules.branches_differ",
+                position=node.position,
+                left=choices[0].kind,
+                right=choices[-1].kind,
+            )
+        entity = self.together(node.position, *compiled)
+        used = frozenset().union(*(c.variables for c in compiled))
+
+        def run(env: Environment) -> Value:
+            tests = [np.asarray(c.evaluate(env), dtype=bool) for c in conditions]
+            values = [c.evaluate(env) for c in choices]
+            shape = np.broadcast_shapes(*(np.shape(x) for x in (*tests, *values)))
+            return np.select(
+                [np.broadcast_to(t, shape) for t in tests],
+                [np.broadcast_to(v, shape) for v in values[:-1]],
+                default=values[-1],
+            )
+
+        return Compiled(choices[0].kind, entity, run, used)
+
+    def aggregate(self, node: Call, how: str) -> Compiled:
+        if how not in AGGREGATES:
+            raise FormulaError(
+                "rules.unknown_function", position=node.position, name=f"members.{how}"
+            )
+        arguments = node.arguments
+        self.arity(node, 1, 2)
+        inner = self.node(arguments[0])
+        if inner.entity == "household":
+            raise FormulaError(
+                "rules.wrong_entity",
+                position=arguments[0].position,
+                found="household",
+                wanted="person",
+            )
+        wanted: Kind = "bool" if how in ("count", "any", "all") else "number"
+        self.want(inner, wanted, arguments[0].position)
+        role: str | None = None
+        largest: Compiled | None = None
+        if len(arguments) == 2:
+            extra = self.node(arguments[1])
+            if how == "sum_largest":
+                self.want(extra, "number", arguments[1].position)
+                if extra.entity is not None:
+                    raise FormulaError("rules.must_be_constant", position=arguments[1].position)
+                largest = extra
+            elif isinstance(arguments[1], Text):
+                role = arguments[1].value
+            else:
+                raise FormulaError("rules.role_text", position=arguments[1].position)
+        elif how == "sum_largest":
+            raise FormulaError(
+                "rules.arity", position=node.position, name="members.sum_largest", low=2, high=2
+            )
+        read = inner.evaluate
+        kind: Kind = "bool" if how in ("any", "all") else "number"
+
+        def run(env: Environment) -> np.ndarray:
+            values = np.broadcast_to(np.asarray(read(env)), env.household_of.shape)
+            keep = np.ones(len(values), dtype=bool) if role is None else env.roles == role
+            return _aggregate(how, values, keep, env, largest)
+
+        return Compiled(kind, "household", run, inner.variables)
+
+    # -- checks ------------------------------------------------------------------------------
+    @staticmethod
+    def want(compiled: Compiled, kind: Kind, position: int) -> None:
+        if compiled.kind != kind and not (kind == "number" and compiled.kind == "bool"):
+            raise FormulaError(
+                "rules.wrong_kind", position=position, found=compiled.kind, wanted=kind
+            )
+
+    @staticmethod
+    def together(position: int, *parts: Compiled) -> Entity | None:
+        entities = {part.entity for part in parts} - {None}
+        if len(entities) > 1:
+            raise FormulaError("rules.entities_mixed", position=position)
+        return next(iter(entities), None)
+
+    @staticmethod
+    def arity(node: Call, low: int, high: int | None) -> None:
+        count = len(node.arguments)
+        if count < low or (high is not None and count > high):
+            name = (
+                ".".join(_dotted(node.function))
+                if isinstance(node.function, Attribute | Name)
+                else "?"
+            )
+            raise FormulaError(
+                "rules.arity",
+                position=node.position,
+                name=name,
+                low=low,
+                high=high if high is not None else "…",
+            )
+
+
+def _aggregate(
+    how: str, values: np.ndarray, keep: np.ndarray, env: Environment, largest: Compiled | None
+) -> np.ndarray:
+    """One value per household from its members' ``values`` (members outside ``keep`` ignored)."""
+    household, count = env.household_of[keep], env.households
+    chosen = values[keep]
+    if how == "sum":
+        return np.bincount(household, chosen.astype(np.float64), minlength=count)
+    if how == "count":
+        return np.bincount(household, chosen.astype(np.float64), minlength=count)
+    if how == "any":
+        return np.bincount(household, chosen.astype(np.float64), minlength=count) > 0
+    if how == "all":
+        return (
+            np.bincount(household, (~chosen.astype(bool)).astype(np.float64), minlength=count) == 0
+        )
+    if how in ("max", "min"):
+        fill = -np.inf if how == "max" else np.inf
+        out = np.full(count, fill)
+        (np.maximum if how == "max" else np.minimum).at(out, household, chosen.astype(np.float64))
+        return np.where(np.isfinite(out), out, 0.0)
+    # sum_largest: sort members by household, then by value descending, and keep the first k.
+    k = float(np.asarray(largest.evaluate(env))) if largest is not None else 0.0
+    order = np.lexsort((-chosen.astype(np.float64), household))
+    ordered = household[order]
+    starts = np.searchsorted(ordered, ordered, side="left")
+    rank = np.arange(len(ordered)) - starts
+    taken = rank < k
+    return np.bincount(ordered[taken], chosen.astype(np.float64)[order][taken], minlength=count)
+
+
+def _dotted(node: Node) -> tuple[str, ...]:
+    if isinstance(node, Name):
+        return (node.name,)
+    if isinstance(node, Attribute):
+        inner = _dotted(node.target)
+        return (*inner, node.name) if inner else ()
+    return ()
