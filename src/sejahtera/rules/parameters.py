@@ -1,0 +1,320 @@
+"""Parameters with dated values, read from OpenFisca-style YAML.
+
+A folder of YAML files is a tree: folders and files are nodes, and a file may hold nested nodes.
+A leaf is either a parameter::
+
+    description: PKH component for a pregnant woman
+    metadata: {unit: IDR/year, reference: Kepmensos 262/2024}
+    values:
+      2024-01-01: {value: 3000000}
+      2025-01-01: {value: 3000000, reference: Kepmensos …}
+
+or a scale, whose brackets each have a dated ``threshold`` and a dated ``rate`` (``metadata: {type:
+marginal_rate}``, the default) or ``amount`` (``single_amount`` or ``marginal_amount``). A value
+holds from its date until the next one; ``value: null`` ends it. ``index.yaml`` in a folder
+describes the folder. Every mistake names the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sejahtera.errors import SejahteraError
+
+Day = datetime.date
+PARAMETER_KEYS = {"description", "metadata", "values", "documentation", "reference", "unit"}
+SCALE_KEYS = {"description", "metadata", "brackets", "documentation", "reference"}
+NODE_KEYS = {"description", "metadata", "documentation", "reference"}
+SCALE_TYPES = ("marginal_rate", "single_amount", "marginal_amount")
+
+
+class RulesFileError(SejahteraError):
+    """A mistake in a ruleset file: where it is (file, line) and what it is."""
+
+    def __init__(self, key: str, /, file: str, line: int, **values: object) -> None:
+        super().__init__(key, file=file, line=line, **values)
+        self.file, self.line = file, line
+
+
+class _Located(dict):  # type: ignore[type-arg]
+    """A YAML mapping that remembers the line of each key (1-based)."""
+
+    lines: dict[object, int]
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+class _BadDate(Exception):
+    def __init__(self, value: str, line: int) -> None:
+        super().__init__(value)
+        self.value, self.line = value, line
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Located:
+    located = _Located()
+    located.line = node.start_mark.line + 1
+    located.lines = {}
+    for key_node, value_node in node.value:
+        try:
+            key = loader.construct_object(key_node, deep=True)
+        except ValueError:  # looks like a date but is none (2025-13-01)
+            raise _BadDate(key_node.value, key_node.start_mark.line + 1) from None
+        located[key] = loader.construct_object(value_node, deep=True)
+        located.lines[key] = key_node.start_mark.line + 1
+    return located
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+
+
+def read_yaml(path: Path, shown: str) -> object:
+    try:
+        return yaml.load(path.read_text("utf-8"), Loader=_Loader)  # _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise RulesFileError(
+            "rules.yaml_error", file=shown, line=line, detail=exc.problem
+        ) from None
+    except _BadDate as exc:
+        raise RulesFileError("rules.bad_date", file=shown, line=exc.line, value=exc.value) from None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One value over time: ``at(day)`` gives the value in force on that day."""
+
+    name: str
+    starts: tuple[Day, ...]
+    values: tuple[object, ...]  # None: not in force from that date
+    description: str
+    unit: str
+    reference: str
+    file: str
+    line: int
+
+    def at(self, day: Day) -> object:
+        index = bisect_right(self.starts, day) - 1
+        if index < 0 or self.values[index] is None:
+            raise RulesFileError(
+                "rules.no_value", file=self.file, line=self.line, name=self.name, day=day
+            )
+        return self.values[index]
+
+    @property
+    def kind(self) -> str:
+        return "bool" if any(isinstance(v, bool) for v in self.values) else "number"
+
+
+@dataclass(frozen=True)
+class ScaleAt:
+    """A scale on one day: thresholds ascending, with the rate or amount of each bracket."""
+
+    kind: str
+    thresholds: np.ndarray
+    amounts: np.ndarray  # rates for marginal_rate
+
+    def calc(self, base: np.ndarray | float) -> np.ndarray:
+        base = np.asarray(base, dtype=np.float64)
+        if self.kind == "marginal_rate":
+            upper = np.append(self.thresholds[1:], np.inf)
+            width = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
+            return (width * self.amounts).sum(axis=-1)
+        reached = base[..., None] >= self.thresholds
+        if self.kind == "marginal_amount":
+            return (reached * self.amounts).sum(axis=-1)
+        index = reached.sum(axis=-1) - 1  # single_amount: the bracket the base falls in
+        return np.where(index >= 0, self.amounts[np.clip(index, 0, None)], 0.0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    kind: str
+    thresholds: tuple[Parameter, ...]
+    amounts: tuple[Parameter, ...]
+    description: str
+    file: str
+    line: int
+
+    def at(self, day: Day) -> ScaleAt:
+        return ScaleAt(
+            self.kind,
+            np.array([float(t.at(day)) for t in self.thresholds]),  # type: ignore[arg-type]
+            np.array([float(a.at(day)) for a in self.amounts]),  # type: ignore[arg-type]
+        )
+
+
+Leaf = Parameter | Scale
+
+
+class Parameters:
+    """Every parameter of a ruleset by its dotted path (``pkh.components.pregnant``)."""
+
+    def __init__(self, leaves: dict[tuple[str, ...], Leaf]) -> None:
+        self.leaves = leaves
+
+    def get(self, path: tuple[str, ...]) -> Leaf | None:
+        return self.leaves.get(path)
+
+    def kind(self, path: tuple[str, ...]) -> str | None:
+        leaf = self.get(path)
+        if leaf is None:
+            return None
+        return "scale" if isinstance(leaf, Scale) else leaf.kind
+
+    def at(self, path: tuple[str, ...], day: Day) -> object:
+        leaf = self.leaves[path]
+        return leaf.at(day)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return iter(self.leaves)
+
+
+def load_parameters(folder: Path, root: Path | None = None) -> Parameters:
+    """Read every parameter under ``folder`` (file names relative to ``root`` in messages)."""
+    root = root or folder
+    leaves: dict[tuple[str, ...], Leaf] = {}
+    for path in sorted(folder.rglob("*.yaml")):
+        shown = str(path.relative_to(root))
+        relative = path.relative_to(folder).with_suffix("").parts
+        prefix = relative[:-1] if relative[-1] == "index" else relative
+        content = read_yaml(path, shown)
+        if content is None:
+            continue
+        if not isinstance(content, _Located):
+            raise RulesFileError("rules.not_a_mapping", file=shown, line=1)
+        if relative[-1] == "index":
+            _only(content, NODE_KEYS, shown)
+            continue
+        _node(content, prefix, shown, leaves)
+    return Parameters(leaves)
+
+
+def _node(
+    content: _Located, path: tuple[str, ...], file: str, leaves: dict[tuple[str, ...], Leaf]
+) -> None:
+    name = ".".join(path)
+    if "values" in content:
+        _only(content, PARAMETER_KEYS, file)
+        leaves[path] = _parameter(content, name, file)
+    elif "brackets" in content:
+        _only(content, SCALE_KEYS, file)
+        leaves[path] = _scale(content, name, file)
+    else:
+        for key, child in content.items():
+            if key in NODE_KEYS:
+                continue
+            if not isinstance(child, _Located):
+                raise RulesFileError(
+                    "rules.not_a_parameter",
+                    file=file,
+                    line=content.lines[key],
+                    name=f"{name}.{key}",
+                )
+            _node(child, (*path, str(key)), file, leaves)
+
+
+def _only(content: _Located, allowed: set[str], file: str) -> None:
+    for key in content:
+        if key not in allowed:
+            raise RulesFileError(
+                "rules.unknown_key",
+                file=file,
+                line=content.lines[key],
+                key=key,
+                allowed=", ".join(sorted(allowed)),
+            )
+
+
+def _metadata(content: _Located) -> dict[str, object]:
+    metadata = content.get("metadata") or {}
+    return dict(metadata) if isinstance(metadata, dict) else {}
+
+
+def _parameter(content: _Located, name: str, file: str) -> Parameter:
+    metadata = _metadata(content)
+    starts, values = _dated(
+        content.get("values"), name, file, content.lines.get("values", content.line)
+    )
+    reference = metadata.get("reference", content.get("reference", ""))
+    return Parameter(
+        name,
+        starts,
+        values,
+        str(content.get("description", "")),
+        str(metadata.get("unit", content.get("unit", ""))),
+        str(reference) if not isinstance(reference, list) else "; ".join(map(str, reference)),
+        file,
+        content.line,
+    )
+
+
+def _dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...], tuple]:
+    if not isinstance(raw, _Located) or not raw:
+        raise RulesFileError("rules.values_needed", file=file, line=line, name=name)
+    pairs = []
+    for key, entry in raw.items():
+        where = raw.lines[key]
+        if not isinstance(key, Day) or isinstance(key, datetime.datetime):
+            raise RulesFileError("rules.bad_date", file=file, line=where, value=key)
+        value = entry.get("value", entry.get("expected")) if isinstance(entry, dict) else entry
+        if isinstance(entry, dict) and "value" not in entry and "expected" not in entry:
+            raise RulesFileError("rules.value_missing", file=file, line=where, name=name, day=key)
+        if value is not None and not isinstance(value, bool | int | float):
+            raise RulesFileError(
+                "rules.not_a_number", file=file, line=where, name=name, value=value
+            )
+        pairs.append((key, value))
+    pairs.sort(key=lambda pair: pair[0])
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
+def _scale(content: _Located, name: str, file: str) -> Scale:
+    kind = str(_metadata(content).get("type", "marginal_rate"))
+    if kind not in SCALE_TYPES:
+        raise RulesFileError(
+            "rules.scale_type",
+            file=file,
+            line=content.line,
+            value=kind,
+            allowed=", ".join(SCALE_TYPES),
+        )
+    amount_key = "rate" if kind == "marginal_rate" else "amount"
+    brackets = content.get("brackets")
+    if not isinstance(brackets, list) or not brackets:
+        raise RulesFileError("rules.brackets_needed", file=file, line=content.line, name=name)
+    thresholds, amounts = [], []
+    for number, bracket in enumerate(brackets, start=1):
+        line = getattr(bracket, "line", content.line)
+        if not isinstance(bracket, _Located) or {"threshold", amount_key} - set(bracket):
+            raise RulesFileError(
+                "rules.bracket_keys",
+                file=file,
+                line=line,
+                name=name,
+                number=number,
+                keys=f"threshold, {amount_key}",
+            )
+        for key, into in (("threshold", thresholds), (amount_key, amounts)):
+            part = f"{name}.brackets[{number}].{key}"
+            starts, values = _dated(bracket[key], part, file, bracket.lines[key])
+            into.append(Parameter(part, starts, values, "", "", "", file, bracket.lines[key]))
+    return Scale(
+        name,
+        kind,
+        tuple(thresholds),
+        tuple(amounts),
+        str(content.get("description", "")),
+        file,
+        content.line,
+    )
