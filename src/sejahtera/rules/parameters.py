@@ -43,7 +43,7 @@ class RulesFileError(SejahteraError):
         self.file, self.line = file, line
 
 
-class _Located(dict):  # type: ignore[type-arg]
+class Located(dict):  # type: ignore[type-arg]
     """A YAML mapping that remembers the line of each key (1-based)."""
 
     lines: dict[object, int]
@@ -60,8 +60,8 @@ class _BadDate(Exception):
         self.value, self.line = value, line
 
 
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Located:
-    located = _Located()
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    located = Located()
     located.line = node.start_mark.line + 1
     located.lines = {}
     for key_node, value_node in node.value:
@@ -191,7 +191,7 @@ def load_parameters(folder: Path, root: Path | None = None) -> Parameters:
         content = read_yaml(path, shown)
         if content is None:
             continue
-        if not isinstance(content, _Located):
+        if not isinstance(content, Located):
             raise RulesFileError("rules.not_a_mapping", file=shown, line=1)
         if relative[-1] == "index":
             _only(content, NODE_KEYS, shown)
@@ -201,7 +201,7 @@ def load_parameters(folder: Path, root: Path | None = None) -> Parameters:
 
 
 def _node(
-    content: _Located, path: tuple[str, ...], file: str, leaves: dict[tuple[str, ...], Leaf]
+    content: Located, path: tuple[str, ...], file: str, leaves: dict[tuple[str, ...], Leaf]
 ) -> None:
     name = ".".join(path)
     if "values" in content:
@@ -214,7 +214,7 @@ def _node(
         for key, child in content.items():
             if key in NODE_KEYS:
                 continue
-            if not isinstance(child, _Located):
+            if not isinstance(child, Located):
                 raise RulesFileError(
                     "rules.not_a_parameter",
                     file=file,
@@ -224,7 +224,7 @@ def _node(
             _node(child, (*path, str(key)), file, leaves)
 
 
-def _only(content: _Located, allowed: set[str], file: str) -> None:
+def _only(content: Located, allowed: set[str], file: str) -> None:
     for key in content:
         if key not in allowed:
             raise RulesFileError(
@@ -236,12 +236,12 @@ def _only(content: _Located, allowed: set[str], file: str) -> None:
             )
 
 
-def _metadata(content: _Located) -> dict[str, object]:
+def _metadata(content: Located) -> dict[str, object]:
     metadata = content.get("metadata") or {}
     return dict(metadata) if isinstance(metadata, dict) else {}
 
 
-def _parameter(content: _Located, name: str, file: str) -> Parameter:
+def _parameter(content: Located, name: str, file: str) -> Parameter:
     metadata = _metadata(content)
     starts, values = _dated(
         content.get("values"), name, file, content.lines.get("values", content.line)
@@ -260,7 +260,7 @@ def _parameter(content: _Located, name: str, file: str) -> Parameter:
 
 
 def _dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...], tuple]:
-    if not isinstance(raw, _Located) or not raw:
+    if not isinstance(raw, Located) or not raw:
         raise RulesFileError("rules.values_needed", file=file, line=line, name=name)
     pairs = []
     for key, entry in raw.items():
@@ -279,7 +279,7 @@ def _dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
-def _scale(content: _Located, name: str, file: str) -> Scale:
+def _scale(content: Located, name: str, file: str) -> Scale:
     kind = str(_metadata(content).get("type", "marginal_rate"))
     if kind not in SCALE_TYPES:
         raise RulesFileError(
@@ -296,7 +296,7 @@ def _scale(content: _Located, name: str, file: str) -> Scale:
     thresholds, amounts = [], []
     for number, bracket in enumerate(brackets, start=1):
         line = getattr(bracket, "line", content.line)
-        if not isinstance(bracket, _Located) or {"threshold", amount_key} - set(bracket):
+        if not isinstance(bracket, Located) or {"threshold", amount_key} - set(bracket):
             raise RulesFileError(
                 "rules.bracket_keys",
                 file=file,

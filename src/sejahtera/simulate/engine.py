@@ -1,0 +1,166 @@
+"""Run a ruleset over persons and households: every variable computed once, on whole columns.
+
+Periods are a year (``"2025"``) or a month (``"2025-03"``). Parameters are read on the period's
+first day. A monthly variable asked for a year is the sum of its twelve months (each month with the
+parameters in force then); a yearly variable read in a month is that year's value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+from sejahtera.rules.ruleset import Ruleset, Variable
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    month: int | None = None  # None: the whole year
+
+    @classmethod
+    def parse(cls, text: str | int) -> Period:
+        match = _PERIOD.match(str(text).strip())
+        if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
+            raise SejahteraError("simulate.bad_period", value=text)
+        return cls(int(match.group(1)), int(match.group(2)) if match.group(2) else None)
+
+    @property
+    def unit(self) -> str:
+        return "year" if self.month is None else "month"
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, self.month or 1, 1)
+
+    def months(self) -> list[Period]:
+        return [Period(self.year, m) for m in range(1, 13)]
+
+    def __str__(self) -> str:
+        return str(self.year) if self.month is None else f"{self.year}-{self.month:02d}"
+
+
+def _frame(table: object) -> pd.DataFrame:
+    """pandas, Polars or Arrow in; pandas out."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    if hasattr(table, "to_pandas"):
+        return table.to_pandas()  # type: ignore[no-any-return]
+    raise TypeError(f"expected a pandas, Polars or Arrow table, got {type(table).__name__}")
+
+
+class Simulation:
+    """Variables of a ruleset on given persons and households, computed on demand."""
+
+    def __init__(
+        self, ruleset: Ruleset, persons: object, households: object, period: str | int
+    ) -> None:
+        self.ruleset = ruleset
+        self.persons = _frame(persons)
+        self.households = _frame(households)
+        self.period = Period.parse(period)
+        for table, column in (
+            (self.persons, "person_id"),
+            (self.persons, "household_id"),
+            (self.households, "household_id"),
+        ):
+            if column not in table.columns:
+                raise SejahteraError("simulate.missing_id", column=column)
+        index = pd.Index(self.households["household_id"].astype(str))
+        if not index.is_unique:
+            raise SejahteraError("simulate.duplicate_household")
+        self.household_of = index.get_indexer(self.persons["household_id"].astype(str))
+        if (self.household_of < 0).any():
+            row = int(np.flatnonzero(self.household_of < 0)[0]) + 1
+            raise SejahteraError(
+                "simulate.unknown_household",
+                row=row,
+                value=self.persons["household_id"].iloc[row - 1],
+            )
+        role = "role" if "role" in self.persons else "relationship"
+        self.roles = (
+            self.persons[role].astype(str).to_numpy()
+            if role in self.persons
+            else np.full(len(self.persons), "")
+        )
+        self._cache: dict[tuple[str, Period], np.ndarray] = {}
+        self._active: list[tuple[str, Period]] = []
+
+    def calculate(self, name: str, period: str | int | None = None) -> np.ndarray:
+        """The values of ``name`` for ``period`` (the simulation's by default), in input order."""
+        variable = self.ruleset.variables.get(name)
+        if variable is None:
+            raise SejahteraError("simulate.unknown_variable", name=name)
+        return self._value(variable, Period.parse(period) if period is not None else self.period)
+
+    def _value(self, variable: Variable, period: Period) -> np.ndarray:
+        if variable.period == "month" and period.unit == "year":
+            months = [self._value(variable, month) for month in period.months()]
+            return months[0] if variable.kind != "number" else np.sum(months, axis=0)
+        if variable.period == "year" and period.unit == "month":
+            period = Period(period.year)
+        key = (variable.name, period)
+        if key not in self._cache:
+            self._cache[key] = self._compute(variable, period)
+        return self._cache[key]
+
+    def _compute(self, variable: Variable, period: Period) -> np.ndarray:
+        rows = len(self.persons) if variable.entity == "person" else len(self.households)
+        compiled = self.ruleset.compiled.get(variable.name)
+        if compiled is None:
+            return self._input(variable, rows)
+        result = compiled.evaluate(_Environment(self, period))
+        array = np.broadcast_to(np.asarray(result), (rows,)).copy()
+        return array.astype(np.float64) if variable.kind == "number" else array
+
+    def _input(self, variable: Variable, rows: int) -> np.ndarray:
+        table = self.persons if variable.entity == "person" else self.households
+        if variable.name not in table.columns:
+            return np.full(rows, variable.default)
+        column = table[variable.name]
+        if variable.kind == "number":
+            values = pd.to_numeric(column, errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
+            return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
+        if variable.kind == "bool":
+            return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
+        return column.astype("string").fillna(str(variable.default)).to_numpy(dtype=object)
+
+
+class _Environment:
+    """What a formula reads, for one period."""
+
+    def __init__(self, simulation: Simulation, period: Period) -> None:
+        self.simulation = simulation
+        self.period = period
+        self.household_of = simulation.household_of
+        self.households = len(simulation.households)
+        self.roles = simulation.roles
+
+    def value(self, name: str) -> np.ndarray:
+        return self.simulation._value(self.simulation.ruleset.variables[name], self.period)
+
+    def parameter(self, path: tuple[str, ...]) -> object:
+        return self.simulation.ruleset.parameters.at(path, self.period.start)
+
+
+def simulate(
+    ruleset: Ruleset | str,
+    persons: object,
+    households: object,
+    period: str | int,
+) -> Simulation:
+    """A :class:`Simulation` of ``ruleset`` (a :class:`Ruleset` or a folder) on the data."""
+    if not isinstance(ruleset, Ruleset):
+        from sejahtera.rules.ruleset import load_ruleset
+
+        ruleset = load_ruleset(ruleset)
+    return Simulation(ruleset, persons, households, period)
