@@ -18,6 +18,7 @@ with its file, line and position before any data is touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from sejahtera.rules.compile import Compiled, Entity, Kind, compile_formula
@@ -83,9 +84,17 @@ class Ruleset:
         return self.parameters.kind(path)  # type: ignore[return-value]
 
 
+def shipped_rulesets() -> list[str]:
+    """Names of the rulesets that ship with Sejahtera (``indonesia``, …)."""
+    folder = Path(str(resources.files("sejahtera").joinpath("rulesets")))
+    return sorted(p.name for p in folder.iterdir() if (p / "variables").is_dir())
+
+
 def load_ruleset(folder: str | Path) -> Ruleset:
-    """Read and check the ruleset in ``folder``."""
+    """Read and check the ruleset in ``folder``, or the shipped one of that name."""
     folder = Path(folder)
+    if not folder.is_dir() and str(folder) in shipped_rulesets():
+        folder = Path(str(resources.files("sejahtera").joinpath("rulesets", str(folder))))
     if not folder.is_dir():
         raise RulesFileError("rules.no_ruleset", file=str(folder), line=0)
     parameters_folder = folder / "parameters"

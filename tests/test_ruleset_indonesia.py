@@ -1,0 +1,84 @@
+"""The shipped `indonesia` ruleset, checked by hand on families that exercise each rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sejahtera.data.dataset import Dataset
+from sejahtera.measure.frame import household_frame
+from sejahtera.rules.ruleset import load_ruleset, shipped_rulesets
+from sejahtera.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def indonesia():
+    return load_ruleset("indonesia")
+
+
+def family(rows: list[tuple]) -> pd.DataFrame:
+    columns = [
+        "person_id",
+        "household_id",
+        "age",
+        "pregnant",
+        "disability_severe",
+        "enrolled",
+        "school_level",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+PERSONS = family(
+    [
+        # A, desil 1: pregnant mother, toddler, SD, SMP and SMA pupils, grandmother (6 components)
+        ("a1", "A", 28, True, False, False, None),
+        ("a2", "A", 3, False, False, False, None),
+        ("a3", "A", 9, False, False, True, "sd"),
+        ("a4", "A", 13, False, False, True, "smp"),
+        ("a5", "A", 16, False, False, True, "sma"),
+        ("a6", "A", 66, False, False, False, None),
+        # B, desil 4: an elderly man with a severe disability counts once, at 2.4 million
+        ("b1", "B", 75, False, True, False, None),
+        # C, desil 5: a pupil, outside PKH, Sembako and PIP but covered by PBI-JKN
+        ("c1", "C", 35, False, False, False, None),
+        ("c2", "C", 10, False, False, True, "sd"),
+        # D, desil 1: two working adults, no component
+        ("d1", "D", 30, False, False, False, None),
+        ("d2", "D", 31, False, False, False, None),
+    ]
+)
+HOUSEHOLDS = pd.DataFrame({"household_id": ["A", "B", "C", "D"], "desil": [1, 4, 5, 1]})
+
+
+def test_it_ships(indonesia) -> None:
+    assert "indonesia" in shipped_rulesets()
+    assert indonesia.parameters.get(("pbi_jkn", "premium")).reference.startswith("Perpres 64/2020")
+
+
+def test_each_programme_by_hand(indonesia) -> None:
+    run = simulate(indonesia, PERSONS, HOUSEHOLDS, 2025)
+    # A: components 3.0 (pregnant), 3.0 (toddler), 0.9, 1.5, 2.0, 2.4 million; the four largest.
+    assert run.calculate("pkh").tolist() == [3e6 + 3e6 + 2.4e6 + 2e6, 2.4e6, 0, 0]
+    assert run.calculate("pkh_eligible").tolist() == [True, True, False, False]
+    assert run.calculate("sembako").tolist() == [2.4e6, 2.4e6, 0, 2.4e6]  # 12 × 200,000
+    assert run.calculate("sembako", "2025-05").tolist() == [2e5, 2e5, 0, 2e5]
+    covered = run.calculate("pbi_jkn_covered")
+    assert covered.tolist() == [True] * 9 + [True, True]
+    assert run.calculate("pbi_jkn_premium").sum() == pytest.approx(11 * 42_000 * 12)
+    assert run.calculate("pip").tolist() == [0, 0, 450e3, 750e3, 1.8e6, 0, 0, 0, 0, 0, 0]
+    assert run.calculate("blt_dana_desa").tolist() == [0, 0, 0, 0]  # off by default
+
+
+def test_on_a_synthetic_region(indonesia, diy: Dataset) -> None:
+    households = household_frame(diy)
+    persons = diy.persons()
+    run = simulate(indonesia, persons, households, 2025)
+    pkh = run.calculate("pkh")
+    desil = households["desil"].to_numpy()
+    assert (pkh[desil > 4] == 0).all() and (pkh > 0).any()
+    assert pkh.max() <= 4 * 3e6  # never more than four components
+    sembako = run.calculate("sembako")
+    assert set(np.unique(sembako)) <= {0.0, 2.4e6}
+    assert ((sembako > 0) == (desil <= 4)).all()
