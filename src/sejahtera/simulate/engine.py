@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
+from sejahtera.rules.parameters import Scale
 from sejahtera.rules.ruleset import Ruleset, Variable
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
@@ -76,7 +77,7 @@ class Simulation:
         index = pd.Index(self.households["household_id"].astype(str))
         if not index.is_unique:
             raise SejahteraError("simulate.duplicate_household")
-        self.household_of = index.get_indexer(self.persons["household_id"].astype(str))
+        self.household_of = _household_of(index, self.persons["household_id"].astype(str))
         if (self.household_of < 0).any():
             row = int(np.flatnonzero(self.household_of < 0)[0]) + 1
             raise SejahteraError(
@@ -91,6 +92,7 @@ class Simulation:
             else np.full(len(self.persons), "")
         )
         self._cache: dict[tuple[str, Period], np.ndarray] = {}
+        self._changes: dict[int, list[int]] = {}
         self._active: list[tuple[str, Period]] = []
 
     def calculate(self, name: str, period: str | int | None = None) -> np.ndarray:
@@ -102,14 +104,43 @@ class Simulation:
 
     def _value(self, variable: Variable, period: Period) -> np.ndarray:
         if variable.period == "month" and period.unit == "year":
-            months = [self._value(variable, month) for month in period.months()]
-            return months[0] if variable.kind != "number" else np.sum(months, axis=0)
+            return self._year_of_months(variable, period)
         if variable.period == "year" and period.unit == "month":
             period = Period(period.year)
         key = (variable.name, period)
         if key not in self._cache:
             self._cache[key] = self._compute(variable, period)
         return self._cache[key]
+
+    def _year_of_months(self, variable: Variable, period: Period) -> np.ndarray:
+        """A monthly variable over a year: the sum of its months.
+
+        Inputs do not change from month to month, so months between two parameter changes give
+        the same values: each run of such months is computed once and counted as many times.
+        """
+        changes = self._changes.get(period.year)
+        if changes is None:
+            starts = {
+                day.month
+                for path in self.ruleset.parameters
+                for day in _starts(self.ruleset.parameters.get(path))
+                if day.year == period.year and day.day == 1
+            } | {1}
+            # A change not on the 1st takes effect in the next month's period: keep it exact by
+            # evaluating every month when that happens.
+            odd = any(
+                day.year == period.year and day.day != 1
+                for path in self.ruleset.parameters
+                for day in _starts(self.ruleset.parameters.get(path))
+            )
+            changes = sorted(range(1, 13) if odd else starts)
+            self._changes[period.year] = changes
+        if variable.kind != "number":
+            return self._value(variable, Period(period.year, 1))
+        total = np.zeros(len(self.persons) if variable.entity == "person" else len(self.households))
+        for first, following in zip(changes, [*changes[1:], 13], strict=True):
+            total += (following - first) * self._value(variable, Period(period.year, first))
+        return total
 
     def _compute(self, variable: Variable, period: Period) -> np.ndarray:
         rows = len(self.persons) if variable.entity == "person" else len(self.households)
@@ -132,7 +163,29 @@ class Simulation:
             return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
         if variable.kind == "bool":
             return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
-        return column.astype("string").fillna(str(variable.default)).to_numpy(dtype=object)
+        # Fixed-width text compares as fast as numbers (school_level == "sd").
+        text = column.astype("string").fillna(str(variable.default))
+        return np.asarray(text.to_numpy(dtype=object), dtype=str)
+
+
+def _household_of(households: pd.Index, members: pd.Series) -> np.ndarray:
+    """Each person's household number; a dataset's persons usually come in household order."""
+    ids = members.to_numpy(dtype=object)
+    if len(ids):
+        first = np.r_[True, ids[1:] != ids[:-1]]
+        runs = ids[first]
+        if len(runs) == len(households) and (runs == households.to_numpy(dtype=object)).all():
+            return np.repeat(
+                np.arange(len(households)), np.diff(np.r_[np.flatnonzero(first), len(ids)])
+            )
+    return households.get_indexer(members)
+
+
+def _starts(leaf: object) -> list[datetime.date]:
+    """Every date a parameter or scale changes value."""
+    if isinstance(leaf, Scale):
+        return [day for part in (*leaf.thresholds, *leaf.amounts) for day in part.starts]
+    return list(getattr(leaf, "starts", ()))
 
 
 class _Environment:
