@@ -243,7 +243,7 @@ def _metadata(content: Located) -> dict[str, object]:
 
 def _parameter(content: Located, name: str, file: str) -> Parameter:
     metadata = _metadata(content)
-    starts, values = _dated(
+    starts, values = dated(
         content.get("values"), name, file, content.lines.get("values", content.line)
     )
     reference = metadata.get("reference", content.get("reference", ""))
@@ -259,7 +259,7 @@ def _parameter(content: Located, name: str, file: str) -> Parameter:
     )
 
 
-def _dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...], tuple]:
+def dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...], tuple]:
     if not isinstance(raw, Located) or not raw:
         raise RulesFileError("rules.values_needed", file=file, line=line, name=name)
     pairs = []
@@ -307,7 +307,7 @@ def _scale(content: Located, name: str, file: str) -> Scale:
             )
         for key, into in (("threshold", thresholds), (amount_key, amounts)):
             part = f"{name}.brackets[{number}].{key}"
-            starts, values = _dated(bracket[key], part, file, bracket.lines[key])
+            starts, values = dated(bracket[key], part, file, bracket.lines[key])
             into.append(Parameter(part, starts, values, "", "", "", file, bracket.lines[key]))
     return Scale(
         name,

@@ -119,13 +119,13 @@ def load_ruleset(folder: str | Path) -> Ruleset:
                     name=name,
                     other=variables[name].file,
                 )
-            variables[str(name)] = _variable(str(name), entry, shown, line)
+            variables[str(name)] = variable_from(str(name), entry, shown, line)
     ruleset = Ruleset(folder.name, parameters, variables)
     check(ruleset)
     return ruleset
 
 
-def _variable(name: str, entry: object, file: str, line: int) -> Variable:
+def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
     if not isinstance(entry, Located):
         raise RulesFileError("rules.not_a_variable", file=file, line=line, name=name)
     for key in entry:
