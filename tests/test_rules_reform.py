@@ -87,3 +87,11 @@ def test_reform_mistakes_name_file_and_line(tmp_path: Path, text: str, key: str,
     with pytest.raises(RulesFileError) as caught:
         apply_reform(load_ruleset("indonesia"), reform(tmp_path, text))
     assert (caught.value.key, caught.value.file, caught.value.line) == (key, "reform.yaml", line)
+
+
+def test_sejahtera_simulate_as_the_issue_writes_it(tmp_path: Path) -> None:
+    import sejahtera.simulate
+
+    path = reform(tmp_path, "parameters:\n  sembako.amount: {2025-01-01: {value: 100000}}\n")
+    run = sejahtera.simulate("indonesia", PERSONS, HOUSEHOLDS, 2025, reform=path)
+    assert run.calculate("sembako").tolist() == [1.2e6, 1.2e6, 0, 1.2e6]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -210,10 +211,16 @@ def simulate(
     persons: object,
     households: object,
     period: str | int,
+    reform: str | Path | None = None,
 ) -> Simulation:
-    """A :class:`Simulation` of ``ruleset`` (a :class:`Ruleset` or a folder) on the data."""
+    """A :class:`Simulation` of ``ruleset`` (a :class:`Ruleset`, a folder or a shipped name) on
+    the data, with the reform in the YAML file ``reform`` applied when given."""
     if not isinstance(ruleset, Ruleset):
         from sejahtera.rules.ruleset import load_ruleset
 
         ruleset = load_ruleset(ruleset)
+    if reform is not None:
+        from sejahtera.rules.reform import apply_reform
+
+        ruleset = apply_reform(ruleset, reform)
     return Simulation(ruleset, persons, households, period)
