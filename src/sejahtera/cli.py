@@ -12,6 +12,7 @@ import click
 
 from sejahtera import __version__
 from sejahtera.cli_measure import register_measure_commands
+from sejahtera.cli_rules import register_rules_commands
 from sejahtera.cli_support import ON_SCREEN, _friendly
 from sejahtera.errors import ProblemReport, SejahteraError
 from sejahtera.i18n import set_language, text
@@ -338,3 +339,4 @@ def serve(host: str, port: int, dataset_path: Path | None, profile_folder: Path 
 
 # Needs analysis: measure, mpi, profile.
 register_measure_commands(main)
+register_rules_commands(main)
