@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_throughput.py
 	$(BIN)/python benchmarks/measure_indicators.py
 	$(BIN)/python benchmarks/measure_outofcore.py
+	$(BIN)/python benchmarks/simulate_indonesia.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -153,3 +153,13 @@ def test_bad_data_is_named(tmp_path: Path) -> None:
         simulate(ruleset, strays, HOUSEHOLDS, 2025)
     with pytest.raises(SejahteraError):
         simulate(ruleset, PERSONS, HOUSEHOLDS, "2025-13")
+
+
+def test_row_order_of_persons_does_not_matter(tmp_path: Path) -> None:
+    ruleset = load_ruleset(make_ruleset(tmp_path / "mini"))
+    shuffled = PERSONS.sample(frac=1.0, random_state=3)
+    ordered = simulate(ruleset, PERSONS, HOUSEHOLDS, 2025)
+    mixed = simulate(ruleset, shuffled, HOUSEHOLDS, 2025)
+    assert mixed.calculate("pkh").tolist() == ordered.calculate("pkh").tolist()
+    by_id = dict(zip(shuffled["person_id"], mixed.calculate("pkh_component"), strict=True))
+    assert [by_id[p] for p in PERSONS["person_id"]] == ordered.calculate("pkh_component").tolist()

@@ -164,21 +164,22 @@ class Simulation:
             return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
         if variable.kind == "bool":
             return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
-        # Fixed-width text compares as fast as numbers (school_level == "sd").
-        text = column.astype("string").fillna(str(variable.default))
-        return np.asarray(text.to_numpy(dtype=object), dtype=str)
+        # Fixed-width text compares as fast as numbers (school_level == "sd"); the few distinct
+        # values are converted once and spread by their codes.
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        words = np.asarray([str(u) for u in uniques] + [str(variable.default)], dtype=str)
+        return words[np.where(codes < 0, len(uniques), codes)]
 
 
 def _household_of(households: pd.Index, members: pd.Series) -> np.ndarray:
     """Each person's household number; a dataset's persons usually come in household order."""
-    ids = members.to_numpy(dtype=object)
-    if len(ids):
-        first = np.r_[True, ids[1:] != ids[:-1]]
-        runs = ids[first]
-        if len(runs) == len(households) and (runs == households.to_numpy(dtype=object)).all():
-            return np.repeat(
-                np.arange(len(households)), np.diff(np.r_[np.flatnonzero(first), len(ids)])
-            )
+    if len(members):
+        members = members.reset_index(drop=True)
+        first = members.ne(members.shift()).to_numpy(dtype=bool)
+        runs = members[first].reset_index(drop=True)
+        if len(runs) == len(households) and runs.equals(pd.Series(households, dtype=runs.dtype)):
+            starts = np.flatnonzero(first)
+            return np.repeat(np.arange(len(households)), np.diff(np.r_[starts, len(members)]))
     return households.get_indexer(members)
 
 
