@@ -88,3 +88,17 @@ def test_needs_a_dataset(tmp_path: Path) -> None:
     path.write_text("a\n1\n")
     result = run("--lang", "en", "simulate", str(path), "--rules", "indonesia")
     assert result.exit_code == 2 and "dataset" in result.stderr
+
+
+def test_breakdowns_add_up(region: Dataset) -> None:
+    result = run("simulate", str(region.path), "--rules", "indonesia", "--json")
+    report = json.loads(result.stdout)
+    for breakdown in ("by_region", "by_decile"):
+        parts = report[breakdown].values()
+        for programme in ("pkh", "sembako"):
+            total = sum(part[programme]["cost_rp"] for part in parts)
+            assert total == pytest.approx(report["programs"][programme]["cost_rp"])
+    assert list(report["by_decile"]) == [str(d) for d in range(1, 11)]
+    # Transfers lower the headcount in the poorest decile, where the poor are.
+    poorest = report["by_decile"]["1"]
+    assert poorest["fgt0_after"] < poorest["fgt0_before"]

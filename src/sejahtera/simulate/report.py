@@ -138,8 +138,35 @@ def summarise(results: pd.DataFrame) -> dict[str, object]:
             str(k): float(np.dot(w, np.minimum(programmes_reached, 3) == k)) for k in range(4)
         },
         "incidence_by_decile": incidence,
+        "by_region": _breakdown(results, "regency_code") if "regency_code" in results else {},
+        "by_decile": _breakdown(results.assign(decile=deciles), "decile"),
         "assumption": "welfare_after = consumption_pc + cash benefits / 12 / household size",
     }
+
+
+def _breakdown(results: pd.DataFrame, column: str) -> dict[str, dict[str, object]]:
+    """Cost, households reached and P0 before and after, per value of ``column``."""
+    out: dict[str, dict[str, object]] = {}
+    for key, group in results.groupby(column, sort=True):
+        w = group["weight"].to_numpy()
+        people = w * group["size"].to_numpy()
+        line = group["poverty_line"].to_numpy()
+        entry: dict[str, object] = {
+            "population": float(people.sum()),
+            "fgt0_before": float(np.dot(people, group["welfare_before"].to_numpy() < line))
+            / float(people.sum()),
+            "fgt0_after": float(np.dot(people, group["welfare_after"].to_numpy() < line))
+            / float(people.sum()),
+        }
+        for programme in PROGRAMMES:
+            if programme in group:
+                benefit = group[programme].to_numpy()
+                entry[programme] = {
+                    "cost_rp": float(np.dot(w, benefit)),
+                    "households": float(np.dot(w, benefit > 0)),
+                }
+        out[str(key)] = entry
+    return out
 
 
 def _deciles(welfare: np.ndarray, people: np.ndarray) -> np.ndarray:
