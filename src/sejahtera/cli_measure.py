@@ -63,6 +63,14 @@ def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None
     return strata, psu
 
 
+def _show(result: Any, as_json: bool) -> None:
+    """A result as JSON tidy rows, or as its summary for people."""
+    if as_json:
+        _echo_tidy(result.tidy())
+    else:
+        click.echo(result.summary())
+
+
 def _echo_tidy(frame: pd.DataFrame) -> None:
     from sejahtera.measure.result import records
 
@@ -251,18 +259,9 @@ def _measure_stream(
         extreme_line=parse_line(extreme_line),
         by=groups,
         size=size,
+        indicators=indicators or None,
     )
-    if indicators:
-        from sejahtera.measure.estimate import check_indicators
-
-        wanted = check_indicators(indicators, line is not None, extreme_line is not None)
-        chosen = result.table[result.table["indicator"].isin(wanted)]
-        order = chosen["indicator"].map({name: i for i, name in enumerate(wanted)})
-        result.table = chosen.iloc[order.argsort(kind="stable")].reset_index(drop=True)
-    if as_json:
-        _echo_tidy(result.tidy())
-        return
-    click.echo(result.summary())
+    _show(result, as_json)
 
 
 @click.command(
@@ -326,10 +325,7 @@ def mpi_command(
         strata=strata,
         psu=psu,
     )
-    if as_json:
-        _echo_tidy(result.tidy())
-        return
-    click.echo(result.summary())
+    _show(result, as_json)
 
 
 @click.command(
@@ -451,7 +447,4 @@ def sae_command(
         unstable=unstable,  # type: ignore[arg-type]
         options=FayHerriotOptions(method=method),  # type: ignore[arg-type]
     )
-    if as_json:
-        _echo_tidy(result.tidy())
-        return
-    click.echo(result.summary())
+    _show(result, as_json)

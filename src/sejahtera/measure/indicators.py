@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -162,6 +162,26 @@ class Segment:
         self._line = value
         self._poverty.clear()  # who is poor depends on the lines
 
+    @staticmethod
+    def pieces(
+        terms: list[tuple[float, Step]], y: float, constant: float, start: int, end: int
+    ) -> Iterator[tuple[int, int, float, float]]:
+        """The runs of rows ``start:end`` on which ``constant + y·y_k + Σ c·step_k`` is ``a + b·y``.
+
+        Yields ``(low, high, a, b)``: between two step cut points every step is either below
+        its cut (``slope·y + below``) or above it (``above``).
+        """
+        cuts = sorted({start, end, *(min(max(step.k, start), end) for _, step in terms)})
+        for low, high in itertools.pairwise(cuts):
+            a, b = constant, y
+            for coefficient, step in terms:
+                if low < step.k:
+                    a += coefficient * step.below
+                    b += coefficient * step.slope
+                else:
+                    a += coefficient * step.above
+            yield low, high, a, b
+
     def combine(
         self,
         terms: list[tuple[float, Step]],
@@ -172,16 +192,8 @@ class Segment:
     ) -> np.ndarray:
         """``constant + y·y_k + Σ coefficient·step_k`` for rows ``start:end``, in one pass."""
         end = self.n if end is None else end
-        cuts = sorted({start, end, *(min(max(step.k, start), end) for _, step in terms)})
         u = np.empty(end - start)
-        for low, high in itertools.pairwise(cuts):
-            a, b = constant, y
-            for coefficient, step in terms:
-                if low < step.k:
-                    a += coefficient * step.below
-                    b += coefficient * step.slope
-                else:
-                    a += coefficient * step.above
+        for low, high, a, b in self.pieces(terms, y, constant, start, end):
             piece = u[low - start : high - start]
             if b:
                 np.multiply(self.y[low:high], b, out=piece)
@@ -217,15 +229,7 @@ class Segment:
         """``Σ w·u`` and ``Σ (w·u)²`` of :meth:`combine`'s ``u`` over all rows."""
         w, wy, w2, w2y, w2y2 = self._prefix
         first = second = 0.0
-        cuts = sorted({0, self.n, *(min(max(step.k, 0), self.n) for _, step in terms)})
-        for low, high in itertools.pairwise(cuts):
-            a, b = constant, y
-            for coefficient, step in terms:
-                if low < step.k:
-                    a += coefficient * step.below
-                    b += coefficient * step.slope
-                else:
-                    a += coefficient * step.above
+        for low, high, a, b in self.pieces(terms, y, constant, 0, self.n):
             first += a * (w[high] - w[low]) + b * (wy[high] - wy[low])
             second += (
                 a * a * (w2[high] - w2[low])

@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sejahtera.errors import SejahteraError
-from sejahtera.measure.estimate import EXTREME, INEQUALITY, POVERTY
+from sejahtera.measure.estimate import INEQUALITY, check_indicators
 from sejahtera.measure.inputs import numeric
 from sejahtera.measure.lines import Line, RelativeLine, parse_line
 from sejahtera.measure.quantiles import TIE
@@ -74,13 +74,16 @@ def measure_parquet(
     extreme_line: Line | None = None,
     by: Sequence[str] = (),
     size: str | None = None,
+    indicators: Sequence[str] | None = None,
     streaming: Streaming | None = None,
 ) -> Estimates:
     """All indicators of ``measure`` (point estimates only), overall or by ``by`` groups.
 
     ``path`` is a Parquet file or a folder whose ``*.parquet`` files (in any subfolder) are read in
-    name order. The arguments mean what they mean for :func:`~sejahtera.measure.estimate.measure`.
+    name order. The arguments mean what they mean for :func:`~sejahtera.measure.estimate.measure`
+    (``indicators`` chooses which, and in what order).
     """
+    names = check_indicators(indicators, line is not None, extreme_line is not None)
     streaming = streaming or Streaming()
     lines = {prefix: x for prefix, x in (("", line), ("extreme_", extreme_line)) if x is not None}
     source = _Source(Path(path), welfare, weight, size, tuple(by), lines, streaming.batch_rows)
@@ -99,11 +102,6 @@ def measure_parquet(
         }
         ranked = _third_pass(buckets, sums, relative)
     values = _indicators(sums, ranked, lines, relative)
-    names = [
-        *(POVERTY if line is not None else ()),
-        *(EXTREME if extreme_line is not None else ()),
-        *INEQUALITY,
-    ]
     table = _table(values, names, groups, tuple(by), sums)
     notes: list[tuple[str, dict[str, object]]] = [("measure.note_variance_none", {})]
     if table.loc[table["indicator"].isin(INEQUALITY), "estimate"].isna().any():
