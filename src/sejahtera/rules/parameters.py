@@ -194,7 +194,7 @@ def load_parameters(folder: Path, root: Path | None = None) -> Parameters:
         if not isinstance(content, Located):
             raise RulesFileError("rules.not_a_mapping", file=shown, line=1)
         if relative[-1] == "index":
-            _only(content, NODE_KEYS, shown)
+            only_keys(content, NODE_KEYS, shown)
             continue
         _node(content, prefix, shown, leaves)
     return Parameters(leaves)
@@ -205,10 +205,10 @@ def _node(
 ) -> None:
     name = ".".join(path)
     if "values" in content:
-        _only(content, PARAMETER_KEYS, file)
+        only_keys(content, PARAMETER_KEYS, file)
         leaves[path] = _parameter(content, name, file)
     elif "brackets" in content:
-        _only(content, SCALE_KEYS, file)
+        only_keys(content, SCALE_KEYS, file)
         leaves[path] = _scale(content, name, file)
     else:
         for key, child in content.items():
@@ -224,7 +224,8 @@ def _node(
             _node(child, (*path, str(key)), file, leaves)
 
 
-def _only(content: Located, allowed: set[str], file: str) -> None:
+def only_keys(content: Located, allowed: set[str], file: str) -> None:
+    """Refuse a key outside ``allowed``, naming its file and line."""
     for key in content:
         if key not in allowed:
             raise RulesFileError(

@@ -28,6 +28,7 @@ from sejahtera.rules.parameters import (
     Parameters,
     RulesFileError,
     dated,
+    only_keys,
     read_yaml,
 )
 from sejahtera.rules.ruleset import Ruleset, Variable, check, variable_from
@@ -44,15 +45,7 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
     content = read_yaml(path, shown) if path.is_file() else None
     if not isinstance(content, Located):
         raise RulesFileError("rules.not_a_reform", file=shown, line=1)
-    for key in content:
-        if key not in REFORM_KEYS:
-            raise RulesFileError(
-                "rules.unknown_key",
-                file=shown,
-                line=content.lines[key],
-                key=key,
-                allowed=", ".join(sorted(REFORM_KEYS)),
-            )
+    only_keys(content, REFORM_KEYS, shown)
     leaves = dict(ruleset.parameters.leaves)
     changes = content.get("parameters") or Located()
     if not isinstance(changes, Located):
@@ -77,16 +70,9 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
     actions = content.get("variables") or Located()
     if not isinstance(actions, Located):
         raise RulesFileError("rules.not_a_mapping", file=shown, line=content.lines["variables"])
+    only_keys(actions, VARIABLE_ACTIONS, shown)
     for action, entries in actions.items():
         line = actions.lines[action]
-        if action not in VARIABLE_ACTIONS:
-            raise RulesFileError(
-                "rules.unknown_key",
-                file=shown,
-                line=line,
-                key=action,
-                allowed=", ".join(sorted(VARIABLE_ACTIONS)),
-            )
         if action == "neutralise":
             for name in entries or []:
                 old = _existing(variables, name, shown, line)

@@ -28,6 +28,7 @@ from sejahtera.rules.parameters import (
     Parameters,
     RulesFileError,
     load_parameters,
+    only_keys,
     read_yaml,
 )
 
@@ -128,15 +129,7 @@ def load_ruleset(folder: str | Path) -> Ruleset:
 def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
     if not isinstance(entry, Located):
         raise RulesFileError("rules.not_a_variable", file=file, line=line, name=name)
-    for key in entry:
-        if key not in VARIABLE_KEYS:
-            raise RulesFileError(
-                "rules.unknown_key",
-                file=file,
-                line=entry.lines[key],
-                key=key,
-                allowed=", ".join(sorted(VARIABLE_KEYS)),
-            )
+    only_keys(entry, VARIABLE_KEYS, file)
     for key, allowed in (("entity", ENTITIES), ("type", tuple(TYPES)), ("period", PERIODS)):
         value = entry.get(key)
         if value not in allowed:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from sejahtera.rules.compile import compile_formula
 from sejahtera.rules.expression import FormulaError
-from sejahtera.rules.parameters import Located, RulesFileError, read_yaml
+from sejahtera.rules.parameters import Located, RulesFileError, only_keys, read_yaml
 from sejahtera.rules.reform import apply_reform
 from sejahtera.rules.ruleset import Ruleset
 from sejahtera.simulate.engine import Period, Simulation
@@ -94,15 +94,7 @@ def run_tests(ruleset: Ruleset, paths: list[Path]) -> Outcome:
 
 def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> None:
     shown = str(path)
-    for key in case:
-        if key not in CASE_KEYS:
-            raise RulesFileError(
-                "rules.unknown_key",
-                file=shown,
-                line=case.lines[key],
-                key=key,
-                allowed=", ".join(sorted(CASE_KEYS)),
-            )
+    only_keys(case, CASE_KEYS, shown)
     period = Period.parse(case.get("period", ""))
     for reform in case.get("reforms") or []:
         ruleset = apply_reform(ruleset, path.parent / str(reform))
