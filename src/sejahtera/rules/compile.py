@@ -190,17 +190,12 @@ class _Compiler:
             function = np.logical_and if node.operator == "and" else np.logical_or
             return Compiled("bool", entity, lambda env: function(first(env), second(env)), used)
         if node.operator in _COMPARE:
-            text_allowed = node.operator in ("==", "!=")
-            if left.kind == "text" or right.kind == "text":
-                if not text_allowed or left.kind != right.kind:
-                    raise FormulaError(
-                        "rules.type_mismatch",
-                        position=node.at,
-                        operator=node.operator,
-                        left=left.kind,
-                        right=right.kind,
-                    )
-            elif left.kind != right.kind and {left.kind, right.kind} != {"number", "bool"}:
+            kinds = {left.kind, right.kind}
+            if "text" in kinds:  # text compares only with text, and only for (in)equality
+                comparable = kinds == {"text"} and node.operator in ("==", "!=")
+            else:  # like with like, and numbers with booleans
+                comparable = len(kinds) == 1 or kinds == {"number", "bool"}
+            if not comparable:
                 raise FormulaError(
                     "rules.type_mismatch",
                     position=node.at,
