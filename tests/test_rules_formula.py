@@ -161,6 +161,7 @@ def test_person_formulas_read_their_household() -> None:
         ("desil", "person", "rules.wrong_entity", 1),
         ("school_level + 1", "person", "rules.wrong_kind", 1),
         ('age == "sd"', "person", "rules.type_mismatch", 5),
+        ("parameters.tax == parameters.tax", "person", "rules.type_mismatch", 16),
         ("where(age, 1, 0)", "person", "rules.wrong_kind", 7),
         ("where(age > 1, 1, 'x')", "person", "rules.branches_differ", 1),
         ("members.sum(desil)", "household", "rules.wrong_entity", 13),

@@ -193,8 +193,8 @@ class _Compiler:
             kinds = {left.kind, right.kind}
             if "text" in kinds:  # text compares only with text, and only for (in)equality
                 comparable = kinds == {"text"} and node.operator in ("==", "!=")
-            else:  # like with like, and numbers with booleans
-                comparable = len(kinds) == 1 or kinds == {"number", "bool"}
+            else:  # numbers and booleans with each other; a scale is read through scale()
+                comparable = kinds <= {"number", "bool"}
             if not comparable:
                 raise FormulaError(
                     "rules.type_mismatch",
