@@ -91,12 +91,24 @@ def age_group(age: pd.Series) -> pd.Series:
     return pd.cut(age, bins=bins, labels=labels)
 
 
-def household_frame(dataset: Dataset) -> pd.DataFrame:
-    """Households with what their members tell about them (see :data:`DERIVED`)."""
+def household_frame(dataset: Dataset, persons: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Households with what their members tell about them (see :data:`DERIVED`).
+
+    ``persons``, when the caller has already read them, spares a second read.
+    """
     households = dataset.households()
-    persons = dataset.persons(
-        ["household_id", "relationship", "sex", "age", "disability_severe", "education", "employed"]
-    )
+    if persons is None:
+        persons = dataset.persons(
+            [
+                "household_id",
+                "relationship",
+                "sex",
+                "age",
+                "disability_severe",
+                "education",
+                "employed",
+            ]
+        )
     members = persons.groupby("household_id", sort=False, observed=True)
     age = persons["age"]
     summary = pd.DataFrame(

@@ -44,7 +44,8 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
     if not (Path(data) / "dataset.json").is_file():
         raise SejahteraError("profile.needs_dataset", path=data)
     dataset = Dataset.open(data)
-    table = Table(household_frame(dataset), str(dataset.path), "size", dataset=dataset)
+    persons = dataset.persons()
+    table = Table(household_frame(dataset, persons), str(dataset.path), "size", dataset=dataset)
     lacking = [
         column
         for column in ("consumption_pc", "poverty_line")
@@ -52,7 +53,7 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
     ]
     if lacking:
         raise SejahteraError("profile.needs_welfare", path=data, columns=", ".join(lacking))
-    profile = needs_profile(table, dataset.persons())
+    profile = needs_profile(table, persons)
     lang = language()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
