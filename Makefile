@@ -42,7 +42,12 @@ test: lint
 
 # Measurement benchmarks make about 1.6 GB of data in var/bench/ once, and need 2 GB of temporary
 # space for the out-of-core run.
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/synth_throughput.py
 	$(BIN)/python benchmarks/measure_indicators.py
 	$(BIN)/python benchmarks/measure_outofcore.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,7 +19,8 @@ def run(*args: str):
 def test_the_shipped_cases_pass() -> None:
     result = run("--lang", "en", "rules", "test", str(SHIPPED), "--rules", "indonesia")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("13 passed, 0 failed")
+    passed = re.search(r"(\d+) passed, 0 failed$", result.stdout.strip())
+    assert passed and int(passed.group(1)) >= 13, result.stdout
 
 
 def test_failures_are_counted_and_named(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ VARIABLES = {
     "component": ("person", "number"),
     "desil": ("household", "number"),
     "urban": ("household", "bool"),
+    "birth": ("person", "date"),
 }
 PARAMETERS = {("pkh", "max_desil"): "number", ("pkh", "pregnant"): "number", ("tax",): "scale"}
 
@@ -28,6 +29,9 @@ class Names:
 
     def parameter(self, path: tuple[str, ...]):
         return PARAMETERS.get(path)
+
+    def role(self, name: str) -> bool:
+        return name in ("head", "spouse", "child")
 
 
 @dataclass
@@ -171,6 +175,13 @@ def test_person_formulas_read_their_household() -> None:
         ("members.sum_largest(component, age)", "household", "rules.must_be_constant", 32),
         ("min(age)", "person", "rules.arity", 1),
         ("members.sum(age, 1)", "household", "rules.role_text", 18),
+        ('members.sum(age, "boss")', "household", "rules.unknown_role", 18),
+        ("year(age)", "person", "rules.wrong_kind", 6),
+        ("birth + 1", "person", "rules.wrong_kind", 1),
+        ("birth < 3", "person", "rules.type_mismatch", 7),
+        ('at(age, "someday")', "person", "rules.shift", 9),
+        ("at(age, 1)", "person", "rules.shift", 9),
+        ("period.week", "person", "rules.period_field", 1),
     ],
 )
 def test_checks_before_any_data(text: str, entity: str, key: str, position: int) -> None:

@@ -13,6 +13,7 @@ household). ``household.x`` gives a person its household's value.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -34,7 +35,7 @@ from sejahtera.rules.expression import (
     parse,
 )
 
-Kind = Literal["number", "bool", "text"]
+Kind = Literal["number", "bool", "text", "date"]
 Entity = Literal["person", "household"]
 
 
@@ -44,6 +45,8 @@ class Names(Protocol):
     def variable(self, name: str) -> tuple[Entity, Kind] | None: ...
 
     def parameter(self, path: tuple[str, ...]) -> Literal["number", "bool", "scale"] | None: ...
+
+    def role(self, name: str) -> bool: ...
 
 
 class Environment(Protocol):
@@ -56,6 +59,11 @@ class Environment(Protocol):
     def value(self, name: str) -> np.ndarray: ...
 
     def parameter(self, path: tuple[str, ...]) -> object: ...
+
+    @property
+    def period_start(self) -> datetime.date: ...
+
+    def at(self, shift: str) -> Environment: ...
 
 
 Value = np.ndarray | float | int | bool | str
@@ -71,7 +79,25 @@ class Compiled:
 
 
 AGGREGATES = ("sum", "count", "any", "all", "max", "min", "sum_largest")
-FUNCTIONS = ("where", "select", "min", "max", "abs", "round", "floor", "ceil", "clip", "scale")
+FUNCTIONS = (
+    "where",
+    "select",
+    "min",
+    "max",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "clip",
+    "scale",
+    "year",
+    "month",
+    "day",
+    "at",
+)
+# at(x, shift): x in another period than the formula's own.
+SHIFTS = ("first_month", "this_year", "last_month", "last_year", "next_month", "next_year")
+_PERIOD_FIELDS = ("year", "month", "day", "start")
 _ARITHMETIC = {
     "+": np.add,
     "-": np.subtract,
@@ -140,6 +166,8 @@ class _Compiler:
         path = _dotted(node)
         if path and path[0] == "parameters":
             return self.parameter(node.position, path[1:])
+        if len(path) == 2 and path[0] == "period" and self.names.variable("period") is None:
+            return self.period(node.position, path[1])
         if path and path[0] == "household" and len(path) == 2:
             inner = self.name(Name(node.position, path[1]))
             if inner.entity != "household":
@@ -157,6 +185,20 @@ class _Compiler:
                 inner.variables,
             )
         raise FormulaError("rules.unknown_name", position=node.position, name=".".join(path))
+
+    @staticmethod
+    def period(position: int, field: str) -> Compiled:
+        """``period.start`` (a date), ``period.year``, ``period.month``, ``period.day``."""
+        if field not in _PERIOD_FIELDS:
+            raise FormulaError(
+                "rules.period_field",
+                position=position,
+                name=field,
+                allowed=", ".join(_PERIOD_FIELDS),
+            )
+        if field == "start":
+            return Compiled("date", None, lambda env: np.datetime64(env.period_start, "D"))
+        return Compiled("number", None, lambda env: getattr(env.period_start, field))
 
     def parameter(self, position: int, path: tuple[str, ...]) -> Compiled:
         kind = self.names.parameter(path)
@@ -193,6 +235,8 @@ class _Compiler:
             kinds = {left.kind, right.kind}
             if "text" in kinds:  # text compares only with text, and only for (in)equality
                 comparable = kinds == {"text"} and node.operator in ("==", "!=")
+            elif "date" in kinds:
+                comparable = kinds == {"date"}
             else:  # numbers and booleans with each other; a scale is read through scale()
                 comparable = kinds <= {"number", "bool"}
             if not comparable:
@@ -250,7 +294,19 @@ class _Compiler:
             return self.choose(node.position, *arguments)
         if name == "select":
             return self.select(node)
+        if name == "at":
+            return self.shifted(node)
         compiled = [self.node(argument) for argument in arguments]
+        if name in ("year", "month", "day"):
+            self.arity(node, 1, 1)
+            self.want(compiled[0], "date", arguments[0].position)
+            read_date, part = compiled[0].evaluate, _DATE_PARTS[name]
+            return Compiled(
+                "number",
+                compiled[0].entity,
+                lambda env: part(np.asarray(read_date(env), dtype="datetime64[D]")),
+                compiled[0].variables,
+            )
         if name == "scale":
             self.arity(node, 2, 2)
             scale, base = compiled
@@ -291,6 +347,15 @@ class _Compiler:
         self.arity(node, 1, 1)
         single = {"abs": np.abs, "round": np.round, "floor": np.floor, "ceil": np.ceil}[name]
         return Compiled("number", entity, lambda env: single(reads[0](env)), used)
+
+    def shifted(self, node: Call) -> Compiled:
+        """``at(x, "last_year")``: x in another period (a monthly x over a year is its sum)."""
+        self.arity(node, 2, 2)
+        inner, shift = self.node(node.arguments[0]), node.arguments[1]
+        if not isinstance(shift, Text) or shift.value not in SHIFTS:
+            raise FormulaError("rules.shift", position=shift.position, allowed=", ".join(SHIFTS))
+        read, how = inner.evaluate, shift.value
+        return Compiled(inner.kind, inner.entity, lambda env: read(env.at(how)), inner.variables)
 
     def select(self, node: Call) -> Compiled:
         arguments = node.arguments
@@ -351,6 +416,10 @@ class _Compiler:
                 largest = extra
             elif isinstance(arguments[1], Text):
                 role = arguments[1].value
+                if not self.names.role(role):
+                    raise FormulaError(
+                        "rules.unknown_role", position=arguments[1].position, name=role
+                    )
             else:
                 raise FormulaError("rules.role_text", position=arguments[1].position)
         elif how == "sum_largest":
@@ -429,6 +498,13 @@ def _aggregate(
     rank = np.arange(len(ordered)) - starts
     taken = rank < k
     return np.bincount(ordered[taken], chosen.astype(np.float64)[order][taken], minlength=count)
+
+
+_DATE_PARTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "year": lambda d: d.astype("datetime64[Y]").astype(np.int64) + 1970,
+    "month": lambda d: d.astype("datetime64[M]").astype(np.int64) % 12 + 1,
+    "day": lambda d: (d - d.astype("datetime64[M]")).astype(np.int64) + 1,
+}
 
 
 def _dotted(node: Node) -> tuple[str, ...]:

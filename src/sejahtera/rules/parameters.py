@@ -10,9 +10,11 @@ A leaf is either a parameter::
       2025-01-01: {value: 3000000, reference: Kepmensos …}
 
 or a scale, whose brackets each have a dated ``threshold`` and a dated ``rate`` (``metadata: {type:
-marginal_rate}``, the default) or ``amount`` (``single_amount`` or ``marginal_amount``). A value
-holds from its date until the next one; ``value: null`` ends it. ``index.yaml`` in a folder
-describes the folder. Every mistake names the file and line.
+marginal_rate}``, the default) or ``amount`` (``single_amount``: the amount of the bracket the base
+reaches; ``marginal_amount``, the default for amounts: the sum of the amounts of every threshold
+the base exceeds). A value holds from its date until the next one; ``value: null`` ends it, and
+OpenFisca's ``expected`` entries (values announced, not in force) are skipped. ``index.yaml`` in a
+folder describes the folder. Every mistake names the file and line.
 """
 
 from __future__ import annotations
@@ -103,12 +105,17 @@ class Parameter:
     line: int
 
     def at(self, day: Day) -> object:
-        index = bisect_right(self.starts, day) - 1
-        if index < 0 or self.values[index] is None:
+        value = self.get(day)
+        if value is None:
             raise RulesFileError(
                 "rules.no_value", file=self.file, line=self.line, name=self.name, day=day
             )
-        return self.values[index]
+        return value
+
+    def get(self, day: Day) -> object:
+        """The value in force on ``day``, or None."""
+        index = bisect_right(self.starts, day) - 1
+        return None if index < 0 else self.values[index]
 
     @property
     def kind(self) -> str:
@@ -129,9 +136,9 @@ class ScaleAt:
             upper = np.append(self.thresholds[1:], np.inf)
             width = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
             return (width * self.amounts).sum(axis=-1)
+        if self.kind == "marginal_amount":  # each bracket's amount once the base exceeds it
+            return ((base[..., None] > self.thresholds) * self.amounts).sum(axis=-1)
         reached = base[..., None] >= self.thresholds
-        if self.kind == "marginal_amount":
-            return (reached * self.amounts).sum(axis=-1)
         index = reached.sum(axis=-1) - 1  # single_amount: the bracket the base falls in
         return np.where(index >= 0, self.amounts[np.clip(index, 0, None)], 0.0)
 
@@ -147,11 +154,16 @@ class Scale:
     line: int
 
     def at(self, day: Day) -> ScaleAt:
-        return ScaleAt(
-            self.kind,
-            np.array([float(t.at(day)) for t in self.thresholds]),  # type: ignore[arg-type]
-            np.array([float(a.at(day)) for a in self.amounts]),  # type: ignore[arg-type]
-        )
+        """The brackets in force on ``day`` (a bracket with no value then is left out)."""
+        pairs = [
+            (t.get(day), a.get(day)) for t, a in zip(self.thresholds, self.amounts, strict=True)
+        ]
+        pairs = sorted((float(t), float(a)) for t, a in pairs if t is not None and a is not None)  # type: ignore[arg-type]
+        if not pairs:
+            raise RulesFileError(
+                "rules.no_value", file=self.file, line=self.line, name=self.name, day=day
+            )
+        return ScaleAt(self.kind, np.array([t for t, _ in pairs]), np.array([a for _, a in pairs]))
 
 
 Leaf = Parameter | Scale
@@ -196,13 +208,14 @@ def load_parameters(folder: Path, root: Path | None = None) -> Parameters:
         if relative[-1] == "index":
             only_keys(content, NODE_KEYS, shown)
             continue
-        _node(content, prefix, shown, leaves)
+        parameter_tree(content, prefix, shown, leaves)
     return Parameters(leaves)
 
 
-def _node(
+def parameter_tree(
     content: Located, path: tuple[str, ...], file: str, leaves: dict[tuple[str, ...], Leaf]
 ) -> None:
+    """Add the parameters and scales of the tree ``content`` (under ``path``) to ``leaves``."""
     name = ".".join(path)
     if "values" in content:
         only_keys(content, PARAMETER_KEYS, file)
@@ -221,7 +234,7 @@ def _node(
                     line=content.lines[key],
                     name=f"{name}.{key}",
                 )
-            _node(child, (*path, str(key)), file, leaves)
+            parameter_tree(child, (*path, str(key)), file, leaves)
 
 
 def only_keys(content: Located, allowed: set[str], file: str) -> None:
@@ -268,20 +281,29 @@ def dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...]
         where = raw.lines[key]
         if not isinstance(key, Day) or isinstance(key, datetime.datetime):
             raise RulesFileError("rules.bad_date", file=file, line=where, value=key)
-        value = entry.get("value", entry.get("expected")) if isinstance(entry, dict) else entry
-        if isinstance(entry, dict) and "value" not in entry and "expected" not in entry:
+        if entry == "expected" or (isinstance(entry, dict) and "expected" in entry):
+            continue  # OpenFisca's note of a value to come: metadata, not a value in force
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if isinstance(entry, dict) and "value" not in entry:
             raise RulesFileError("rules.value_missing", file=file, line=where, name=name, day=key)
         if value is not None and not isinstance(value, bool | int | float):
             raise RulesFileError(
                 "rules.not_a_number", file=file, line=where, name=name, value=value
             )
         pairs.append((key, value))
+    if not pairs:
+        raise RulesFileError("rules.values_needed", file=file, line=line, name=name)
     pairs.sort(key=lambda pair: pair[0])
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
 def _scale(content: Located, name: str, file: str) -> Scale:
-    kind = str(_metadata(content).get("type", "marginal_rate"))
+    brackets = content.get("brackets")
+    # As in OpenFisca, brackets with amounts and no type add up (marginal_amount).
+    amounts = isinstance(brackets, list) and any(
+        isinstance(b, dict) and "amount" in b for b in brackets
+    )
+    kind = str(_metadata(content).get("type", "marginal_amount" if amounts else "marginal_rate"))
     if kind not in SCALE_TYPES:
         raise RulesFileError(
             "rules.scale_type",
@@ -291,7 +313,6 @@ def _scale(content: Located, name: str, file: str) -> Scale:
             allowed=", ".join(SCALE_TYPES),
         )
     amount_key = "rate" if kind == "marginal_rate" else "amount"
-    brackets = content.get("brackets")
     if not isinstance(brackets, list) or not brackets:
         raise RulesFileError("rules.brackets_needed", file=file, line=content.line, name=name)
     thresholds, amounts = [], []

@@ -7,6 +7,7 @@
     parameters:
       sembako.amount: {2025-07-01: {value: 300000}}   # from that date on
       blt_dana_desa.active: {2025-01-01: {value: true}}
+      pkh.scale: {brackets: […]}                       # a whole parameter or scale, replaced
     variables:
       add:        {new_variable: {entity: household, type: float, period: year, formula: …}}
       replace:    {pkh: {formula: …}}                  # the keys given replace the old ones
@@ -23,19 +24,20 @@ import dataclasses
 from pathlib import Path
 
 from sejahtera.rules.parameters import (
+    Leaf,
     Located,
     Parameter,
     Parameters,
     RulesFileError,
     dated,
     only_keys,
+    parameter_tree,
     read_yaml,
 )
 from sejahtera.rules.ruleset import Ruleset, Variable, check, variable_from
 
 REFORM_KEYS = {"name", "description", "parameters", "variables"}
 VARIABLE_ACTIONS = {"add", "replace", "neutralise"}
-_DEFAULT_FORMULA = {"float": "0", "int": "0", "bool": "false", "str": '""'}
 
 
 def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
@@ -54,8 +56,15 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
         line = changes.lines[name]
         key = tuple(str(name).split("."))
         old = leaves.get(key)
-        if not isinstance(old, Parameter):
+        if old is None:
             raise RulesFileError("rules.reform_unknown_parameter", file=shown, line=line, name=name)
+        if isinstance(values, Located) and ({"values", "brackets"} & set(values)):
+            whole: dict[tuple[str, ...], Leaf] = {}  # a whole parameter or scale, as it becomes
+            parameter_tree(values, key, shown, whole)
+            leaves[key] = whole[key]
+            continue
+        if not isinstance(old, Parameter):  # a scale changes only as a whole
+            raise RulesFileError("rules.reform_whole_scale", file=shown, line=line, name=name)
         starts, new = dated(values, str(name), shown, line)
         keep = [(s, v) for s, v in zip(old.starts, old.values, strict=True) if s < starts[0]]
         merged = sorted(keep + list(zip(starts, new, strict=True)), key=lambda pair: pair[0])
@@ -76,9 +85,7 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
         if action == "neutralise":
             for name in entries or []:
                 old = _existing(variables, name, shown, line)
-                variables[name] = dataclasses.replace(
-                    old, formula=_DEFAULT_FORMULA[old.type], file=shown, formula_line=line
-                )
+                variables[name] = dataclasses.replace(old, neutralised=True, file=shown)
             continue
         if not isinstance(entries, Located):
             raise RulesFileError("rules.not_a_mapping", file=shown, line=line)
@@ -91,11 +98,36 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
             else:
                 old = _existing(variables, name, shown, where)
                 variables[str(name)] = _replaced(old, entry, shown, where)
+    return _reformed(ruleset, str(content.get("name", path.stem)), leaves, variables)
+
+
+def _reformed(
+    ruleset: Ruleset, name: str, leaves: dict[tuple[str, ...], Leaf], variables: dict
+) -> Ruleset:
     reformed = Ruleset(
-        f"{ruleset.name}+{content.get('name', path.stem)}", Parameters(leaves), variables
+        f"{ruleset.name}+{name}",
+        Parameters(leaves),
+        variables,
+        roles=ruleset.roles,
+        folder=ruleset.folder,
     )
     check(reformed)
     return reformed
+
+
+def replace_parameters(ruleset: Ruleset, tree: Located, file: str) -> Ruleset:
+    """``ruleset`` with the parameters in ``tree`` (a parameter tree, as in a test case's
+    ``parameters:``) replacing those of the same names, all their values included."""
+    given: dict[tuple[str, ...], Leaf] = {}
+    parameter_tree(tree, (), file, given)
+    leaves = dict(ruleset.parameters.leaves)
+    for key, leaf in given.items():
+        if key not in leaves:
+            raise RulesFileError(
+                "rules.reform_unknown_parameter", file=file, line=leaf.line, name=".".join(key)
+            )
+        leaves[key] = leaf
+    return _reformed(ruleset, "parameters", leaves, dict(ruleset.variables))
 
 
 def _existing(variables: dict[str, Variable], name: object, file: str, line: int) -> Variable:
@@ -108,11 +140,16 @@ def _existing(variables: dict[str, Variable], name: object, file: str, line: int
 def _replaced(old: Variable, entry: object, file: str, line: int) -> Variable:
     if not isinstance(entry, Located):
         raise RulesFileError("rules.not_a_variable", file=file, line=line, name=old.name)
-    merged = Located(
-        {k: getattr(old, k) for k in ("entity", "type", "period", "label", "reference", "default")}
-    )
+    kept = ("entity", "type", "period", "label", "reference", "default", "end", "set_input")
+    merged = Located({k: getattr(old, k) for k in kept if getattr(old, k) is not None})
+    if old.values:
+        merged["values"] = list(old.values)
     merged.line, merged.lines = line, {k: line for k in merged}
-    if old.formula is not None:
+    if isinstance(old.formula, dict):
+        formulas = Located(old.formula)
+        formulas.line, formulas.lines = line, {f.start: f.line for f in old.formulas}
+        merged["formula"] = formulas
+    elif old.formula is not None:
         merged["formula"] = old.formula
     for key, value in entry.items():
         merged[key] = value

@@ -4,19 +4,26 @@ Each file in ``variables/`` holds one or more variables::
 
     pkh_household_benefit:
       entity: household
-      type: float            # float, int, bool or str
-      period: year           # year or month
+      type: float            # float, int, bool, str or date
+      period: year           # year, month or eternity (never changes, like a birth date)
       label: {id: Bantuan PKH per keluarga, en: PKH benefit per household}
       reference: Permensos 1/2018
       formula: where(pkh_eligible, members.sum_largest(pkh_component, 4), 0)
 
-A variable without a formula is an input, read from the data (``default`` when absent). Loading
+A rule that changes over time has one formula per start date (``formula: {2015-12-01: …,
+2016-12-01: …}``); before the first, and after ``end``, the variable has its default value. A str
+variable may list its ``values`` (an enumeration). ``set_input: divide`` (or ``dispatch``) lets a
+monthly input be given for a year: divided among the months (or repeated in each).
+
+A variable without a formula is an input, read from the data (``default`` when absent). Household
+roles (``adult``, ``child``…) may be declared in ``entities.yaml`` with their plurals. Loading
 compiles every formula, so an unknown name, a type mismatch or a circular dependency is reported
 with its file, line and position before any data is touched.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,9 +39,16 @@ from sejahtera.rules.parameters import (
     read_yaml,
 )
 
-TYPES: dict[str, Kind] = {"float": "number", "int": "number", "bool": "bool", "str": "text"}
+TYPES: dict[str, Kind] = {
+    "float": "number",
+    "int": "number",
+    "bool": "bool",
+    "str": "text",
+    "date": "date",
+}
 ENTITIES: tuple[Entity, ...] = ("person", "household")
-PERIODS = ("year", "month")
+PERIODS = ("year", "month", "eternity")
+SET_INPUT = ("divide", "dispatch")
 VARIABLE_KEYS = {
     "entity",
     "type",
@@ -46,7 +60,19 @@ VARIABLE_KEYS = {
     "description",
     "unit",
     "values",
+    "end",
+    "set_input",
 }
+DEFAULTS = {"float": 0.0, "int": 0, "bool": False, "str": "", "date": datetime.date(1970, 1, 1)}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One formula of a variable, in force from ``start`` (always, when None)."""
+
+    start: datetime.date | None
+    text: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -57,16 +83,41 @@ class Variable:
     period: str
     label: dict[str, str]
     reference: str
-    formula: str | None
+    formulas: tuple[Formula, ...]  # by start date; none: an input
     default: object
     file: str
     line: int  # of the variable
-    formula_line: int  # of its formula
     values: tuple[str, ...] = ()  # the allowed values of a str variable, when listed
+    end: datetime.date | None = None  # its default value after this day
+    set_input: str | None = None  # a year's input of a monthly variable: divide or dispatch
+    neutralised: bool = False  # by a reform: always its default value
 
     @property
     def kind(self) -> Kind:
         return TYPES[self.type]
+
+    @property
+    def formula(self) -> str | dict[datetime.date, str] | None:
+        """The formula as written: one text, or texts by start date."""
+        if not self.formulas:
+            return None
+        if len(self.formulas) == 1 and self.formulas[0].start is None:
+            return self.formulas[0].text
+        return {f.start: f.text for f in self.formulas}  # type: ignore[misc]
+
+    @property
+    def formula_line(self) -> int:
+        return self.formulas[0].line if self.formulas else self.line
+
+    def formula_at(self, day: datetime.date) -> int | None:
+        """The index of the formula in force on ``day``; None before the first or after the end."""
+        if self.neutralised or (self.end is not None and day > self.end):
+            return None
+        found = None
+        for index, formula in enumerate(self.formulas):
+            if formula.start is None or formula.start <= day:
+                found = index
+        return found
 
 
 @dataclass
@@ -74,7 +125,9 @@ class Ruleset:
     name: str
     parameters: Parameters
     variables: dict[str, Variable]
-    compiled: dict[str, Compiled] = field(default_factory=dict)
+    compiled: dict[str, tuple[Compiled, ...]] = field(default_factory=dict)  # one per formula
+    roles: dict[str, str] = field(default_factory=dict)  # a role's plural → the role
+    folder: Path | None = None
 
     # The Names protocol of the compiler.
     def variable(self, name: str) -> tuple[Entity, Kind] | None:
@@ -83,6 +136,13 @@ class Ruleset:
 
     def parameter(self, path: tuple[str, ...]) -> str | None:
         return self.parameters.kind(path)  # type: ignore[return-value]
+
+    def role(self, name: str) -> bool:
+        return not self.roles or name in self.roles.values()
+
+    def uses(self, name: str) -> frozenset[str]:
+        """The variables any formula of ``name`` reads."""
+        return frozenset().union(*(c.variables for c in self.compiled.get(name, ())))
 
 
 def shipped_rulesets() -> list[str]:
@@ -121,9 +181,27 @@ def load_ruleset(folder: str | Path) -> Ruleset:
                     other=variables[name].file,
                 )
             variables[str(name)] = variable_from(str(name), entry, shown, line)
-    ruleset = Ruleset(folder.name, parameters, variables)
+    ruleset = Ruleset(folder.name, parameters, variables, roles=_roles(folder), folder=folder)
     check(ruleset)
     return ruleset
+
+
+def _roles(folder: Path) -> dict[str, str]:
+    """Household roles from ``entities.yaml`` (``household: {roles: [{key, plural}]}``)."""
+    path = folder / "entities.yaml"
+    if not path.is_file():
+        return {}
+    content = read_yaml(path, path.name)
+    household = content.get("household") if isinstance(content, Located) else None
+    roles = household.get("roles") if isinstance(household, Located) else None
+    if not isinstance(roles, list):
+        raise RulesFileError("rules.entities", file=path.name, line=getattr(content, "line", 1))
+    found = {}
+    for role in roles:
+        if not isinstance(role, Located) or "key" not in role:
+            raise RulesFileError("rules.entities", file=path.name, line=household.line)
+        found[str(role.get("plural", f"{role['key']}s"))] = str(role["key"])
+    return found
 
 
 def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
@@ -133,24 +211,15 @@ def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
     for key, allowed in (("entity", ENTITIES), ("type", tuple(TYPES)), ("period", PERIODS)):
         value = entry.get(key)
         if value not in allowed:
-            raise RulesFileError(
-                "rules.bad_choice",
-                file=file,
-                line=entry.lines.get(key, line),
-                name=name,
-                key=key,
-                value=value,
-                allowed=", ".join(allowed),
-            )
+            _bad_choice(entry, name, key, allowed, file, line)
+    if entry.get("set_input") not in (None, *SET_INPUT):
+        _bad_choice(entry, name, "set_input", SET_INPUT, file, line)
     label = entry.get("label", {})
     if isinstance(label, str):
         label = {"id": label, "en": label}
-    formula = entry.get("formula")
-    if formula is not None and not isinstance(formula, str | int | float | bool):
-        raise RulesFileError(
-            "rules.formula_text", file=file, line=entry.lines["formula"], name=name
-        )
-    defaults = {"float": 0.0, "int": 0, "bool": False, "str": ""}
+    end = entry.get("end")
+    if end is not None and not isinstance(end, datetime.date):
+        raise RulesFileError("rules.bad_date", file=file, line=entry.lines["end"], value=end)
     return Variable(
         name,
         entry["entity"],
@@ -158,42 +227,78 @@ def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
         entry["period"],
         dict(label),
         str(entry.get("reference", "")),
-        None if formula is None else str(formula),
-        entry.get("default", defaults[entry["type"]]),
+        _formulas(entry, name, file, line),
+        entry.get("default", DEFAULTS[entry["type"]]),
         file,
         line,
-        entry.lines.get("formula", line),
         tuple(map(str, entry.get("values") or ())),
+        end,
+        entry.get("set_input"),
     )
+
+
+def _bad_choice(
+    entry: Located, name: str, key: str, allowed: tuple[str, ...], file: str, line: int
+) -> None:
+    raise RulesFileError(
+        "rules.bad_choice",
+        file=file,
+        line=entry.lines.get(key, line),
+        name=name,
+        key=key,
+        value=entry.get(key),
+        allowed=", ".join(allowed),
+    )
+
+
+def _formulas(entry: Located, name: str, file: str, line: int) -> tuple[Formula, ...]:
+    """``formula: text`` or, for rules that change over time, ``formula: {2016-12-01: text}``."""
+    raw = entry.get("formula")
+    if raw is None:
+        return ()
+    where = entry.lines["formula"]
+    if isinstance(raw, str | int | float | bool):
+        return (Formula(None, str(raw), where),)
+    if not isinstance(raw, Located) or not raw:
+        raise RulesFileError("rules.formula_text", file=file, line=where, name=name)
+    formulas = []
+    for start, text in raw.items():
+        at = raw.lines[start]
+        if not isinstance(start, datetime.date) or isinstance(start, datetime.datetime):
+            raise RulesFileError("rules.bad_date", file=file, line=at, value=start)
+        if not isinstance(text, str | int | float | bool):
+            raise RulesFileError("rules.formula_text", file=file, line=at, name=name)
+        formulas.append(Formula(start, str(text), at))
+    return tuple(sorted(formulas, key=lambda f: f.start))  # type: ignore[arg-type, return-value]
 
 
 def check(ruleset: Ruleset) -> None:
     """Compile every formula and refuse circular dependencies."""
     for name, variable in ruleset.variables.items():
-        if variable.formula is None:
-            continue
-        try:
-            compiled = compile_formula(variable.formula, ruleset, variable.entity)
-        except FormulaError as error:
-            raise RulesFileError(
-                "rules.in_formula",
-                file=variable.file,
-                line=variable.formula_line,
-                name=name,
-                detail=str(error),
-            ) from None
-        if compiled.kind != variable.kind and not (
-            variable.kind == "number" and compiled.kind == "bool"
-        ):
-            raise RulesFileError(
-                "rules.formula_kind",
-                file=variable.file,
-                line=variable.formula_line,
-                name=name,
-                found=compiled.kind,
-                wanted=variable.kind,
-            )
-        ruleset.compiled[name] = compiled
+        compiled = []
+        for formula in variable.formulas:
+            try:
+                one = compile_formula(formula.text, ruleset, variable.entity)
+            except FormulaError as error:
+                raise RulesFileError(
+                    "rules.in_formula",
+                    file=variable.file,
+                    line=formula.line,
+                    name=name,
+                    detail=str(error),
+                ) from None
+            if one.kind != variable.kind and not (variable.kind == "number" and one.kind == "bool"):
+                raise RulesFileError(
+                    "rules.formula_kind",
+                    file=variable.file,
+                    line=formula.line,
+                    name=name,
+                    found=one.kind,
+                    wanted=variable.kind,
+                )
+            compiled.append(one)
+        if compiled:
+            ruleset.compiled[name] = tuple(compiled)
     _refuse_cycles(ruleset)
 
 
@@ -213,7 +318,7 @@ def _refuse_cycles(ruleset: Ruleset) -> None:
                 cycle=" → ".join(cycle),
             )
         state[name] = 1
-        for used in sorted(ruleset.compiled[name].variables):
+        for used in sorted(ruleset.uses(name)):
             visit(used, [*trail, name])
         state[name] = 2
 

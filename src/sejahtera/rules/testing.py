@@ -15,11 +15,22 @@ A file holds one case or a list of them::
         pkh: 6000000              # one value, or one per person/household, or {period: value}
         pbi_jkn_premium: [504000, 504000]
 
-A case whose input has no ``persons`` is one person in one household. Group members are listed
-under role keys (``parents``, ``children``, ``heads``…); the role is the key without its plural
-``s``. An input value may be given by period (``{2025-01: 2400}``): the value for the case's period
-is used. Expected values may be expressions of the formula language (``"12 * 200000"``).
-``reforms`` lists reform files, relative to the test file.
+Input is either by entity (``persons``/``person`` and ``households``/``household``, by name or, in
+OpenFisca's older form, as a list) or flat: variables of any entity, for one person in one
+household, or for N of each when values are lists of N. Persons not placed in a household get one
+each. Group members are listed under the plural of their role (``adults``, ``children``, as
+declared in the ruleset's ``entities.yaml``; otherwise the key without its final ``s``).
+
+A value is for the case's period (any period, for an ``eternity`` variable) or by period
+(``{2017-01: 2400, 2016: 0}``); other periods fall back to formulas and defaults, as in OpenFisca.
+Output is flat (every row of the variable's entity) or by entity and name (``persons: {Alicia:
+{income_tax: 360}}``). Expected values may be expressions of the formula language
+(``"12 * 200000"``), lists (one per row) or by period.
+
+``reforms`` is a reform file (or a list), relative to the test file, or a name from the ruleset's
+``reforms/`` folder (OpenFisca's dotted Python path works: its last part is the name).
+``parameters`` replaces the named parameters for the case (OpenFisca replaces the whole tree; a
+case that reads parameters it does not give passes here and fails there).
 """
 
 from __future__ import annotations
@@ -34,8 +45,8 @@ import pandas as pd
 from sejahtera.rules.compile import compile_formula
 from sejahtera.rules.expression import FormulaError
 from sejahtera.rules.parameters import Located, RulesFileError, only_keys, read_yaml
-from sejahtera.rules.reform import apply_reform
-from sejahtera.rules.ruleset import Ruleset
+from sejahtera.rules.reform import apply_reform, replace_parameters
+from sejahtera.rules.ruleset import Ruleset, Variable
 from sejahtera.simulate.engine import Period, Simulation
 
 CASE_KEYS = {
@@ -47,11 +58,18 @@ CASE_KEYS = {
     "input",
     "output",
     "reforms",
+    "parameters",
     "keywords",
     "max_spiral_loops",
     "only_variables",
     "ignore_variables",
     "extensions",
+}
+ENTITY_KEYS = {
+    "persons": "person",
+    "person": "person",
+    "households": "household",
+    "household": "household",
 }
 
 
@@ -69,6 +87,14 @@ class Failure:
 class Outcome:
     passed: int = 0
     failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Situation:
+    ids: dict[str, list[str]]  # entity → names, in row order
+    persons: pd.DataFrame
+    households: pd.DataFrame
+    inputs: dict[str, dict[str, object]]  # variable → period → one value per row
 
 
 def case_files(paths: list[Path]) -> Iterator[Path]:
@@ -96,65 +122,228 @@ def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> 
     shown = str(path)
     only_keys(case, CASE_KEYS, shown)
     period = Period.parse(case.get("period", ""))
-    for reform in case.get("reforms") or []:
-        ruleset = apply_reform(ruleset, path.parent / str(reform))
-    persons, households = _situation(case.get("input") or Located(), period, ruleset, shown, case)
-    simulation = Simulation(ruleset, persons, households, str(period))
+    ruleset = _case_rules(ruleset, case, path)
+    situation = _situation(ruleset, _mapping(case.get("input")), period, shown)
+    simulation = Simulation(
+        ruleset, situation.persons, situation.households, str(period), inputs=situation.inputs
+    )
     absolute = float(case.get("absolute_error_margin", 0) or 0)
     relative = float(case.get("relative_error_margin", 0) or 0)
     name = str(case.get("name", path.stem))
-    output = case.get("output") or Located()
-    for variable, expected in output.items():
-        line = output.lines[variable] if isinstance(output, Located) else case.line
-        if variable not in ruleset.variables:
-            raise RulesFileError(
-                "rules.test_unknown_variable", file=shown, line=line, name=variable
-            )
+    for variable, row, expected, line in _expectations(ruleset, case, situation, shown):
         by_period = expected if isinstance(expected, dict) else {str(period): expected}
         for when, wanted in by_period.items():
-            got = simulation.calculate(str(variable), str(when))
-            target = _expected(wanted, shown, line)
+            got = simulation.calculate(variable, str(when))
+            got = got if row is None else got[row : row + 1]
+            target = _expected(wanted)
             if _matches(got, target, absolute, relative):
                 outcome.passed += 1
             else:
+                shown_name = (
+                    variable
+                    if row is None
+                    else f"{variable}[{_row_name(situation, ruleset, variable, row)}]"
+                )
                 outcome.failures.append(
-                    Failure(shown, line, name, f"{variable}@{when}", target, got.tolist())
+                    Failure(shown, line, name, f"{shown_name}@{when}", target, got.tolist())
                 )
 
 
-def _situation(
-    raw: Located, period: Period, ruleset: Ruleset, file: str, case: Located
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    persons_raw = raw.get("persons")
-    households_raw = raw.get("households")
-    if persons_raw is None:  # a single person in a single household
-        person_values = {k: v for k, v in raw.items() if k != "households"}
-        persons_raw = {"person": _of_entity(person_values, ruleset, "person")}
-        households_raw = {
-            "household": {"members": ["person"], **_of_entity(person_values, ruleset, "household")}
-        }
-    persons_raw = _named(persons_raw)
-    households_raw = _named(households_raw or {"household": {"members": list(persons_raw)}})
-    person_rows = {pid: {"person_id": str(pid)} for pid in persons_raw}
-    household_rows = []
-    for hid, members in households_raw.items():
-        row: dict[str, object] = {"household_id": str(hid)}
-        for key, value in (members or {}).items():
-            if isinstance(value, list):
-                role = str(key)[:-1] if str(key).endswith("s") else str(key)
-                for pid in value:
-                    if pid not in person_rows:
+def _case_rules(ruleset: Ruleset, case: Located, path: Path) -> Ruleset:
+    """The ruleset with the case's reforms and parameters applied."""
+    reforms = case.get("reforms") or []
+    for reform in [reforms] if isinstance(reforms, str) else reforms:
+        ruleset = apply_reform(ruleset, _reform_file(ruleset, str(reform), path, case))
+    if case.get("parameters") is not None:
+        tree = case["parameters"]
+        if not isinstance(tree, Located):
+            raise RulesFileError(
+                "rules.not_a_mapping", file=str(path), line=case.lines["parameters"]
+            )
+        ruleset = replace_parameters(ruleset, tree, str(path))
+    return ruleset
+
+
+def _reform_file(ruleset: Ruleset, reform: str, path: Path, case: Located) -> Path:
+    beside = path.parent / reform
+    if beside.is_file():
+        return beside
+    folder = (ruleset.folder / "reforms") if ruleset.folder is not None else None
+    named = folder / f"{reform.rsplit('.', 1)[-1]}.yaml" if folder is not None else None
+    if named is not None and named.is_file():
+        return named
+    known = sorted(p.stem for p in folder.glob("*.yaml")) if folder and folder.is_dir() else []
+    raise RulesFileError(
+        "rules.test_unknown_reform",
+        file=str(path),
+        line=case.lines.get("reforms", case.line),
+        name=reform,
+        known=", ".join(known) or "-",
+    )
+
+
+def _mapping(raw: object) -> Located:
+    if isinstance(raw, Located):
+        return raw
+    located = Located(raw or {})
+    located.line, located.lines = 0, {}
+    return located
+
+
+def _situation(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Situation:
+    if not any(key in ENTITY_KEYS and key not in ruleset.variables for key in raw):
+        return _flat(ruleset, raw, period, file)
+    persons = _named(raw.get("persons", {"person": raw["person"]} if "person" in raw else {}))
+    households = _named(
+        raw.get("households", {"household": raw["household"]} if "household" in raw else {})
+    )
+    person_ids = [str(p) for p in persons]
+    household_of: dict[str, str] = {}
+    roles: dict[str, str] = {}
+    plurals = ruleset.roles
+    for hid, members in households.items():
+        for key, value in _mapping(members).items():
+            if isinstance(value, list) and key not in ruleset.variables:
+                for pid in map(str, value):
+                    if pid not in person_ids:
                         raise RulesFileError(
-                            "rules.test_unknown_person", file=file, line=case.line, name=pid
+                            "rules.test_unknown_person", file=file, line=raw.line, name=pid
                         )
-                    person_rows[pid].update(household_id=str(hid), role=role)
+                    household_of[pid] = str(hid)
+                    roles[pid] = plurals.get(
+                        str(key), str(key)[:-1] if str(key).endswith("s") else str(key)
+                    )
+    household_ids = [str(h) for h in households]
+    first_role = next(iter(plurals.values()), "")
+    for pid in person_ids:  # OpenFisca: a person in no household has one of their own
+        if pid not in household_of:
+            household_of[pid], roles[pid] = pid, first_role
+            household_ids.append(pid)
+    situation = Situation(
+        {"person": person_ids, "household": household_ids},
+        pd.DataFrame(
+            {
+                "person_id": person_ids,
+                "household_id": [household_of[p] for p in person_ids],
+                "role": [roles[p] for p in person_ids],
+            }
+        ),
+        pd.DataFrame({"household_id": household_ids}),
+        {},
+    )
+    for entity, table in (("person", persons), ("household", households)):
+        for row, values in enumerate(table.values()):
+            for key, value in _mapping(values).items():
+                if (
+                    entity == "household"
+                    and isinstance(value, list)
+                    and key not in ruleset.variables
+                ):
+                    continue  # members by role
+                _give(
+                    ruleset,
+                    situation,
+                    entity,
+                    row,
+                    str(key),
+                    value,
+                    period,
+                    file,
+                    _line(values, key),
+                )
+    return situation
+
+
+def _flat(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Situation:
+    """Variables of any entity for one person in one household, or N of each (list values)."""
+    count = max([len(v) for v in raw.values() if isinstance(v, list)] or [1])
+    ids = [f"#{i + 1}" for i in range(count)] if count > 1 else ["person"]
+    first_role = next(iter(ruleset.roles.values()), "")
+    situation = Situation(
+        {"person": ids, "household": ids},
+        pd.DataFrame({"person_id": ids, "household_id": ids, "role": first_role}),
+        pd.DataFrame({"household_id": ids}),
+        {},
+    )
+    for key, value in raw.items():
+        _give(ruleset, situation, None, None, str(key), value, period, file, _line(raw, key))
+    return situation
+
+
+def _give(
+    ruleset: Ruleset,
+    situation: Situation,
+    entity: str | None,
+    row: int | None,
+    name: str,
+    value: object,
+    period: Period,
+    file: str,
+    line: int,
+) -> None:
+    """Record ``value`` of variable ``name`` for one row (or every row, when ``row`` is None)."""
+    variable = ruleset.variables.get(name)
+    if variable is None or (entity is not None and variable.entity != entity):
+        raise RulesFileError("rules.test_unknown_variable", file=file, line=line, name=name)
+    rows = len(situation.ids[variable.entity])
+    by_period = value if isinstance(value, dict) else {_own_period(variable, period): value}
+    for when, given in by_period.items():
+        slot = situation.inputs.setdefault(name, {})
+        key = str(when)
+        if key not in slot:
+            slot[key] = np.full(rows, variable.default, dtype=object)
+        if row is None:
+            slot[key][:] = given if not isinstance(given, list) else np.asarray(given, dtype=object)
+        else:
+            slot[key][row] = given
+
+
+def _own_period(variable: Variable, period: Period) -> str:
+    """The period a value given without one is for: the case's (its year, for a yearly one)."""
+    if variable.period == "year":
+        return str(period.year)
+    return str(period)
+
+
+def _expectations(
+    ruleset: Ruleset, case: Located, situation: Situation, file: str
+) -> Iterator[tuple[str, int | None, object, int]]:
+    """(variable, row or None for every row, expected, line) for each expected output."""
+    output = _mapping(case.get("output"))
+    for key, expected in output.items():
+        line = output.lines.get(key, case.line) if isinstance(output, Located) else case.line
+        entity = ENTITY_KEYS.get(str(key)) if key not in ruleset.variables else None
+        if entity is None:
+            _known(ruleset, str(key), None, file, line)
+            yield str(key), None, expected, line
+            continue
+        named = {"only": expected} if str(key) in ("person", "household") else _named(expected)
+        for who, values in named.items():
+            values = _mapping(values)
+            if str(key) in ("person", "household"):
+                row = 0
+            elif str(who) in situation.ids[entity]:
+                row = situation.ids[entity].index(str(who))
             else:
-                row[str(key)] = _at(value, period)
-        household_rows.append(row)
-    for pid, values in persons_raw.items():
-        person_rows[pid].update({str(k): _at(v, period) for k, v in (values or {}).items()})
-        person_rows[pid].setdefault("household_id", str(next(iter(households_raw))))
-    return pd.DataFrame(list(person_rows.values())), pd.DataFrame(household_rows)
+                raise RulesFileError("rules.test_unknown_person", file=file, line=line, name=who)
+            for variable, wanted in values.items():
+                _known(ruleset, str(variable), entity, file, _line(values, variable, line))
+                yield str(variable), row, wanted, _line(values, variable, line)
+
+
+def _known(ruleset: Ruleset, name: str, entity: str | None, file: str, line: int) -> None:
+    variable = ruleset.variables.get(name)
+    if variable is None or (entity is not None and variable.entity != entity):
+        raise RulesFileError("rules.test_unknown_variable", file=file, line=line, name=name)
+
+
+def _line(values: object, key: object, default: int = 0) -> int:
+    lines = getattr(values, "lines", {})
+    return int(lines.get(key, getattr(values, "line", default)))
+
+
+def _row_name(situation: Situation, ruleset: Ruleset, variable: str, row: int) -> str:
+    return situation.ids[ruleset.variables[variable].entity][row]
 
 
 def _named(raw: object) -> dict:
@@ -167,25 +356,6 @@ def _named(raw: object) -> dict:
     return dict(raw or {})
 
 
-def _of_entity(values: dict, ruleset: Ruleset, entity: str) -> dict:
-    return {
-        k: v
-        for k, v in values.items()
-        if k in ruleset.variables and ruleset.variables[k].entity == entity
-    }
-
-
-def _at(value: object, period: Period) -> object:
-    """An input given by period: the value for ``period`` (or the period that contains it)."""
-    if not isinstance(value, dict):
-        return value
-    chosen = {str(k): v for k, v in value.items()}
-    for key in (str(period), str(period.year), *sorted(chosen)):
-        if key in chosen:
-            return chosen[key]
-    return None
-
-
 class _NoNames:
     def variable(self, name: str) -> None:
         return None
@@ -193,8 +363,11 @@ class _NoNames:
     def parameter(self, path: tuple[str, ...]) -> None:
         return None
 
+    def role(self, name: str) -> bool:
+        return False
 
-def _expected(value: object, file: str, line: int) -> object:
+
+def _expected(value: object) -> object:
     if isinstance(value, str):
         try:
             return compile_formula(value, _NoNames(), "household").evaluate(None)  # type: ignore[arg-type]
@@ -205,12 +378,14 @@ def _expected(value: object, file: str, line: int) -> object:
 
 def _matches(got: np.ndarray, expected: object, absolute: float, relative: float) -> bool:
     wanted = np.asarray(expected)
+    if wanted.size not in (1, got.size):
+        return False
     if got.dtype.kind in "fiub" and wanted.dtype.kind in "fiub":
-        if wanted.size not in (1, got.size):
-            return False
         return bool(
             np.all(
                 np.isclose(got.astype(float), wanted.astype(float), atol=absolute, rtol=relative)
             )
         )
+    if got.dtype.kind == "M":
+        wanted = np.asarray(wanted, dtype="datetime64[D]")
     return bool(np.all(got.astype(str) == wanted.astype(str)))

@@ -1,8 +1,14 @@
 """Run a ruleset over persons and households: every variable computed once, on whole columns.
 
 Periods are a year (``"2025"``) or a month (``"2025-03"``). Parameters are read on the period's
-first day. A monthly variable asked for a year is the sum of its twelve months (each month with the
-parameters in force then); a yearly variable read in a month is that year's value.
+first day. A monthly amount (a float variable) asked for a year is the sum of its twelve months
+(each month with the parameters in force then); any other monthly variable asked for a year is its
+January value; a yearly variable read in a month is that year's value; an ``eternity`` variable
+(a birth date) is the same in every period.
+
+Input columns of the tables hold in every period. Values for one period (``inputs={"salary":
+{"2017-01": [...]}}``, as test cases give them) take precedence in that period, over the columns
+and over formulas; other periods fall back to the column, the formula or the default.
 """
 
 from __future__ import annotations
@@ -45,6 +51,20 @@ class Period:
     def months(self) -> list[Period]:
         return [Period(self.year, m) for m in range(1, 13)]
 
+    def shift(self, how: str) -> Period:
+        """The period ``how`` (``first_month``, ``last_year``…) relative to this one."""
+        if how == "this_year":
+            return Period(self.year)
+        if how.endswith("_year"):
+            return Period(self.year + (1 if how == "next_year" else -1))
+        month = self.month or 1
+        if how == "first_month":
+            return Period(self.year, month)
+        if how == "last_month":
+            return Period(self.year - (month == 1), 12 if month == 1 else month - 1)
+        month = self.month or 12  # next_month: after the period's last month
+        return Period(self.year + (month == 12), 1 if month == 12 else month + 1)
+
     def __str__(self) -> str:
         return str(self.year) if self.month is None else f"{self.year}-{self.month:02d}"
 
@@ -58,11 +78,19 @@ def _frame(table: object) -> pd.DataFrame:
     raise TypeError(f"expected a pandas, Polars or Arrow table, got {type(table).__name__}")
 
 
+ETERNITY = Period(0)  # the key of a value that holds in every period
+
+
 class Simulation:
     """Variables of a ruleset on given persons and households, computed on demand."""
 
     def __init__(
-        self, ruleset: Ruleset, persons: object, households: object, period: str | int
+        self,
+        ruleset: Ruleset,
+        persons: object,
+        households: object,
+        period: str | int,
+        inputs: dict[str, dict[str, object]] | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.persons = _frame(persons)
@@ -94,7 +122,10 @@ class Simulation:
         )
         self._cache: dict[tuple[str, Period], np.ndarray] = {}
         self._changes: dict[int, list[int]] = {}
-        self._active: list[tuple[str, Period]] = []
+        self._given_years: set[int] = set()
+        for name, by_period in (inputs or {}).items():
+            for when, values in by_period.items():
+                self._give(name, str(when), values)
 
     def calculate(self, name: str, period: str | int | None = None) -> np.ndarray:
         """The values of ``name`` for ``period`` (the simulation's by default), in input order."""
@@ -103,51 +134,87 @@ class Simulation:
             raise SejahteraError("simulate.unknown_variable", name=name)
         return self._value(variable, Period.parse(period) if period is not None else self.period)
 
+    def _rows(self, variable: Variable) -> int:
+        return len(self.persons) if variable.entity == "person" else len(self.households)
+
+    def _give(self, name: str, when: str, values: object) -> None:
+        """An input for one period; a year's value of a monthly variable is spread by set_input."""
+        variable = self.ruleset.variables.get(name)
+        if variable is None:
+            raise SejahteraError("simulate.unknown_variable", name=name)
+        rows = self._rows(variable)
+        array = _convert(variable, pd.Series(np.broadcast_to(np.asarray(values), (rows,))))
+        if variable.period == "eternity":
+            self._cache[(name, ETERNITY)] = array
+            return
+        period = Period.parse(when)
+        self._given_years.add(period.year)
+        if variable.period == period.unit:
+            self._cache[(name, period)] = array
+        elif variable.period == "month" and variable.set_input is not None:
+            share = array / 12 if variable.set_input == "divide" else array
+            for month in period.months():
+                self._cache[(name, month)] = share
+        else:
+            raise SejahteraError(
+                "rules.input_period", name=name, period=when, wanted=variable.period
+            )
+
     def _value(self, variable: Variable, period: Period) -> np.ndarray:
-        if variable.period == "month" and period.unit == "year":
+        if variable.period == "eternity":
+            key = (variable.name, ETERNITY)
+        elif variable.period == "month" and period.unit == "year":
             return self._year_of_months(variable, period)
-        if variable.period == "year" and period.unit == "month":
-            period = Period(period.year)
-        key = (variable.name, period)
+        else:
+            if variable.period == "year" and period.unit == "month":
+                period = Period(period.year)
+            key = (variable.name, period)
         if key not in self._cache:
             self._cache[key] = self._compute(variable, period)
         return self._cache[key]
 
     def _year_of_months(self, variable: Variable, period: Period) -> np.ndarray:
-        """A monthly variable over a year: the sum of its months.
+        """A monthly variable over a year: the sum of its months (January's, unless an amount).
 
-        Inputs do not change from month to month, so months between two parameter changes give
-        the same values: each run of such months is computed once and counted as many times.
+        Column inputs do not change from month to month, so months between two parameter changes
+        give the same values: each run of such months is computed once and counted as many times.
         """
+        if variable.type != "float":
+            return self._value(variable, Period(period.year, 1))
         changes = self._changes.get(period.year)
         if changes is None:
-            starts = {
-                day.month
+            days = [
+                day
                 for path in self.ruleset.parameters
                 for day in _starts(self.ruleset.parameters.get(path))
-                if day.year == period.year and day.day == 1
-            } | {1}
-            # A change not on the 1st takes effect in the next month's period: keep it exact by
-            # evaluating every month when that happens.
-            odd = any(
-                day.year == period.year and day.day != 1
-                for path in self.ruleset.parameters
-                for day in _starts(self.ruleset.parameters.get(path))
+            ]
+            days += [
+                f.start for v in self.ruleset.variables.values() for f in v.formulas if f.start
+            ]
+            days += [
+                v.end + datetime.timedelta(days=1) for v in self.ruleset.variables.values() if v.end
+            ]
+            # A change not on the 1st takes effect in the next month's period, and inputs given
+            # for single months may differ: then every month is evaluated.
+            exact = period.year in self._given_years or any(
+                day.year == period.year and day.day != 1 for day in days
             )
-            changes = sorted(range(1, 13) if odd else starts)
+            starts = {day.month for day in days if day.year == period.year} | {1}
+            changes = list(range(1, 13)) if exact else sorted(starts)
             self._changes[period.year] = changes
-        if variable.kind != "number":
-            return self._value(variable, Period(period.year, 1))
-        total = np.zeros(len(self.persons) if variable.entity == "person" else len(self.households))
+        total = np.zeros(self._rows(variable))
         for first, following in zip(changes, [*changes[1:], 13], strict=True):
             total += (following - first) * self._value(variable, Period(period.year, first))
         return total
 
     def _compute(self, variable: Variable, period: Period) -> np.ndarray:
-        rows = len(self.persons) if variable.entity == "person" else len(self.households)
-        compiled = self.ruleset.compiled.get(variable.name)
-        if compiled is None:
+        rows = self._rows(variable)
+        if not variable.formulas and not variable.neutralised:
             return self._input(variable, rows)
+        chosen = variable.formula_at(period.start)
+        if chosen is None:  # before its first formula, or after its end
+            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+        compiled = self.ruleset.compiled[variable.name][chosen]
         result = compiled.evaluate(_Environment(self, period))
         array = np.broadcast_to(np.asarray(result), (rows,)).copy()
         return array.astype(np.float64) if variable.kind == "number" else array
@@ -155,20 +222,38 @@ class Simulation:
     def _input(self, variable: Variable, rows: int) -> np.ndarray:
         table = self.persons if variable.entity == "person" else self.households
         if variable.name not in table.columns:
-            return np.full(rows, variable.default)
-        column = table[variable.name]
-        if variable.kind == "number":
-            values = pd.to_numeric(column, errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan
+            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+        return _convert(variable, table[variable.name])
+
+
+def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
+    """An input column as the variable's kind of array, missing values as its default."""
+    if variable.kind == "number":
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
+    if variable.kind == "bool":
+        return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
+    if variable.kind == "date":
+        days = pd.to_datetime(column, errors="coerce").to_numpy(dtype="datetime64[D]")
+        return np.where(np.isnat(days), np.datetime64(variable.default, "D"), days)
+    # Fixed-width text compares as fast as numbers (school_level == "sd"); the few distinct
+    # values are converted once and spread by their codes.
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    words = [str(u) for u in uniques]
+    if variable.values:
+        allowed = {*variable.values, str(variable.default)}
+        unknown = [word for word in words if word not in allowed]
+        if unknown:
+            row = int(np.flatnonzero(codes == words.index(unknown[0]))[0]) + 1
+            raise SejahteraError(
+                "rules.unknown_code",
+                name=variable.name,
+                value=unknown[0],
+                row=row,
+                allowed=", ".join(variable.values),
             )
-            return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
-        if variable.kind == "bool":
-            return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
-        # Fixed-width text compares as fast as numbers (school_level == "sd"); the few distinct
-        # values are converted once and spread by their codes.
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        words = np.asarray([str(u) for u in uniques] + [str(variable.default)], dtype=str)
-        return words[np.where(codes < 0, len(uniques), codes)]
+    array = np.asarray([*words, str(variable.default)], dtype=str)
+    return array[np.where(codes < 0, len(uniques), codes)]
 
 
 def _household_of(households: pd.Index, members: pd.Series) -> np.ndarray:
@@ -200,6 +285,13 @@ class _Environment:
         self.households = len(simulation.households)
         self.roles = simulation.roles
 
+    @property
+    def period_start(self) -> datetime.date:
+        return self.period.start
+
+    def at(self, shift: str) -> _Environment:
+        return _Environment(self.simulation, self.period.shift(shift))
+
     def value(self, name: str) -> np.ndarray:
         return self.simulation._value(self.simulation.ruleset.variables[name], self.period)
 
@@ -213,9 +305,11 @@ def simulate(
     households: object,
     period: str | int,
     reform: str | Path | None = None,
+    inputs: dict[str, dict[str, object]] | None = None,
 ) -> Simulation:
     """A :class:`Simulation` of ``ruleset`` (a :class:`Ruleset`, a folder or a shipped name) on
-    the data, with the reform in the YAML file ``reform`` applied when given."""
+    the data, with the reform in the YAML file ``reform`` applied when given. ``inputs`` gives
+    values for single periods (``{"salary": {"2017-01": [...]}}``), one per row."""
     if not isinstance(ruleset, Ruleset):
         from sejahtera.rules.ruleset import load_ruleset
 
@@ -224,4 +318,4 @@ def simulate(
         from sejahtera.rules.reform import apply_reform
 
         ruleset = apply_reform(ruleset, reform)
-    return Simulation(ruleset, persons, households, period)
+    return Simulation(ruleset, persons, households, period, inputs)
