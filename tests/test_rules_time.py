@@ -228,3 +228,23 @@ def test_a_reform_replaces_a_whole_scale_and_neutralises_a_dated_variable(
     assert simulate(doubled, pay, pd.DataFrame({"household_id": ["h"]}), 2020).calculate(
         "tax"
     ).tolist() == [200.0]
+
+
+def test_a_missing_parameter_value_is_refused_before_any_data_is_read(tmp_path: Path) -> None:
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "amount.yaml").write_text("values: {2025-01-01: {value: 10}}\n")
+    (tmp_path / "variables").mkdir()
+    (tmp_path / "variables" / "v.yaml").write_text(
+        "kind: {entity: household, type: str, period: year, values: [a, b]}\n"
+        "pay: {entity: household, type: float, period: year,\n"
+        "      formula: 'where(kind == \"a\", parameters.amount, 0)'}\n"
+    )
+    rules = load_ruleset(tmp_path)
+    persons = pd.DataFrame({"person_id": ["p"], "household_id": ["h"]})
+    households = pd.DataFrame({"household_id": ["h"], "kind": ["not a code"]})
+    with pytest.raises(RulesFileError) as caught:  # not rules.unknown_code: the data is unread
+        simulate(rules, persons, households, 2024).calculate("pay")
+    assert caught.value.key == "rules.no_value" and caught.value.file == "parameters/amount.yaml"
+    with pytest.raises(SejahteraError) as caught:
+        simulate(rules, persons, households, 2025).calculate("pay")
+    assert caught.value.key == "rules.unknown_code"

@@ -13,6 +13,7 @@ household). ``household.x`` gives a person its household's value.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Compiled:
     entity: Entity | None  # None: the same for everyone (a constant or a parameter)
     evaluate: Evaluate
     variables: frozenset[str] = frozenset()  # the variables it reads
+    parameters: frozenset[tuple[str, ...]] = frozenset()  # the parameters it reads (whole formula)
 
 
 AGGREGATES = ("sum", "count", "any", "all", "max", "min", "sum_largest")
@@ -119,15 +121,17 @@ _COMPARE = {
 
 def compile_formula(text: str, names: Names, entity: Entity) -> Compiled:
     """Compile ``text`` as a formula of a variable of ``entity``."""
-    compiled = _Compiler(names).node(parse(text))
+    compiler = _Compiler(names)
+    compiled = compiler.node(parse(text))
     if compiled.entity not in (None, entity):
         raise FormulaError("rules.wrong_entity", position=1, found=compiled.entity, wanted=entity)
-    return compiled
+    return dataclasses.replace(compiled, parameters=frozenset(compiler.parameters_read))
 
 
 class _Compiler:
     def __init__(self, names: Names) -> None:
         self.names = names
+        self.parameters_read: set[tuple[str, ...]] = set()
 
     def node(self, node: Node) -> Compiled:
         if isinstance(node, Number):
@@ -204,6 +208,7 @@ class _Compiler:
         kind = self.names.parameter(path)
         if kind is None:
             raise FormulaError("rules.unknown_parameter", position=position, name=".".join(path))
+        self.parameters_read.add(path)
         return Compiled(kind, None, lambda env: env.parameter(path))  # type: ignore[arg-type]
 
     # -- operators ---------------------------------------------------------------------------

@@ -140,6 +140,24 @@ class Ruleset:
     def role(self, name: str) -> bool:
         return not self.roles or name in self.roles.values()
 
+    def check_days(self, name: str, days: list[datetime.date]) -> None:
+        """Refuse, before any data is read, a parameter with no value on one of ``days`` that a
+        formula in force then reads, among those ``name`` needs (itself included)."""
+        needed, waiting = set(), [name]
+        while waiting:
+            current = waiting.pop()
+            if current not in needed:
+                needed.add(current)
+                waiting.extend(self.uses(current))
+        for each in sorted(needed & self.compiled.keys()):
+            compiled, variable = self.compiled[each], self.variables[each]
+            for day in days:
+                chosen = variable.formula_at(day)
+                for path in sorted(compiled[chosen].parameters) if chosen is not None else ():
+                    leaf = self.parameters.get(path)
+                    if leaf is not None:
+                        leaf.at(day)  # raises rules.no_value with the parameter's file and line
+
     def uses(self, name: str) -> frozenset[str]:
         """The variables any formula of ``name`` reads."""
         return frozenset().union(*(c.variables for c in self.compiled.get(name, ())))

@@ -123,6 +123,7 @@ class Simulation:
         self._cache: dict[tuple[str, Period], np.ndarray] = {}
         self._changes: dict[int, list[int]] = {}
         self._given_years: set[int] = set()
+        self._checked: set[tuple[str, Period]] = set()
         for name, by_period in (inputs or {}).items():
             for when, values in by_period.items():
                 self._give(name, str(when), values)
@@ -132,7 +133,12 @@ class Simulation:
         variable = self.ruleset.variables.get(name)
         if variable is None:
             raise SejahteraError("simulate.unknown_variable", name=name)
-        return self._value(variable, Period.parse(period) if period is not None else self.period)
+        when = Period.parse(period) if period is not None else self.period
+        if (name, when) not in self._checked:  # a missing parameter value, before any work
+            days = [m.start for m in when.months()] if when.unit == "year" else [when.start]
+            self.ruleset.check_days(name, days)
+            self._checked.add((name, when))
+        return self._value(variable, when)
 
     def _rows(self, variable: Variable) -> int:
         return len(self.persons) if variable.entity == "person" else len(self.households)
