@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sejahtera.data.dataset import Dataset
+from sejahtera.i18n import set_language
 from sejahtera.synth import SynthOptions, synthesise
 
 POSTGRES_URL = os.environ.get("SEJAHTERA_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
@@ -50,6 +51,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(
             f"NOTE: PostgreSQL tests were skipped: {_POSTGRES_PROBLEM}", yellow=True
         )
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default():
+    """`--lang en` in one CLI test must not change the language of messages in the next."""
+    yield
+    set_language(None)
 
 
 @pytest.fixture(scope="session")

@@ -151,7 +151,8 @@ def test_inputs_for_the_wrong_period_or_with_unknown_codes_are_refused(rules) ->
     with pytest.raises(SejahteraError) as caught:
         simulate(rules, persons, households, "2017").calculate("area_tax")
     assert caught.value.key == "rules.unknown_code"
-    assert "squatter" in str(caught.value) and "baris 2" in str(caught.value)
+    assert caught.value.values["value"] == "squatter" and caught.value.values["row"] == 2
+    assert "squatter" in str(caught.value) and "owner, tenant" in str(caught.value)
 
 
 def test_scales_as_openfisca_reads_them(tmp_path: Path) -> None:

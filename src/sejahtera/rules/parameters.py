@@ -132,6 +132,8 @@ class ScaleAt:
 
     def calc(self, base: np.ndarray | float) -> np.ndarray:
         base = np.asarray(base, dtype=np.float64)
+        if not len(self.thresholds):
+            return np.zeros_like(base)
         if self.kind == "marginal_rate":
             upper = np.append(self.thresholds[1:], np.inf)
             width = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
@@ -159,10 +161,7 @@ class Scale:
             (t.get(day), a.get(day)) for t, a in zip(self.thresholds, self.amounts, strict=True)
         ]
         pairs = sorted((float(t), float(a)) for t, a in pairs if t is not None and a is not None)  # type: ignore[arg-type]
-        if not pairs:
-            raise RulesFileError(
-                "rules.no_value", file=self.file, line=self.line, name=self.name, day=day
-            )
+        # No bracket in force: the scale gives 0, as OpenFisca's does.
         return ScaleAt(self.kind, np.array([t for t, _ in pairs]), np.array([a for _, a in pairs]))
 
 
