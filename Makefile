@@ -52,6 +52,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/measure_indicators.py
 	$(BIN)/python benchmarks/measure_outofcore.py
 	$(BIN)/python benchmarks/simulate_indonesia.py
+	$(BIN)/python benchmarks/simulate_openfisca.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
