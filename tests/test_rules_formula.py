@@ -67,8 +67,13 @@ class Env:
         }
     )
 
+    memo: dict = field(default_factory=dict)
+
     def value(self, name: str) -> np.ndarray:
         return self.values[name]
+
+    def role_mask(self, role: str) -> np.ndarray:
+        return self.roles == role
 
     def parameter(self, path: tuple[str, ...]):
         return {

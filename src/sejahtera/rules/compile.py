@@ -55,7 +55,9 @@ class Environment(Protocol):
 
     household_of: np.ndarray  # each person's household, 0..households-1
     households: int
-    roles: np.ndarray  # each person's role (str)
+    memo: dict[object, object]  # repeated parts of formulas, evaluated once per period
+
+    def role_mask(self, role: str) -> np.ndarray: ...  # the persons who hold ``role``
 
     def value(self, name: str) -> np.ndarray: ...
 
@@ -119,21 +121,44 @@ _COMPARE = {
 }
 
 
-def compile_formula(text: str, names: Names, entity: Entity) -> Compiled:
-    """Compile ``text`` as a formula of a variable of ``entity``."""
-    compiler = _Compiler(names)
-    compiled = compiler.node(parse(text))
+def compile_formula(
+    text: str, names: Names, entity: Entity, repeated: set[tuple] | None = None
+) -> Compiled:
+    """Compile ``text`` as a formula of a variable of ``entity``. Parts in ``repeated`` (by
+    default, those written twice in this formula) are evaluated once per period and reused."""
+    tree = parse(text)
+    compiler = _Compiler(names, _parts(tree, {}) if repeated is None else repeated)
+    compiled = compiler.node(tree)
     if compiled.entity not in (None, entity):
         raise FormulaError("rules.wrong_entity", position=1, found=compiled.entity, wanted=entity)
     return dataclasses.replace(compiled, parameters=frozenset(compiler.parameters_read))
 
 
 class _Compiler:
-    def __init__(self, names: Names) -> None:
+    def __init__(self, names: Names, repeated: set[tuple] | None = None) -> None:
         self.names = names
+        self.repeated = repeated or set()
         self.parameters_read: set[tuple[str, ...]] = set()
 
     def node(self, node: Node) -> Compiled:
+        """``node`` compiled; a part written more than once is evaluated once per run."""
+        compiled = self.compile(node)
+        key = _shape(node)
+        if key not in self.repeated:
+            return compiled
+        read = compiled.evaluate
+
+        def once(env: Environment) -> Value:
+            memo = getattr(env, "memo", None)
+            if memo is None:
+                return read(env)
+            if key not in memo:
+                memo[key] = read(env)
+            return memo[key]  # type: ignore[return-value]
+
+        return dataclasses.replace(compiled, evaluate=once)
+
+    def compile(self, node: Node) -> Compiled:
         if isinstance(node, Number):
             value = node.value
             return Compiled("number", None, lambda env: value)
@@ -436,8 +461,9 @@ class _Compiler:
 
         def run(env: Environment) -> np.ndarray:
             values = np.broadcast_to(np.asarray(read(env)), env.household_of.shape)
-            keep = np.ones(len(values), dtype=bool) if role is None else env.roles == role
-            return _aggregate(how, values, keep, env, largest)
+            return _aggregate(
+                how, values, None if role is None else env.role_mask(role), env, largest
+            )
 
         return Compiled(kind, "household", run, inner.variables)
 
@@ -475,21 +501,24 @@ class _Compiler:
 
 
 def _aggregate(
-    how: str, values: np.ndarray, keep: np.ndarray, env: Environment, largest: Compiled | None
+    how: str,
+    values: np.ndarray,
+    keep: np.ndarray | None,
+    env: Environment,
+    largest: Compiled | None,
 ) -> np.ndarray:
     """One value per household from its members' ``values`` (members outside ``keep`` ignored)."""
-    household, count = env.household_of[keep], env.households
-    chosen = values[keep]
+    household, count = env.household_of, env.households
+    chosen = values
+    if keep is not None:
+        household, chosen = household[keep], values[keep]
+    if how in ("count", "any", "all"):
+        # Count the members who hold (or, for all, lack) the condition: no weights to convert.
+        flagged = chosen.astype(bool, copy=False)
+        counted = np.bincount(household[flagged if how != "all" else ~flagged], minlength=count)
+        return counted > 0 if how == "any" else counted == 0 if how == "all" else counted
     if how == "sum":
-        return np.bincount(household, chosen.astype(np.float64), minlength=count)
-    if how == "count":
-        return np.bincount(household, chosen.astype(np.float64), minlength=count)
-    if how == "any":
-        return np.bincount(household, chosen.astype(np.float64), minlength=count) > 0
-    if how == "all":
-        return (
-            np.bincount(household, (~chosen.astype(bool)).astype(np.float64), minlength=count) == 0
-        )
+        return np.bincount(household, chosen, minlength=count)
     if how in ("max", "min"):
         fill = -np.inf if how == "max" else np.inf
         out = np.full(count, fill)
@@ -505,11 +534,75 @@ def _aggregate(
     return np.bincount(ordered[taken], chosen.astype(np.float64)[order][taken], minlength=count)
 
 
-_DATE_PARTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+_CALENDAR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "year": lambda d: d.astype("datetime64[Y]").astype(np.int64) + 1970,
     "month": lambda d: d.astype("datetime64[M]").astype(np.int64) % 12 + 1,
     "day": lambda d: (d - d.astype("datetime64[M]")).astype(np.int64) + 1,
 }
+
+
+def _date_part(part: str) -> Callable[[np.ndarray], np.ndarray]:
+    """year, month or day of each date. Calendar arithmetic on millions of dates is slow; the
+    dates of a population span a few tens of thousands of days, so each distinct day is
+    converted once, in a table, and the dates look their part up in it."""
+    calendar = _CALENDAR[part]
+
+    def lookup(dates: np.ndarray) -> np.ndarray:
+        if dates.ndim == 0 or len(dates) < 4096 or np.isnat(dates).any():
+            return calendar(dates)
+        days = dates.view(np.int64)
+        low, high = int(days.min()), int(days.max())
+        if high - low > len(days):
+            return calendar(dates)
+        table = calendar(np.arange(low, high + 1).astype("datetime64[D]"))
+        return table[days - low]
+
+    return lookup
+
+
+_DATE_PARTS = {part: _date_part(part) for part in _CALENDAR}
+
+
+def _shape(node: Node) -> tuple:
+    """A node without its positions: equal for two copies of the same expression."""
+    if not dataclasses.is_dataclass(node):
+        return node  # type: ignore[return-value]
+    parts: list[object] = [type(node).__name__]
+    for item in dataclasses.fields(node):
+        if item.name == "position" or item.name == "at":
+            continue
+        value = getattr(node, item.name)
+        if isinstance(value, tuple):
+            parts.append(tuple(_shape(v) for v in value))
+        else:
+            parts.append(_shape(value) if isinstance(value, Node) else value)
+    return tuple(parts)
+
+
+def repeated_parts(texts: list[str]) -> set[tuple]:
+    """The parts (other than names and constants) written more than once among ``texts``: a
+    ruleset's formulas share them, so each is evaluated once per period."""
+    seen: dict[tuple, int] = {}
+    for text in texts:
+        _parts(parse(text), seen)
+    return {key for key, count in seen.items() if count > 1}
+
+
+def _parts(tree: Node, seen: dict[tuple, int]) -> set[tuple]:
+    """Count each part of ``tree`` in ``seen``; return the parts seen more than once."""
+
+    def visit(node: Node) -> None:
+        if not isinstance(node, Number | Text | Boolean | Name):
+            key = _shape(node)
+            seen[key] = seen.get(key, 0) + 1
+        for item in dataclasses.fields(node):
+            value = getattr(node, item.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, Node):
+                    visit(child)
+
+    visit(tree)
+    return {key for key, count in seen.items() if count > 1}
 
 
 def _dotted(node: Node) -> tuple[str, ...]:

@@ -131,18 +131,19 @@ class ScaleAt:
     amounts: np.ndarray  # rates for marginal_rate
 
     def calc(self, base: np.ndarray | float) -> np.ndarray:
+        """The scale applied to each base, one bracket at a time (a few passes over the bases
+        instead of a bases × brackets matrix)."""
         base = np.asarray(base, dtype=np.float64)
-        if not len(self.thresholds):
-            return np.zeros_like(base)
-        if self.kind == "marginal_rate":
-            upper = np.append(self.thresholds[1:], np.inf)
-            width = np.clip(base[..., None] - self.thresholds, 0.0, upper - self.thresholds)
-            return (width * self.amounts).sum(axis=-1)
-        if self.kind == "marginal_amount":  # each bracket's amount once the base exceeds it
-            return ((base[..., None] > self.thresholds) * self.amounts).sum(axis=-1)
-        reached = base[..., None] >= self.thresholds
-        index = reached.sum(axis=-1) - 1  # single_amount: the bracket the base falls in
-        return np.where(index >= 0, self.amounts[np.clip(index, 0, None)], 0.0)
+        total = np.zeros_like(base)
+        uppers = [*self.thresholds[1:], np.inf][: len(self.thresholds)]  # none for no brackets
+        for threshold, amount, upper in zip(self.thresholds, self.amounts, uppers, strict=True):
+            if self.kind == "marginal_rate":  # the rate on the part of the base in the bracket
+                total += amount * np.clip(base - threshold, 0.0, upper - threshold)
+            elif self.kind == "marginal_amount":  # each amount once the base exceeds it
+                total += amount * (base > threshold)
+            else:  # single_amount: the amount of the highest threshold the base reaches
+                total = np.where(base >= threshold, amount, total)
+        return total
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ with its file, line and position before any data is touched.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from sejahtera.rules.compile import Compiled, Entity, Kind, compile_formula
+from sejahtera.rules.compile import Compiled, Entity, Kind, compile_formula, repeated_parts
 from sejahtera.rules.expression import FormulaError
 from sejahtera.rules.parameters import (
     Located,
@@ -292,11 +293,14 @@ def _formulas(entry: Located, name: str, file: str, line: int) -> tuple[Formula,
 
 def check(ruleset: Ruleset) -> None:
     """Compile every formula and refuse circular dependencies."""
+    shared: set[tuple] = set()
+    with contextlib.suppress(FormulaError):  # a syntax error is reported below, with its line
+        shared = repeated_parts([f.text for v in ruleset.variables.values() for f in v.formulas])
     for name, variable in ruleset.variables.items():
         compiled = []
         for formula in variable.formulas:
             try:
-                one = compile_formula(formula.text, ruleset, variable.entity)
+                one = compile_formula(formula.text, ruleset, variable.entity, shared)
             except FormulaError as error:
                 raise RulesFileError(
                     "rules.in_formula",

@@ -103,10 +103,16 @@ class Simulation:
         ):
             if column not in table.columns:
                 raise SejahteraError("simulate.missing_id", column=column)
-        index = pd.Index(self.households["household_id"].astype(str))
+        ours, theirs = self.households["household_id"], self.persons["household_id"]
+        if not (
+            pd.api.types.is_integer_dtype(ours.dtype)
+            and pd.api.types.is_integer_dtype(theirs.dtype)
+        ):  # identifiers compare as text unless both are whole numbers
+            ours, theirs = ours.astype(str), theirs.astype(str)
+        index = pd.Index(ours)
         if not index.is_unique:
             raise SejahteraError("simulate.duplicate_household")
-        self.household_of = _household_of(index, self.persons["household_id"].astype(str))
+        self.household_of = _household_of(index, theirs)
         if (self.household_of < 0).any():
             row = int(np.flatnonzero(self.household_of < 0)[0]) + 1
             raise SejahteraError(
@@ -115,18 +121,28 @@ class Simulation:
                 value=self.persons["household_id"].iloc[row - 1],
             )
         role = "role" if "role" in self.persons else "relationship"
-        self.roles = (
-            self.persons[role].astype(str).to_numpy()
-            if role in self.persons
-            else np.full(len(self.persons), "")
-        )
+        self._roles = self.persons.get(role)
+        self._role_masks: dict[str, np.ndarray] = {}
         self._cache: dict[tuple[str, Period], np.ndarray] = {}
         self._changes: dict[int, list[int]] = {}
         self._given_years: set[int] = set()
         self._checked: set[tuple[str, Period]] = set()
+        self._memo: dict[Period, dict[object, object]] = {}  # parts formulas share, by period
         for name, by_period in (inputs or {}).items():
             for when, values in by_period.items():
                 self._give(name, str(when), values)
+
+    def role_mask(self, role: str) -> np.ndarray:
+        """The persons who hold ``role`` (from the ``role`` or ``relationship`` column)."""
+        if role not in self._role_masks:
+            if self._roles is None:
+                self._role_masks[role] = np.zeros(len(self.persons), dtype=bool)
+            else:
+                codes, uniques = pd.factorize(self._roles)
+                for number, value in enumerate(uniques):
+                    self._role_masks[str(value)] = codes == number
+                self._role_masks.setdefault(role, np.zeros(len(self.persons), dtype=bool))
+        return self._role_masks[role]
 
     def calculate(self, name: str, period: str | int | None = None) -> np.ndarray:
         """The values of ``name`` for ``period`` (the simulation's by default), in input order."""
@@ -222,8 +238,8 @@ class Simulation:
             return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
         compiled = self.ruleset.compiled[variable.name][chosen]
         result = compiled.evaluate(_Environment(self, period))
-        array = np.broadcast_to(np.asarray(result), (rows,)).copy()
-        return array.astype(np.float64) if variable.kind == "number" else array
+        array = np.asarray(result, dtype=np.float64 if variable.kind == "number" else None)
+        return array if array.shape == (rows,) else np.broadcast_to(array, (rows,)).copy()
 
     def _input(self, variable: Variable, rows: int) -> np.ndarray:
         table = self.persons if variable.entity == "person" else self.households
@@ -236,7 +252,8 @@ def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
     """An input column as the variable's kind of array, missing values as its default."""
     if variable.kind == "number":
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.where(np.isnan(values), float(variable.default), values)  # type: ignore[arg-type]
+        missing = np.isnan(values)
+        return np.where(missing, float(variable.default), values) if missing.any() else values  # type: ignore[arg-type]
     if variable.kind == "bool":
         return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
     if variable.kind == "date":
@@ -289,7 +306,8 @@ class _Environment:
         self.period = period
         self.household_of = simulation.household_of
         self.households = len(simulation.households)
-        self.roles = simulation.roles
+        self.role_mask = simulation.role_mask
+        self.memo = simulation._memo.setdefault(period, {})
 
     @property
     def period_start(self) -> datetime.date:
