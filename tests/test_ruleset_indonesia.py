@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sejahtera.data.dataset import Dataset
 from sejahtera.measure.frame import household_frame
+from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import load_ruleset, shipped_rulesets
 from sejahtera.simulate import simulate
 
@@ -82,3 +85,50 @@ def test_on_a_synthetic_region(indonesia, diy: Dataset) -> None:
     sembako = run.calculate("sembako")
     assert set(np.unique(sembako)) <= {0.0, 2.4e6}
     assert ((sembako > 0) == (desil <= 4)).all()
+
+
+def test_a_pmt_ceiling_is_off_until_set(indonesia) -> None:
+    households = HOUSEHOLDS.assign(pmt_score=[13.0, 15.0, 13.5, None])
+    run = simulate(indonesia, PERSONS, households, 2025)
+    assert run.calculate("sembako").tolist() == [2.4e6, 2.4e6, 0, 2.4e6]  # scores change nothing
+    start = datetime.date(2025, 1, 1)
+    capped = with_parameter_values(indonesia, {"sembako.max_pmt_score": {start: 14.0}})
+    run = simulate(capped, PERSONS, households, 2025)
+    # B scores above the ceiling, C is desil 5, D has no score: none passes.
+    assert run.calculate("sembako").tolist() == [2.4e6, 0, 0, 0]
+    assert run.calculate("pkh").tolist() == [3e6 + 3e6 + 2.4e6 + 2e6, 2.4e6, 0, 0]  # no ceiling
+
+
+@pytest.mark.parametrize(
+    ("programme", "variable"),
+    [
+        ("pkh", "pkh"),
+        ("sembako", "sembako"),
+        ("pbi_jkn", "pbi_jkn_premium"),
+        ("pip", "pip"),
+        ("blt_dana_desa", "blt_dana_desa"),
+    ],
+)
+def test_every_programme_has_a_pmt_ceiling(indonesia, programme: str, variable: str) -> None:
+    assert indonesia.parameters.at((programme, "max_pmt_score"), datetime.date(2025, 1, 1)) == (
+        float("inf")
+    )
+    households = HOUSEHOLDS.assign(pmt_score=[13.0, 13.0, 13.0, 13.0])
+    start = datetime.date(2025, 1, 1)
+    # BLT Dana Desa is switched on, for desil-1 households without Sembako.
+    blt = {"blt_dana_desa.active": {start: True}, "sembako.max_desil": {start: 0}}
+    opened = with_parameter_values(indonesia, blt) if programme == "blt_dana_desa" else indonesia
+    paid = simulate(opened, PERSONS, households, 2025).calculate(variable)
+    assert paid.sum() > 0
+    closed = with_parameter_values(opened, {f"{programme}.max_pmt_score": {start: 12.0}})
+    assert simulate(closed, PERSONS, households, 2025).calculate(variable).sum() == 0
+
+
+def test_an_in_memory_change_keeps_earlier_values(indonesia) -> None:
+    changed = with_parameter_values(
+        indonesia, {"sembako.amount": {datetime.date(2025, 7, 1): 300_000}}
+    )
+    run = simulate(changed, PERSONS, HOUSEHOLDS, 2025)
+    assert run.calculate("sembako", "2025-06").tolist()[0] == 200_000
+    assert run.calculate("sembako").tolist()[0] == 6 * 200_000 + 6 * 300_000
+    assert simulate(indonesia, PERSONS, HOUSEHOLDS, 2025).calculate("sembako")[0] == 2.4e6
