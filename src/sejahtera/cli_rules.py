@@ -1,4 +1,5 @@
-"""``sejahtera rules test``: a ruleset's YAML test cases, in OpenFisca's format."""
+"""``sejahtera rules test`` (YAML test cases, in OpenFisca's format), ``sejahtera simulate`` (a
+scenario report) and ``sejahtera budget`` (the budget solver)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sejahtera.i18n import text
 def register_rules_commands(main: click.Group) -> None:
     main.add_command(rules)
     main.add_command(simulate_command)
+    main.add_command(budget_command)
 
 
 @click.group(help="Aturan sebagai kode / rules as code.")
@@ -98,7 +100,7 @@ def simulate_command(
     from sejahtera.rules.reform import apply_reform
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.engine import Simulation
-    from sejahtera.simulate.report import compare, household_results, summarise
+    from sejahtera.simulate.report import compare, household_results, programmes, summarise
 
     table = load(data)
     if table.dataset is None:
@@ -107,14 +109,16 @@ def simulate_command(
         raise SejahteraError("simulate.needs_dataset", path=data)
     persons = table.dataset.persons()
     baseline_rules = load_ruleset(ruleset_name)
-    baseline = household_results(Simulation(baseline_rules, persons, table.frame, period))
-    report: dict[str, object] = {"baseline": summarise(baseline)}
+    declared = programmes(baseline_rules)
+    baseline = household_results(Simulation(baseline_rules, persons, table.frame, period), declared)
+    report: dict[str, object] = {"baseline": summarise(baseline, list(declared))}
     results = baseline
     if reform is not None:
         reformed = household_results(
-            Simulation(apply_reform(baseline_rules, reform), persons, table.frame, period)
+            Simulation(apply_reform(baseline_rules, reform), persons, table.frame, period),
+            declared,
         )
-        report["reform"] = summarise(reformed)
+        report["reform"] = summarise(reformed, list(declared))
         report["difference"] = compare(baseline, reformed)
         results = baseline.merge(
             reformed[["household_id", "cash_total", "welfare_after"]],
@@ -165,3 +169,46 @@ def _simulate_text(report: dict[str, object]) -> str:
     if isinstance(report.get("difference"), dict):
         lines.append(text("simulate.difference", **report["difference"]))
     return "\n".join(lines)
+
+
+@click.command(
+    "budget",
+    help="Pemecah anggaran: batas desil/PMT atau besaran bantuan yang muat dalam anggaran dan "
+    "paling menurunkan kemiskinan / budget solver: the desil or PMT cut-off or the amount that "
+    "fits a budget and reduces poverty most.",
+)
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--rules", "ruleset_name", required=True, help="Ruleset (indonesia) atau folder.")
+@click.option("--programme", required=True, help="Program / programme (pkh, sembako, …).")
+@click.option("--lever", required=True, help="Tuas / lever: desil, pmt atau/or amount.")
+@click.option("--budget", "budget_rp", required=True, type=float, help="Anggaran setahun (Rp).")
+@click.option("--period", default="2025", show_default=True, help="Tahun / year.")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
+@_friendly
+def budget_command(
+    data: Path,
+    ruleset_name: str,
+    programme: str,
+    lever: str,
+    budget_rp: float,
+    period: str,
+    as_json: bool,
+) -> None:
+    import json
+
+    from sejahtera.errors import SejahteraError
+    from sejahtera.measure.frame import load
+    from sejahtera.simulate.budget import solve_budget
+
+    table = load(data)
+    if table.dataset is None:
+        raise SejahteraError("simulate.needs_dataset", path=data)
+    result = solve_budget(
+        ruleset_name, table.dataset.persons(), table.frame, programme, lever, budget_rp, period
+    )
+    if result.chosen is None:
+        raise result.nothing_fits()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float))
+        return
+    click.echo(result.summary())

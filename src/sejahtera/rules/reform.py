@@ -66,15 +66,7 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
         if not isinstance(old, Parameter):  # a scale changes only as a whole
             raise RulesFileError("rules.reform_whole_scale", file=shown, line=line, name=name)
         starts, new = dated(values, str(name), shown, line)
-        keep = [(s, v) for s, v in zip(old.starts, old.values, strict=True) if s < starts[0]]
-        merged = sorted(keep + list(zip(starts, new, strict=True)), key=lambda pair: pair[0])
-        leaves[key] = dataclasses.replace(
-            old,
-            starts=tuple(s for s, _ in merged),
-            values=tuple(v for _, v in merged),
-            file=shown,
-            line=line,
-        )
+        leaves[key] = _from_date(old, dict(zip(starts, new, strict=True)), file=shown, line=line)
     variables = dict(ruleset.variables)
     actions = content.get("variables") or Located()
     if not isinstance(actions, Located):
@@ -155,3 +147,32 @@ def _replaced(old: Variable, entry: object, file: str, line: int) -> Variable:
         merged[key] = value
         merged.lines[key] = entry.lines[key]
     return variable_from(old.name, merged, file, line)
+
+
+def with_parameter_values(ruleset: Ruleset, changes: dict[str, dict]) -> Ruleset:
+    """``ruleset`` with parameters changed in memory, as a reform file would change them.
+
+    ``changes`` maps a dotted path to ``{start date: value}``. A change holds from its first date
+    onward: earlier values stay, later ones are replaced. The result is checked like a reform.
+    """
+    leaves = dict(ruleset.parameters.leaves)
+    for name, values in changes.items():
+        key = tuple(name.split("."))
+        old = leaves.get(key)
+        if not isinstance(old, Parameter):
+            raise RulesFileError("rules.reform_unknown_parameter", file="-", line=0, name=name)
+        leaves[key] = _from_date(old, values)
+    changed = dataclasses.replace(ruleset, parameters=Parameters(leaves), compiled={})
+    check(changed)
+    return changed
+
+
+def _from_date(old: Parameter, values: dict, **where: object) -> Parameter:
+    """``old`` with ``values`` ({start: value}) from their first date on: earlier values stay,
+    later ones are replaced."""
+    first = min(values)
+    keep = [(s, v) for s, v in zip(old.starts, old.values, strict=True) if s < first]
+    merged = sorted(keep + list(values.items()), key=lambda pair: pair[0])
+    return dataclasses.replace(
+        old, starts=tuple(s for s, _ in merged), values=tuple(v for _, v in merged), **where
+    )

@@ -69,7 +69,7 @@ class Period:
         return str(self.year) if self.month is None else f"{self.year}-{self.month:02d}"
 
 
-def _frame(table: object) -> pd.DataFrame:
+def as_pandas(table: object) -> pd.DataFrame:
     """pandas, Polars or Arrow in; pandas out."""
     if isinstance(table, pd.DataFrame):
         return table
@@ -93,8 +93,8 @@ class Simulation:
         inputs: dict[str, dict[str, object]] | None = None,
     ) -> None:
         self.ruleset = ruleset
-        self.persons = _frame(persons)
-        self.households = _frame(households)
+        self.persons = as_pandas(persons)
+        self.households = as_pandas(households)
         self.period = Period.parse(period)
         for table, column in (
             (self.persons, "person_id"),

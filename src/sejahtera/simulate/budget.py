@@ -1,0 +1,492 @@
+"""The budget solver: the cut-off or amount of one programme that fits a budget and reduces poverty
+most, with the frontier of cost against poverty reduction.
+
+``solve_budget(ruleset, persons, households, "sembako", "desil", 5e11)`` returns a
+:class:`BudgetResult`. The levers a programme has, and the parameters each moves, are declared in
+the ruleset's ``programmes.yaml`` (see :func:`sejahtera.simulate.report.programmes`):
+
+- ``desil``: the highest desil eligible, tried at 1 to 10.
+- ``pmt``: the highest PMT score eligible (a lower score is poorer). The desil cut-off is opened
+  to 10, so the score alone decides. Tried at the 5th, 10th, …, 100th weighted percentiles of the
+  households' scores; then the largest household score that fits the budget is found by bisection
+  between the two percentiles around it (cost rises with the ceiling).
+- ``amount``: the benefit amount, or with several amounts (PKH's components, PIP's levels) one
+  factor applied to all. The amount that exhausts the budget is found by bisection (cost rises
+  with the amount) to within :data:`AMOUNT_TOLERANCE_RP` of every amount; the frontier is drawn on
+  :data:`AMOUNT_GRID` times that amount, and at today's amount.
+
+Every candidate is a full simulation of the ruleset, the value holding from 1 January of the year
+on. A programme that is off by default (BLT Dana Desa) is switched on. Figures of a candidate:
+
+- ``cost_rp``: the programme's weighted yearly cost.
+- ``fgt0``, ``fgt1``, ``fgt2``: poverty after every cash transfer (welfare as in the scenario
+  report: consumption per capita + cash / 12 / household size), person-weighted.
+- ``gap_reduction_rp``: the yearly poverty gap (Σ persons × (line − welfare) × 12 over the poor)
+  *without* the programme, every other programme as in the baseline, minus the gap after the
+  candidate's transfers. This is the measure the solver maximises.
+- ``poor_persons_reached``: persons poor before transfers whom the programme reaches. A
+  programme that pays no cash (PBI-JKN) leaves welfare alone, so for it the solver maximises this.
+
+The chosen cut-off is the candidate within the budget with the largest measure (the cheaper one on
+a tie); the chosen amount is the one that exhausts the budget. A candidate is on the efficient
+frontier when no other dominates it: costs no more and achieves at least as much, and costs less
+or achieves more.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import Language, text
+from sejahtera.rules.parameters import Parameter
+from sejahtera.rules.reform import with_parameter_values
+from sejahtera.rules.ruleset import Ruleset, load_ruleset
+from sejahtera.simulate.engine import Period, Simulation, as_pandas
+from sejahtera.simulate.report import LEVERS, Programme, programmes
+
+Lever = Literal["desil", "pmt", "amount"]
+PMT_SCORE = "pmt_score"  # the sejahtera/v1 column the rulesets' PMT ceilings compare with
+DESIL_CANDIDATES = tuple(float(k) for k in range(1, 11))
+PMT_GRID = tuple(np.arange(1, 21) / 20)  # weighted percentiles of the households' PMT scores
+AMOUNT_TOLERANCE_RP = 1_000.0  # each amount found is within this of the budget-exhausting one
+AMOUNT_GRID = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # the frontier, times the amount found
+_MAX_FACTOR = 2.0**30
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value of the lever and what it does (see the module's docstring)."""
+
+    value: float
+    cost_rp: float
+    fgt0: float
+    fgt1: float
+    fgt2: float
+    gap_reduction_rp: float
+    poor_persons_reached: float
+    within_budget: bool
+    efficient: bool = False
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """What :func:`solve_budget` found: ``summary()`` for people, ``tidy()`` (one row per
+    candidate) and ``to_dict()`` (the JSON of ``sejahtera budget --json``) for programs."""
+
+    programme: str
+    lever: Lever
+    budget_rp: float
+    objective: str  # the measure maximised: gap_reduction_rp or poor_persons_reached
+    unit: str  # of the values: desil, PMT score, the amount's unit, or factor
+    without: dict[str, float]  # fgt0, fgt1, fgt2 and poverty_gap_rp without the programme
+    candidates: tuple[Candidate, ...]  # by value
+    chosen: Candidate | None  # None: nothing fits the budget
+    parameters: dict[str, float]  # the chosen value of each parameter the lever moves
+    tolerance_rp: float | None = None  # the amount lever's
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per candidate: value, cost_rp, fgt0–2, gap_reduction_rp,
+        poor_persons_reached, within_budget, efficient, chosen."""
+        frame = pd.DataFrame([asdict(c) for c in self.candidates], columns=_COLUMNS[:-1])
+        frame["chosen"] = [c == self.chosen for c in self.candidates]
+        return frame
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "programme": self.programme,
+            "lever": self.lever,
+            "budget_rp": self.budget_rp,
+            "objective": self.objective,
+            "unit": self.unit,
+            "tolerance_rp": self.tolerance_rp,
+            "without_programme": self.without,
+            "chosen": None if self.chosen is None else asdict(self.chosen),
+            "parameters": self.parameters,
+            "frontier": [asdict(c) for c in self.candidates],
+        }
+
+    def summary(self, language: Language | None = None) -> str:
+        """The choice, its cost and poverty effect, then the table of candidates."""
+        lines = [
+            text("budget.title", language, programme=self.programme, lever=self.lever)
+            + " "
+            + text("budget.budget", language, budget=self.budget_rp),
+            text(f"budget.objective_{self.objective}", language),
+        ]
+        if self.chosen is None:
+            error = self.nothing_fits()
+            lines.append(text(error.key, language, **error.values))
+        else:
+            lines.append(
+                text(
+                    "budget.chosen",
+                    language,
+                    value=self.show(self.chosen.value),
+                    unit=self.unit,
+                    cost=self.chosen.cost_rp,
+                    reduction=self.chosen.gap_reduction_rp,
+                    reached=self.chosen.poor_persons_reached,
+                    before=self.without["fgt0"],
+                    after=self.chosen.fgt0,
+                )
+            )
+            if self.tolerance_rp is not None:
+                lines.append(text("budget.tolerance", language, tolerance=self.tolerance_rp))
+        header = [text(f"budget.col_{column}", language) for column in _COLUMNS]
+        rows = [header] + [
+            [
+                self.show(c.value),
+                f"{c.cost_rp:,.0f}",
+                f"{c.fgt0:.2%}",
+                f"{c.fgt1:.2%}",
+                f"{c.fgt2:.2%}",
+                f"{c.gap_reduction_rp:,.0f}",
+                f"{c.poor_persons_reached:,.0f}",
+                text("cli.yes" if c.within_budget else "cli.no", language),
+                text("cli.yes" if c.efficient else "cli.no", language),
+                "*" if c == self.chosen else "",
+            ]
+            for c in self.candidates
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        lines.append(text("budget.frontier", language))
+        for position, row in enumerate(rows):
+            lines.append("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+            if position == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(line.rstrip() for line in lines)
+
+    def nothing_fits(self) -> SejahteraError:
+        """The error to raise when no candidate fits the budget: it names the cheapest cost."""
+        return SejahteraError(
+            "budget.nothing_fits",
+            programme=self.programme,
+            lever=self.lever,
+            budget=self.budget_rp,
+            cheapest=min(c.cost_rp for c in self.candidates),
+        )
+
+    def show(self, value: float) -> str:
+        if self.lever == "desil":
+            return f"{value:.0f}"
+        if self.lever == "pmt":
+            return f"{value:.4f}"
+        return f"{value:.4f}" if self.unit == "factor" else f"{value:,.0f}"
+
+
+_COLUMNS = (
+    "value",
+    "cost_rp",
+    "fgt0",
+    "fgt1",
+    "fgt2",
+    "gap_reduction_rp",
+    "poor_persons_reached",
+    "within_budget",
+    "efficient",
+    "chosen",
+)
+
+
+def solve_budget(
+    ruleset: Ruleset | str,
+    persons: object,
+    households: object,
+    programme: str,
+    lever: Lever,
+    budget_rp: float,
+    period: str | int = 2025,
+) -> BudgetResult:
+    """The value of ``lever`` for ``programme`` that fits ``budget_rp`` (Rp a year) and reduces
+    the poverty gap most, with every candidate tried (see the module's docstring)."""
+    if not isinstance(ruleset, Ruleset):
+        ruleset = load_ruleset(ruleset)
+    declared = programmes(ruleset)
+    target = _checked(ruleset, declared, programme, lever, budget_rp)
+    persons, households = as_pandas(persons), as_pandas(households)
+    grid, scores = _pmt_grid(households) if lever == "pmt" else ([], np.array([]))
+    scenarios = _Scenarios(ruleset, persons, households, target, lever, declared, period, budget_rp)
+    if lever == "amount":
+        return _solve_amount(scenarios)
+    if lever == "desil":
+        return scenarios.result({k: scenarios.cutoff(k) for k in DESIL_CANDIDATES}, "desil")
+    candidates = {value: scenarios.cutoff(value) for value in grid}
+    candidates.update(_largest_fitting(scenarios, candidates, scores))
+    return scenarios.result(candidates, "PMT score")
+
+
+def _checked(
+    ruleset: Ruleset,
+    declared: dict[str, Programme],
+    programme: str,
+    lever: str,
+    budget_rp: float,
+) -> Programme:
+    """The programme, once its name, the lever and the budget are known to be usable."""
+    target = declared.get(programme)
+    if target is None or target.variable not in ruleset.variables:
+        allowed = [p.name for p in declared.values() if p.variable in ruleset.variables]
+        raise SejahteraError("budget.unknown_programme", name=programme, allowed=", ".join(allowed))
+    if lever not in target.levers:
+        allowed = [name for name in LEVERS if name in target.levers]
+        raise SejahteraError(
+            "budget.unknown_lever", name=lever, programme=programme, allowed=", ".join(allowed)
+        )
+    paths = [*target.levers.values(), *([[target.switch]] if target.switch else [])]
+    for path in (p for group in paths for p in group):
+        _parameter(ruleset, path, target)
+    if not np.isfinite(budget_rp) or budget_rp <= 0:
+        raise SejahteraError("budget.bad_budget", budget=budget_rp)
+    return target
+
+
+class _Scenarios:
+    """The programme under parameter changes: one simulation each, on the same data."""
+
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        persons: pd.DataFrame,
+        households: pd.DataFrame,
+        target: Programme,
+        lever: Lever,
+        declared: dict[str, Programme],
+        period: str | int,
+        budget_rp: float,
+    ) -> None:
+        self.lever = lever
+        self.year = Period.parse(period).year
+        self.start = datetime.date(self.year, 1, 1)
+        self.target, self.budget_rp = target, budget_rp
+        self.persons, self.households = persons, households
+        self.base = (
+            with_parameter_values(ruleset, {target.switch: {self.start: True}})
+            if target.switch
+            else ruleset
+        )
+        self.cash = [p for p in declared.values() if p.cash and p.variable in ruleset.variables]
+        baseline = Simulation(ruleset, persons, households, self.year)
+        self.household_of = baseline.household_of
+        count = len(households)
+        self.size = np.bincount(self.household_of, minlength=count).astype(np.float64)
+        self.w = households["weight"].to_numpy(dtype=np.float64)
+        self.people = self.w * self.size
+        self.consumption = households["consumption_pc"].to_numpy(dtype=np.float64)
+        self.line = households["poverty_line"].to_numpy(dtype=np.float64)
+        self.poor = self.consumption < self.line
+        others = sum(
+            (self._benefit(baseline, p)[0] for p in self.cash if p.name != target.name),
+            np.zeros(count),
+        )
+        self.without = self._poverty(self._welfare(others))
+        self.measure = "gap_reduction_rp" if target.cash else "poor_persons_reached"
+
+    def cutoff(self, value: float) -> Candidate:
+        """A desil or PMT-score cut-off, from 1 January on."""
+        changes = self.cutoff_parameters(value)
+        return self.evaluate(value, {path: {self.start: v} for path, v in changes.items()})
+
+    def cutoff_parameters(self, value: float) -> dict[str, float]:
+        """The parameters a cut-off sets: for PMT, the desil cut-off is opened to 10 too."""
+        levers = self.target.levers
+        if self.lever == "desil":
+            return {levers["desil"][0]: int(value)}
+        changes = {levers["pmt"][0]: float(value)}
+        if "desil" in levers:
+            changes[levers["desil"][0]] = 10
+        return changes
+
+    def evaluate(self, value: float, changes: dict[str, dict]) -> Candidate:
+        """The candidate ``value`` under the parameter ``changes`` ({path: {date: value}})."""
+        simulation = Simulation(
+            with_parameter_values(self.base, changes), self.persons, self.households, self.year
+        )
+        benefits = {p.name: self._benefit(simulation, p) for p in self.cash}
+        if self.target.name not in benefits:
+            benefits[self.target.name] = self._benefit(simulation, self.target)
+        own, reached_persons = benefits[self.target.name]
+        cash = sum((benefits[p.name][0] for p in self.cash), np.zeros(len(self.households)))
+        after = self._poverty(self._welfare(cash))
+        cost = float(np.dot(self.w, own))
+        return Candidate(
+            value=float(value),
+            cost_rp=cost,
+            fgt0=after["fgt0"],
+            fgt1=after["fgt1"],
+            fgt2=after["fgt2"],
+            gap_reduction_rp=self.without["poverty_gap_rp"] - after["poverty_gap_rp"],
+            poor_persons_reached=float(np.dot(self.w, reached_persons * self.poor)),
+            within_budget=cost <= self.budget_rp,
+        )
+
+    def _benefit(self, simulation: Simulation, programme: Programme) -> tuple[np.ndarray, ...]:
+        """Each household's yearly benefit, and the persons it reaches there."""
+        values = simulation.calculate(programme.variable, str(self.year))
+        count = len(self.households)
+        if simulation.ruleset.variables[programme.variable].entity == "person":
+            reached = np.bincount(self.household_of, values > 0, minlength=count)
+            return np.bincount(self.household_of, values, minlength=count), reached
+        return values, np.where(values > 0, self.size, 0.0)
+
+    def _welfare(self, cash: np.ndarray) -> np.ndarray:
+        per_person = np.divide(cash / 12, self.size, out=np.zeros(len(cash)), where=self.size > 0)
+        return self.consumption + per_person
+
+    def _poverty(self, welfare: np.ndarray) -> dict[str, float]:
+        """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""
+        shortfall = np.clip(self.line - welfare, 0.0, None)
+        relative = np.divide(shortfall, self.line, out=np.zeros(len(welfare)), where=self.line > 0)
+        population = float(self.people.sum())
+        return {
+            "fgt0": float(np.dot(self.people, welfare < self.line)) / population,
+            "fgt1": float(np.dot(self.people, relative)) / population,
+            "fgt2": float(np.dot(self.people, relative**2)) / population,
+            "poverty_gap_rp": float(np.dot(self.people, shortfall)) * 12,
+        }
+
+    def result(
+        self,
+        candidates: dict[float, Candidate],
+        unit: str,
+        chosen: Candidate | None = None,
+        parameters: dict[str, float] | None = None,
+        tolerance_rp: float | None = None,
+    ) -> BudgetResult:
+        """The result over ``candidates``. A cut-off is chosen here; an amount comes chosen."""
+        ordered = _with_frontier(sorted(candidates.values(), key=lambda c: c.value), self.measure)
+        if self.lever != "amount":
+            feasible = [c for c in ordered if c.within_budget]
+            if feasible:
+                chosen = max(feasible, key=lambda c: (getattr(c, self.measure), -c.cost_rp))
+                parameters = self.cutoff_parameters(chosen.value)
+        elif chosen is not None:
+            chosen = next(c for c in ordered if c.value == chosen.value)
+        return BudgetResult(
+            self.target.name,
+            self.lever,
+            self.budget_rp,
+            self.measure,
+            unit,
+            self.without,
+            tuple(ordered),
+            chosen,
+            parameters or {},
+            tolerance_rp,
+        )
+
+
+def _with_frontier(candidates: list[Candidate], measure: str) -> list[Candidate]:
+    """Each candidate flagged efficient unless another dominates it: costs no more and achieves
+    at least as much, and costs less or achieves more (measures equal to 1e-9 count as equal)."""
+    flagged = []
+    for c in candidates:
+        achieved = getattr(c, measure)
+        slack = 1e-9 * max(1.0, abs(achieved))
+        dominated = any(
+            other.cost_rp <= c.cost_rp
+            and getattr(other, measure) >= achieved - slack
+            and (other.cost_rp < c.cost_rp or getattr(other, measure) > achieved + slack)
+            for other in candidates
+        )
+        flagged.append(replace(c, efficient=not dominated))
+    return flagged
+
+
+def _pmt_grid(households: pd.DataFrame) -> tuple[list[float], np.ndarray]:
+    """The PMT ceilings to try (weighted percentiles), and every household's score, sorted."""
+    if PMT_SCORE not in households:
+        raise SejahteraError("budget.needs_pmt_score", column=PMT_SCORE)
+    scores = pd.to_numeric(households[PMT_SCORE], errors="coerce").to_numpy(dtype=np.float64)
+    weight = households["weight"].to_numpy(dtype=np.float64)
+    known = np.isfinite(scores)
+    if not known.any():
+        raise SejahteraError("budget.needs_pmt_score", column=PMT_SCORE)
+    order = np.argsort(scores[known], kind="stable")
+    sorted_scores = scores[known][order]
+    share = np.cumsum(weight[known][order]) / weight[known].sum()
+    picks = np.searchsorted(share, np.asarray(PMT_GRID) - 1e-12, side="left")
+    grid = sorted(set(sorted_scores[np.minimum(picks, len(share) - 1)].tolist()))
+    return grid, np.unique(sorted_scores)
+
+
+def _largest_fitting(
+    scenarios: _Scenarios, tried: dict[float, Candidate], scores: np.ndarray
+) -> dict[float, Candidate]:
+    """The largest household score between the grid's last fitting ceiling and its first one
+    over budget whose ceiling fits the budget, by bisection (cost rises with the ceiling)."""
+    fits = [v for v, c in tried.items() if c.within_budget]
+    over = [v for v, c in tried.items() if not c.within_budget]
+    if not over:
+        return {}
+    low, high = (max(fits) if fits else -np.inf), min(over)
+    between = scores[(scores > low) & (scores < high)]
+    best: dict[float, Candidate] = {}
+    first, last = 0, len(between) - 1
+    while first <= last:
+        middle = (first + last) // 2
+        candidate = scenarios.cutoff(float(between[middle]))
+        if candidate.within_budget:
+            best = {candidate.value: candidate}
+            first = middle + 1
+        else:
+            last = middle - 1
+    return best
+
+
+def _solve_amount(scenarios: _Scenarios) -> BudgetResult:
+    """Bisection on one factor of every amount, to within AMOUNT_TOLERANCE_RP of each amount."""
+    target, start = scenarios.target, scenarios.start
+    leaves = {path: _parameter(scenarios.base, path, target) for path in target.levers["amount"]}
+    today = {path: float(leaf.at(start)) for path, leaf in leaves.items()}  # type: ignore[arg-type]
+    largest = max(today.values())
+    if largest <= 0:
+        raise SejahteraError("budget.no_amount", programme=target.name)
+    single = len(today) == 1
+    step = AMOUNT_TOLERANCE_RP / largest  # in factor: every amount moves by at most the tolerance
+    tried: dict[float, Candidate] = {}
+
+    def at(factor: float) -> Candidate:
+        """The candidate with every amount times ``factor``, from 1 January on (later dated
+        values scaled alike)."""
+        if factor not in tried:
+            changes = {
+                path: {start: factor * today[path]}
+                | {
+                    day: None if value is None else factor * value  # type: ignore[operator]
+                    for day, value in zip(leaf.starts, leaf.values, strict=True)
+                    if day > start
+                }
+                for path, leaf in leaves.items()
+            }
+            tried[factor] = scenarios.evaluate(factor * largest if single else factor, changes)
+        return tried[factor]
+
+    if at(1.0).cost_rp <= 0:
+        raise SejahteraError("budget.never_spent", programme=target.name)
+    low, high = 0.0, 1.0
+    while at(high).within_budget:
+        low, high = high, high * 2
+        if high > _MAX_FACTOR:  # the cost does not grow with the amount
+            raise SejahteraError("budget.never_spent", programme=target.name)
+    while high - low > step:
+        middle = (low + high) / 2
+        low, high = (middle, high) if at(middle).within_budget else (low, middle)
+    found = at(low) if low > 0 else None
+    grid = [1.0, *(g * low for g in AMOUNT_GRID if found)]
+    candidates = {at(f).value: at(f) for f in grid}
+    parameters = {path: low * amount for path, amount in today.items()} if found else None
+    unit = (leaves[target.levers["amount"][0]].unit or "IDR") if single else "factor"
+    return scenarios.result(candidates, unit, found, parameters, step * largest)
+
+
+def _parameter(ruleset: Ruleset, path: str, programme: Programme) -> Parameter:
+    leaf = ruleset.parameters.get(tuple(path.split(".")))
+    if not isinstance(leaf, Parameter):
+        raise SejahteraError("budget.unknown_parameter", programme=programme.name, path=path)
+    return leaf
