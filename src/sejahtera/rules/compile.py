@@ -335,7 +335,9 @@ class _Compiler:
             return Compiled(
                 "number",
                 compiled[0].entity,
-                lambda env: part(np.asarray(read_date(env), dtype="datetime64[D]")),
+                lambda env: part(
+                    np.asarray(read_date(env), dtype="datetime64[D]"), getattr(env, "memo", None)
+                ),
                 compiled[0].variables,
             )
         if name == "scale":

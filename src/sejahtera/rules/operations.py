@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,10 @@ def to_households(
     if keep is not None:
         household, chosen = household[keep], values[keep]
     if how in ("count", "any", "all"):
-        # Count the members who hold (or, for all, lack) the condition: no weights to convert.
+        # Count the members who hold (or, for all, lack) the condition; a weighted bincount is
+        # faster than selecting them first.
         flagged = chosen.astype(bool, copy=False)
-        counted = np.bincount(household[flagged if how != "all" else ~flagged], minlength=count)
+        counted = np.bincount(household, flagged if how != "all" else ~flagged, minlength=count)
         return counted > 0 if how == "any" else counted == 0 if how == "all" else counted
     if how == "sum":
         return np.bincount(household, chosen, minlength=count)
@@ -52,21 +54,28 @@ _CALENDAR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _date_part(part: str) -> Callable[[np.ndarray], np.ndarray]:
+def _date_part(part: str) -> Callable[[np.ndarray, dict | None], np.ndarray]:
     """year, month or day of each date. Calendar arithmetic on millions of dates is slow; the
     dates of a population span a few tens of thousands of days, so each distinct day is
-    converted once, in a table, and the dates look their part up in it."""
+    converted once, in a table, and the dates look their part up in it. ``memo`` (a formula
+    environment's) keeps the dates' offsets into the table for the other parts."""
     calendar = _CALENDAR[part]
 
-    def lookup(dates: np.ndarray) -> np.ndarray:
+    def lookup(dates: np.ndarray, memo: dict | None = None) -> np.ndarray:
         if dates.ndim == 0 or len(dates) < 4096 or np.isnat(dates).any():
             return calendar(dates)
-        days = dates.view(np.int64)
-        low, high = int(days.min()), int(days.max())
-        if high - low > len(days):
-            return calendar(dates)
-        table = calendar(np.arange(low, high + 1).astype("datetime64[D]"))
-        return table[days - low]
+        key = ("days", id(dates))
+        found = memo.get(key) if memo is not None else None
+        if found is None or found[0]() is not dates:
+            days = dates.view(np.int64)
+            low, high = int(days.min()), int(days.max())
+            if high - low > len(days):
+                return calendar(dates)
+            found = (weakref.ref(dates), low, high, days - low)
+            if memo is not None:
+                memo[key] = found
+        _, low, high, offsets = found
+        return calendar(np.arange(low, high + 1).astype("datetime64[D]"))[offsets]
 
     return lookup
 

@@ -279,15 +279,17 @@ def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
     return array[np.where(codes < 0, len(uniques), codes)]
 
 
-def _household_of(households: pd.Index, members: pd.Series) -> np.ndarray:
-    """Each person's household number; a dataset's persons usually come in household order."""
+def _household_of(households: pd.Index, members: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each person's household number, and where each household's run of persons starts when
+    they come in household order (as a dataset's do), every household with members."""
     if len(members):
         members = members.reset_index(drop=True)
         first = members.ne(members.shift()).to_numpy(dtype=bool)
         runs = members[first].reset_index(drop=True)
         if len(runs) == len(households) and runs.equals(pd.Series(households, dtype=runs.dtype)):
             starts = np.flatnonzero(first)
-            return np.repeat(np.arange(len(households)), np.diff(np.r_[starts, len(members)]))
+            sizes = np.diff(np.r_[starts, len(members)])
+            return np.repeat(np.arange(len(households)), sizes)
     return households.get_indexer(members)
 
 
