@@ -89,3 +89,33 @@ def test_mistakes_in_cases_are_named(tmp_path: Path) -> None:
     assert "bogus" in result.stderr and "Traceback" not in result.output
     result = run("--lang", "en", "rules", "test", str(tmp_path / "bad.yaml"), "--rules", "nowhere")
     assert result.exit_code == 2 and "nowhere" in result.stderr
+
+
+def test_a_bad_reform_is_reported_before_the_data_is_read(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("parameters:\n  sembako.amout: {2025-01-01: {value: 1}}\n")
+    missing = tmp_path / "no-such-dataset"
+    result = run(
+        "--lang", "en", "simulate", str(missing), "--rules", "indonesia",
+        "--reform", str(tmp_path / "bad.yaml"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "bad.yaml, line 2" in result.output and "sembako.amout" in result.output
+    assert str(missing) not in result.output
+
+
+def test_roles_are_the_schema_relationships(tmp_path: Path) -> None:
+    from sejahtera.rules.ruleset import load_ruleset
+
+    assert set(load_ruleset("indonesia").roles.values()) == {
+        "head", "spouse", "child", "parent", "other",
+    }  # fmt: skip
+    (tmp_path / "reform.yaml").write_text(
+        "variables:\n  add:\n    grandparents:\n      entity: household\n      type: float\n"
+        "      period: year\n      formula: 'members.count(true, \"grandparent\")'\n"
+    )
+    result = run(
+        "--lang", "en", "rules", "test", str(SHIPPED), "--rules", "indonesia",
+        "--reform", str(tmp_path / "reform.yaml"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "reform.yaml, line 7" in result.output and "'grandparent'" in result.output

@@ -102,20 +102,22 @@ def simulate_command(
     from sejahtera.simulate.engine import Simulation
     from sejahtera.simulate.report import compare, household_results, programmes, summarise
 
+    # The rules and the reform are checked whole before the data is read.
+    baseline_rules = load_ruleset(ruleset_name)
+    reform_rules = apply_reform(baseline_rules, reform) if reform is not None else None
+    declared = programmes(baseline_rules)
     table = load(data)
     if table.dataset is None:
         from sejahtera.errors import SejahteraError
 
         raise SejahteraError("simulate.needs_dataset", path=data)
     persons = table.dataset.persons()
-    baseline_rules = load_ruleset(ruleset_name)
-    declared = programmes(baseline_rules)
     baseline = household_results(Simulation(baseline_rules, persons, table.frame, period), declared)
     report: dict[str, object] = {"baseline": summarise(baseline, list(declared))}
     results = baseline
-    if reform is not None:
+    if reform_rules is not None:
         reformed = household_results(
-            Simulation(apply_reform(baseline_rules, reform), persons, table.frame, period),
+            Simulation(reform_rules, persons, table.frame, period),
             declared,
         )
         report["reform"] = summarise(reformed, list(declared))
@@ -198,13 +200,15 @@ def budget_command(
 
     from sejahtera.errors import SejahteraError
     from sejahtera.measure.frame import load
+    from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.budget import solve_budget
 
+    ruleset = load_ruleset(ruleset_name)  # checked whole before the data is read
     table = load(data)
     if table.dataset is None:
         raise SejahteraError("simulate.needs_dataset", path=data)
     result = solve_budget(
-        ruleset_name, table.dataset.persons(), table.frame, programme, lever, budget_rp, period
+        ruleset, table.dataset.persons(), table.frame, programme, lever, budget_rp, period
     )
     if result.chosen is None:
         raise result.nothing_fits()
