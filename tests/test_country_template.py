@@ -57,3 +57,51 @@ def test_the_suite_catches_a_wrong_rule(tmp_path: Path) -> None:
     failed = re.search(r"(\d+) passed, (\d+) failed", result.stdout)
     assert failed and int(failed.group(2)) >= 4  # basic income and disposable income cases
     assert "basic_income@2016-12 expected 600, got [601.0]" in result.stdout
+
+
+def test_axes_expand_as_openfisca_expands_them(tmp_path: Path) -> None:
+    """A situation with parallel and perpendicular axes: OpenFisca-core computes the expected
+    values, written into a case that `sejahtera rules test` must pass."""
+    from openfisca_core.simulation_builder import SimulationBuilder
+    from openfisca_country_template import CountryTaxBenefitSystem
+
+    situation = {
+        "persons": {
+            "ana": {"birth": "1980-05-01"},
+            "budi": {"birth": "1984-02-01", "salary": {"2017-01": 150}},
+            "cici": {"birth": "2013-07-01"},
+        },
+        "households": {
+            "h": {
+                "adults": ["ana", "budi"],
+                "children": ["cici"],
+                "accommodation_size": {"2017-01": 40},
+            }
+        },
+        "axes": [
+            [
+                {"name": "salary", "count": 4, "min": 0, "max": 900, "period": "2017-01"},
+                {"name": "capital_returns", "count": 4, "min": 50, "max": 0, "period": "2017-01"},
+            ],
+            [{"name": "rent", "count": 3, "min": 100, "max": 700, "period": "2017-01", "index": 0}],
+        ],
+    }
+    builder = SimulationBuilder()
+    builder.set_default_period("2017-01")
+    openfisca = builder.build_from_dict(CountryTaxBenefitSystem(), situation)
+    names = ("salary", "income_tax", "parenting_allowance", "disposable_income", "total_taxes")
+    output = {name: openfisca.calculate(name, "2017-01").round(4).tolist() for name in names}
+    assert len(output["disposable_income"]) == 12 and len(set(output["parenting_allowance"])) == 2
+    case = {
+        "name": "axes",
+        "period": "2017-01",
+        "absolute_error_margin": 0.01,
+        "input": situation,
+        "output": output,
+    }
+    (tmp_path / "axes.yaml").write_text(yaml.safe_dump([case], sort_keys=False))
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "rules", "test", str(tmp_path), "--rules", "country_template"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{len(names)} passed, 0 failed" in result.stdout

@@ -16,7 +16,8 @@ A file holds one case or a list of them::
         pbi_jkn_premium: [504000, 504000]
 
 Input is either by entity (``persons``/``person`` and ``households``/``household``, by name or, in
-OpenFisca's older form, as a list) or flat: variables of any entity, for one person in one
+OpenFisca's older form, as a list, and optionally ``axes`` that repeat the situation along a grid
+of values, as OpenFisca does) or flat: variables of any entity, for one person in one
 household, or for N of each when values are lists of N. Persons not placed in a household get one
 each. Group members are listed under the plural of their role (``adults``, ``children``, as
 declared in the ruleset's ``entities.yaml``; otherwise the key without its final ``s``).
@@ -123,7 +124,13 @@ def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> 
     only_keys(case, CASE_KEYS, shown)
     period = Period.parse(case.get("period", ""))
     ruleset = _case_rules(ruleset, case, path)
-    situation = _situation(ruleset, _mapping(case.get("input")), period, shown)
+    raw = _mapping(case.get("input"))
+    axes = raw.get("axes")
+    if axes is not None:
+        raw = _without(raw, "axes")
+    situation = _situation(ruleset, raw, period, shown)
+    if axes is not None:
+        situation = _along_axes(ruleset, situation, axes, period, shown, raw.lines.get("axes", 0))
     simulation = Simulation(
         ruleset, situation.persons, situation.households, str(period), inputs=situation.inputs
     )
@@ -252,6 +259,66 @@ def _situation(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Sit
                     _line(values, key),
                 )
     return situation
+
+
+def _without(raw: Located, key: str) -> Located:
+    rest = Located({k: v for k, v in raw.items() if k != key})
+    rest.line, rest.lines = raw.line, raw.lines
+    return rest
+
+
+def _along_axes(
+    ruleset: Ruleset, situation: Situation, axes: object, period: Period, file: str, line: int
+) -> Situation:
+    """OpenFisca's axes: the situation repeated once per cell of a grid, each cell with its
+    value of the axis variables (``[[{name, count, min, max, index, period}]]``: a list of
+    perpendicular dimensions, each a list of parallel axes, moving together)."""
+    dimensions = axes if isinstance(axes, list) else None
+    if not dimensions or not all(isinstance(d, list) and d for d in dimensions):
+        raise RulesFileError("rules.test_axes", file=file, line=line)
+    counts = [int(dimension[0].get("count", 0)) for dimension in dimensions]
+    cells = int(np.prod(counts))
+    grid = (
+        [np.arange(counts[0], dtype=float)]
+        if len(counts) == 1
+        else [m.reshape(cells) for m in np.meshgrid(*(np.arange(c, dtype=float) for c in counts))]
+    )
+    sizes = {entity: len(ids) for entity, ids in situation.ids.items()}
+    ids = {
+        e: [f"{i}#{c}" for c in range(cells) for i in names] for e, names in situation.ids.items()
+    }
+    persons = situation.persons.loc[np.tile(np.arange(sizes["person"]), cells)].reset_index(
+        drop=True
+    )
+    persons["person_id"] = ids["person"]
+    home = {h: n for n, h in enumerate(situation.ids["household"])}
+    persons["household_id"] = [
+        ids["household"][cell * sizes["household"] + home[h]]
+        for cell in range(cells)
+        for h in situation.persons["household_id"]
+    ]
+    inputs = {
+        name: {when: np.tile(values, cells) for when, values in by_period.items()}
+        for name, by_period in situation.inputs.items()
+    }
+    for dimension, steps, count in zip(dimensions, grid, counts, strict=True):
+        for axis in dimension:
+            if not isinstance(axis, dict) or not {"name", "min", "max"} <= set(axis):
+                raise RulesFileError("rules.test_axes", file=file, line=line)
+            variable = ruleset.variables.get(str(axis["name"]))
+            if variable is None:
+                raise RulesFileError(
+                    "rules.test_unknown_variable", file=file, line=line, name=axis["name"]
+                )
+            when = str(axis.get("period", _own_period(variable, period)))
+            size = sizes[variable.entity]
+            slot = inputs.setdefault(variable.name, {})
+            if when not in slot:
+                slot[when] = np.full(size * cells, variable.default, dtype=object)
+            low, high = float(axis["min"]), float(axis["max"])
+            step = (high - low) / (count - 1) if count > 1 else 0.0
+            slot[when][int(axis.get("index", 0)) :: size] = low + steps * step
+    return Situation(ids, persons, pd.DataFrame({"household_id": ids["household"]}), inputs)
 
 
 def _flat(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Situation:
