@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
 from sejahtera.errors import SejahteraError
-from sejahtera.simulate.report import PROGRAMMES, programmes, summarise
+from sejahtera.simulate.report import programmes, summarise
 from sejahtera.synth import SynthOptions, synthesise
 
 
@@ -203,10 +203,11 @@ def test_breakdowns_by_hand(hand: dict) -> None:
 
 
 def test_programmes_are_declared_as_data(tmp_path: Path) -> None:
-    assert list(PROGRAMMES) == ["pkh", "sembako", "pbi_jkn", "pip", "blt_dana_desa"]
-    assert PROGRAMMES["pbi_jkn"].variable == "pbi_jkn_premium" and not PROGRAMMES["pbi_jkn"].cash
-    assert PROGRAMMES["blt_dana_desa"].switch == "blt_dana_desa.active"
-    assert PROGRAMMES["pip"].levers["amount"] == ("pip.sd", "pip.smp", "pip.sma")
+    shipped = programmes()
+    assert list(shipped) == ["pkh", "sembako", "pbi_jkn", "pip", "blt_dana_desa"]
+    assert shipped["pbi_jkn"].variable == "pbi_jkn_premium" and not shipped["pbi_jkn"].cash
+    assert shipped["blt_dana_desa"].switch == "blt_dana_desa.active"
+    assert shipped["pip"].levers["amount"] == ("pip.sd", "pip.smp", "pip.sma")
     (tmp_path / "programmes.yaml").write_text(
         "bansos: {variable: bansos, cash: true, levers: {desil: bansos.max_desil}}\n"
     )

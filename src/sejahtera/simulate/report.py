@@ -87,15 +87,6 @@ def _read_declarations(path: Path) -> dict[str, Programme]:
     return found
 
 
-PROGRAMMES = programmes()  # the shipped indonesia programmes: pkh, sembako, pbi_jkn, pip, blt_…
-
-
-@dataclass
-class Scenario:
-    households: pd.DataFrame  # one row per household: benefits, welfare before and after
-    summary: dict[str, object]
-
-
 def household_results(
     simulation: Simulation, declared: dict[str, Programme] | None = None
 ) -> pd.DataFrame:
@@ -132,8 +123,8 @@ def household_results(
 
 def summarise(results: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, object]:
     """The scenario report of :func:`household_results` (``names``: the programme columns, by
-    default those of :data:`PROGRAMMES`)."""
-    names = [n for n in (PROGRAMMES if names is None else names) if n in results]
+    default the shipped ``indonesia`` ones)."""
+    names = [n for n in (programmes() if names is None else names) if n in results]
     w, size = results["weight"].to_numpy(), results["size"].to_numpy()
     people = w * size
     poor = results["welfare_before"].to_numpy() < results["poverty_line"].to_numpy()
