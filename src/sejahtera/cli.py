@@ -249,6 +249,14 @@ def data_load(folder: Path, database: str, replace: bool) -> None:
 @click.option(
     "--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset."
 )
+@click.option(
+    "--panel",
+    "panel_waves",
+    default=0,
+    type=int,
+    help="Tambahkan panel evaluasi dengan sejumlah gelombang (2–6) / add an evaluation panel "
+    "with this many waves (2-6).",
+)
 @click.option("--quiet", is_flag=True, help="Tanpa laporan kemajuan / no progress output.")
 @_friendly
 def synth(
@@ -258,6 +266,7 @@ def synth(
     out: Path,
     batch_size: int,
     overwrite: bool,
+    panel_waves: int,
     quiet: bool,
 ) -> None:
     from sejahtera.synth import SynthOptions, synthesise
@@ -270,7 +279,7 @@ def synth(
             click.echo(text("cli.progress", done=done, total=total), err=True)
 
     dataset = synthesise(
-        SynthOptions(region, households, seed, batch_size),
+        SynthOptions(region, households, seed, batch_size, panel_waves=panel_waves),
         out,
         overwrite=overwrite,
         progress=progress,

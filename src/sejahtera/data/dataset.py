@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -110,13 +111,47 @@ class Dataset:
         claimed = {"households": self.manifest.households, "persons": self.manifest.persons}
         if rows != claimed:
             raise SejahteraError("dataset.counts", path=self.path, found=rows, claimed=claimed)
+        for name in self.extras():
+            for file in self.extra_files(name):
+                if not file.is_file():
+                    raise SejahteraError("dataset.file_missing", path=file)
+                if sha256(file) != self.manifest.files[str(file.relative_to(self.path))]:
+                    raise SejahteraError("dataset.checksum", path=file)
+
+    def extras(self) -> list[str]:
+        """Tables beside households and persons (``panel``: the synthetic evaluation panel)."""
+        names = set()
+        for file in self.manifest.files:
+            name = file.split("/")[0].removesuffix(".parquet")
+            if not re.fullmatch(r"[a-z_]+", name) or not _is_part(file, name):
+                raise SejahteraError(
+                    "dataset.bad_manifest",
+                    path=self.path / MANIFEST,
+                    detail=f"unexpected file {file}",
+                )
+            names.add(name)
+        return sorted(names - set(TABLES))
+
+    def extra_files(self, name: str) -> list[Path]:
+        return [
+            self.path / f
+            for f in sorted(self.manifest.files)
+            if _is_part(f, name)  # type: ignore[arg-type]
+        ]
+
+    def extra(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The extra table ``name`` (all its parts), e.g. ``dataset.extra("panel")``."""
+        files = self.extra_files(name)
+        if not files:
+            raise SejahteraError("dataset.no_table", path=self.path, name=name)
+        return pa.concat_tables(pq.read_table(f, columns=columns) for f in files).to_pandas()
 
     def part_files(self) -> list[tuple[Path, Path]]:
         """Pairs of (households file, persons file), in order.
 
         The manifest must list at least one pair, each a ``.parquet`` file inside the folder.
         """
-        names = list(self.manifest.files)
+        names = [f for f in self.manifest.files if any(_is_part(f, t) for t in TABLES)]
         households = sorted(f for f in names if _is_part(f, "households"))
         persons = sorted(f for f in names if _is_part(f, "persons"))
         paired = [
@@ -219,6 +254,22 @@ class DatasetWriter:
         self.manifest.households += households.num_rows
         self.manifest.persons += persons.num_rows
         self._parts += 1
+
+    @property
+    def parts(self) -> int:
+        """How many parts have been written."""
+        return self._parts
+
+    def write_extra(self, name: str, data: pa.Table) -> None:
+        """Another table beside the part just written (one file per part when partitioned)."""
+        if not self._parts:
+            raise ValueError("write a part first")
+        if self.partitioned:
+            (self._temporary / name).mkdir(exist_ok=True)
+            relative = f"{name}/part-{self._parts - 1:05d}.parquet"
+        else:
+            relative = f"{name}.parquet"
+        pq.write_table(data, self._temporary / relative, compression="zstd")
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if error is not None:

@@ -35,7 +35,7 @@ from sejahtera.data.schema import (
     arrow_schema,
 )
 from sejahtera.errors import SejahteraError
-from sejahtera.synth import people, welfare
+from sejahtera.synth import panel, people, welfare
 from sejahtera.synth.calibrate import Scaling, probit, solve
 from sejahtera.synth.facts import ProvinceTargets, calibration, province_targets
 from sejahtera.synth.geography import INDEX_SPREAD, Areas, allocate, build_areas
@@ -62,6 +62,7 @@ class SynthOptions:
     seed: int = 1
     batch_size: int = 250_000
     calibration_households: int = 60_000
+    panel_waves: int = 0  # > 1: add the evaluation panel (synth/panel.py) with that many waves
 
 
 @dataclass
@@ -223,6 +224,7 @@ def _manifest(region: str, options: SynthOptions) -> Manifest:
             "batch_size": options.batch_size,
             "calibration_households": options.calibration_households,
             "notes": {},
+            **({"panel": panel.truth(options.panel_waves)} if options.panel_waves else {}),
         },
     )
 
@@ -236,6 +238,8 @@ def synthesise(
     """Generate the dataset described by ``options`` into the folder ``out``."""
     if options.households < 1:
         raise SejahteraError("synth.households", value=options.households)
+    if options.panel_waves and not 2 <= options.panel_waves <= panel.MAX_WAVES:
+        raise SejahteraError("synth.panel_waves", value=options.panel_waves, most=panel.MAX_WAVES)
     region, provinces = resolve_region(options.region)
     population = [sum(province_targets(p).regency_population.values()) for p in provinces]
     per_province = allocate(np.array(population, dtype=float), options.households)
@@ -258,6 +262,18 @@ def synthesise(
                 model, region, int(count), first_id, options
             ):
                 writer.write_part(households, persons)
+                if options.panel_waves:
+                    writer.write_extra(
+                        "panel",
+                        panel.panel_table(
+                            households,
+                            persons,
+                            options.seed,
+                            options.panel_waves,
+                            writer.parts,
+                            int(manifest.reference_date[:4]),
+                        ),
+                    )
                 if progress:
                     progress(writer.manifest.households, options.households)
             first_id += int(count)
