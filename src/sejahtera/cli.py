@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from sejahtera import __version__
+from sejahtera.cli_evaluate import register_evaluate_commands
 from sejahtera.cli_measure import register_measure_commands
 from sejahtera.cli_rules import register_rules_commands
 from sejahtera.cli_support import ON_SCREEN, _friendly
@@ -349,3 +350,4 @@ def serve(host: str, port: int, dataset_path: Path | None, profile_folder: Path 
 # Needs analysis: measure, mpi, profile.
 register_measure_commands(main)
 register_rules_commands(main)
+register_evaluate_commands(main)

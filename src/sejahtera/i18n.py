@@ -63,3 +63,11 @@ def text(key: str, language_code: Language | None = None, /, **values: object) -
     """The message ``key`` in the current language, with ``values`` filled in."""
     entry = catalogue()[key]
     return entry[language_code or language()].format(**values)
+
+
+def local_digits(shown: str, language_code: Language | None = None) -> str:
+    """A number formatted the English way (``1,234.5``) in the reader's convention: Indonesian
+    swaps the separators (``1.234,5``)."""
+    if (language_code or language()) == "id":
+        return shown.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return shown

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, text
+from sejahtera.i18n import Language, local_digits, text
 
 TIDY_COLUMNS = ("term", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
 LEVEL = 0.95
@@ -125,9 +125,9 @@ class Evaluation:
                 method=text(f"evaluate.method_{self.method}", language),
                 outcome=self.outcome,
                 term=main.term,
-                estimate=_number(main.estimate, scale),
-                low=_number(low, scale),
-                high=_number(high, scale),
+                estimate=_number(main.estimate, scale, language),
+                low=_number(low, scale, language),
+                high=_number(high, scale, language),
                 p=p,
                 n=main.n,
                 direction=text("evaluate.up" if main.estimate > 0 else "evaluate.down", language),
@@ -158,15 +158,14 @@ class Evaluation:
         }
 
 
-def _number(value: float, scale: float) -> str:
-    """``value`` with as many decimals as numbers of the size ``scale`` need."""
+def _number(value: float, scale: float, language_code: Language | None = None) -> str:
+    """``value`` with as many decimals as numbers of the size ``scale`` need, in the reader's
+    convention (``1.234,5`` in Indonesian, ``1,234.5`` in English)."""
     if not math.isfinite(value):
         return str(value)
-    if scale >= 1000:
-        return f"{value:,.0f}"
-    if scale >= 1:
-        return f"{value:.2f}"
-    return f"{value:.4f}"
+    decimals = 0 if scale >= 1000 else 2 if scale >= 1 else 4
+    shown = f"{value:,.{decimals}f}"
+    return local_digits(shown, language_code)
 
 
 def _plain(value: object) -> object:

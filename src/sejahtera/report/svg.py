@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape as _html_escape
 
-from sejahtera.i18n import Language, language
+from sejahtera.i18n import Language, language, local_digits
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
 FONT_SIZE = 13.0
@@ -53,8 +53,7 @@ def number_format(
 
     def show(value: float) -> str:
         shown = f"{value * 100 if percent else value:,.{decimals}f}"
-        if chosen == "id":
-            shown = shown.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        shown = local_digits(shown, chosen)
         if not shown.strip("-0.,"):  # −0.0 rounds to no sign at all
             shown = shown.lstrip("-")
         return shown.replace("-", "−") + ("%" if percent else "")

@@ -5,8 +5,9 @@ once per wave (wave 0 is the baseline, the dataset's own year is the last wave).
 rolled out by kecamatan: each kecamatan starts in a wave drawn from 1 … WAVES−1, or never (a
 share :data:`NEVER` of them), independently of its households, so trends are parallel by
 construction. In a kecamatan that has started, a household is eligible when its PMT score is below
-``log(ELIGIBLE_LINE × poverty line)`` (a sharp cut-off: a regression discontinuity can be practised
-on ``pmt_score``); eligible households take it up with probability :data:`TAKE_UP` and ineligible
+``log(ELIGIBLE_LINE × poverty line)``: ``pmt_margin``, the score minus that household's cut-off,
+is below 0 (a sharp cut-off at 0 for every household: a regression discontinuity can be practised
+on ``pmt_margin``); eligible households take it up with probability :data:`TAKE_UP` and ineligible
 ones receive it by mistake with probability :data:`LEAKAGE` (so the cut-off is fuzzy for receipt).
 
 The effect of receiving the programme is the same for everyone, so the average effect on the
@@ -80,7 +81,8 @@ def panel_table(
         "consumption_pc", "poverty_line", "desil", "pmt_score",
     )}  # fmt: skip
     start = start_waves(column["district_code"], seed, waves)
-    eligible = column["pmt_score"] < np.log(ELIGIBLE_LINE * column["poverty_line"])
+    margin = column["pmt_score"] - np.log(ELIGIBLE_LINE * column["poverty_line"])
+    eligible = margin < 0
     takes = np.where(eligible, rng.random(count) < TAKE_UP, rng.random(count) < LEAKAGE)
     size, children, enrolled_share = _members(households, persons)
     head_age, head_female, head_years = _heads(households, persons)
@@ -97,6 +99,7 @@ def panel_table(
         + base * rng.normal(0.0, HOUSEHOLD_SHOCK, len(row))
     )
     consumption = np.round(np.maximum(base + drift, 0.1 * base) + EFFECT_CONSUMPTION * receives)
+    baseline = consumption[::waves][np.repeat(np.arange(count), waves)]  # wave 0, before any
     enrolment = _enrolment(rng, children[row], enrolled_share[row], wave, receives)
     return pa.table(
         {
@@ -114,6 +117,7 @@ def panel_table(
             "head_schooling": head_years[row],
             "desil": column["desil"][row],
             "pmt_score": column["pmt_score"][row],
+            "pmt_margin": np.round(margin[row], 6),
             "poverty_line": column["poverty_line"][row],
             "eligible": eligible[row],
             "area_start_wave": pa.array(
@@ -122,8 +126,10 @@ def panel_table(
             "area_treated": start[row] > 0,
             "post": started,
             "receives": receives,
+            "ever_receives": ((start > 0) & takes)[row],
             "school_age_children": children[row],
             "consumption_pc": consumption,
+            "baseline_consumption_pc": baseline,
             "enrolment_rate": pa.array(enrolment, mask=children[row] == 0),
         }
     )

@@ -1,0 +1,236 @@
+"""The evaluation report: one self-contained HTML page for a programme's evaluation.
+
+It reads like the decision needs it: the conclusion in plain words first (with any warning that
+the method's assumptions fail), then the design, the estimates, the pictures that let a reader
+judge the design (parallel trends, the event study, propensity-score overlap and balance, the
+discontinuity), the robustness checks, and every caveat. No script and no external asset: the
+charts are inline SVG (:mod:`sejahtera.report.xy`), so the page opens offline and can be mailed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from sejahtera.evaluate.result import Evaluation
+from sejahtera.i18n import Language, language, local_digits, text
+from sejahtera.report.xy import Series, xy_chart
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;
+max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;
+padding:.25rem .6rem;text-align:left;vertical-align:top}td.n{text-align:right;
+font-variant-numeric:tabular-nums}.warning{background:#fff3cd;border-left:4px solid #d39e00;
+padding:.6rem 1rem}.conclusion{font-size:1.05rem}figure{margin:1rem 0}.wide{overflow-x:auto}
+"""
+
+
+def write_report(
+    result: Evaluation,
+    checks: Sequence[tuple[str, Evaluation]],
+    path: Path,
+    language_code: Language | None = None,
+) -> Path:
+    """Write the report of ``result`` (with its robustness ``checks``: (label key, result)) to
+    ``path``; the folder is created when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(evaluation_page(result, checks, language_code), encoding="utf-8")
+    return path
+
+
+def evaluation_page(
+    result: Evaluation,
+    checks: Sequence[tuple[str, Evaluation]],
+    language_code: Language | None = None,
+) -> str:
+    chosen = language_code or language()
+    method = text(f"evaluate.method_{result.method}", chosen)
+    title = text("evaluate.report_title", chosen, outcome=result.outcome)
+    reading = result.interpretation(chosen).split("\n")
+    severe = any(c.severe for c in result.caveats)
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(text('evaluate.report_method', chosen, method=method))}</p>",
+        f"<h2>{escape(text('evaluate.report_conclusion', chosen))}</h2>",
+        f'<div class="{"warning" if severe else "conclusion"}">',
+        *(f"<p>{escape(line)}</p>" for line in reading if not line.startswith("- ")),
+        "</div>",
+        f"<h2>{escape(text('evaluate.report_estimates', chosen))}</h2>",
+        _table(result.tidy().to_dict(orient="records"), chosen),
+        *_pictures(result, chosen),
+        f"<h2>{escape(text('evaluate.report_design', chosen))}</h2>",
+        _diagnostics(result.diagnostics, chosen),
+    ]
+    if checks:
+        parts.append(f"<h2>{escape(text('evaluate.report_robustness', chosen))}</h2>")
+        parts.append(_checks(result, checks, chosen))
+    if result.caveats:
+        parts.append(f"<h2>{escape(text('evaluate.report_caveats', chosen))}</h2><ul>")
+        parts.extend(f"<li>{escape(c.text(chosen))}</li>" for c in result.caveats)
+        parts.append("</ul>")
+    parts.append(f"<p><small>{escape(text('evaluate.report_footer', chosen))}</small></p>")
+    return (
+        f'<!doctype html><html lang="{chosen}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        + "".join(parts)
+        + "</body></html>"
+    )
+
+
+def _number(value: object, language_code: Language) -> str:
+    """Numbers in the reader's convention; anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return escape(str(value))
+    if not math.isfinite(value):
+        return "–"
+    shown = (
+        f"{value:,.0f}"
+        if isinstance(value, int) or abs(value) >= 1000
+        else f"{value:.4g}"
+        if abs(value) >= 1e-4 or value == 0
+        else f"{value:.2e}"
+    )
+    return local_digits(shown, language_code)
+
+
+def _table(rows: Sequence[dict], language_code: Language) -> str:
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column, "")
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            shown = _number(value, language_code)
+            cells.append(f'<td class="n">{shown}</td>' if numeric else f"<td>{shown}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _diagnostics(diagnostics: dict[str, object], language_code: Language) -> str:
+    """Scalars as a two-column table; lists of records (balance, ATT(g,t)…) as tables of their
+    own; nested mappings as sub-tables."""
+    scalars, blocks = [], []
+    for key, value in diagnostics.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            blocks.append(f"<h3>{escape(key)}</h3>{_table(value, language_code)}")
+        elif isinstance(value, dict):
+            rows = [{"": k, " ": v} for k, v in value.items() if not isinstance(v, list | dict)]
+            if rows:
+                blocks.append(f"<h3>{escape(key)}</h3>{_table(rows, language_code)}")
+        elif not isinstance(value, list):
+            scalars.append({"": key, " ": value})
+    return _table(scalars, language_code) + "".join(blocks)
+
+
+def _checks(
+    result: Evaluation, checks: Sequence[tuple[str, Evaluation]], language_code: Language
+) -> str:
+    rows = []
+    for label, evaluation in [("evaluate.check_main", result), *checks]:
+        main = evaluation.main
+        low, high = main.interval()
+        rows.append(
+            {
+                text("evaluate.report_check", language_code): text(label, language_code),
+                "estimate": main.estimate,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": main.p(),
+                "n": main.n,
+            }
+        )
+    return _table(rows, language_code)
+
+
+def _pictures(result: Evaluation, language_code: Language) -> list[str]:
+    """The charts a method's plot data allows (nothing when it carries none)."""
+    draw = {"rdd": _rd_plot, "match": _overlap, "ipw": _overlap, "aipw": _overlap}.get(
+        result.method
+    )
+    if draw is None or not result.plot:
+        return []
+    try:
+        figures = draw(result, language_code)
+    except (KeyError, TypeError, ValueError):  # a picture never stops the report
+        return []
+    return [f"<figure>{figure}</figure>" for figure in figures]
+
+
+def _rd_plot(result: Evaluation, language_code: Language) -> list[str]:
+    plot = result.plot
+    series = []
+    for side in ("below", "above"):
+        bins = [b for b in plot.get("bins", []) if b["side"] == side]  # type: ignore[union-attr]
+        if bins:
+            series.append(
+                Series(
+                    text(f"evaluate.report_side_{side}", language_code),
+                    [(b["x"], b["y"]) for b in bins],
+                    style="points",
+                    colour="#2c7fb8" if side == "below" else "#d95f02",
+                )
+            )
+    for curve in plot.get("fit", []):  # type: ignore[union-attr]
+        colour = "#2c7fb8" if curve["side"] == "below" else "#d95f02"
+        series.append(
+            Series(
+                text("evaluate.report_fit", language_code),
+                list(zip(curve["x"], curve["y"], strict=True)),
+                colour=colour,
+            )
+        )
+    return [
+        xy_chart(
+            series,
+            title=text("evaluate.report_rd_plot", language_code),
+            x_label=str(plot["x"]),
+            y_label=result.outcome,
+            vertical=float(plot["cutoff"]),  # type: ignore[arg-type]
+            language_code=language_code,
+        )
+    ]
+
+
+def _overlap(result: Evaluation, language_code: Language) -> list[str]:
+    """Propensity scores of the treated and the comparison group, before and after adjustment:
+    where the two outlines do not overlap, there is nobody to compare with."""
+    plot = result.plot
+    edges = [float(e) for e in plot["bin_edges"]]  # type: ignore[union-attr]
+    figures = []
+    for stage in ("before", "after"):
+        counts = plot.get(stage)
+        if not isinstance(counts, dict):
+            continue
+        series = []
+        for group, colour in (("treated", "#d95f02"), ("controls", "#2c7fb8")):
+            values = [float(v) for v in counts[group]]
+            points = [*zip(edges[:-1], values, strict=True), (edges[-1], values[-1])]
+            series.append(
+                Series(
+                    text(f"evaluate.report_{group}", language_code),
+                    points,
+                    style="steps",
+                    colour=colour,
+                )
+            )
+        figures.append(
+            xy_chart(
+                series,
+                title=text(f"evaluate.report_overlap_{stage}", language_code),
+                x_label=text("evaluate.report_score", language_code),
+                y_label=text("evaluate.report_count", language_code),
+                language_code=language_code,
+            )
+        )
+    return figures
