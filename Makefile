@@ -53,6 +53,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/measure_outofcore.py
 	$(BIN)/python benchmarks/simulate_indonesia.py
 	$(BIN)/python benchmarks/simulate_openfisca.py
+	$(BIN)/python benchmarks/evaluate_did.py --twfe
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
