@@ -105,3 +105,25 @@ def test_every_estimator_recovers_the_panels_true_effect_on_most_seeds(tmp_path:
             covered[name] += covers(main_effect, truth)
             estimates[name].append(round(main_effect["estimate"]))
     assert all(count >= 3 for count in covered.values()), (covered, estimates)
+
+
+def test_reports_draw_what_each_design_needs(panel: Dataset, nsw: Path, tmp_path: Path) -> None:
+    """Parallel trends and the event study for DiD, score overlap before and after for matching;
+    self-contained pages (no script), the conclusion before the estimates."""
+    frame = panel.extra("panel")
+    frame["first"] = frame["area_start_wave"].where(frame["ever_receives"])
+    data = tmp_path / "panel.parquet"
+    frame.to_parquet(data)
+    cases = {
+        "event": (["did", str(data), "--outcome", "consumption_pc", "--unit", "household_id",
+                   "--time", "wave", "--event-study", "first"], 2),
+        "match": (["match", str(nsw), "--outcome", "re78", "--treatment", "treat",
+                   "--covariates", "age,educ,black,re74,re75"], 2),
+    }  # fmt: skip
+    for name, (command, figures) in cases.items():
+        report = tmp_path / f"{name}.html"
+        result = run(*command, "--report", str(report))
+        assert result.exit_code == 0, result.output
+        page = report.read_text()
+        assert page.count("<svg") == figures and "<script" not in page
+        assert page.index("Conclusion") < page.index("Estimates") < page.index("Caveats")

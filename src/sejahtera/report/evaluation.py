@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sejahtera.evaluate.result import Evaluation
 from sejahtera.i18n import Language, language, local_digits, text
+from sejahtera.report import svg
+from sejahtera.report.svg import number_format
 from sejahtera.report.xy import Series, xy_chart
 
 STYLE = """
@@ -155,9 +157,16 @@ def _checks(
 
 def _pictures(result: Evaluation, language_code: Language) -> list[str]:
     """The charts a method's plot data allows (nothing when it carries none)."""
-    draw = {"rdd": _rd_plot, "match": _overlap, "ipw": _overlap, "aipw": _overlap}.get(
-        result.method
-    )
+    draw = {
+        "rdd": _rd_plot,
+        "match": _overlap,
+        "ipw": _overlap,
+        "aipw": _overlap,
+        "did": _trends,
+        "twfe": _trends,
+        "event_study": _trends,
+        "staggered": _trends,
+    }.get(result.method)
     if draw is None or not result.plot:
         return []
     try:
@@ -165,6 +174,15 @@ def _pictures(result: Evaluation, language_code: Language) -> list[str]:
     except (KeyError, TypeError, ValueError):  # a picture never stops the report
         return []
     return [f"<figure>{figure}</figure>" for figure in figures]
+
+
+def _whole(values: Sequence[float], language_code: Language) -> svg.Format | None:
+    """Ticks without decimals when the values (periods, waves) are whole numbers."""
+    return (
+        number_format(0, language_code=language_code)
+        if all(float(v).is_integer() for v in values)
+        else None
+    )
 
 
 def _rd_plot(result: Evaluation, language_code: Language) -> list[str]:
@@ -230,6 +248,53 @@ def _overlap(result: Evaluation, language_code: Language) -> list[str]:
                 title=text(f"evaluate.report_overlap_{stage}", language_code),
                 x_label=text("evaluate.report_score", language_code),
                 y_label=text("evaluate.report_count", language_code),
+                language_code=language_code,
+            )
+        )
+    return figures
+
+
+def _trends(result: Evaluation, language_code: Language) -> list[str]:
+    """The outcome of each group over time (before the programme the lines should run parallel)
+    and, for an event study, the effect by time relative to the start with its interval."""
+    plot = result.plot
+    periods = [float(p) for p in plot["periods"]]  # type: ignore[union-attr]
+    series = []
+    for line in plot["series"]:  # type: ignore[union-attr]
+        points = [
+            (x, float(m)) for x, m in zip(periods, line["mean"], strict=True) if m is not None
+        ]
+        series.append(Series(str(line["group"]), points))
+    figures = [
+        xy_chart(
+            series,
+            title=text("evaluate.report_trends", language_code),
+            x_label=str(plot.get("x", "")),
+            y_label=result.outcome,
+            x_format=_whole(periods, language_code),
+            language_code=language_code,
+        )
+        + f"<figcaption>{escape(text('evaluate.report_trends_note', language_code))}</figcaption>"
+    ]
+    effects = plot.get("coefficients")
+    if isinstance(effects, dict) and effects.get("relative_time"):
+        times = [float(t) for t in effects["relative_time"]]
+        figures.append(
+            xy_chart(
+                [
+                    Series(
+                        text("evaluate.report_effect", language_code),
+                        list(zip(times, effects["estimate"], strict=True)),
+                        style="points",
+                        intervals=list(zip(effects["ci_low"], effects["ci_high"], strict=True)),
+                    )
+                ],
+                title=text("evaluate.report_event_study", language_code),
+                x_label=text("evaluate.report_relative_time", language_code),
+                y_label=result.outcome,
+                x_format=_whole(times, language_code),
+                vertical=-0.5,
+                horizontal=0.0,
                 language_code=language_code,
             )
         )

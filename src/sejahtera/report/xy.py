@@ -23,7 +23,7 @@ from sejahtera.report import svg
 
 WIDTH = 720.0
 HEIGHT = 380.0
-MARGIN_LEFT = 84.0
+MARGIN_LEFT = 100.0
 MARGIN_RIGHT = 24.0
 MARGIN_BOTTOM = 54.0
 PALETTE = ("#2c7fb8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a")
@@ -118,7 +118,7 @@ def xy_chart(
     parts.append(
         f'<text x="{(left + right) / 2:.1f}" y="{HEIGHT - 10:g}" text-anchor="middle">'
         f"{svg.escape(x_label)}</text>"
-        f'<text transform="translate(16 {(top + bottom) / 2:.1f}) rotate(-90)"'
+        f'<text transform="translate(14 {(top + bottom) / 2:.1f}) rotate(-90)"'
         f' text-anchor="middle">{svg.escape(y_label)}</text>'
     )
     for value, horizontal_line in ((vertical, False), (horizontal, True)):
