@@ -224,8 +224,26 @@ def did_command(
     help="Dampak pada penerima (ATT) atau rata-rata (ATE) / effect on the treated or average.",
 )
 @click.option(
-    "--caliper", type=float, default=None, help="Batas jarak pencocokan / matching caliper."
+    "--caliper",
+    type=float,
+    default=None,
+    help="Batas jarak, dalam simpangan baku logit skor / caliper, in SDs of the score's logit.",
 )
+@click.option(
+    "--neighbours", type=int, default=1, show_default=True, help="Tetangga per unit / neighbours."
+)
+@click.option(
+    "--without-replacement",
+    is_flag=True,
+    help="Tiap pembanding dipakai sekali / each control used once (ATT only).",
+)
+@click.option(
+    "--trim",
+    default=None,
+    help="Pangkas skor: 'crump', 'minmax' atau 'RENDAH,TINGGI' / trim scores: 'crump', "
+    "'minmax' or 'LOW,HIGH'.",
+)
+@click.option("--weight", default=None, help="Kolom bobot survei / survey weight column.")
 @_where
 @_json
 @_report
@@ -238,6 +256,10 @@ def match_command(
     method: str,
     estimand: str,
     caliper: float | None,
+    neighbours: int,
+    without_replacement: bool,
+    trim: str | None,
+    weight: str | None,
     where: tuple[str, ...],
     as_json: bool,
     report: Path | None,
@@ -247,10 +269,22 @@ def match_command(
     frame = _rows_where(evaluation_frame(data), where)
     covariate_list = _columns(covariates)
 
+    trimming: Any = trim
+    if trim and trim not in ("crump", "minmax"):
+        try:
+            low, high = (float(part) for part in trim.split(","))
+        except ValueError:
+            raise click.BadParameter(trim, param_hint="--trim") from None
+        trimming = (low, high)
+
     def run(how: str) -> Any:
+        nearest = how == "nn"  # the other methods have no neighbours to choose
         return match(
             frame, outcome, treatment, covariate_list,
-            method=how, estimand=estimand, caliper=caliper if how == "nn" else None,
+            method=how, estimand=estimand, trim=trimming, weights=weight,
+            caliper=caliper if nearest else None,
+            neighbours=neighbours if nearest else 1,
+            replace=not without_replacement if nearest else True,
         )  # fmt: skip
 
     result = run(method)
