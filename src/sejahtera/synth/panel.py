@@ -124,9 +124,13 @@ def panel_table(
                 np.where(start[row] > 0, start[row], 0), mask=start[row] == 0
             ),
             "area_treated": start[row] > 0,
+            "follow_up": wave > 0,
             "post": started,
             "receives": receives,
             "ever_receives": ((start > 0) & takes)[row],
+            "first_receives_wave": pa.array(
+                start[row], mask=~((start > 0) & takes)[row], type=pa.int16()
+            ),
             "school_age_children": children[row],
             "consumption_pc": consumption,
             "baseline_consumption_pc": baseline,
