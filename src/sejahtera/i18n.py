@@ -8,7 +8,9 @@ CLI's ``--lang`` option sets it for one command.
 
 from __future__ import annotations
 
+import numbers
 import os
+import string
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -60,9 +62,26 @@ def language() -> Language:
 
 
 def text(key: str, language_code: Language | None = None, /, **values: object) -> str:
-    """The message ``key`` in the current language, with ``values`` filled in."""
-    entry = catalogue()[key]
-    return entry[language_code or language()].format(**values)
+    """The message ``key`` in the current language, with ``values`` filled in. Numbers given a
+    format (``{cost:,.0f}``, ``{share:.1%}``) follow the language's convention: ``Rp1.234.567``
+    and ``12,5%`` in Indonesian."""
+    chosen = language_code or language()
+    return _NUMBERS[chosen].format(catalogue()[key][chosen], **values)
+
+
+class _LocalNumbers(string.Formatter):
+    def __init__(self, language_code: Language) -> None:
+        self.language_code = language_code
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        shown = super().format_field(value, format_spec)
+        is_number = isinstance(value, int | float | numbers.Number) and not isinstance(value, bool)
+        if is_number and format_spec:
+            return local_digits(shown, self.language_code)
+        return shown
+
+
+_NUMBERS: dict[str, _LocalNumbers] = {"id": _LocalNumbers("id"), "en": _LocalNumbers("en")}
 
 
 def local_digits(shown: str, language_code: Language | None = None) -> str:
