@@ -30,15 +30,26 @@ demo: $(DEMO)/dataset.json $(PROFILES)/id/index.html
 demo-full: $(STAMP)
 	$(BIN)/sejahtera synth --region 34 --households 1200000 --seed 1 --out var/demo/diy-full --overwrite
 
+# One secret for every gunicorn worker of this run (sessions survive across workers); production
+# sets SEJAHTERA_ENV=production and its own SEJAHTERA_SECRET_KEY.
 run: demo
+	$(BIN)/sejahtera manage migrate --noinput
+	$(BIN)/sejahtera manage demo
+	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
+# The workbench's tests run again on PostgreSQL when a server answers (DATABASE_URL).
+POSTGRES_URL ?= postgres://127.0.0.1:5432/test
 test: lint
 	$(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "workbench tests on PostgreSQL ($(POSTGRES_URL))"; \
+		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider tests/test_workbench_*.py; \
+	else echo "PostgreSQL not reachable at $(POSTGRES_URL): workbench tests ran on SQLite only"; fi
 
 # Measurement benchmarks make about 1.6 GB of data in var/bench/ once, and need 2 GB of temporary
 # space for the out-of-core run.

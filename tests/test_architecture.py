@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "sejahtera"
 CORE = ("data", "synth", "measure", "rules", "simulate", "evaluate")
-FORBIDDEN = ("django", "sejahtera.web", "sejahtera.cli")
+FORBIDDEN = ("django", "sejahtera.workbench", "sejahtera.cli")
 
 
 def imports(path: Path) -> set[str]:

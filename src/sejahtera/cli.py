@@ -328,23 +328,69 @@ def regions(code: str) -> None:
     default=None,
     help="Folder profil kebutuhan (berisi id/ dan en/) / needs-profile folder (with id/ and en/).",
 )
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=int,
+    help="Proses pekerja gunicorn / gunicorn worker processes.",
+)
 @_friendly
-def serve(host: str, port: int, dataset_path: Path | None, profile_folder: Path | None) -> None:
-    from sejahtera.web.status import serve as run
+def serve(
+    host: str, port: int, dataset_path: Path | None, profile_folder: Path | None, workers: int
+) -> None:
+    """The workbench through gunicorn (a production WSGI server), not Django's runserver."""
+    import os
 
+    from sejahtera.workbench.core.profiles import profile_files
+
+    if dataset_path is not None:
+        from sejahtera.data.dataset import Dataset
+
+        Dataset.open(dataset_path)  # a missing or damaged dataset is said now, not per request
+        os.environ["SEJAHTERA_DATASET"] = str(dataset_path.resolve())
+    if profile_folder is not None:
+        profile_files(profile_folder)  # refuses a folder without a profile
+        os.environ["SEJAHTERA_PROFILES"] = str(profile_folder.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
     url = f"http://{host}:{port}"
+    import socket
+
+    with socket.socket() as probe:  # say clearly when the port is taken, before gunicorn starts
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
+    click.echo(text("cli.serving", url=url))
+    from gunicorn.app.wsgiapp import run as gunicorn
+
+    argv = [
+        "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+        "--access-logfile", "-", "--graceful-timeout", "5",
+        "sejahtera.workbench.wsgi:application",
+    ]  # fmt: skip
+    import sys
+
+    sys.argv = argv
     try:
-        run(
-            host,
-            port,
-            dataset_path,
-            ready=lambda: click.echo(text("cli.serving", url=url)),
-            profile_folder=profile_folder,
-        )
-    except OSError as exc:  # the port is taken, or the address is not this machine's
-        raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
+        gunicorn()
     except KeyboardInterrupt:
         click.echo(text("cli.stopped"))
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    help="Perintah pengelolaan Django (migrate, demo, createsuperuser, check…) / Django "
+    "management commands.",
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def manage(arguments: tuple[str, ...]) -> None:
+    import os
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    execute_from_command_line(["sejahtera manage", *arguments])
 
 
 # Needs analysis: measure, mpi, profile.

@@ -1,0 +1,1 @@
+"""The workbench: the Django application the social policy office uses every day."""

@@ -1,0 +1,1 @@
+"""Users and roles, the audit log, and the pages every role shares."""

@@ -1,0 +1,44 @@
+"""``sejahtera manage demo``: a demo user for each role, with a fresh random password printed.
+
+Run again, it sets new passwords: the printed ones are always the ones that work. The demo's
+organisations, programmes, stakeholders and grievances come with the apps that hold them.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from sejahtera.workbench.core.models import Profile
+from sejahtera.workbench.core.roles import PARTNER, ROLES
+
+DEMO_PARTNER = "Yayasan Sejahtera Bersama (demo)"
+
+
+class Command(BaseCommand):
+    help = "Create or refresh a demo user for each role and print the credentials."
+
+    def handle(self, *args: object, **options: object) -> None:
+        users = get_user_model()
+        lines = []
+        with transaction.atomic():
+            for role, label in ROLES:
+                username = f"demo-{role}"
+                password = secrets.token_urlsafe(12)
+                user, _ = users.objects.get_or_create(username=username)
+                user.set_password(password)
+                user.save()
+                Profile.objects.update_or_create(
+                    user=user,
+                    defaults={
+                        "role": role,
+                        "organisation": DEMO_PARTNER if role == PARTNER else "",
+                    },
+                )
+                lines.append(f"  {label!s:<24} {username:<16} {password}")
+        self.stdout.write("Pengguna demo / demo users (role, username, password):")
+        for line in lines:
+            self.stdout.write(line)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from sejahtera.workbench.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.sign_in, name="login"),
+    path("logout/", views.sign_out, name="logout"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("profile/<str:language>/", views.profile_file, name="profile"),
+    path("profile/<str:language>/<str:name>", views.profile_file, name="profile_file"),
+]

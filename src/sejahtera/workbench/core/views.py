@@ -1,0 +1,82 @@
+"""The public landing page, signing in and out, the dashboard, and the needs profile."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sejahtera.workbench.core import audit, ratelimit
+from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
+from sejahtera.workbench.core.roles import require_role, role_of
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """For everyone: what this is, the grievance form, published results, signing in."""
+    profiles = configured_profiles()
+    language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in profiles else None
+    return render(
+        request,
+        "core/home.html",
+        {
+            "summary": dataset_summary(),
+            "profile_language": language or next(iter(profiles), None),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    error, status, username = "", 200, ""
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        password = request.POST.get("password", "")
+        address = audit.client_address(request)
+        if ratelimit.blocked(username, address):
+            error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
+            audit.record(request, "login_blocked", attempted=username)
+        else:
+            user = authenticate(request, username=username, password=password)
+            if user is None:
+                ratelimit.failed(username, address)
+                error, status = _("Wrong username or password."), 401
+                audit.record(request, "login_failed", attempted=username)
+            else:
+                ratelimit.succeeded(username, address)
+                login(request, user)
+                audit.record(request, "login")
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+                    target = "/dashboard/"
+                return redirect(target or "/dashboard/")
+    return render(request, "core/login.html", {"error": error, "username": username}, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record(request, "logout")
+    logout(request)
+    return redirect("/")
+
+
+@require_GET
+@require_role()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/dashboard.html", {"role": role_of(request)})
+
+
+@require_GET
+def profile_file(request: HttpRequest, language: str, name: str = "index.html") -> HttpResponse:
+    files = configured_profiles().get(language, {})
+    path = files.get(name)
+    if path is None:
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=CONTENT_TYPES[path.suffix])
+    # The profile page is self-contained: no script, inline styles only.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

@@ -1,0 +1,152 @@
+"""Settings of the workbench, from the environment only.
+
+- ``SEJAHTERA_ENV``: ``development`` (the default, ``make run``) or ``production``.
+- ``SEJAHTERA_SECRET_KEY``: required in production. In development a missing key is replaced by
+  a random one for this process (sessions do not survive a restart); ``make run`` passes one to
+  every worker.
+- ``DATABASE_URL``: ``postgres://…`` for PostgreSQL; SQLite in ``var/workbench.sqlite3`` by
+  default (``SEJAHTERA_DATA`` moves the folder).
+- ``SEJAHTERA_ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
+- ``SEJAHTERA_DATASET`` / ``SEJAHTERA_PROFILES``: the dataset and needs-profile folders the public
+  pages describe (``sejahtera serve --dataset … --profiles …`` sets them).
+- ``REDIS_URL``: a shared cache (login rate limits across workers); a local cache otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+ENVIRONMENT = os.environ.get("SEJAHTERA_ENV", "development")
+PRODUCTION = ENVIRONMENT == "production"
+DATA_FOLDER = Path(os.environ.get("SEJAHTERA_DATA", "var")).resolve()
+
+SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("SEJAHTERA_SECRET_KEY must be set in production")
+    SECRET_KEY = secrets.token_urlsafe(50)
+
+DEBUG = os.environ.get("SEJAHTERA_DEBUG", "") == "1" and not PRODUCTION
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("SEJAHTERA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "sejahtera.workbench.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sejahtera.workbench.core.middleware.ContentSecurityPolicy",
+]
+
+ROOT_URLCONF = "sejahtera.workbench.urls"
+WSGI_APPLICATION = "sejahtera.workbench.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sejahtera.workbench.core.context.workbench",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_FOLDER / 'workbench.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_ATTEMPTS = 5  # failures per account and address before a pause
+LOGIN_PAUSE_SECONDS = 15 * 60
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_FOLDER / "static" if PRODUCTION else None  # collectstatic, production only
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves hashed, compressed copies made by `sejahtera manage collectstatic`;
+    # development serves the package's own files (WhiteNoise's finders), no build step.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("SEJAHTERA_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+DATASET = os.environ.get("SEJAHTERA_DATASET") or None
+PROFILES = os.environ.get("SEJAHTERA_PROFILES") or None

@@ -1,0 +1,176 @@
+"""The workbench's shared pages: the public landing page, signing in (rate-limited, audited), the
+dashboard by role, the needs profile, security headers, migrations and the deploy check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client
+
+from sejahtera.data.dataset import Dataset
+from sejahtera.workbench.core import profiles
+from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.core.roles import ROLES
+
+pytestmark = pytest.mark.django_db
+SEJAHTERA = str(Path(sys.executable).parent / "sejahtera")
+PASSWORD = "a long enough password 1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh(settings, tmp_path: Path):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DATASET = None
+    settings.PROFILES = None
+    profiles.configured_profiles.cache_clear()
+    profiles.dataset_summary.cache_clear()
+    cache.clear()
+    yield
+    profiles.configured_profiles.cache_clear()
+    profiles.dataset_summary.cache_clear()
+
+
+def user_with(role: str | None, name: str | None = None):
+    user = get_user_model().objects.create_user(name or f"user-{role}", password=PASSWORD)
+    if role is not None:
+        Profile.objects.create(user=user, role=role)
+    return user
+
+
+def in_language(language: str) -> Client:
+    client = Client()
+    client.cookies["django_language"] = language
+    return client
+
+
+def test_the_landing_page_describes_the_dataset_in_both_languages(settings, diy: Dataset) -> None:
+    settings.DATASET = str(diy.path)
+    indonesian = in_language("id").get("/")
+    english = in_language("en").get("/")
+    assert indonesian.status_code == english.status_code == 200
+    assert '<html lang="id">' in indonesian.text and "Kabupaten/kota" in indonesian.text
+    assert '<html lang="en">' in english.text and "Regency/city" in english.text
+    for page in (indonesian.text, english.text):
+        assert "Kulon Progo" in page and "Bantul" in page
+    assert "Belum ada dataset" not in indonesian.text
+
+
+def test_wrong_method_and_unknown_page() -> None:
+    client = Client()
+    assert client.post("/").status_code == 405
+    assert client.get("/no-such-page/").status_code == 404
+    assert client.get("/logout/").status_code == 405  # signing out changes state: POST only
+
+
+def test_sign_in_then_dashboard_and_out_with_each_event_audited() -> None:
+    user_with("analyst", "ana")
+    client = Client()
+    assert client.get("/dashboard/").status_code == 302  # to the login page
+    answer = client.post("/login/", {"username": "ana", "password": PASSWORD})
+    assert answer.status_code == 302 and answer["Location"] == "/dashboard/"
+    dashboard = client.get("/dashboard/")
+    assert dashboard.status_code == 200 and "ana" in dashboard.text
+    client.post("/logout/")
+    assert client.get("/dashboard/").status_code == 302
+    actions = list(AuditEvent.objects.order_by("at").values_list("action", "username"))
+    assert actions == [("login", "ana"), ("logout", "ana")]
+
+
+def test_every_role_reaches_the_dashboard_and_an_account_without_a_role_does_not() -> None:
+    for role, _ in ROLES:
+        client = Client()
+        client.force_login(user_with(role))
+        assert client.get("/dashboard/").status_code == 200, role
+    client = Client()
+    client.force_login(user_with(None, "no-role"))
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_login_attempts_are_limited_and_logged(settings) -> None:
+    settings.LOGIN_ATTEMPTS = 3
+    user_with("officer", "budi")
+    client = Client()
+    for _ in range(3):
+        assert client.post("/login/", {"username": "budi", "password": "wrong"}).status_code == 401
+    # Even the right password is refused now, for this account…
+    blocked = client.post("/login/", {"username": "budi", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "15" in blocked.text
+    # …and from this address, for another account.
+    user_with("kepala", "sari")
+    other = client.post("/login/", {"username": "sari", "password": PASSWORD})
+    assert other.status_code == 429
+    failed = AuditEvent.objects.filter(action="login_failed").count()
+    assert failed == 3 and AuditEvent.objects.filter(action="login_blocked").count() == 2
+
+
+def test_the_next_address_never_leaves_the_site() -> None:
+    user_with("analyst", "ana")
+    answer = Client().post(
+        "/login/?next=https://evil.example/", {"username": "ana", "password": PASSWORD}
+    )
+    assert answer["Location"] == "/dashboard/"
+
+
+def test_security_headers() -> None:
+    answer = Client().get("/")
+    assert "default-src 'self'" in answer["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in answer["Content-Security-Policy"]
+    assert answer["X-Frame-Options"] == "DENY"
+    assert answer["X-Content-Type-Options"] == "nosniff"
+
+
+def write_profile(folder: Path, language: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(f"<html lang='{language}'>profile</html>")
+    (folder / "profile.json").write_text(f'{{"meta": {{"language": "{language}"}}}}')
+    (folder / "areas.csv").write_text("a,b\n1,2\n")
+    (folder / "secret.py").write_text("not served")
+
+
+def test_the_needs_profile_is_served_and_nothing_else(settings, tmp_path: Path) -> None:
+    for language in ("id", "en"):
+        write_profile(tmp_path / language, language)
+    settings.PROFILES = str(tmp_path)
+    client = in_language("en")
+    assert "/profile/en/" in client.get("/").text
+    page = client.get("/profile/en/")
+    assert page.status_code == 200 and b"profile" in b"".join(page.streaming_content)
+    assert page["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert client.get("/profile/id/areas.csv")["Content-Type"].startswith("text/csv")
+    for refused in ("/profile/id/secret.py", "/profile/fr/", "/profile/id/..%2fsecret.py"):
+        assert client.get(refused).status_code == 404, refused
+
+
+def test_migrations_match_the_models() -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "SEJAHTERA_ENV": "production",
+        "SEJAHTERA_SECRET_KEY": "x" * 30 + "a-Long_production-secret-key-0123456789",
+        "SEJAHTERA_ALLOWED_HOSTS": "sejahtera.example.go.id",
+        "SEJAHTERA_DATA": str(tmp_path),
+    }
+    check = subprocess.run(
+        [SEJAHTERA, "manage", "check", "--deploy",
+         "--fail-level", "WARNING"],
+        env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    without_key = {k: v for k, v in environment.items() if k != "SEJAHTERA_SECRET_KEY"}
+    refused = subprocess.run(
+        [SEJAHTERA, "manage", "check"],
+        env=without_key, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "SEJAHTERA_SECRET_KEY" in refused.stderr
