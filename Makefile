@@ -34,6 +34,7 @@ demo-full: $(STAMP)
 # sets SEJAHTERA_ENV=production and its own SEJAHTERA_SECRET_KEY.
 run: demo
 	$(BIN)/sejahtera manage migrate --noinput
+	$(BIN)/sejahtera manage load_regions 34
 	$(BIN)/sejahtera manage demo
 	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)

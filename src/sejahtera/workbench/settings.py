@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "sejahtera.workbench.core",
+    "sejahtera.workbench.regions",
+    "sejahtera.workbench.programmes",
+    "sejahtera.workbench.stakeholders",
+    "sejahtera.workbench.consultations",
+    "sejahtera.workbench.grievances",
 ]
 
 MIDDLEWARE = [

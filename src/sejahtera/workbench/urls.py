@@ -4,5 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("grievances/", include("sejahtera.workbench.grievances.urls")),
+    path("stakeholders/", include("sejahtera.workbench.stakeholders.urls")),
+    path("consultations/", include("sejahtera.workbench.consultations.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

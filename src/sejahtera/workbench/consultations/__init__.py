@@ -1,0 +1,1 @@
+"""The consultations app of the workbench (issue 6)."""

@@ -1,0 +1,1 @@
+"""The grievances app of the workbench (issue 6)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GrievancesConfig(AppConfig):
+    name = "sejahtera.workbench.grievances"
+    label = "grievances"

@@ -1,0 +1,1 @@
+"""Programmes: objectives, legal basis, budgets by year, owner, partners, ruleset, cycles."""

@@ -1,0 +1,1 @@
+"""The region hierarchy (province → kabupaten → kecamatan → desa) from the shipped registry."""

@@ -1,0 +1,1 @@
+"""The stakeholders app of the workbench (issue 6)."""
