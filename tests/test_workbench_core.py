@@ -174,3 +174,21 @@ def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
         env=without_key, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert refused.returncode != 0 and "SEJAHTERA_SECRET_KEY" in refused.stderr
+
+
+def test_the_audit_log_is_for_auditors_and_the_head_only() -> None:
+    user_with("analyst", "ana")
+    Client().post("/login/", {"username": "ana", "password": "wrong"})
+    for role, allowed in (("auditor", True), ("kepala", True), ("analyst", False),
+                          ("officer", False), ("partner", False)):  # fmt: skip
+        client = Client()
+        client.force_login(user_with(role))
+        page = client.get("/audit/?action=login_failed")
+        assert page.status_code == (200 if allowed else 403), role
+        if allowed:
+            assert "login_failed" in page.text and "ana" in page.text
+    assert Client().get("/audit/").status_code == 302
+    auditor = Client()
+    auditor.force_login(get_user_model().objects.get(username="user-auditor"))
+    assert auditor.post("/audit/").status_code == 405
+    assert auditor.get("/audit/?page=x").status_code == 200

@@ -119,7 +119,7 @@ LOGIN_PAUSE_SECONDS = 15 * 60
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
-LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+# Each app keeps its translations in its own locale/ folder (found by Django).
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
