@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import tracemalloc
+import subprocess
+import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -109,18 +110,31 @@ def test_equal_incomes_leave_the_share_ratios_undefined(tmp_path: Path) -> None:
     assert_same(wanted.tidy(), found.tidy(), atol=1e-12)  # Theil, Atkinson: 0 up to rounding
 
 
-def test_memory_is_bounded_by_the_batch_and_range_sizes(folder: Path) -> None:
-    def peak(streaming: Streaming) -> int:
-        tracemalloc.start()
-        try:
-            options = {"weight": "weight", "line": "poverty_line", "by": ["kab"]}
-            measure_parquet(folder, "welfare", streaming=streaming, **options)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+PEAK = """
+import sys, tracemalloc
+from sejahtera.measure.outofcore import Streaming, measure_parquet
+streaming = Streaming(**{name: int(value) for name, value in zip(
+    ("batch_rows", "bucket_rows", "sample_rows"), sys.argv[2:], strict=False)})
+measure_parquet(sys.argv[1], "welfare", streaming=streaming, weight="weight",
+                line="poverty_line", by=["kab"])  # warm: imports and caches are not the data
+tracemalloc.start()
+measure_parquet(sys.argv[1], "welfare", streaming=streaming, weight="weight",
+                line="poverty_line", by=["kab"])
+print(tracemalloc.get_traced_memory()[1])
+"""
 
-    small = peak(SMALL)
-    whole = peak(Streaming(batch_rows=ROWS, bucket_rows=10 * ROWS))  # one batch, one range
+
+def test_memory_is_bounded_by_the_batch_and_range_sizes(folder: Path) -> None:
+    def peak(*sizes: int) -> int:
+        """Traced peak of one run in a fresh process: other tests' state cannot move it."""
+        run = subprocess.run(
+            [sys.executable, "-c", PEAK, str(folder), *map(str, sizes)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return int(run.stdout.split()[-1])
+
+    small = peak(SMALL.batch_rows, SMALL.bucket_rows, SMALL.sample_rows)
+    whole = peak(ROWS, 10 * ROWS)  # one batch, one range
     # A fifth of the rows share one value, so one range holds 40,000 rows whatever the setting:
     # about 2.5 MB with its sort. Read whole, the 200,000 rows take 13 MB.
     assert small < 3_500_000
