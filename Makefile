@@ -36,6 +36,9 @@ run: demo
 	$(BIN)/sejahtera manage migrate --noinput
 	$(BIN)/sejahtera manage load_regions 34
 	$(BIN)/sejahtera manage demo
+	$(BIN)/sejahtera manage demo_stakeholders
+	$(BIN)/sejahtera manage demo_consultations
+	$(BIN)/sejahtera manage demo_grievances
 	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 
