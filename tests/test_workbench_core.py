@@ -192,3 +192,11 @@ def test_the_audit_log_is_for_auditors_and_the_head_only() -> None:
     auditor.force_login(get_user_model().objects.get(username="user-auditor"))
     assert auditor.post("/audit/").status_code == 405
     assert auditor.get("/audit/?page=x").status_code == 200
+
+
+def test_indonesian_unless_english_is_chosen_whatever_the_browser_says() -> None:
+    browser_in_english = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="id">' in browser_in_english.get("/").text
+    switched = browser_in_english.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302
+    assert '<html lang="en">' in browser_in_english.get("/").text

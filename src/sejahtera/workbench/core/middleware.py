@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -21,3 +24,16 @@ class ContentSecurityPolicy:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", POLICY)
         return response
+
+
+class IndonesianFirst(LocaleMiddleware):
+    """Pages are in Indonesian unless the person chose English (the language button sets a
+    cookie); the browser's Accept-Language is not consulted, so an office computer set up in
+    English still opens the workbench in Indonesian."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in dict(settings.LANGUAGES):
+            chosen = settings.LANGUAGE_CODE
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()
