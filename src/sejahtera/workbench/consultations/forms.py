@@ -15,10 +15,10 @@ from sejahtera.workbench.consultations.models import (
     Participant,
     Response,
 )
+from sejahtera.workbench.core.locking import VersionedForm
+from sejahtera.workbench.core.privacy import initials
 from sejahtera.workbench.stakeholders.access import EDITORS
 from sejahtera.workbench.stakeholders.forms import region_field
-from sejahtera.workbench.stakeholders.locking import VersionedForm
-from sejahtera.workbench.stakeholders.privacy import initials
 
 
 def date_input() -> forms.DateInput:

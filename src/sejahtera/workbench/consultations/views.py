@@ -30,11 +30,10 @@ from sejahtera.workbench.consultations.models import (
     Participant,
     Response,
 )
-from sejahtera.workbench.core import audit
+from sejahtera.workbench.core import audit, privacy
+from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
 from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
-from sejahtera.workbench.stakeholders import privacy
 from sejahtera.workbench.stakeholders.access import EDITORS, may_edit, may_reveal
-from sejahtera.workbench.stakeholders.locking import CONFLICT, changed_fields, save_if_current
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from sejahtera.workbench.core.privacy import initials, mask_nik, mask_phone
 from sejahtera.workbench.core.roles import (
     ANALYST,
     AUDITOR,
@@ -85,21 +86,6 @@ class PersonalData:
     revealed: bool
     anonymous: bool  # the person gave no name, NIK, phone or address
     address_hidden: bool
-
-
-def mask_nik(nik: str) -> str:
-    """``3404134506900001`` → ``************0001``."""
-    return "*" * (len(nik) - 4) + nik[-4:] if len(nik) > 4 else "*" * len(nik)
-
-
-def mask_phone(phone: str) -> str:
-    digits = [c for c in phone if c.isdigit()]
-    return "*" * max(len(digits) - 2, 0) + "".join(digits[-2:])
-
-
-def initials(name: str) -> str:
-    """``Siti Nurhaliza`` → ``S. N.``"""
-    return " ".join(f"{word[0].upper()}." for word in name.split() if word[0].isalnum())
 
 
 def personal_data(grievance: Grievance, *, revealed: bool = False) -> PersonalData:

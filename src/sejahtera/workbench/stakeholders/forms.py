@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.workbench.core.locking import VersionedForm
 from sejahtera.workbench.regions.models import Region
 from sejahtera.workbench.stakeholders.influence import HIGHEST, LOWEST
-from sejahtera.workbench.stakeholders.locking import VersionedForm
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
 
 # Villages are left out: a whole country's would make a list nobody can use.

@@ -13,17 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role, role_of
-from sejahtera.workbench.stakeholders import access, privacy
-from sejahtera.workbench.stakeholders.forms import ContactForm, EngagementForm, OrganisationForm
-from sejahtera.workbench.stakeholders.influence import layout
-from sejahtera.workbench.stakeholders.locking import (
+from sejahtera.workbench.core import audit, privacy
+from sejahtera.workbench.core.locking import (
     CONFLICT,
     VersionedForm,
     changed_fields,
     save_if_current,
 )
+from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role, role_of
+from sejahtera.workbench.stakeholders import access
+from sejahtera.workbench.stakeholders.forms import ContactForm, EngagementForm, OrganisationForm
+from sejahtera.workbench.stakeholders.influence import layout
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Kind
 
 GET_POST = require_http_methods(["GET", "POST"])

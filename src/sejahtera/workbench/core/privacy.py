@@ -1,4 +1,4 @@
-"""Masking personal data (the names, phones and emails of contacts and participants).
+"""Masking personal data (NIK, names, phones, emails, addresses) across the workbench.
 
 Pages show the masked form; the roles in ``SEES_PERSONAL_DATA`` may reveal one record at a time,
 and each reveal, like each edit form that shows the data, is written to the audit log.
@@ -16,6 +16,11 @@ from sejahtera.workbench.core import audit
 def initials(name: str) -> str:
     """``Siti Nurhaliza`` → ``S. N.``"""
     return " ".join(f"{word[0].upper()}." for word in name.split() if word[0].isalnum())
+
+
+def mask_nik(nik: str) -> str:
+    """``3404134506900001`` → ``************0001``."""
+    return "*" * (len(nik) - 4) + nik[-4:] if len(nik) > 4 else "*" * len(nik)
 
 
 def mask_phone(phone: str) -> str:
