@@ -200,3 +200,17 @@ def test_indonesian_unless_english_is_chosen_whatever_the_browser_says() -> None
     switched = browser_in_english.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert switched.status_code == 302
     assert '<html lang="en">' in browser_in_english.get("/").text
+
+
+def test_the_client_address_behind_a_trusted_proxy(settings) -> None:
+    from django.test import RequestFactory
+
+    from sejahtera.workbench.core.audit import client_address
+
+    forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7", "REMOTE_ADDR": "10.0.0.2"}
+    request = RequestFactory().get("/", **forwarded)
+    assert client_address(request) == "10.0.0.2"  # an untrusted hop's header is ignored
+    settings.TRUSTED_PROXIES = ("10.0.0.2",)
+    assert client_address(request) == "198.51.100.7"  # the last hop before the proxy
+    settings.TRUSTED_PROXIES = ("10.0.0.2", "198.51.100.7")
+    assert client_address(request) == "203.0.113.9"

@@ -10,6 +10,8 @@
 - ``SEJAHTERA_DATASET`` / ``SEJAHTERA_PROFILES``: the dataset and needs-profile folders the public
   pages describe (``sejahtera serve --dataset … --profiles …`` sets them).
 - ``REDIS_URL``: a shared cache (login rate limits across workers); a local cache otherwise.
+- ``SEJAHTERA_TRUSTED_PROXIES``: reverse proxies whose X-Forwarded-For gives the client's
+  address (rate limits and the audit log); none by default.
 """
 
 from __future__ import annotations
@@ -152,6 +154,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
+TRUSTED_PROXIES = tuple(
+    a.strip() for a in os.environ.get("SEJAHTERA_TRUSTED_PROXIES", "").split(",") if a.strip()
+)
 
 DATASET = os.environ.get("SEJAHTERA_DATASET") or None
 PROFILES = os.environ.get("SEJAHTERA_PROFILES") or None

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from sejahtera.workbench.core.models import AuditEvent
 
 
 def client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person, for rate limits and the audit log. Behind a reverse proxy
+    listed in ``settings.TRUSTED_PROXIES`` it is the last address in X-Forwarded-For that is not
+    one of those proxies (the ones before it could be forged by the client)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+    if remote not in trusted:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if address not in trusted:
+            return address
+    return remote
 
 
 def record(
