@@ -42,3 +42,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+
+class ApiToken(models.Model):
+    """A token for the REST API: the API acts as its user, with the same permissions as the
+    pages. Only a hash is stored; the token itself is shown once, when it is made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    prefix = models.CharField(max_length=8, db_index=True)  # to find the row; not a secret
+    digest = models.CharField(max_length=64)  # sha256 of the whole token
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"

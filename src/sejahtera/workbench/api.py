@@ -1,0 +1,131 @@
+"""The REST API (django-ninja): token-authenticated, the same permissions as the pages.
+
+OpenAPI at ``/api/openapi.json``. Send ``Authorization: Bearer <token>`` (``sejahtera manage
+api_token USER``). Personal data is masked in every answer; there is no reveal over the API.
+The interactive documentation page is off: it loads its script from a CDN.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from sejahtera.workbench.core.roles import role_of
+from sejahtera.workbench.core.tokens import user_for
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        user = user_for(token)
+        if user is None:
+            return None
+        request.user = user  # the same checks as the pages
+        if role_of(request) is None:
+            return None
+        return user
+
+
+api = NinjaAPI(
+    title="Sejahtera",
+    version="1",
+    description="Programmes, grievances, indicators and datasets of the workbench.",
+    auth=TokenAuth(),
+    docs_url=None,
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+)
+
+
+class ProgrammeOut(Schema):
+    code: str
+    name: str
+    objectives: str
+    legal_basis: str
+    owner_unit: str
+
+
+class GrievanceOut(Schema):
+    code: str
+    channel: str
+    category: str
+    status: str
+    programme: str | None
+    region: str | None
+    received_at: datetime
+    due_at: datetime
+    sensitive: bool
+    name: str  # masked
+    nik: str  # masked
+
+
+class DatasetOut(Schema):
+    name: str
+    households: int
+    persons: int
+
+
+@api.get("/programmes", response=list[ProgrammeOut], tags=["programmes"])
+def programmes(request: HttpRequest) -> list[object]:
+    from sejahtera.workbench.grievances.access import partner_programme_ids
+    from sejahtera.workbench.programmes.models import Programme
+
+    found = Programme.objects.all()
+    if role_of(request) == "partner":
+        found = found.filter(pk__in=partner_programme_ids(request))
+    return list(found)
+
+
+@api.get("/grievances", response=list[GrievanceOut], tags=["grievances"])
+def grievances(request: HttpRequest, status: str = "", limit: int = 100) -> list[dict]:
+    from sejahtera.workbench.grievances.access import personal_data, visible
+
+    found = visible(request)
+    if status:
+        found = found.filter(status=status)
+    return [_grievance(g, personal_data(g)) for g in found[: max(1, min(limit, 1000))]]
+
+
+@api.get("/grievances/{code}", response=GrievanceOut, tags=["grievances"])
+def grievance(request: HttpRequest, code: str) -> dict:
+    from sejahtera.workbench.grievances.access import personal_data, visible
+
+    found = visible(request).filter(code=code.replace("-", "").upper()).first()
+    if found is None:
+        raise HttpError(404, "not found")
+    return _grievance(found, personal_data(found))
+
+
+def _grievance(g: object, person: object) -> dict:
+    return {
+        "code": g.code,  # type: ignore[attr-defined]
+        "channel": g.channel,  # type: ignore[attr-defined]
+        "category": g.category,  # type: ignore[attr-defined]
+        "status": g.status,  # type: ignore[attr-defined]
+        "programme": g.programme.code if g.programme else None,  # type: ignore[attr-defined]
+        "region": g.region_id,  # type: ignore[attr-defined]
+        "received_at": g.received_at,  # type: ignore[attr-defined]
+        "due_at": g.due_at,  # type: ignore[attr-defined]
+        "sensitive": g.sensitive,  # type: ignore[attr-defined]
+        "name": person.name,  # type: ignore[attr-defined]
+        "nik": person.nik,  # type: ignore[attr-defined]
+    }
+
+
+@api.get("/datasets", response=list[DatasetOut], tags=["datasets"])
+def datasets(request: HttpRequest) -> list[dict]:
+    from sejahtera.workbench.core.profiles import dataset_summary
+
+    summary = dataset_summary()
+    if summary is None:
+        return []
+    return [
+        {
+            "name": summary["name"],
+            "households": summary["households"],
+            "persons": summary["persons"],
+        }
+    ]

@@ -1,0 +1,100 @@
+"""The REST API: OpenAPI at /api/openapi.json, bearer tokens, the pages' permissions, no
+personal data in the clear."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from sejahtera.workbench.core.models import ApiToken, Profile
+from sejahtera.workbench.core.tokens import issue
+from sejahtera.workbench.grievances.models import Grievance
+from sejahtera.workbench.programmes.models import Programme
+
+pytestmark = pytest.mark.django_db
+NIK = "3404130101900001"
+
+
+@pytest.fixture(autouse=True)
+def _hosts(settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+def token_for(role: str | None, organisation: str = "") -> str:
+    user = get_user_model().objects.create_user(f"api-{role}-{organisation}")
+    if role is not None:
+        Profile.objects.create(user=user, role=role, organisation=organisation)
+    return issue(user)
+
+
+def get(path: str, token: str | None = None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return Client().get(path, **headers)
+
+
+@pytest.fixture
+def data() -> dict[str, object]:
+    ours = Programme.objects.create(code="ours", name="Ours", partner_organisations=["Mitra A"])
+    theirs = Programme.objects.create(code="theirs", name="Theirs", partner_organisations=[])
+    made = {}
+    for key, programme, sensitive in (("ours", ours, False), ("theirs", theirs, False),
+                                      ("secret", ours, True)):  # fmt: skip
+        made[key] = Grievance.objects.create(
+            channel="web",
+            category="misconduct" if sensitive else "payment",
+            description="Bantuan belum cair.",
+            programme=programme,
+            sensitive=sensitive,
+            name="Siti Contoh",
+            nik=NIK,
+        )
+    return made
+
+
+def test_the_schema_is_published() -> None:
+    schema = Client().get("/api/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/programmes", "/api/grievances", "/api/datasets"} <= set(paths)
+    schemes = schema.json()["components"]["securitySchemes"].values()
+    assert [s["scheme"] for s in schemes] == ["bearer"]
+
+
+def test_no_token_a_wrong_one_a_revoked_one_or_no_role_is_refused(data) -> None:
+    assert get("/api/programmes").status_code == 401
+    assert get("/api/programmes", "not-a-real-token-at-all").status_code == 401
+    token = token_for("analyst")
+    assert get("/api/programmes", token).status_code == 200
+    ApiToken.objects.update(revoked=True)
+    assert get("/api/programmes", token).status_code == 401
+    assert get("/api/programmes", token_for(None)).status_code == 401
+
+
+def test_the_same_visibility_as_the_pages_and_masked_personal_data(data) -> None:
+    def codes(token: str) -> set[str]:
+        answer = get("/api/grievances", token)
+        assert answer.status_code == 200
+        for row in answer.json():
+            assert row["nik"] != NIK and row["nik"].endswith(NIK[-4:])
+            assert row["name"] != "Siti Contoh"
+        return {row["code"] for row in answer.json()}
+
+    every = {g.code for g in data.values()}  # type: ignore[attr-defined]
+    assert codes(token_for("kepala")) == every
+    assert codes(token_for("auditor")) == every
+    secret = data["secret"].code  # type: ignore[attr-defined]
+    assert codes(token_for("analyst")) == every - {secret}
+    partner = token_for("partner", "Mitra A")
+    assert codes(partner) == {data["ours"].code}  # type: ignore[attr-defined]
+    assert [p["code"] for p in get("/api/programmes", partner).json()] == ["ours"]
+    theirs = data["theirs"].code  # type: ignore[attr-defined]
+    assert get(f"/api/grievances/{theirs}", partner).status_code == 404
+
+
+def test_wrong_method_and_invalid_input(data) -> None:
+    token = token_for("officer")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert Client().post("/api/programmes", **headers).status_code == 405
+    assert Client().get("/api/grievances?limit=many", **headers).status_code == 422
+    assert get("/api/grievances/NO-SUCH-CODE", token).status_code == 404
