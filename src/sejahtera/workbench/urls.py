@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from sejahtera.workbench.api import api
+
 urlpatterns = [
+    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grievances/", include("sejahtera.workbench.grievances.urls")),
     path("stakeholders/", include("sejahtera.workbench.stakeholders.urls")),
