@@ -48,7 +48,16 @@ lint: $(STAMP)
 
 # The workbench's tests run again on PostgreSQL when a server answers (DATABASE_URL).
 POSTGRES_URL ?= postgres://127.0.0.1:5432/test
-test: lint
+# The browser journeys drive Debian's chromium (Playwright, no browser download).
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): | $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+	touch $(CHROMIUM_STAMP)
+
+test: lint $(CHROMIUM_STAMP)
 	$(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "workbench tests on PostgreSQL ($(POSTGRES_URL))"; \

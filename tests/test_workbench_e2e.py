@@ -1,0 +1,74 @@
+"""The main journeys through the workbench in a real browser: Playwright driving Debian's chromium
+(``make test`` installs it when missing; ``SEJAHTERA_CHROMIUM`` names another executable)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sejahtera.workbench.core.models import Profile
+from sejahtera.workbench.grievances.models import Grievance
+
+PASSWORD = "a long enough password 1"
+CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# Playwright's synchronous API keeps an event loop in this thread; the test's own ORM calls are
+# still synchronous, which Django allows with this switch (as its documentation says for tests).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    if not CHROMIUM:
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, settings) -> Page:
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(locale="en-US", base_url=live_server.url)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_sign_in_and_read_the_dashboard(page: Page) -> None:
+    user = get_user_model().objects.create_user("sari", password=PASSWORD)
+    Profile.objects.create(user=user, role="kepala")
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "id")  # Indonesian first
+    page.get_by_role("link", name="Masuk").click()
+    page.locator("input[name=username]").fill("sari")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_text("Masuk sebagai sari")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_text("Signed in as sari")).to_be_visible()
+
+
+def test_submit_a_public_grievance_and_track_it(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Kirim pengaduan").click()
+    page.locator("select[name=category]").select_option("payment")
+    page.locator("textarea[name=description]").fill("Bantuan bulan ini belum diterima.")
+    page.locator("input[name=name]").fill("Wati Contoh")
+    page.locator("form button[type=submit]").last.click()
+    grievance = Grievance.objects.get()
+    shown = grievance.tracking_code
+    expect(page.get_by_text(shown)).to_be_visible()
+    page.goto("/grievances/track/")
+    page.locator("input[name=code]").fill(shown)
+    page.locator("form button[type=submit]").last.click()
+    expect(page.get_by_text(shown)).to_be_visible()
+    assert "Wati Contoh" not in page.content()  # tracking shows the status, not the person
