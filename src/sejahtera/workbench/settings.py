@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.stakeholders",
     "sejahtera.workbench.consultations",
     "sejahtera.workbench.grievances",
+    "sejahtera.workbench.monev",
 ]
 
 MIDDLEWARE = [

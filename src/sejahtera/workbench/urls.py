@@ -8,7 +8,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grievances/", include("sejahtera.workbench.grievances.urls")),
+    path("programmes/", include("sejahtera.workbench.programmes.urls")),
     path("stakeholders/", include("sejahtera.workbench.stakeholders.urls")),
     path("consultations/", include("sejahtera.workbench.consultations.urls")),
+    path("monev/", include("sejahtera.workbench.monev.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

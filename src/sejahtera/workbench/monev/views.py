@@ -1,0 +1,369 @@
+"""The monitoring pages: each programme's results framework, its indicators and targets, the
+actuals reported against them and their review, and the progress dashboard. Every change is
+audited; records people edit together are saved with optimistic locking."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.locking import (
+    CONFLICT,
+    VersionedForm,
+    changed_fields,
+    save_if_current,
+)
+from sejahtera.workbench.core.roles import PARTNER, require_role, role_of
+from sejahtera.workbench.monev import access, workflow
+from sejahtera.workbench.monev.forms import (
+    ActualForm,
+    IndicatorForm,
+    ResultNodeForm,
+    ReviewForm,
+    TargetForm,
+)
+from sejahtera.workbench.monev.models import (
+    EDITABLE,
+    Actual,
+    Indicator,
+    Level,
+    MonevError,
+    ResultNode,
+    Target,
+)
+from sejahtera.workbench.monev.progress import ON_TRACK_SHARE, dashboard
+
+GET_POST = require_http_methods(["GET", "POST"])
+TAKEN = gettext_lazy("This indicator already has a target for this period and area.")
+
+
+def _data(request: HttpRequest) -> object:
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(
+    request: HttpRequest,
+    form: VersionedForm,
+    title: str,
+    back: str,
+    status: int = 200,
+    conflict: str = "",
+) -> HttpResponse:
+    context = {"form": form, "title": title, "back": back}
+    if status == 409:
+        context["conflict"] = conflict or CONFLICT
+    return render(request, "monev/form.html", context, status=status)
+
+
+def _framework(code: str) -> str:
+    return reverse("monev:framework", args=[code])
+
+
+# Programmes and their results frameworks
+
+
+@require_GET
+@require_role()
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = access.visible_programmes(request)
+    return render(request, "monev/programme_list.html", {"programmes": programmes})
+
+
+@require_GET
+@require_role()
+def framework(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    nodes = list(programme.results.prefetch_related("indicators"))
+    children: dict[int | None, list[ResultNode]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+
+    def tree(parent: int | None, depth: int) -> list[tuple[ResultNode, int]]:
+        return [
+            item
+            for node in children.get(parent, [])
+            for item in [(node, depth), *tree(node.pk, depth + 1)]
+        ]
+
+    context = {
+        "programme": programme,
+        "nodes": tree(None, 0),
+        "may_edit": access.may_edit(request),
+    }
+    return render(request, "monev/framework.html", context)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def result_create(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    form = ResultNodeForm(_data(request), instance=ResultNode(programme=programme))
+    title = _("New result in %(name)s") % {"name": programme.name}
+    back = _framework(programme.code)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        node = form.save()
+        audit.record(request, "result_created", node, level=node.level, programme=code)
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    node = access.load_result(request, pk)
+    title = _("Edit %(level)s") % {"level": Level(node.level).label.lower()}
+    back = _framework(node.programme.code)
+    form = ResultNodeForm(_data(request), instance=node)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        if not save_if_current(form):
+            return _form_page(request, form, title, back, status=409)
+        audit.record(request, "result_changed", node, fields=changed_fields(form))
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+# Indicators and targets
+
+
+@require_GET
+@require_role()
+def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = access.load_indicator(request, pk)
+    role, user = role_of(request), request.user
+    actuals = [
+        {
+            "actual": actual,
+            "may_correct": _may_correct(request, actual),
+            "may_verify": role in workflow.VERIFIERS and actual.status == "submitted",
+            "may_approve": role in workflow.APPROVERS and actual.status == "verified",
+            "may_reject": role in workflow.REJECTERS and actual.status in ("submitted", "verified"),
+            "own": actual.submitted_by_id == user.pk,
+        }
+        for actual in access.visible_actuals(request, indicator)
+    ]
+    context = {
+        "indicator": indicator,
+        "programme": indicator.result.programme,
+        "targets": indicator.targets.select_related("region"),
+        "actuals": actuals,
+        "may_edit": access.may_edit(request),
+        "may_submit": role in workflow.SUBMITTERS,
+    }
+    return render(request, "monev/indicator.html", context)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
+    node = access.load_result(request, pk)
+    form = IndicatorForm(_data(request), instance=Indicator(result=node))
+    title = _("New indicator for: %(result)s") % {"result": node.statement[:80]}
+    back = _framework(node.programme.code)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        indicator = form.save()
+        audit.record(request, "indicator_created", indicator, code=indicator.code)
+        return redirect("monev:indicator", indicator.pk)
+    return _form_page(request, form, title, back)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = access.load_indicator(request, pk)
+    title = _("Edit indicator %(code)s") % {"code": indicator.code}
+    back = reverse("monev:indicator", args=[pk])
+    form = IndicatorForm(_data(request), instance=indicator)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        if not save_if_current(form):
+            return _form_page(request, form, title, back, status=409)
+        audit.record(request, "indicator_changed", indicator, fields=changed_fields(form))
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def target_create(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = access.load_indicator(request, pk)
+    form = TargetForm(_data(request), instance=Target(indicator=indicator))
+    title = _("New target for %(code)s") % {"code": indicator.code}
+    back = reverse("monev:indicator", args=[pk])
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        try:
+            with transaction.atomic():
+                target = form.save()
+        except IntegrityError:  # the same target, added at the same moment
+            form.add_error(None, TAKEN)
+            return _form_page(request, form, title, back, status=400)
+        audit.record(request, "target_created", target, **_target(target))
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = access.load_target(request, pk)
+    title = _("Edit target %(target)s") % {"target": target}
+    back = reverse("monev:indicator", args=[target.indicator_id])
+    form = TargetForm(_data(request), instance=target)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        try:
+            with transaction.atomic():
+                saved = save_if_current(form)
+        except IntegrityError:
+            form.add_error(None, TAKEN)
+            return _form_page(request, form, title, back, status=400)
+        if not saved:
+            return _form_page(request, form, title, back, status=409)
+        audit.record(request, "target_changed", target, fields=changed_fields(form))
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+def _target(target: Target) -> dict[str, object]:
+    return {
+        "indicator": target.indicator.code,
+        "period": target.period,
+        "region": target.region_id or "",
+        "value": str(target.value),
+    }
+
+
+# Actuals
+
+
+def _may_correct(request: HttpRequest, actual: Actual) -> bool:
+    role = role_of(request)
+    if role not in workflow.SUBMITTERS or actual.status not in EDITABLE:
+        return False
+    return role != PARTNER or actual.submitted_by_id == request.user.pk
+
+
+@GET_POST
+@require_role(*workflow.SUBMITTERS)
+@transaction.atomic
+def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = access.load_indicator(request, pk)
+    form = ActualForm(_data(request), instance=Actual(indicator=indicator))
+    title = _("Report an actual for %(code)s") % {"code": indicator.code}
+    back = reverse("monev:indicator", args=[pk])
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        workflow.submit(request, form.instance)
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+@GET_POST
+@require_role(*workflow.SUBMITTERS)
+def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actual = access.load_actual(request, pk)
+    if role_of(request) == PARTNER and actual.submitted_by_id != request.user.pk:
+        raise PermissionDenied
+    title = _("Correct the actual %(actual)s") % {"actual": actual}
+    back = reverse("monev:indicator", args=[actual.indicator_id])
+    form = ActualForm(_data(request), instance=actual)
+    if actual.status not in EDITABLE:
+        reason = _("Only a submitted or rejected actual can be corrected.")
+        return _form_page(request, form, title, back, status=409, conflict=reason)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        try:
+            workflow.correct(request, actual, form.cleaned_data["version"], form.cleaned_data)
+        except MonevError as refused:
+            return _form_page(request, form, title, back, status=409, conflict=str(refused))
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+def _review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    actual = access.load_actual(request, pk)
+    form = ReviewForm(request.POST, needs_reason=step == "reject")
+    if not form.is_valid():
+        return _refused(request, actual, form, 400)
+    version = form.cleaned_data["version"]
+    try:
+        if step == "reject":
+            workflow.reject(request, actual, version, form.cleaned_data["reason"])
+        else:
+            getattr(workflow, step)(request, actual, version)
+    except MonevError as refused:
+        form.add_error(None, str(refused))
+        return _refused(request, actual, form, 409)
+    return redirect("monev:indicator", actual.indicator_id)
+
+
+def _refused(request: HttpRequest, actual: Actual, form: ReviewForm, status: int) -> HttpResponse:
+    context = {
+        "actual": actual,
+        "form": form,
+        "back": reverse("monev:indicator", args=[actual.indicator_id]),
+    }
+    return render(request, "monev/refused.html", context, status=status)
+
+
+@require_POST
+@require_role(*workflow.VERIFIERS)
+def actual_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, "verify")
+
+
+@require_POST
+@require_role(*workflow.APPROVERS)
+def actual_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, "approve")
+
+
+@require_POST
+@require_role(*workflow.REJECTERS)
+def actual_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, "reject")
+
+
+# The dashboard
+
+
+@require_GET
+@require_role()
+def programme_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    period = request.GET.get("period", "")
+    progress = dashboard(programme, period)
+    if period not in progress.periods:
+        period = ""
+        progress = dashboard(programme)
+    context = {
+        "dashboard": progress,
+        "programme": programme,
+        "period": period,
+        "threshold": round(ON_TRACK_SHARE * 100),
+    }
+    return render(request, "monev/dashboard.html", context)

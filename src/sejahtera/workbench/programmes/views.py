@@ -1,0 +1,282 @@
+"""Programmes, their cycles and beneficiary lists, change requests and payments.
+
+Every change is audited. Household identifiers are masked unless revealed by a role that may see
+personal data, and each reveal is audited. Actions on a cycle or a change request carry the
+version the user saw: a stale one changes nothing and answers 409.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sejahtera.workbench.core import audit, privacy
+from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
+from sejahtera.workbench.programmes import access
+from sejahtera.workbench.programmes.forms import ChangeRequestForm, CycleForm, PaymentForm
+from sejahtera.workbench.programmes.generation import CycleError, apply_change, freeze, generate
+from sejahtera.workbench.programmes.models import (
+    ChangeRequest,
+    ChangeStatus,
+    Cycle,
+    CycleStatus,
+    Payment,
+)
+from sejahtera.workbench.programmes.realisation import by_region
+
+GET_POST = require_http_methods(["GET", "POST"])
+PAGE_SIZE = 50
+
+
+def _data(request: HttpRequest) -> object:
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(
+    request: HttpRequest, form: object, title: str, back: str, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "title": title, "back": back}
+    return render(request, "programmes/form.html", context, status=status)
+
+
+def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
+    context = {"message": message, "back": back}
+    return render(request, "programmes/refused.html", context, status=status)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+# Programmes
+
+
+@require_GET
+@require_role()
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = access.visible_programmes(request).prefetch_related("budgets")
+    return render(request, "programmes/programme_list.html", {"programmes": programmes})
+
+
+@require_GET
+@require_role()
+def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    context = {
+        "programme": programme,
+        "budgets": programme.budgets.all(),
+        "cycles": programme.cycles.all(),
+        "may_run": access.may(request, access.RUNNERS),
+    }
+    return render(request, "programmes/programme_detail.html", context)
+
+
+@GET_POST
+@require_role(*access.RUNNERS)
+@transaction.atomic
+def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    form = CycleForm(_data(request), instance=Cycle(programme=programme))
+    title = _("New cycle of %(name)s") % {"name": programme.name}
+    back = reverse("programmes:programme", args=[programme.code])
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        cycle = form.save()
+        audit.record(request, "cycle_created", cycle, programme=programme.code, name=cycle.name)
+        return redirect("programmes:cycle", cycle.pk)
+    return _form_page(request, form, title, back)
+
+
+# Cycles
+
+
+def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpResponse:
+    page = Paginator(cycle.beneficiaries.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(b, b.household_id if revealed else privacy.mask_nik(b.household_id)) for b in page]
+    context = {
+        "cycle": cycle,
+        "programme": cycle.programme,
+        "page": page,
+        "rows": rows,
+        "revealed": revealed,
+        "regions": by_region(cycle),
+        "changes": cycle.change_requests.select_related("maker", "checker"),
+        "payments": cycle.payments.all(),
+        "may_run": access.may(request, access.RUNNERS),
+        "may_propose": access.may(request, access.MAKERS),
+        "may_check": access.may(request, access.CHECKERS),
+        "may_reveal": access.may_reveal(request),
+    }
+    return render(request, "programmes/cycle_detail.html", context)
+
+
+@require_GET
+@require_role()
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cycle_page(request, access.load_cycle(request, pk), revealed=False)
+
+
+@never_cache
+@require_POST
+@require_role(*SEES_PERSONAL_DATA)
+def cycle_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.load_cycle(request, pk)
+    privacy.record_view(request, cycle, "reveal", fields=["household_id"])
+    return _cycle_page(request, cycle, revealed=True)
+
+
+@require_POST
+@require_role(*access.RUNNERS)
+def cycle_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.load_cycle(request, pk)
+    back = reverse("programmes:cycle", args=[cycle.pk])
+    if _posted_version(request) != cycle.version:
+        return _refused(request, str(CONFLICT), back)
+    try:
+        count = generate(cycle, settings.DATASET)
+    except CycleError as exc:
+        return _refused(request, str(exc), back)
+    cycle.refresh_from_db()
+    audit.record(
+        request,
+        "cycle_generated",
+        cycle,
+        beneficiaries=count,
+        dataset_checksum=cycle.dataset_checksum,
+        ruleset=cycle.ruleset,
+        ruleset_version=cycle.ruleset_version,
+    )
+    return redirect(back)
+
+
+@require_POST
+@require_role(*access.RUNNERS)
+@transaction.atomic
+def cycle_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.load_cycle(request, pk)
+    back = reverse("programmes:cycle", args=[cycle.pk])
+    version = _posted_version(request)
+    try:
+        frozen = version is not None and freeze(cycle, version)
+    except CycleError as exc:
+        return _refused(request, str(exc), back)
+    if not frozen:
+        return _refused(request, str(CONFLICT), back)
+    audit.record(request, "cycle_frozen", cycle, beneficiaries=cycle.beneficiaries.count())
+    return redirect(back)
+
+
+# Change requests
+
+
+@GET_POST
+@require_role(*access.MAKERS)
+@transaction.atomic
+def change_create(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.load_cycle(request, pk)
+    back = reverse("programmes:cycle", args=[cycle.pk])
+    if cycle.status != CycleStatus.FROZEN:
+        return _refused(request, _("Changes are requested only on a frozen list."), back)
+    form = ChangeRequestForm(_data(request), instance=ChangeRequest(cycle=cycle))
+    title = _("Request a change to %(name)s") % {"name": cycle}
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        form.instance.maker = request.user
+        change = form.save()
+        audit.record(
+            request,
+            "change_requested",
+            change,
+            cycle=cycle.pk,
+            kind=change.kind,
+            household_id=change.household_id,
+        )
+        return redirect(back)
+    return _form_page(request, form, title, back)
+
+
+@require_POST
+@require_role(*access.CHECKERS)
+@transaction.atomic
+def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = access.load_change(request, pk)
+    back = reverse("programmes:cycle", args=[change.cycle_id])
+    if change.maker_id == request.user.pk:
+        raise PermissionDenied  # maker-checker: nobody approves their own request
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        return _refused(request, _("Choose to approve or to reject."), back, status=400)
+    status = ChangeStatus.APPROVED if decision == "approve" else ChangeStatus.REJECTED
+    version = _posted_version(request)
+    decided = ChangeRequest.objects.filter(
+        pk=change.pk, version=version, status=ChangeStatus.PENDING
+    ).update(
+        status=status, checker=request.user, decided_at=timezone.now(), version=change.version + 1
+    )
+    if not decided:
+        return _refused(request, str(CONFLICT), back)
+    if status == ChangeStatus.APPROVED:
+        try:
+            with transaction.atomic():
+                apply_change(change)
+        except CycleError as exc:
+            transaction.set_rollback(True)
+            return _refused(request, str(exc), back)
+    audit.record(
+        request,
+        f"change_{status}",
+        change,
+        cycle=change.cycle_id,
+        kind=change.kind,
+        household_id=change.household_id,
+        amount_rp=None if change.amount_rp is None else str(change.amount_rp),
+    )
+    return redirect(back)
+
+
+# Payments
+
+
+@GET_POST
+@require_role(*access.RUNNERS)
+@transaction.atomic
+def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = access.load_cycle(request, pk)
+    back = reverse("programmes:cycle", args=[cycle.pk])
+    if cycle.status not in (CycleStatus.FROZEN, CycleStatus.CLOSED):
+        return _refused(request, _("Payments are recorded only against a frozen list."), back)
+    regions = list(
+        cycle.beneficiaries.order_by("region_code").values_list("region_code", flat=True).distinct()
+    )
+    form = PaymentForm(_data(request), instance=Payment(cycle=cycle), regions=regions)
+    title = _("Record a payment for %(name)s") % {"name": cycle}
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, form, title, back, status=400)
+        payment = form.save()
+        audit.record(
+            request,
+            "payment_recorded",
+            payment,
+            cycle=cycle.pk,
+            region=payment.region_code,
+            planned_rp=str(payment.planned_rp),
+            paid_rp=str(payment.paid_rp),
+        )
+        return redirect(back)
+    return _form_page(request, form, title, back)

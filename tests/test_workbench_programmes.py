@@ -1,0 +1,443 @@
+"""Programmes in the workbench: programmes and budgets, cycles whose beneficiary lists are
+generated from a dataset and a ruleset and then frozen, maker-checker change requests, payments
+and realisation.
+
+Every view: the normal case, each role that must not see or change it, anonymous visitors, the
+wrong HTTP method and invalid input; stale versions (409); a partner's isolation; a frozen list
+that later registry changes leave alone."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from itertools import count
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from sejahtera.synth import SynthOptions, synthesise
+from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.programmes.generation import CycleError, generate
+from sejahtera.workbench.programmes.models import (
+    Beneficiary,
+    Budget,
+    ChangeRequest,
+    Cycle,
+    CycleStatus,
+    Payment,
+    Programme,
+)
+from sejahtera.workbench.stakeholders.demo import FOOD
+
+pytestmark = pytest.mark.django_db
+STAFF = ("kepala", "analyst", "officer", "auditor")
+_users = count()
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synthesise(SynthOptions("34", 300, seed=3), tmp_path_factory.mktemp("reg") / "a").path
+
+
+@pytest.fixture(scope="module")
+def registry_later(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry after an update: other households, other desil."""
+    return synthesise(SynthOptions("34", 300, seed=4), tmp_path_factory.mktemp("reg") / "b").path
+
+
+def client_as(role: str | None, organisation: str = "") -> Client:
+    user = get_user_model().objects.create_user(f"user-{role}-{next(_users)}")
+    if role is not None:
+        Profile.objects.create(user=user, role=role, organisation=organisation)
+    client = Client()
+    client.force_login(user)
+    client.user = user  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def world(settings, registry: Path) -> SimpleNamespace:
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DATASET = str(registry)
+    food = Programme.objects.create(
+        code="pangan", name="Bantuan Pangan", partner_organisations=["Yayasan A"]
+    )
+    school = Programme.objects.create(
+        code="beasiswa", name="Beasiswa Desa", partner_organisations=["Yayasan B"]
+    )
+    Budget.objects.create(programme=food, year=2025, source="APBD", amount_rp=1_000_000_000)
+    draft = Cycle.objects.create(
+        programme=food, name="2025 tahap 2", period="2025-06", benefit="sembako"
+    )
+    frozen = Cycle.objects.create(
+        programme=food, name="2025 tahap 1", period="2025-01", benefit="sembako"
+    )
+    generate(frozen, registry)
+    Cycle.objects.filter(pk=frozen.pk).update(status=CycleStatus.FROZEN)
+    other = Cycle.objects.create(programme=school, name="2025", period="2025", benefit="pip")
+    return SimpleNamespace(food=food, school=school, draft=draft, frozen=frozen, other=other)
+
+
+def version(cycle: Cycle) -> dict[str, int]:
+    return {"version": Cycle.objects.get(pk=cycle.pk).version}
+
+
+def listed(cycle: Cycle) -> dict[str, Decimal]:
+    return dict(Beneficiary.objects.filter(cycle=cycle).values_list("household_id", "amount_rp"))
+
+
+def actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("at", "pk").values_list("action", flat=True))
+
+
+def read_pages(w: SimpleNamespace) -> list[str]:
+    return ["/programmes/", "/programmes/pangan/", f"/programmes/cycles/{w.frozen.pk}/"]
+
+
+# Reading and access
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_read_programmes_budgets_cycles_and_lists(world, role: str) -> None:
+    client = client_as(role)
+    for url in read_pages(world):
+        assert client.get(url).status_code == 200, url
+    page = client.get("/programmes/pangan/").content.decode()
+    assert "Yayasan A" in page and "2025 tahap 1" in page and "1.000.000.000" in page
+    cycle_page = client.get(f"/programmes/cycles/{world.frozen.pk}/").content.decode()
+    first = Beneficiary.objects.filter(cycle=world.frozen).first()
+    assert first is not None and first.household_id not in cycle_page  # masked
+    assert "*" * 8 + first.household_id[-4:] in cycle_page
+
+
+def test_the_list_is_paginated(world) -> None:
+    client = client_as("analyst")
+    total = Beneficiary.objects.filter(cycle=world.frozen).count()
+    assert total > 50
+    second = client.get(f"/programmes/cycles/{world.frozen.pk}/?page=2")
+    assert second.status_code == 200 and len(second.context["rows"]) == min(total - 50, 50)
+
+
+def test_anonymous_and_roleless_users_are_kept_out(world) -> None:
+    for url in read_pages(world):
+        answer = Client().get(url)
+        assert answer.status_code == 302 and answer["Location"].startswith("/login/"), url
+        assert client_as(None).get(url).status_code == 403, url
+
+
+def test_a_partner_sees_only_its_programmes_read_only(world) -> None:
+    a = client_as("partner", "Yayasan A")
+    listing = a.get("/programmes/").content.decode()
+    assert "Bantuan Pangan" in listing and "Beasiswa Desa" not in listing
+    assert a.get(f"/programmes/cycles/{world.frozen.pk}/").status_code == 200
+    assert a.get("/programmes/beasiswa/").status_code == 403
+    assert a.get(f"/programmes/cycles/{world.other.pk}/").status_code == 403
+    assert client_as("partner").get("/programmes/pangan/").status_code == 403  # no organisation
+    for url in (
+        f"/programmes/cycles/{world.draft.pk}/generate/",
+        f"/programmes/cycles/{world.frozen.pk}/changes/new/",
+        f"/programmes/cycles/{world.frozen.pk}/payments/new/",
+        f"/programmes/cycles/{world.frozen.pk}/reveal/",
+        "/programmes/pangan/cycles/new/",
+    ):
+        assert a.post(url, version(world.draft)).status_code == 403, url
+    assert not AuditEvent.objects.exists()
+
+
+def test_unknown_records_answer_404(world) -> None:
+    client = client_as("kepala")
+    assert client.get("/programmes/nothing/").status_code == 404
+    assert client.get("/programmes/cycles/999999/").status_code == 404
+
+
+def test_reveal_is_audited_and_limited_to_roles_that_see_personal_data(world) -> None:
+    url = f"/programmes/cycles/{world.frozen.pk}/reveal/"
+    first = Beneficiary.objects.filter(cycle=world.frozen).first()
+    answer = client_as("officer").post(url)
+    assert answer.status_code == 200 and first.household_id in answer.content.decode()
+    assert actions() == ["personal_data_viewed"]
+    assert client_as("analyst").post(url).status_code == 403
+    assert client_as("officer").get(url).status_code == 405
+    assert actions() == ["personal_data_viewed"]
+
+
+# Cycles: creating, generating, freezing
+
+
+def test_an_officer_adds_a_cycle(world) -> None:
+    answer = client_as("officer").post(
+        "/programmes/pangan/cycles/new/",
+        {"name": "2026 tahap 1", "period": "2026-01", "benefit": "sembako"},
+    )
+    cycle = Cycle.objects.get(name="2026 tahap 1")
+    assert answer.status_code == 302 and cycle.status == CycleStatus.DRAFT
+    assert actions() == ["cycle_created"]
+    assert client_as("kepala").get("/programmes/pangan/cycles/new/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "x", "period": "2025-13", "benefit": "sembako"},
+        {"name": "2025 tahap 1", "period": "2025-01", "benefit": "sembako"},  # name taken
+        {"name": "", "period": "2025", "benefit": "sembako"},
+    ],
+)
+def test_an_invalid_cycle_is_refused(world, data: dict[str, str]) -> None:
+    answer = client_as("officer").post("/programmes/pangan/cycles/new/", data)
+    assert answer.status_code == 400 and Cycle.objects.count() == 3
+
+
+@pytest.mark.parametrize("role", ["analyst", "auditor"])
+def test_only_kepala_and_officers_run_cycles(world, role: str) -> None:
+    client = client_as(role)
+    assert client.get("/programmes/pangan/cycles/new/").status_code == 403
+    for action in ("generate", "freeze"):
+        url = f"/programmes/cycles/{world.draft.pk}/{action}/"
+        assert client.post(url, version(world.draft)).status_code == 403
+    assert Cycle.objects.get(pk=world.draft.pk).status == CycleStatus.DRAFT
+
+
+def test_generating_and_freezing_a_list(world, registry: Path) -> None:
+    client = client_as("kepala")
+    url = f"/programmes/cycles/{world.draft.pk}/"
+    assert client.get(url + "generate/").status_code == 405
+    assert client.post(url + "generate/", version(world.draft)).status_code == 302
+    cycle = Cycle.objects.get(pk=world.draft.pk)
+    assert cycle.status == CycleStatus.GENERATED and len(cycle.dataset_checksum) == 64
+    assert cycle.ruleset == "indonesia" and cycle.ruleset_version and cycle.dataset_path
+    rows = listed(cycle)
+    assert rows and set(rows.values()) == {Decimal(200_000)}  # sembako, one month
+    assert client.post(url + "freeze/", {"version": cycle.version - 1}).status_code == 409
+    assert client.get(url + "freeze/").status_code == 405
+    assert client.post(url + "freeze/", version(cycle)).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.status == CycleStatus.FROZEN and cycle.frozen_at is not None
+    assert actions() == ["cycle_generated", "cycle_frozen"]
+
+
+def test_a_stale_generate_changes_nothing(world) -> None:
+    url = f"/programmes/cycles/{world.draft.pk}/generate/"
+    answer = client_as("officer").post(url, {"version": 99})
+    assert answer.status_code == 409 and not listed(world.draft) and not actions()
+
+
+def test_generating_without_a_dataset_or_with_an_unknown_benefit_is_refused(
+    world, settings, registry: Path
+) -> None:
+    client = client_as("officer")
+    url = f"/programmes/cycles/{world.draft.pk}/generate/"
+    settings.DATASET = None
+    assert client.post(url, version(world.draft)).status_code == 409
+    Cycle.objects.filter(pk=world.draft.pk).update(benefit="no_such_benefit")
+    with pytest.raises(CycleError, match="no_such_benefit"):
+        generate(world.draft, registry)
+    assert not listed(world.draft) and not actions()
+
+
+def test_a_frozen_list_is_never_regenerated_even_after_the_registry_changes(
+    world, settings, registry_later: Path
+) -> None:
+    before = listed(world.frozen)
+    settings.DATASET = str(registry_later)
+    answer = client_as("kepala").post(
+        f"/programmes/cycles/{world.frozen.pk}/generate/", version(world.frozen)
+    )
+    assert answer.status_code == 409 and "permintaan perubahan" in answer.content.decode()
+    with pytest.raises(CycleError):
+        generate(world.frozen, registry_later)
+    assert listed(world.frozen) == before
+    fresh = Cycle.objects.create(
+        programme=world.food, name="baru", period="2025-01", benefit="sembako"
+    )
+    generate(fresh, registry_later)
+    assert listed(fresh) != before  # the later registry would have given another list
+    assert Cycle.objects.get(pk=fresh.pk).dataset_checksum != world.frozen.dataset_checksum
+
+
+# Change requests (maker-checker)
+
+
+def _request(client: Client, cycle: Cycle, **data: object) -> object:
+    return client.post(f"/programmes/cycles/{cycle.pk}/changes/new/", data)
+
+
+def test_maker_checker_add_remove_amend(world) -> None:
+    maker, checker = client_as("analyst"), client_as("officer")
+    frozen = world.frozen
+    some = next(iter(listed(frozen)))
+    for data in (
+        {"kind": "add", "household_id": "H-BARU-1", "region_code": "34.02", "amount_rp": 200000},
+        {"kind": "remove", "household_id": some},
+        {"kind": "amend", "household_id": some, "amount_rp": 150000},
+    ):
+        assert _request(maker, frozen, reason="Verifikasi lapangan", **data).status_code == 302
+    assert ChangeRequest.objects.filter(status="pending").count() == 3
+    add, remove, amend = ChangeRequest.objects.order_by("pk")
+    decide = "/programmes/changes/{}/decide/"
+    assert checker.get(decide.format(add.pk)).status_code == 405
+    assert (
+        checker.post(decide.format(add.pk), {"decision": "approve", "version": 1}).status_code
+        == 302
+    )
+    assert listed(frozen)["H-BARU-1"] == Decimal(200000)
+    assert (
+        checker.post(decide.format(amend.pk), {"decision": "reject", "version": 1}).status_code
+        == 302
+    )
+    assert listed(frozen)[some] != Decimal(150000)
+    assert (
+        checker.post(decide.format(remove.pk), {"decision": "approve", "version": 1}).status_code
+        == 302
+    )
+    assert some not in listed(frozen)
+    # decided already: a second decision is stale
+    assert (
+        checker.post(decide.format(add.pk), {"decision": "reject", "version": 1}).status_code == 409
+    )
+    add.refresh_from_db()
+    assert add.status == "approved" and add.checker == checker.user and add.decided_at
+    assert actions() == ["change_requested"] * 3 + [
+        "change_approved",
+        "change_rejected",
+        "change_approved",
+    ]
+
+
+def test_nobody_approves_their_own_request(world) -> None:
+    officer = client_as("officer")
+    _request(officer, world.frozen, kind="remove", household_id="x", reason="r")
+    change = ChangeRequest.objects.get()
+    answer = officer.post(
+        f"/programmes/changes/{change.pk}/decide/", {"decision": "approve", "version": 1}
+    )
+    assert answer.status_code == 403 and ChangeRequest.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("role", ["analyst", "auditor", "partner"])
+def test_only_kepala_and_officers_decide(world, role: str) -> None:
+    _request(client_as("analyst"), world.frozen, kind="remove", household_id="x", reason="r")
+    change = ChangeRequest.objects.get()
+    answer = client_as(role, "Yayasan A").post(
+        f"/programmes/changes/{change.pk}/decide/", {"decision": "approve", "version": 1}
+    )
+    assert answer.status_code == 403 and ChangeRequest.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("role", ["kepala", "auditor"])
+def test_only_analysts_and_officers_request_changes(world, role: str) -> None:
+    client = client_as(role)
+    assert client.get(f"/programmes/cycles/{world.frozen.pk}/changes/new/").status_code == 403
+    assert (
+        _request(client, world.frozen, kind="remove", household_id="x", reason="r").status_code
+        == 403
+    )
+
+
+def test_invalid_or_impossible_changes_are_refused(world) -> None:
+    maker, checker = client_as("officer"), client_as("kepala")
+    assert maker.get(f"/programmes/cycles/{world.frozen.pk}/changes/new/").status_code == 200
+    assert (
+        _request(maker, world.frozen, kind="add", household_id="H1", reason="r").status_code == 400
+    )
+    assert (
+        _request(maker, world.frozen, kind="bogus", household_id="H1", reason="r").status_code
+        == 400
+    )
+    assert (
+        _request(maker, world.draft, kind="remove", household_id="H1", reason="r").status_code
+        == 409
+    )
+    some = next(iter(listed(world.frozen)))
+    _request(
+        maker,
+        world.frozen,
+        kind="add",
+        household_id=some,
+        region_code="34.01",
+        amount_rp=1,
+        reason="r",
+    )
+    change = ChangeRequest.objects.get()
+    url = f"/programmes/changes/{change.pk}/decide/"
+    assert checker.post(url, {"decision": "maybe", "version": 1}).status_code == 400
+    assert checker.post(url, {"decision": "approve", "version": 1}).status_code == 409  # listed
+    assert ChangeRequest.objects.get().status == "pending"  # rolled back
+
+
+# Payments and realisation
+
+
+def test_payments_and_realisation(world) -> None:
+    client = client_as("officer")
+    url = f"/programmes/cycles/{world.frozen.pk}/payments/new/"
+    region, *_ = sorted(
+        set(Beneficiary.objects.filter(cycle=world.frozen).values_list("region_code", flat=True))
+    )
+    assert client.get(url).status_code == 200
+    data = {
+        "region_code": region,
+        "planned_rp": 1_000_000,
+        "paid_rp": 750_000,
+        "paid_on": "2025-01-20",
+        "channel": "bank",
+    }
+    assert client.post(url, data).status_code == 302
+    payment = Payment.objects.get()
+    assert payment.paid_rp == Decimal(750_000) and actions() == ["payment_recorded"]
+    page = client_as("auditor").get(f"/programmes/cycles/{world.frozen.pk}/")
+    row = next(r for r in page.context["regions"] if r.region_code == region)
+    assert row.realisation == pytest.approx(0.75) and "75,0%" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "change", [{"paid_rp": -1}, {"region_code": "99.99"}, {"paid_on": "kemarin"}, {"channel": "x"}]
+)
+def test_an_invalid_payment_is_refused(world, change: dict[str, object]) -> None:
+    region = Beneficiary.objects.filter(cycle=world.frozen).first().region_code
+    data = {
+        "region_code": region,
+        "planned_rp": 10,
+        "paid_rp": 5,
+        "paid_on": "2025-01-20",
+        "channel": "bank",
+    } | change
+    answer = client_as("kepala").post(f"/programmes/cycles/{world.frozen.pk}/payments/new/", data)
+    assert answer.status_code == 400 and not Payment.objects.exists()
+
+
+def test_payments_need_a_frozen_list_and_a_runner(world) -> None:
+    assert (
+        client_as("officer").get(f"/programmes/cycles/{world.draft.pk}/payments/new/").status_code
+        == 409
+    )
+    for role in ("analyst", "auditor"):
+        assert (
+            client_as(role).get(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
+            == 403
+        )
+    assert (
+        client_as("officer").put(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
+        == 405
+    )
+
+
+# Demo
+
+
+def test_demo_programmes_with_and_without_a_dataset(settings, registry: Path) -> None:
+    settings.DATASET = None
+    out = io.StringIO()
+    call_command("demo_programmes", stdout=out)
+    assert "no cycle" in out.getvalue() and Programme.objects.count() == 2
+    assert Budget.objects.filter(source="APBD").count() == 2
+    settings.DATASET = str(registry)
+    call_command("demo_programmes", stdout=io.StringIO())
+    call_command("demo_programmes", stdout=io.StringIO())
+    cycle = Cycle.objects.get(programme__code=FOOD)
+    assert cycle.status == CycleStatus.FROZEN and cycle.beneficiaries.exists()
+    assert 1 <= cycle.payments.count() <= 2 and Budget.objects.count() == 2
