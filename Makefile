@@ -39,6 +39,8 @@ run: demo
 	$(BIN)/sejahtera manage demo_stakeholders
 	$(BIN)/sejahtera manage demo_consultations
 	$(BIN)/sejahtera manage demo_grievances
+	SEJAHTERA_DATASET=$(DEMO) $(BIN)/sejahtera manage demo_programmes
+	$(BIN)/sejahtera manage demo_monev
 	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 

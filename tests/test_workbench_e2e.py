@@ -18,9 +18,16 @@ PASSWORD = "a long enough password 1"
 CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
 
 pytestmark = pytest.mark.django_db(transaction=True)
-# Playwright's synchronous API keeps an event loop in this thread; the test's own ORM calls are
-# still synchronous, which Django allows with this switch (as its documentation says for tests).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's synchronous API keeps an event loop in this thread; the tests' own ORM calls
+    (and the live server's set-up) are still synchronous, which Django allows with this switch,
+    for this module only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +79,48 @@ def test_submit_a_public_grievance_and_track_it(page: Page) -> None:
     page.locator("form button[type=submit]").last.click()
     expect(page.get_by_text(shown)).to_be_visible()
     assert "Wati Contoh" not in page.content()  # tracking shows the status, not the person
+
+
+def signed_in(page: Page, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
+def test_record_an_indicator_actual_verify_and_approve_it(page: Page) -> None:
+    from decimal import Decimal
+
+    from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode
+    from sejahtera.workbench.programmes.models import Programme
+
+    for username, role in (("otto", "officer"), ("ana", "analyst"), ("sari", "kepala")):
+        user = get_user_model().objects.create_user(username, password=PASSWORD)
+        Profile.objects.create(user=user, role=role)
+    food = Programme.objects.create(code="pangan", name="Bantuan Pangan")
+    impact = ResultNode.objects.create(programme=food, level="impact", statement="Rawan turun")
+    indicator = Indicator.objects.create(
+        result=impact, code="P-1", name="Konsumsi pangan cukup", definition="FCS > 35",
+        unit="%", baseline_value=Decimal("60"), baseline_year=2024,
+    )  # fmt: skip
+    signed_in(page, "otto")
+    page.goto(f"/monev/indicators/{indicator.pk}/")
+    page.get_by_role("link", name="Laporkan capaian").click()
+    page.locator("input[name=period]").fill("2025")
+    page.locator("input[name=value]").fill("64")
+    page.locator("input[name=source]").fill("Survei lapangan Dinsos")
+    page.locator("main form button[type=submit]").click()
+    assert Actual.objects.get().status == "submitted"
+    signed_in(page, "ana")
+    page.goto(f"/monev/indicators/{indicator.pk}/")
+    page.get_by_role("button", name="Verifikasi").click()
+    expect(page.get_by_role("button", name="Verifikasi")).to_have_count(0)
+    assert Actual.objects.get().status == "verified"
+    signed_in(page, "sari")
+    page.goto(f"/monev/indicators/{indicator.pk}/")
+    page.get_by_role("button", name="Setujui").click()
+    expect(page.get_by_role("button", name="Setujui")).to_have_count(0)
+    approved = Actual.objects.get()
+    assert approved.status == "approved" and approved.approved_by.username == "sari"
