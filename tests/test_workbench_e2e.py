@@ -124,3 +124,20 @@ def test_record_an_indicator_actual_verify_and_approve_it(page: Page) -> None:
     expect(page.get_by_role("button", name="Setujui")).to_have_count(0)
     approved = Actual.objects.get()
     assert approved.status == "approved" and approved.approved_by.username == "sari"
+
+
+def test_filtering_the_audit_log_swaps_the_table_in_place(page: Page) -> None:
+    from sejahtera.workbench.core.models import AuditEvent
+
+    user = get_user_model().objects.create_user("aud", password=PASSWORD)
+    Profile.objects.create(user=user, role="auditor")
+    AuditEvent.objects.create(username="budi", action="grievance_created")
+    signed_in(page, "aud")
+    page.goto("/audit/")
+    page.evaluate("window.kept = 'the page was not reloaded'")
+    page.locator("select[name=action]").select_option("grievance_created")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"action=grievance_created"))
+    expect(page.locator("#events")).to_contain_text("budi")
+    expect(page.locator("#events")).not_to_contain_text("login")
+    assert page.evaluate("window.kept") == "the page was not reloaded"  # htmx swapped the table
