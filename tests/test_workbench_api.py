@@ -98,3 +98,36 @@ def test_wrong_method_and_invalid_input(data) -> None:
     assert Client().post("/api/programmes", **headers).status_code == 405
     assert Client().get("/api/grievances?limit=many", **headers).status_code == 422
     assert get("/api/grievances/NO-SUCH-CODE", token).status_code == 404
+
+
+def test_indicators_with_targets_and_the_actuals_each_role_may_see() -> None:
+    from decimal import Decimal
+
+    from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
+
+    ours = Programme.objects.create(code="ours", name="Ours", partner_organisations=["Mitra A"])
+    theirs = Programme.objects.create(code="theirs", name="Theirs")
+    made = {}
+    for programme in (ours, theirs):
+        impact = ResultNode.objects.create(programme=programme, level="impact", statement="x")
+        made[programme.code] = Indicator.objects.create(
+            result=impact, code=f"{programme.code}-1", name="Cukup pangan", definition="FCS",
+            unit="%", baseline_value=Decimal("60"), baseline_year=2024,
+        )  # fmt: skip
+    Target.objects.create(indicator=made["ours"], period="2025", value=Decimal("70"))
+    for status in ("approved", "submitted"):
+        Actual.objects.create(
+            indicator=made["ours"], period="2025", value=Decimal("65"), status=status,
+            source="survei",
+        )  # fmt: skip
+    every = get("/api/indicators", token_for("analyst")).json()
+    assert [i["code"] for i in every] == ["ours-1", "theirs-1"]
+    first = every[0]
+    assert first["targets"] == [{"period": "2025", "region": None, "value": 70.0}]
+    assert sorted(a["status"] for a in first["actuals"]) == ["approved", "submitted"]
+    partner = get("/api/indicators", token_for("partner", "Mitra A")).json()
+    assert [i["code"] for i in partner] == ["ours-1"]
+    assert [a["status"] for a in partner[0]["actuals"]] == ["approved"]  # not others' drafts
+    assert get("/api/indicators?programme=theirs", token_for("kepala")).json()[0]["code"] == (
+        "theirs-1"
+    )

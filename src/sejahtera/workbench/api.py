@@ -1,5 +1,8 @@
 """The REST API (django-ninja): token-authenticated, the same permissions as the pages.
 
+Programmes, grievances, indicators (with their targets and the actuals the role may see) and
+datasets.
+
 OpenAPI at ``/api/openapi.json``. Send ``Authorization: Bearer <token>`` (``sejahtera manage
 api_token USER``). Personal data is masked in every answer; there is no reveal over the API.
 The interactive documentation page is off: it loads its script from a CDN.
@@ -113,6 +116,72 @@ def _grievance(g: object, person: object) -> dict:
         "name": person.name,  # type: ignore[attr-defined]
         "nik": person.nik,  # type: ignore[attr-defined]
     }
+
+
+class TargetOut(Schema):
+    period: str
+    region: str | None
+    value: float
+
+
+class ActualOut(Schema):
+    period: str
+    region: str | None
+    value: float
+    status: str
+    source: str
+
+
+class IndicatorOut(Schema):
+    programme: str
+    code: str
+    name: str
+    unit: str
+    direction: str
+    baseline_value: float
+    baseline_year: int
+    targets: list[TargetOut]
+    actuals: list[ActualOut]
+
+
+@api.get("/indicators", response=list[IndicatorOut], tags=["indicators"])
+def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
+    """The indicators of the programmes the role may see; a partner gets only the approved
+    actuals and its own submissions, as on the pages."""
+    from sejahtera.workbench.monev.access import visible_actuals, visible_programmes
+    from sejahtera.workbench.monev.models import Indicator
+
+    found = Indicator.objects.select_related("result__programme").filter(
+        result__programme__in=visible_programmes(request)
+    )
+    if programme:
+        found = found.filter(result__programme__code=programme)
+    return [
+        {
+            "programme": indicator.result.programme.code,
+            "code": indicator.code,
+            "name": indicator.name,
+            "unit": indicator.unit,
+            "direction": indicator.direction,
+            "baseline_value": float(indicator.baseline_value),
+            "baseline_year": indicator.baseline_year,
+            "targets": [
+                {"period": t.period, "region": t.region_id, "value": float(t.value)}
+                for t in indicator.targets.all()
+            ],
+            "actuals": [
+                {
+                    "period": a.period,
+                    "region": a.region_id,
+                    "value": float(a.value),
+                    "status": a.status,
+                    "source": a.source,
+                }
+                for a in visible_actuals(request, indicator)
+            ],
+        }
+        for indicator in found.order_by("result__programme__code", "code")
+    ]
 
 
 @api.get("/datasets", response=list[DatasetOut], tags=["datasets"])
