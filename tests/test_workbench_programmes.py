@@ -20,7 +20,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from sejahtera.synth import SynthOptions, synthesise
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.programmes.generation import CycleError, generate
 from sejahtera.workbench.programmes.models import (
     Beneficiary,

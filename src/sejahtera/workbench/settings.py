@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "sejahtera.workbench.core",
+    "sejahtera.workbench.audit",
     "sejahtera.workbench.regions",
     "sejahtera.workbench.programmes",
     "sejahtera.workbench.stakeholders",

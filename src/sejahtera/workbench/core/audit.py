@@ -1,11 +1,11 @@
-"""Writing the audit log."""
+"""Writing the audit log (the model and its page are in the ``audit`` app)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from sejahtera.workbench.core.models import AuditEvent
+from sejahtera.workbench.audit.models import AuditEvent
 
 
 def client_address(request: HttpRequest) -> str | None:

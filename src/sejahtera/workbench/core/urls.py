@@ -8,7 +8,6 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("audit/", views.audit_log, name="audit"),
     path("profile/<str:language>/", views.profile_file, name="profile"),
     path("profile/<str:language>/<str:name>", views.profile_file, name="profile_file"),
 ]

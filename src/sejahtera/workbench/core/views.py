@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, ratelimit
-from sejahtera.workbench.core.models import AuditEvent
 from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
-from sejahtera.workbench.core.roles import AUDITOR, KEPALA, require_role, role_of
+from sejahtera.workbench.core.roles import require_role, role_of
 
 
 @require_GET
@@ -81,37 +80,3 @@ def profile_file(request: HttpRequest, language: str, name: str = "index.html") 
     # The profile page is self-contained: no script, inline styles only.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
-
-
-AUDIT_PAGE = 100
-
-
-@require_GET
-@require_role(AUDITOR, KEPALA)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    """The audit log, newest first, filtered by action and user; read-only."""
-    events = AuditEvent.objects.all()
-    action = request.GET.get("action", "").strip()
-    username = request.GET.get("user", "").strip()
-    if action:
-        events = events.filter(action=action)
-    if username:
-        events = events.filter(username=username)
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
-    shown = list(events[(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE + 1])
-    actions = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
-    return render(
-        request,
-        "core/audit.html",
-        {
-            "events": shown[:AUDIT_PAGE],
-            "more": len(shown) > AUDIT_PAGE,
-            "page": page,
-            "action": action,
-            "username": username,
-            "actions": sorted(actions),
-        },
-    )
