@@ -442,3 +442,44 @@ def test_demo_programmes_with_and_without_a_dataset(settings, registry: Path) ->
     cycle = Cycle.objects.get(programme__code=FOOD)
     assert cycle.status == CycleStatus.FROZEN and cycle.beneficiaries.exists()
     assert 1 <= cycle.payments.count() <= 2 and Budget.objects.count() == 2
+
+
+def test_programmes_and_budgets_are_created_and_edited_by_the_head_and_officers(settings) -> None:
+    settings.ALLOWED_HOSTS = ["testserver"]
+    from sejahtera.workbench.audit.models import AuditEvent as Event
+
+    head = client_as("kepala")
+    created = head.post(
+        "/programmes/new/",
+        {"code": "rutilahu", "name": "Rehab Rumah", "objectives": "Rumah layak",
+         "partners": "Yayasan A\nYayasan A\n Yayasan B "},
+    )  # fmt: skip
+    assert created.status_code == 302
+    programme = Programme.objects.get(code="rutilahu")
+    assert programme.partner_organisations == ["Yayasan A", "Yayasan B"]
+    assert head.post("/programmes/new/", {"code": "bad code", "name": ""}).status_code == 400
+    assert head.get("/programmes/new/").status_code == 200
+    assert head.delete("/programmes/new/").status_code == 405
+    edited = head.post(
+        "/programmes/rutilahu/edit/",
+        {"name": "Rehabilitasi Rumah", "partners": "Yayasan B", "version": 1},
+    )
+    assert edited.status_code == 302
+    programme.refresh_from_db()
+    assert programme.name == "Rehabilitasi Rumah" and programme.version == 2
+    stale = head.post("/programmes/rutilahu/edit/", {"name": "X", "version": 1})
+    assert stale.status_code == 409
+    programme.refresh_from_db()
+    assert programme.name == "Rehabilitasi Rumah"
+    budget = {"year": 2026, "source": "APBD", "amount_rp": 1_500_000_000}
+    assert head.post("/programmes/rutilahu/budgets/new/", budget).status_code == 302
+    assert head.post("/programmes/rutilahu/budgets/new/", budget).status_code == 400  # twice
+    negative = {**budget, "year": 2027, "amount_rp": -1}
+    assert head.post("/programmes/rutilahu/budgets/new/", negative).status_code == 400
+    assert programme.budgets.count() == 1
+    actions = set(Event.objects.values_list("action", flat=True))
+    assert {"programme_created", "programme_changed", "budget_added"} <= actions
+    for role in ("analyst", "auditor", "partner"):
+        other = client_as(role)
+        assert other.get("/programmes/new/").status_code == 403, role
+        assert other.post("/programmes/rutilahu/budgets/new/", budget).status_code in (403, 404)

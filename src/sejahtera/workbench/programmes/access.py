@@ -21,6 +21,7 @@ from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, SEES_PERSON
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, Programme
 from sejahtera.workbench.stakeholders.access import partner_organisation, partner_programme_ids
 
+EDITORS = (KEPALA, OFFICER)  # programmes and their budgets
 RUNNERS = (KEPALA, OFFICER)  # cycles, generation, freezing, payments
 MAKERS = (ANALYST, OFFICER)  # propose changes to a frozen list
 CHECKERS = (KEPALA, OFFICER)  # approve or reject them (not their own)

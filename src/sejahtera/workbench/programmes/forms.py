@@ -9,7 +9,60 @@ from django.utils.translation import gettext_lazy as _
 
 from sejahtera.errors import SejahteraError
 from sejahtera.simulate.engine import Period
-from sejahtera.workbench.programmes.models import ChangeKind, ChangeRequest, Cycle, Payment
+from sejahtera.workbench.core.locking import VersionedForm
+from sejahtera.workbench.programmes.models import (
+    Budget,
+    ChangeKind,
+    ChangeRequest,
+    Cycle,
+    Payment,
+    Programme,
+)
+
+
+class ProgrammeForm(VersionedForm):
+    """A programme's description; partners one organisation name per line."""
+
+    partners = forms.CharField(
+        label=_("Partner organisations (one per line)"), required=False, widget=forms.Textarea
+    )
+
+    class Meta:
+        model = Programme
+        fields = ("code", "name", "objectives", "legal_basis", "owner_unit", "ruleset",
+                  "ruleset_version")  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["partners"].initial = "\n".join(self.instance.partner_organisations)
+            self.fields["code"].disabled = True  # other records and addresses refer to it
+
+    def clean_partners(self) -> list[str]:
+        lines = (line.strip() for line in self.cleaned_data["partners"].splitlines())
+        return sorted({line for line in lines if line})
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ("year", "source", "amount_rp")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        same = Budget.objects.filter(
+            programme_id=self.instance.programme_id,
+            year=cleaned.get("year"),
+            source=cleaned.get("source"),
+        )
+        if same.exists():
+            raise forms.ValidationError(
+                _("This programme already has a budget for that year and source.")
+            )
+        amount = cleaned.get("amount_rp")
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(_("A budget cannot be negative."))
+        return cleaned
 
 
 class CycleForm(forms.ModelForm):

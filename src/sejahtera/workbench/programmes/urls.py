@@ -5,6 +5,9 @@ from sejahtera.workbench.programmes import views
 app_name = "programmes"
 urlpatterns = [
     path("", views.programme_list, name="programmes"),
+    path("new/", views.programme_create, name="programme_create"),
+    path("<slug:code>/edit/", views.programme_edit, name="programme_edit"),
+    path("<slug:code>/budgets/new/", views.budget_create, name="budget_create"),
     path("<slug:code>/", views.programme_detail, name="programme"),
     path("<slug:code>/cycles/new/", views.cycle_create, name="cycle_create"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),

@@ -20,12 +20,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, privacy
-from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
 from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
 from sejahtera.workbench.programmes import access
-from sejahtera.workbench.programmes.forms import ChangeRequestForm, CycleForm, PaymentForm
+from sejahtera.workbench.programmes.forms import (
+    BudgetForm,
+    ChangeRequestForm,
+    CycleForm,
+    PaymentForm,
+    ProgrammeForm,
+)
 from sejahtera.workbench.programmes.generation import CycleError, apply_change, freeze, generate
 from sejahtera.workbench.programmes.models import (
+    Budget,
     ChangeRequest,
     ChangeStatus,
     Cycle,
@@ -68,7 +75,8 @@ def _posted_version(request: HttpRequest) -> int | None:
 @require_role()
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = access.visible_programmes(request).prefetch_related("budgets")
-    return render(request, "programmes/programme_list.html", {"programmes": programmes})
+    context = {"programmes": programmes, "may_edit": access.may(request, access.EDITORS)}
+    return render(request, "programmes/programme_list.html", context)
 
 
 @require_GET
@@ -80,8 +88,60 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
         "budgets": programme.budgets.all(),
         "cycles": programme.cycles.all(),
         "may_run": access.may(request, access.RUNNERS),
+        "may_edit": access.may(request, access.EDITORS),
     }
     return render(request, "programmes/programme_detail.html", context)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def programme_create(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        programme = form.save(commit=False)
+        programme.partner_organisations = form.cleaned_data["partners"]
+        programme.save()
+        audit.record(request, "programme_created", programme, code=programme.code)
+        return redirect(reverse("programmes:programme", args=[programme.code]))
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, _("New programme"), reverse("programmes:programmes"), status)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    back = reverse("programmes:programme", args=[programme.code])
+    form = ProgrammeForm(_data(request), instance=programme)
+    if request.method == "POST" and form.is_valid():
+        partners = form.cleaned_data["partners"]
+        if not save_if_current(form, partner_organisations=partners):
+            return _refused(request, str(CONFLICT), back)
+        fields = changed_fields(form)
+        audit.record(request, "programme_changed", programme, fields=fields)
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, _("Edit programme"), back, status)
+
+
+@GET_POST
+@require_role(*access.EDITORS)
+@transaction.atomic
+def budget_create(request: HttpRequest, code: str) -> HttpResponse:
+    programme = access.load_programme(request, code)
+    back = reverse("programmes:programme", args=[programme.code])
+    form = BudgetForm(_data(request), instance=Budget(programme=programme))
+    if request.method == "POST" and form.is_valid():
+        budget = form.save()
+        audit.record(
+            request, "budget_added", programme, year=budget.year, source=budget.source,
+            amount_rp=str(budget.amount_rp),
+        )  # fmt: skip
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, _("Add a budget"), back, status)
 
 
 @GET_POST
