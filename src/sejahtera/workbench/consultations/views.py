@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,23 +31,12 @@ from sejahtera.workbench.consultations.models import (
 )
 from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
+from sejahtera.workbench.core.pages import form_page, posted
 from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
 from sejahtera.workbench.stakeholders.access import EDITORS, may_edit, may_reveal
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _data(request: HttpRequest) -> object:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(
-    request: HttpRequest, form: BaseForm, title: str, back: str, status: int = 200
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back}
-    if status == 409:
-        context["conflict"] = CONFLICT
-    return render(request, "consultations/form.html", context, status=status)
+NAV = "consultations/_nav.html"  # the navigation on this app's form pages
 
 
 @require_GET
@@ -139,15 +127,15 @@ def consultation_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*EDITORS)
 @transaction.atomic
 def consultation_create(request: HttpRequest) -> HttpResponse:
-    form = ConsultationForm(_data(request))
+    form = ConsultationForm(posted(request))
     title, back = _("New consultation"), reverse("consultations:list")
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         consultation = form.save()
         audit.record(request, "consultation_created", consultation, title=consultation.title)
         return redirect(consultation)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -157,15 +145,15 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request, pk)
     title = _("Edit %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
-    form = ConsultationForm(_data(request), instance=consultation)
+    form = ConsultationForm(posted(request), instance=consultation)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "consultation_changed", consultation, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -173,16 +161,16 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def participant_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request, pk)
-    form = ParticipantForm(_data(request), instance=Participant(consultation=consultation))
+    form = ParticipantForm(posted(request), instance=Participant(consultation=consultation))
     title = _("New participant in %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         participant = form.save()
         audit.record(request, "participant_added", participant, consultation=consultation.pk)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @require_POST
@@ -201,16 +189,16 @@ def participant_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def input_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request, pk)
-    form = InputForm(_data(request), instance=Input(consultation=consultation))
+    form = InputForm(posted(request), instance=Input(consultation=consultation))
     title = _("New input to %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         received = form.save()
         audit.record(request, "input_received", received, consultation=consultation.pk)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -218,18 +206,18 @@ def input_create(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def response_create(request: HttpRequest, pk: int) -> HttpResponse:
     received = access.load_input(request, pk)
-    form = ResponseForm(_data(request), instance=Response(input=received))
+    form = ResponseForm(posted(request), instance=Response(input=received))
     title = _("Respond to: %(input)s") % {"input": received}
     back = received.consultation.get_absolute_url()
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         response = form.save(commit=False)
         response.responded_by = request.user
         response.save()
         audit.record(request, "input_answered", response, input=received.pk)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -237,12 +225,12 @@ def response_create(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request, pk)
-    form = FollowUpForm(_data(request), instance=FollowUp(consultation=consultation))
+    form = FollowUpForm(posted(request), instance=FollowUp(consultation=consultation))
     title = _("New follow-up to %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         follow_up = form.save()
         audit.record(
             request,
@@ -253,7 +241,7 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
             due_date=follow_up.due_date.isoformat(),
         )
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -263,15 +251,15 @@ def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = access.load_follow_up(request, pk)
     title = _("Edit follow-up: %(action)s") % {"action": follow_up.action}
     back = follow_up.consultation.get_absolute_url()
-    form = FollowUpForm(_data(request), instance=follow_up)
+    form = FollowUpForm(posted(request), instance=follow_up)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "follow_up_changed", follow_up, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @require_POST

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.locking import (
-    CONFLICT,
-    VersionedForm,
     changed_fields,
     save_if_current,
 )
+from sejahtera.workbench.core.pages import form_page, posted
 from sejahtera.workbench.core.roles import PARTNER, require_role, role_of
 from sejahtera.workbench.monev import access, workflow
 from sejahtera.workbench.monev.forms import (
@@ -41,25 +40,8 @@ from sejahtera.workbench.monev.models import (
 from sejahtera.workbench.monev.progress import ON_TRACK_SHARE, dashboard
 
 GET_POST = require_http_methods(["GET", "POST"])
+NAV = "monev/_nav.html"  # the navigation on this app's form pages
 TAKEN = gettext_lazy("This indicator already has a target for this period and area.")
-
-
-def _data(request: HttpRequest) -> object:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(
-    request: HttpRequest,
-    form: VersionedForm,
-    title: str,
-    back: str,
-    status: int = 200,
-    conflict: str = "",
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back}
-    if status == 409:
-        context["conflict"] = conflict or CONFLICT
-    return render(request, "monev/form.html", context, status=status)
 
 
 def _framework(code: str) -> str:
@@ -105,16 +87,16 @@ def framework(request: HttpRequest, code: str) -> HttpResponse:
 @transaction.atomic
 def result_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request, code)
-    form = ResultNodeForm(_data(request), instance=ResultNode(programme=programme))
+    form = ResultNodeForm(posted(request), instance=ResultNode(programme=programme))
     title = _("New result in %(name)s") % {"name": programme.name}
     back = _framework(programme.code)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         node = form.save()
         audit.record(request, "result_created", node, level=node.level, programme=code)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -124,15 +106,15 @@ def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     node = access.load_result(request, pk)
     title = _("Edit %(level)s") % {"level": Level(node.level).label.lower()}
     back = _framework(node.programme.code)
-    form = ResultNodeForm(_data(request), instance=node)
+    form = ResultNodeForm(posted(request), instance=node)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "result_changed", node, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 # Indicators and targets
@@ -170,16 +152,16 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
     node = access.load_result(request, pk)
-    form = IndicatorForm(_data(request), instance=Indicator(result=node))
+    form = IndicatorForm(posted(request), instance=Indicator(result=node))
     title = _("New indicator for: %(result)s") % {"result": node.statement[:80]}
     back = _framework(node.programme.code)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         indicator = form.save()
         audit.record(request, "indicator_created", indicator, code=indicator.code)
         return redirect("monev:indicator", indicator.pk)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -189,15 +171,15 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request, pk)
     title = _("Edit indicator %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
-    form = IndicatorForm(_data(request), instance=indicator)
+    form = IndicatorForm(posted(request), instance=indicator)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "indicator_changed", indicator, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -205,21 +187,21 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def target_create(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request, pk)
-    form = TargetForm(_data(request), instance=Target(indicator=indicator))
+    form = TargetForm(posted(request), instance=Target(indicator=indicator))
     title = _("New target for %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         try:
             with transaction.atomic():
                 target = form.save()
         except IntegrityError:  # the same target, added at the same moment
             form.add_error(None, TAKEN)
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         audit.record(request, "target_created", target, **_target(target))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -229,21 +211,21 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = access.load_target(request, pk)
     title = _("Edit target %(target)s") % {"target": target}
     back = reverse("monev:indicator", args=[target.indicator_id])
-    form = TargetForm(_data(request), instance=target)
+    form = TargetForm(posted(request), instance=target)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         try:
             with transaction.atomic():
                 saved = save_if_current(form)
         except IntegrityError:
             form.add_error(None, TAKEN)
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not saved:
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "target_changed", target, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 def _target(target: Target) -> dict[str, object]:
@@ -270,15 +252,15 @@ def _may_correct(request: HttpRequest, actual: Actual) -> bool:
 @transaction.atomic
 def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request, pk)
-    form = ActualForm(_data(request), instance=Actual(indicator=indicator))
+    form = ActualForm(posted(request), instance=Actual(indicator=indicator))
     title = _("Report an actual for %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         workflow.submit(request, form.instance)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -289,19 +271,19 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     title = _("Correct the actual %(actual)s") % {"actual": actual}
     back = reverse("monev:indicator", args=[actual.indicator_id])
-    form = ActualForm(_data(request), instance=actual)
+    form = ActualForm(posted(request), instance=actual)
     if actual.status not in EDITABLE:
         reason = _("Only a submitted or rejected actual can be corrected.")
-        return _form_page(request, form, title, back, status=409, conflict=reason)
+        return form_page(request, form, title, back, NAV, status=409, conflict=reason)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         try:
             workflow.correct(request, actual, form.cleaned_data["version"], form.cleaned_data)
         except MonevError as refused:
-            return _form_page(request, form, title, back, status=409, conflict=str(refused))
+            return form_page(request, form, title, back, NAV, status=409, conflict=str(refused))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 def _review(request: HttpRequest, pk: int, step: str) -> HttpResponse:

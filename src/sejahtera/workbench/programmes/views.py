@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
+from sejahtera.workbench.core.pages import form_page, posted
 from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
 from sejahtera.workbench.programmes import access
 from sejahtera.workbench.programmes.forms import (
@@ -42,18 +43,8 @@ from sejahtera.workbench.programmes.models import (
 from sejahtera.workbench.programmes.realisation import by_region
 
 GET_POST = require_http_methods(["GET", "POST"])
+NAV = "programmes/_nav.html"  # the navigation on this app's form pages
 PAGE_SIZE = 50
-
-
-def _data(request: HttpRequest) -> object:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(
-    request: HttpRequest, form: object, title: str, back: str, status: int = 200
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back}
-    return render(request, "programmes/form.html", context, status=status)
 
 
 def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
@@ -97,7 +88,7 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_role(*access.EDITORS)
 @transaction.atomic
 def programme_create(request: HttpRequest) -> HttpResponse:
-    form = ProgrammeForm(_data(request))
+    form = ProgrammeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         programme = form.save(commit=False)
         programme.partner_organisations = form.cleaned_data["partners"]
@@ -105,7 +96,9 @@ def programme_create(request: HttpRequest) -> HttpResponse:
         audit.record(request, "programme_created", programme, code=programme.code)
         return redirect(reverse("programmes:programme", args=[programme.code]))
     status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, _("New programme"), reverse("programmes:programmes"), status)
+    return form_page(
+        request, form, _("New programme"), reverse("programmes:programmes"), NAV, status
+    )
 
 
 @GET_POST
@@ -114,7 +107,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request, code)
     back = reverse("programmes:programme", args=[programme.code])
-    form = ProgrammeForm(_data(request), instance=programme)
+    form = ProgrammeForm(posted(request), instance=programme)
     if request.method == "POST" and form.is_valid():
         partners = form.cleaned_data["partners"]
         if not save_if_current(form, partner_organisations=partners):
@@ -123,7 +116,7 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
         audit.record(request, "programme_changed", programme, fields=fields)
         return redirect(back)
     status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, _("Edit programme"), back, status)
+    return form_page(request, form, _("Edit programme"), back, NAV, status)
 
 
 @GET_POST
@@ -132,7 +125,7 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
 def budget_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request, code)
     back = reverse("programmes:programme", args=[programme.code])
-    form = BudgetForm(_data(request), instance=Budget(programme=programme))
+    form = BudgetForm(posted(request), instance=Budget(programme=programme))
     if request.method == "POST" and form.is_valid():
         budget = form.save()
         audit.record(
@@ -141,7 +134,7 @@ def budget_create(request: HttpRequest, code: str) -> HttpResponse:
         )  # fmt: skip
         return redirect(back)
     status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, _("Add a budget"), back, status)
+    return form_page(request, form, _("Add a budget"), back, NAV, status)
 
 
 @GET_POST
@@ -149,16 +142,16 @@ def budget_create(request: HttpRequest, code: str) -> HttpResponse:
 @transaction.atomic
 def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request, code)
-    form = CycleForm(_data(request), instance=Cycle(programme=programme))
+    form = CycleForm(posted(request), instance=Cycle(programme=programme))
     title = _("New cycle of %(name)s") % {"name": programme.name}
     back = reverse("programmes:programme", args=[programme.code])
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         cycle = form.save()
         audit.record(request, "cycle_created", cycle, programme=programme.code, name=cycle.name)
         return redirect("programmes:cycle", cycle.pk)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 # Cycles
@@ -251,11 +244,11 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status != CycleStatus.FROZEN:
         return _refused(request, _("Changes are requested only on a frozen list."), back)
-    form = ChangeRequestForm(_data(request), instance=ChangeRequest(cycle=cycle))
+    form = ChangeRequestForm(posted(request), instance=ChangeRequest(cycle=cycle))
     title = _("Request a change to %(name)s") % {"name": cycle}
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         form.instance.maker = request.user
         change = form.save()
         audit.record(
@@ -267,7 +260,7 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
             household_id=change.household_id,
         )
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @require_POST
@@ -323,11 +316,11 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     regions = list(
         cycle.beneficiaries.order_by("region_code").values_list("region_code", flat=True).distinct()
     )
-    form = PaymentForm(_data(request), instance=Payment(cycle=cycle), regions=regions)
+    form = PaymentForm(posted(request), instance=Payment(cycle=cycle), regions=regions)
     title = _("Record a payment for %(name)s") % {"name": cycle}
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         payment = form.save()
         audit.record(
             request,
@@ -339,4 +332,4 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
             paid_rp=str(payment.paid_rp),
         )
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)

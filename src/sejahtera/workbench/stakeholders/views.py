@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import (
-    CONFLICT,
-    VersionedForm,
     changed_fields,
     save_if_current,
 )
+from sejahtera.workbench.core.pages import form_page, posted
 from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role, role_of
 from sejahtera.workbench.stakeholders import access
 from sejahtera.workbench.stakeholders.forms import ContactForm, EngagementForm, OrganisationForm
@@ -27,19 +26,7 @@ from sejahtera.workbench.stakeholders.influence import layout
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Kind
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _data(request: HttpRequest) -> object:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_page(
-    request: HttpRequest, form: VersionedForm, title: str, back: str, status: int = 200
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back}
-    if status == 409:
-        context["conflict"] = CONFLICT
-    return render(request, "stakeholders/form.html", context, status=status)
+NAV = "stakeholders/_nav.html"  # the navigation on this app's form pages
 
 
 # Organisations
@@ -85,15 +72,15 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*access.EDITORS)
 @transaction.atomic
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(_data(request))
+    form = OrganisationForm(posted(request))
     title, back = _("New organisation"), reverse("stakeholders:organisations")
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         organisation = form.save()
         audit.record(request, "organisation_created", organisation, name=organisation.name)
         return redirect(organisation)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -103,15 +90,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = access.load_organisation(request, pk)
     title = _("Edit %(name)s") % {"name": organisation.name}
     back = organisation.get_absolute_url()
-    form = OrganisationForm(_data(request), instance=organisation)
+    form = OrganisationForm(posted(request), instance=organisation)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "organisation_changed", organisation, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 # Contacts
@@ -148,16 +135,16 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @transaction.atomic
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = access.load_organisation(request, pk)
-    form = ContactForm(_data(request), instance=Contact(organisation=organisation))
+    form = ContactForm(posted(request), instance=Contact(organisation=organisation))
     title = _("New contact at %(name)s") % {"name": organisation.name}
     back = organisation.get_absolute_url()
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         contact = form.save()
         audit.record(request, "contact_created", contact, organisation=organisation.pk)
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @never_cache
@@ -168,16 +155,16 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = access.load_contact(request, pk)
     title = _("Edit contact at %(name)s") % {"name": contact.organisation.name}
     back = contact.get_absolute_url()
-    form = ContactForm(_data(request), instance=contact)
+    form = ContactForm(posted(request), instance=contact)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not save_if_current(form):
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "contact_changed", contact, fields=changed_fields(form))
         return redirect(back)
     privacy.record_view(request, contact, "edit", fields=["name", "phone", "email"])
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 # Programmes and engagements
@@ -215,21 +202,21 @@ def programme_engagements(request: HttpRequest, code: str) -> HttpResponse:
 @transaction.atomic
 def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request, code)
-    form = EngagementForm(_data(request), instance=Engagement(programme=programme))
+    form = EngagementForm(posted(request), instance=Engagement(programme=programme))
     title = _("New engagement in %(name)s") % {"name": programme.name}
     back = reverse("stakeholders:programme", args=[programme.code])
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         try:
             with transaction.atomic():
                 engagement = form.save()
         except IntegrityError:  # the same engagement, added at the same moment
             form.add_error(None, _("This organisation already has this role in this programme."))
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         audit.record(request, "engagement_created", engagement, **_described(engagement))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @GET_POST
@@ -239,21 +226,21 @@ def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = access.load_engagement(request, pk)
     title = _("Edit engagement: %(name)s") % {"name": engagement}
     back = reverse("stakeholders:programme", args=[engagement.programme.code])
-    form = EngagementForm(_data(request), instance=engagement)
+    form = EngagementForm(posted(request), instance=engagement)
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         try:
             with transaction.atomic():
                 saved = save_if_current(form)
         except IntegrityError:
             form.add_error(None, _("This organisation already has this role in this programme."))
-            return _form_page(request, form, title, back, status=400)
+            return form_page(request, form, title, back, NAV, status=400)
         if not saved:
-            return _form_page(request, form, title, back, status=409)
+            return form_page(request, form, title, back, NAV, status=409)
         audit.record(request, "engagement_changed", engagement, fields=changed_fields(form))
         return redirect(back)
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back, NAV)
 
 
 @require_POST
