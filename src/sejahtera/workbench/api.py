@@ -73,13 +73,9 @@ class DatasetOut(Schema):
 
 @api.get("/programmes", response=list[ProgrammeOut], tags=["programmes"])
 def programmes(request: HttpRequest) -> list[object]:
-    from sejahtera.workbench.grievances.access import partner_programme_ids
-    from sejahtera.workbench.programmes.models import Programme
+    from sejahtera.workbench.programmes.partners import visible_programmes
 
-    found = Programme.objects.all()
-    if role_of(request) == "partner":
-        found = found.filter(pk__in=partner_programme_ids(request))
-    return list(found)
+    return list(visible_programmes(request))
 
 
 @api.get("/grievances", response=list[GrievanceOut], tags=["grievances"])

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from sejahtera.workbench.consultations.models import Consultation, FollowUp, Input, Participant
-from sejahtera.workbench.stakeholders.access import partner_organisation, partner_programme_ids
+from sejahtera.workbench.programmes.partners import partner_organisation, partner_programme_ids
 from sejahtera.workbench.stakeholders.models import Organisation
 
 

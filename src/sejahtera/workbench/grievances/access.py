@@ -30,24 +30,11 @@ from sejahtera.workbench.core.roles import (
     role_of,
 )
 from sejahtera.workbench.grievances.models import Grievance
-from sejahtera.workbench.programmes.models import Programme
+from sejahtera.workbench.programmes.partners import partner_organisation, partner_programme_ids
 
 HANDLERS = (KEPALA, OFFICER)  # take in, assign, change the status, record an appeal
 READERS = (KEPALA, OFFICER, AUDITOR, ANALYST, PARTNER)
 SEES_SENSITIVE = frozenset({KEPALA, OFFICER, AUDITOR})
-
-
-def partner_programme_ids(request: HttpRequest) -> list[int]:
-    """The programmes whose partner organisations include the signed-in partner's."""
-    profile = getattr(request.user, "profile", None)
-    organisation = profile.organisation.strip() if profile is not None else ""
-    if not organisation:
-        return []
-    return [
-        pk
-        for pk, partners in Programme.objects.values_list("pk", "partner_organisations")
-        if isinstance(partners, list) and organisation in partners
-    ]
 
 
 def visible(request: HttpRequest) -> QuerySet[Grievance]:
@@ -59,7 +46,10 @@ def visible(request: HttpRequest) -> QuerySet[Grievance]:
     if role == ANALYST:
         return grievances.filter(sensitive=False)
     if role == PARTNER:
-        return grievances.filter(sensitive=False, programme_id__in=partner_programme_ids(request))
+        return grievances.filter(
+            sensitive=False,
+            programme_id__in=partner_programme_ids(partner_organisation(request) or ""),
+        )
     return grievances.none()
 
 

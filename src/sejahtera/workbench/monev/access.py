@@ -22,21 +22,13 @@ from django.shortcuts import get_object_or_404
 from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, PARTNER, role_of
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Status, Target
 from sejahtera.workbench.programmes.models import Programme
-from sejahtera.workbench.stakeholders.access import partner_organisation, partner_programme_ids
+from sejahtera.workbench.programmes.partners import visible_programmes
 
 EDITORS: Final = (KEPALA, ANALYST, OFFICER)
 
 
 def may_edit(request: HttpRequest) -> bool:
     return role_of(request) in EDITORS
-
-
-def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
-    partner = partner_organisation(request)
-    programmes = Programme.objects.all()
-    if partner is None:
-        return programmes
-    return programmes.filter(pk__in=partner_programme_ids(partner))
 
 
 def visible_actuals(request: HttpRequest, indicator: Indicator) -> QuerySet[Actual]:

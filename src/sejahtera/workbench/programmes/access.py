@@ -13,26 +13,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, SEES_PERSONAL_DATA, role_of
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, Programme
-from sejahtera.workbench.stakeholders.access import partner_organisation, partner_programme_ids
+from sejahtera.workbench.programmes.partners import visible_programmes
 
 EDITORS = (KEPALA, OFFICER)  # programmes and their budgets
 RUNNERS = (KEPALA, OFFICER)  # cycles, generation, freezing, payments
 MAKERS = (ANALYST, OFFICER)  # propose changes to a frozen list
 CHECKERS = (KEPALA, OFFICER)  # approve or reject them (not their own)
-
-
-def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
-    partner = partner_organisation(request)
-    programmes = Programme.objects.all()
-    if partner is None:
-        return programmes
-    return programmes.filter(pk__in=partner_programme_ids(partner))
 
 
 def load_programme(request: HttpRequest, code: str) -> Programme:

@@ -22,36 +22,20 @@ from sejahtera.workbench.core.roles import (
     ANALYST,
     KEPALA,
     OFFICER,
-    PARTNER,
     SEES_PERSONAL_DATA,
     role_of,
 )
 from sejahtera.workbench.programmes.models import Programme
+from sejahtera.workbench.programmes.partners import (
+    partner_organisation,
+    partner_programme_ids,
+    visible_programmes,
+)
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
 
 EDITORS = (KEPALA, ANALYST, OFFICER)
 # Editing a contact shows its personal data, so it needs a role that may see it.
 CONTACT_EDITORS = tuple(role for role in EDITORS if role in SEES_PERSONAL_DATA)
-
-
-def partner_organisation(request: HttpRequest) -> str | None:
-    """The organisation a partner speaks for ("" when its profile names none); None for any
-    other role."""
-    if role_of(request) != PARTNER:
-        return None
-    return request.user.profile.organisation.strip()
-
-
-def partner_programme_ids(organisation: str) -> list[int]:
-    """The programmes that list ``organisation`` among their partners. (SQLite cannot look
-    inside a JSON list, and the programme table is small.)"""
-    if not organisation:
-        return []
-    return [
-        pk
-        for pk, partners in Programme.objects.values_list("pk", "partner_organisations")
-        if isinstance(partners, list) and organisation in partners
-    ]
 
 
 def may_edit(request: HttpRequest) -> bool:
@@ -60,14 +44,6 @@ def may_edit(request: HttpRequest) -> bool:
 
 def may_reveal(request: HttpRequest) -> bool:
     return role_of(request) in SEES_PERSONAL_DATA
-
-
-def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
-    partner = partner_organisation(request)
-    programmes = Programme.objects.all()
-    if partner is None:
-        return programmes
-    return programmes.filter(pk__in=partner_programme_ids(partner))
 
 
 def visible_organisations(request: HttpRequest) -> QuerySet[Organisation]:
