@@ -48,7 +48,13 @@ from sejahtera.rules.parameters import Parameter
 from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
 from sejahtera.simulate.engine import Period, Simulation, as_pandas
-from sejahtera.simulate.report import LEVERS, Programme, programmes
+from sejahtera.simulate.report import (
+    LEVERS,
+    Programme,
+    programmes,
+    welfare_after,
+    yearly_benefit,
+)
 
 Lever = Literal["desil", "pmt", "amount"]
 PMT_SCORE = "pmt_score"  # the sejahtera/v1 column the rulesets' PMT ceilings compare with
@@ -327,16 +333,13 @@ class _Scenarios:
 
     def _benefit(self, simulation: Simulation, programme: Programme) -> tuple[np.ndarray, ...]:
         """Each household's yearly benefit, and the persons it reaches there."""
-        values = simulation.calculate(programme.variable, str(self.year))
-        count = len(self.households)
-        if simulation.ruleset.variables[programme.variable].entity == "person":
-            reached = np.bincount(self.household_of, values > 0, minlength=count)
-            return np.bincount(self.household_of, values, minlength=count), reached
-        return values, np.where(values > 0, self.size, 0.0)
+        values, reached = yearly_benefit(simulation, programme, self.year)
+        if reached is None:  # a household benefit reaches every member
+            reached = np.where(values > 0, self.size, 0.0)
+        return values, reached
 
     def _welfare(self, cash: np.ndarray) -> np.ndarray:
-        per_person = np.divide(cash / 12, self.size, out=np.zeros(len(cash)), where=self.size > 0)
-        return self.consumption + per_person
+        return welfare_after(self.consumption, cash, self.size)
 
     def _poverty(self, welfare: np.ndarray) -> dict[str, float]:
         """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""

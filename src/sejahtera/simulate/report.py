@@ -100,10 +100,8 @@ def household_results(
     for programme in declared.values():
         if programme.variable not in simulation.ruleset.variables:
             continue
-        values = simulation.calculate(programme.variable, str(simulation.period.year))
-        if simulation.ruleset.variables[programme.variable].entity == "person":
-            reached = np.bincount(simulation.household_of, values > 0, minlength=count)
-            values = np.bincount(simulation.household_of, values, minlength=count)
+        values, reached = yearly_benefit(simulation, programme, simulation.period.year)
+        if reached is not None:
             out[f"{programme.name}_persons"] = reached
         out[programme.name] = values
         if programme.cash:
@@ -112,13 +110,32 @@ def household_results(
     out["size"] = size
     welfare = households["consumption_pc"].to_numpy(dtype=np.float64)
     out["welfare_before"] = welfare
-    out["welfare_after"] = welfare + np.divide(cash / 12, size, out=np.zeros(count), where=size > 0)
+    out["welfare_after"] = welfare_after(welfare, cash, size)
     out["poverty_line"] = households["poverty_line"].to_numpy(dtype=np.float64)
     out["weight"] = households["weight"].to_numpy(dtype=np.float64)
     for column in ("regency_code", "desil"):
         if column in households:
             out[column] = households[column].to_numpy()
     return out
+
+
+def yearly_benefit(
+    simulation: Simulation, programme: Programme, year: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each household's benefit from ``programme`` over ``year``, and, for a benefit paid to
+    persons, how many of each household's members receive it (None for a household benefit)."""
+    values = simulation.calculate(programme.variable, str(year))
+    if simulation.ruleset.variables[programme.variable].entity != "person":
+        return values, None
+    count = len(simulation.households)
+    reached = np.bincount(simulation.household_of, values > 0, minlength=count)
+    return np.bincount(simulation.household_of, values, minlength=count), reached
+
+
+def welfare_after(consumption_pc: np.ndarray, cash: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Consumption per person per month plus the year's cash shared equally among members."""
+    shared = np.divide(cash / 12, size, out=np.zeros(len(cash)), where=size > 0)
+    return consumption_pc + shared
 
 
 def summarise(results: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, object]:
