@@ -414,8 +414,12 @@ def test_never_treated_codes() -> None:
 
 def test_few_clusters_and_staggered_timing_raise_caveats() -> None:
     frame = clustered_panel(1, areas=12, per_area=40)
-    keys = [c.key for c in did(frame, "y", "treated", "post", cluster="area").caveats]
+    analytic = did(frame, "y", "treated", "post", cluster="area", inference="cluster")
+    keys = [c.key for c in analytic.caveats]
     assert keys == ["evaluate.did_few_clusters", "evaluate.did_few_treated_clusters"]
+    # By default the bootstrap answers the first; the second remains, in its bootstrap form.
+    keys = [c.key for c in did(frame, "y", "treated", "post", cluster="area", bootstrap=99).caveats]
+    assert keys == ["evaluate.did_wild_bootstrap", "evaluate.did_few_treated_clusters_wild"]
     assert not did(clustered_panel(1), "y", "treated", "post", cluster="area").caveats
     staggered = event_panel(4)
     staggered.loc[staggered.unit < 75, "first"] = 6.0
@@ -478,7 +482,7 @@ def test_fixed_effects_designs_that_identify_nothing() -> None:
 def test_every_message_key_of_the_did_modules_exists_in_both_languages() -> None:
     source = Path(__file__).resolve().parent.parent / "src" / "sejahtera" / "evaluate"
     keys = set()
-    for name in ("did.py", "staggered.py"):
+    for name in ("did.py", "staggered.py", "wild_bootstrap.py"):
         keys |= set(re.findall(r"\"(evaluate\.[a-z_]+)\"", (source / name).read_text("utf-8")))
     assert len(keys) > 30
     missing = {key for key in keys if key not in catalogue()}

@@ -138,6 +138,29 @@ def _finish(
     default=None,
     help="Callaway–Sant'Anna: kolom periode mulai perlakuan / column of the first treated period.",
 )
+@click.option(
+    "--inference",
+    type=click.Choice(["auto", "cluster", "wild-bootstrap"]),
+    default="auto",
+    show_default=True,
+    help="Nilai p dan interval: auto = wild cluster bootstrap bila klaster < 30 / p-value and "
+    "interval: auto = wild cluster bootstrap with fewer than 30 clusters (2×2, fixed effects).",
+)
+@click.option(
+    "--bootstrap-reps",
+    type=click.IntRange(min=99),
+    default=9_999,
+    show_default=True,
+    help="Ulangan wild cluster bootstrap / wild cluster bootstrap repetitions.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Benih acak bootstrap, agar hasil dapat diulang / bootstrap random seed, so results "
+    "reproduce.",
+)
 @_where
 @_json
 @_report
@@ -153,6 +176,9 @@ def did_command(
     covariates: str,
     event_first: str | None,
     staggered_first: str | None,
+    inference: str,
+    bootstrap_reps: int,
+    seed: int,
     where: tuple[str, ...],
     as_json: bool,
     report: Path | None,
@@ -165,6 +191,8 @@ def did_command(
     if event_first or staggered_first:
         if not (unit and time_column):
             raise SejahteraError("evaluate.needs_unit_time")
+        if inference != "auto":
+            raise SejahteraError("evaluate.inference_needs_did")
         if staggered_first:
             result = staggered_did(
                 frame, outcome, unit, time_column, staggered_first,
@@ -186,6 +214,9 @@ def did_command(
             "time": time_column,
             "cluster": cluster,
             "covariates": covariate_list,
+            "inference": inference,
+            "bootstrap": bootstrap_reps,
+            "seed": seed,
         }
         options.update(changes)
         return did(frame, outcome, treated, post, **options)
@@ -194,8 +225,10 @@ def did_command(
 
     def robustness() -> list:
         checks = [("evaluate.check_no_covariates", run(covariates=[]))] if covariate_list else []
+        if result.diagnostics["inference"]["method"] == "wild-bootstrap":
+            checks.append(("evaluate.check_analytic_cluster", run(inference="cluster")))
         if cluster:
-            checks.append(("evaluate.check_robust_se", run(cluster=None)))
+            checks.append(("evaluate.check_robust_se", run(cluster=None, inference="cluster")))
         return checks
 
     _finish(result, as_json, report, robustness)

@@ -14,6 +14,10 @@
   are not counted, as in Stata's ``xtreg, fe``). ``post`` may then differ between units (each
   unit's own start), and controls may be units not yet treated.
 
+With fewer than 30 clusters (a kabupaten has 10–20 kecamatan) the CR1 t-test rejects too often:
+``inference="auto"`` then takes the effect's p-value and interval from the wild cluster bootstrap,
+keeping the CR1 standard error (:mod:`sejahtera.evaluate.wild_bootstrap` says how and when).
+
 :func:`event_study` replaces D by one dummy for each period relative to the first treated
 period (reference −1), with never-treated units as controls; its main estimate is the average of
 the post-period coefficients, and a joint Wald test of the lead coefficients tests the pre-trends.
@@ -37,7 +41,7 @@ series per group (``"control"``/``"treated"``, or one per cohort of first treatm
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,9 +49,11 @@ import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 from scipy import stats
 
+from sejahtera.evaluate import wild_bootstrap as wild
+from sejahtera.evaluate.group_means import cell_means, difference_of_means, means_plot
 from sejahtera.evaluate.result import LEVEL, Caveat, Estimate, Evaluation, NotIdentified
+from sejahtera.evaluate.wild_bootstrap import FEW_CLUSTERS, Design, Inference
 
-FEW_CLUSTERS = 30  # below this, cluster-robust standard errors are unreliable
 FEW_SIDE_CLUSTERS = 10  # ... and likewise with few treated (or control) clusters
 PRETREND_LEVEL = 0.05
 PERIOD = "_period_"  # prefix of the period dummies
@@ -64,10 +70,15 @@ def did(
     cluster: str | None = None,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    inference: Inference = "auto",
+    bootstrap: int = wild.REPS,
+    seed: int = 0,
 ) -> Evaluation:
     """The difference-in-differences of ``outcome`` between ``treated`` (0/1) and control units,
     after (``post`` = 1) against before; two-way fixed effects when ``unit`` and ``time`` are
-    given. Rows with a missing value in a used column are left out (counted in diagnostics)."""
+    given. Rows with a missing value in a used column are left out (counted in diagnostics).
+    ``inference``, ``bootstrap`` and ``seed``: see the module's docstring."""
+    wild.check_inference(inference, bootstrap, seed)
     if (unit is None) != (time is None):
         raise NotIdentified("evaluate.did_unit_needs_time")
     covariates = tuple(covariates)
@@ -79,29 +90,37 @@ def did(
     if unit is not None and t.all() and not _staggered(data, unit, time, p):
         raise NotIdentified("evaluate.did_no_treatment_variation", column=treated)
     w = positive_weights(data, weights)
-    cells = _cell_means(data[outcome].to_numpy(float), t, p, w)
+    cells = cell_means(data[outcome].to_numpy(float), t, p, w)
     cluster = cluster or unit  # fixed effects: by unit unless told
     groups = None if cluster is None else codes(data[cluster])
-    caveats = [] if groups is None else cluster_caveats(groups, t)
+    bootstrapped = wild.use_bootstrap(inference, groups)
+    caveats = [] if groups is None else cluster_caveats(groups, t, bootstrapped=bootstrapped)
     if unit is None:
-        result, se_type = _two_by_two(data, outcome, t, p, covariates, w, groups, cluster)
+        result, se_type, design = _two_by_two(data, outcome, t, p, covariates, w, groups, cluster)
         method = "did"
     else:
         assert time is not None and cluster is not None
-        result, se_type = _twfe(data, outcome, unit, time, t * p, cluster, covariates, w)
+        result, se_type, design = _twfe(data, outcome, unit, time, t * p, cluster, covariates, w)
         method = "twfe"
         if _staggered(data, unit, time, t * p):
             caveats.append(Caveat("evaluate.did_twfe_staggered"))
+    used = {"method": "robust" if groups is None else "cluster", "asked": inference}
+    if bootstrapped:
+        assert groups is not None and cluster is not None
+        options = (inference, bootstrap, seed)
+        used, why = wild.bootstrap_inference(result, design(), groups, cluster, *options)
+        caveats.insert(0, why)
     diagnostics = {
         "design": "2x2" if unit is None else "two-way fixed effects",
         "se_type": se_type,
+        "inference": used,
         "clusters": None if groups is None else int(groups.max()) + 1,
         "n": len(data),
         "dropped_missing": dropped,
         "covariates": list(covariates),
         "weights": weights,
         "group_means": cells,
-        "difference_of_means": _difference(cells),
+        "difference_of_means": difference_of_means(cells),
         **result.pop("diagnostics", {}),
     }
     plot = means_plot(data, outcome, time or post, t, {0: "control", 1: "treated"}, w)
@@ -264,24 +283,35 @@ def positive_weights(data: pd.DataFrame, weights: str | None) -> np.ndarray | No
 
 
 def codes(values: pd.Series) -> np.ndarray:
-    return pd.factorize(values)[0]
+    """0…G−1 in the order of the labels (of appearance when they cannot be sorted): a
+    bootstrap's draws go to the same clusters whatever the order of the rows."""
+    try:
+        return pd.factorize(values, sort=True)[0]
+    except TypeError:
+        return pd.factorize(values)[0]
 
 
-def cluster_caveats(groups: np.ndarray, treated: np.ndarray) -> list[Caveat]:
+def cluster_caveats(
+    groups: np.ndarray, treated: np.ndarray, *, bootstrapped: bool = False
+) -> list[Caveat]:
     """Fewer than 2 clusters: refused; fewer than 30, or fewer than 10 treated or control
-    clusters: cluster-robust standard errors are unreliable (too narrow intervals)."""
+    clusters: cluster-robust standard errors are unreliable (too narrow intervals). When
+    ``bootstrapped`` (wild_bootstrap.py) the first is answered, and the second says that even
+    the bootstrap errs then, the other way (MacKinnon & Webb 2018)."""
     count = int(groups.max()) + 1 if len(groups) else 0
     if count < 2:
         raise NotIdentified("evaluate.did_too_few_clusters", clusters=count)
     caveats = []
-    if count < FEW_CLUSTERS:
+    if count < FEW_CLUSTERS and not bootstrapped:
         caveats.append(Caveat("evaluate.did_few_clusters", {"clusters": count}))
     treated = np.asarray(treated, bool)
     with_treated = int(np.count_nonzero(np.bincount(groups[treated], minlength=count)))
     with_control = int(np.count_nonzero(np.bincount(groups[~treated], minlength=count)))
     if min(with_treated, with_control) < FEW_SIDE_CLUSTERS:
         values = {"treated": with_treated, "control": with_control}
-        caveats.append(Caveat("evaluate.did_few_treated_clusters", values))
+        answered = "evaluate.did_few_treated_clusters_wild"
+        key = answered if bootstrapped else "evaluate.did_few_treated_clusters"
+        caveats.append(Caveat(key, values))
     return caveats
 
 
@@ -316,45 +346,6 @@ def t_inference(estimate: float, se: float, df: float) -> tuple[float, float, fl
     return p, estimate - half, estimate + half
 
 
-def means_plot(
-    data: pd.DataFrame,
-    outcome: str,
-    x: str,
-    groups: np.ndarray | pd.Categorical,
-    labels: dict[int, str] | None,
-    weights: np.ndarray | None,
-) -> dict[str, object]:
-    """Mean (with its standard error and count) of ``outcome`` by group and period."""
-    y = data[outcome].to_numpy(float)
-    w = np.ones(len(y)) if weights is None else weights
-    keys = groups if isinstance(groups, pd.Categorical) else np.asarray(groups)
-    if labels is not None:  # 0/1 codes to names
-        keys = np.array([labels[0], labels[1]], dtype=object)[keys.astype(int)]
-    frame = pd.DataFrame({"g": keys, "x": data[x].to_numpy(), "y": y, "w": w})
-    periods = sorted(frame["x"].unique())
-    series = []
-    for group, part in frame.groupby("g", sort=True, observed=True):
-        by_period = {
-            key: _mean_se(sub["y"].to_numpy(), sub["w"].to_numpy())
-            for key, sub in part.groupby("x")
-        }
-        rows = [by_period.get(period, (None, None, 0)) for period in periods]
-        series.append(
-            {
-                "group": str(group),
-                "mean": [r[0] for r in rows],
-                "se": [r[1] for r in rows],
-                "n": [r[2] for r in rows],
-            }
-        )
-    return {
-        "kind": "group_means",
-        "x": x,
-        "periods": [p.item() if isinstance(p, np.generic) else p for p in periods],
-        "series": series,
-    }
-
-
 # --- estimation ---
 
 
@@ -367,7 +358,8 @@ def _two_by_two(
     w: np.ndarray | None,
     groups: np.ndarray | None,
     cluster: str | None,
-) -> tuple[dict[str, object], str]:
+) -> tuple[dict[str, object], str, Callable[[], Design]]:
+    """The 2×2 regression, and its design (√w·X, √w·y, the effect's column) for a bootstrap."""
     y = data[outcome].to_numpy(float)
     columns = [np.ones(len(y)), t, p, t * p]
     columns += [_numeric(data, c) for c in covariates]
@@ -388,7 +380,8 @@ def _two_by_two(
         "ci_low": float(low),
         "ci_high": float(high),
     }
-    return result, se_type
+    root = np.ones(len(y)) if w is None else np.sqrt(w)
+    return result, se_type, lambda: (x * root[:, None], y * root, 3)
 
 
 def _twfe(
@@ -400,7 +393,9 @@ def _twfe(
     cluster: str,
     covariates: tuple[str, ...],
     w: np.ndarray | None,
-) -> tuple[dict[str, object], str]:
+) -> tuple[dict[str, object], str, Callable[[], Design]]:
+    """Two-way fixed effects, and the unit-demeaned design (linearmodels' weighted within
+    transformation, already times √w; the columns kept) for a bootstrap."""
     exog = pd.DataFrame({"treated×post": d})
     collinear = NotIdentified("evaluate.did_collinear", columns=", ".join(covariates) or "-")
     fit, se_type, clusters = _panel_fit(
@@ -413,7 +408,14 @@ def _twfe(
     absorbed = [c for c in covariates if c not in fit.params.index]
     result = {"estimate": b, "se": se, "p_value": p, "ci_low": low, "ci_high": high}
     result["diagnostics"] = {"absorbed": absorbed}
-    return result, se_type
+    model, kept = fit.model, list(fit.params.index)
+
+    def design() -> Design:
+        y = model.dependent.demean("entity", weights=model.weights).values2d[:, 0]
+        x = model.exog.demean("entity", weights=model.weights).dataframe[kept].to_numpy()
+        return x, y, kept.index("treated×post")
+
+    return result, se_type, design
 
 
 def _panel_fit(
@@ -519,42 +521,6 @@ def _check_rank(x: np.ndarray, covariates: tuple[str, ...]) -> None:
     scale[scale == 0] = 1
     if np.linalg.matrix_rank(cross / np.outer(scale, scale), tol=1e-10) < x.shape[1]:
         raise NotIdentified("evaluate.did_collinear", columns=", ".join(covariates) or "-")
-
-
-def _cell_means(
-    y: np.ndarray, t: np.ndarray, p: np.ndarray, w: np.ndarray | None
-) -> list[dict[str, object]]:
-    cells = []
-    for group, treated_value in (("control", 0), ("treated", 1)):
-        for period, post_value in (("before", 0), ("after", 1)):
-            inside = (t == treated_value) & (p == post_value)
-            mean, se, n = _mean_se(y[inside], None if w is None else w[inside])
-            cells.append({"group": group, "period": period, "mean": mean, "se": se, "n": n})
-    return cells
-
-
-def _difference(cells: list[dict[str, object]]) -> float | None:
-    """The difference-in-differences of the four means (None when a cell is empty)."""
-    mean = {(c["group"], c["period"]): c["mean"] for c in cells}
-    if any(value is None for value in mean.values()):
-        return None
-    treated = mean["treated", "after"] - mean["treated", "before"]  # type: ignore[operator]
-    control = mean["control", "after"] - mean["control", "before"]  # type: ignore[operator]
-    return float(treated - control)
-
-
-def _mean_se(y: np.ndarray, w: np.ndarray | None) -> tuple[float | None, float | None, int]:
-    """(Weighted) mean and its standard error, s/√n without weights."""
-    n = len(y)
-    if n == 0:
-        return None, None, 0
-    w = np.ones(n) if w is None else w
-    total = w.sum()
-    mean = float((w * y).sum() / total)
-    if n < 2:
-        return mean, None, n
-    se = float(np.sqrt((w * w * (y - mean) ** 2).sum() * n / (n - 1)) / total)
-    return mean, se, n
 
 
 def _staggered(data: pd.DataFrame, unit: str, time: str, d: np.ndarray) -> bool:

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, local_digits, text
+from sejahtera.i18n import Language, local_number, text
 
 TIDY_COLUMNS = ("term", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
 LEVEL = 0.95
+MAX_DECIMALS = 15  # a float has no more significant digits to show
 
 
 class NotIdentified(SejahteraError):
@@ -117,7 +118,8 @@ class Evaluation:
         severe = [c for c in self.caveats if c.severe]
         if severe:
             lines.append(text("evaluate.do_not_rely", language))
-        scale = max(abs(main.estimate), abs(low), abs(high))
+        finite = [abs(v) for v in (main.estimate, low, high) if math.isfinite(v)]
+        scale = max(finite, default=0.0)
         lines.append(
             text(
                 key,
@@ -138,12 +140,12 @@ class Evaluation:
         return "\n".join(lines)
 
     def summary(self, language: Language | None = None) -> str:
-        """A table of the estimates, then the reading."""
+        """A table of the estimates (:func:`table_number`), then the reading."""
         table = self.tidy()
         header = text("evaluate.summary_title", language, method=self.method, outcome=self.outcome)
         body = table.to_string(
             index=False,
-            float_format=lambda x: f"{x:.4g}",
+            float_format=lambda x: table_number(x, language),
         )
         return f"{header}\n{body}\n\n{self.interpretation(language)}"
 
@@ -159,13 +161,27 @@ class Evaluation:
 
 
 def _number(value: float, scale: float, language_code: Language | None = None) -> str:
-    """``value`` with as many decimals as numbers of the size ``scale`` need, in the reader's
-    convention (``1.234,5`` in Indonesian, ``1,234.5`` in English)."""
-    if not math.isfinite(value):
-        return str(value)
+    """``value`` with as many decimals as numbers of the size ``scale`` need (three significant
+    digits of numbers under 0.01), in the reader's convention (``1.234,5`` in Indonesian,
+    ``1,234.5`` in English); never in scientific notation."""
+    if math.isnan(value):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
     decimals = 0 if scale >= 1000 else 2 if scale >= 1 else 4
-    shown = f"{value:,.{decimals}f}"
-    return local_digits(shown, language_code)
+    if 0 < scale < 0.01:
+        decimals = min(2 - math.floor(math.log10(scale)), MAX_DECIMALS)
+    return local_number(value, f",.{decimals}f", language_code)
+
+
+def table_number(value: float, language_code: Language | None = None) -> str:
+    """A number in a table of estimates (the summary, the report): whole numbers grouped from
+    1,000 on, four significant digits below; never in scientific notation; ``–`` for none."""
+    if not math.isfinite(value):
+        return _number(value, 0.0, language_code)
+    if abs(value) >= 1000 or float(value).is_integer():
+        return local_number(value, ",.0f", language_code)
+    return local_number(value, ".4g", language_code)
 
 
 def _plain(value: object) -> object:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from sejahtera.evaluate.result import Evaluation
-from sejahtera.i18n import Language, language, local_digits, text
+from sejahtera.evaluate.result import Evaluation, table_number
+from sejahtera.i18n import Language, language, p_value, text
 from sejahtera.report import svg
 from sejahtera.report.svg import number_format
 from sejahtera.report.xy import Series, xy_chart
@@ -83,20 +83,20 @@ def evaluation_page(
     )
 
 
-def _number(value: object, language_code: Language) -> str:
-    """Numbers in the reader's convention; anything else as text."""
+def _number(value: object, language_code: Language, *, is_p: bool = False) -> str:
+    """Numbers in the reader's convention, never in scientific notation, p-values as
+    ``0,0123`` or ``< 0,001``; anything else as text."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return escape(str(value))
     if not math.isfinite(value):
         return "–"
-    shown = (
-        f"{value:,.0f}"
-        if isinstance(value, int) or abs(value) >= 1000
-        else f"{value:.4g}"
-        if abs(value) >= 1e-4 or value == 0
-        else f"{value:.2e}"
-    )
-    return local_digits(shown, language_code)
+    if is_p:
+        return escape(p_value(value, language_code))
+    return escape(table_number(value, language_code))
+
+
+def _names_p(name: object) -> bool:
+    return isinstance(name, str) and (name in ("p", "p_value") or name.endswith("_p_value"))
 
 
 def _table(rows: Sequence[dict], language_code: Language) -> str:
@@ -110,7 +110,8 @@ def _table(rows: Sequence[dict], language_code: Language) -> str:
         for column in columns:
             value = row.get(column, "")
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            shown = _number(value, language_code)
+            is_p = _names_p(column) or _names_p(row.get(""))  # a diagnostics row names it
+            shown = _number(value, language_code, is_p=is_p)
             cells.append(f'<td class="n">{shown}</td>' if numeric else f"<td>{shown}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
