@@ -74,4 +74,4 @@ def test_formatted_numbers_follow_the_language() -> None:
     assert text("budget.budget", "en", budget=1_234_567.4) == "Budget Rp1,234,567 a year."
     shown = text("simulate.poverty_line", "id", before=0.1005, after=0.0512, gini_before=0.42,
                  gini_after=0.394)  # fmt: skip
-    assert "10,05% → 5,12%" in shown and "0,420 → 0,394" in shown
+    assert "10,05% sebelum bantuan → 5,12%" in shown and "0,420 → 0,394" in shown

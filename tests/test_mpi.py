@@ -391,9 +391,9 @@ BROKEN = [
     ),
     (
         "person_column",
-        lambda s: _school(s)["persons"]["where"].update(grade={"equals": 3}),
+        lambda s: _school(s)["persons"]["where"].update(klass={"equals": 3}),
         "mpi.spec_unknown_column",
-        "living/school/persons/where/grade",
+        "living/school/persons/where/klass",
     ),
     (
         "aggregate",

@@ -41,7 +41,7 @@ PERSONS = family(
         ("a3", "A", 9, False, False, True, "sd"),
         ("a4", "A", 13, False, False, True, "smp"),
         ("a5", "A", 16, False, False, True, "sma"),
-        ("a6", "A", 66, False, False, False, None),
+        ("a6", "A", 72, False, False, False, None),
         # B, desil 4: an elderly man with a severe disability counts once, at 2.4 million
         ("b1", "B", 75, False, True, False, None),
         # C, desil 5: a pupil, outside PKH, Sembako and PIP but covered by PBI-JKN
@@ -71,7 +71,59 @@ def test_each_programme_by_hand(indonesia) -> None:
     assert covered.tolist() == [True] * 9 + [True, True]
     assert run.calculate("pbi_jkn_premium").sum() == pytest.approx(11 * 42_000 * 12)
     assert run.calculate("pip").tolist() == [0, 0, 450e3, 750e3, 1.8e6, 0, 0, 0, 0, 0, 0]
-    assert run.calculate("blt_dana_desa").tolist() == [0, 0, 0, 0]  # off by default
+    # BLT Dana Desa runs in 2025, but every desil-1 family here has PKH or Sembako.
+    assert run.calculate("blt_dana_desa").tolist() == [0, 0, 0, 0]
+    assert run.calculate("blt_dana_desa_eligible").tolist() == [False] * 4
+
+
+def test_the_elderly_component_follows_practice_not_the_regulation(indonesia) -> None:
+    """Permensos 1/2018 says 60; the PKH guideline since 2019 pays from 70 (stated in reports)."""
+    aged = family([("x", "X", 66, False, False, False, None)])
+    households = pd.DataFrame({"household_id": ["X"], "desil": [1]})
+    assert simulate(indonesia, aged, households, 2025).calculate("pkh").tolist() == [0]
+    leaf = indonesia.parameters.get(("pkh", "components", "elderly_min_age"))
+    assert leaf.at(datetime.date(2018, 6, 1)) == 60 and leaf.at(datetime.date(2025, 1, 1)) == 70
+    assert "Permensos 1/2018" in leaf.reference and "2019" in leaf.reference
+    assert leaf.statement is not None and "60" in leaf.statement["id"]
+    regulation = with_parameter_values(
+        indonesia, {"pkh.components.elderly_min_age": {datetime.date(2025, 1, 1): 60}}
+    )
+    assert simulate(regulation, aged, households, 2025).calculate("pkh").tolist() == [2.4e6]
+
+
+def test_pip_pays_half_in_the_first_and_final_class(indonesia) -> None:
+    pupils = family(
+        [
+            ("p1", "P", 7, False, False, True, "sd"),
+            ("p2", "P", 9, False, False, True, "sd"),
+            ("p3", "P", 12, False, False, True, "sd"),
+            ("p4", "P", 13, False, False, True, "smp"),
+            ("p5", "P", 16, False, False, True, "sma"),
+            ("p6", "P", 17, False, False, True, "sma"),
+        ]
+    ).assign(grade=[1, 3, 6, 7, 10, 11])
+    households = pd.DataFrame({"household_id": ["P"], "desil": [2]})
+    pip = simulate(indonesia, pupils, households, 2025).calculate("pip")
+    assert pip.tolist() == [225e3, 450e3, 225e3, 375e3, 900e3, 1.8e6]
+
+
+def test_pip_other_routes_than_the_desil(indonesia) -> None:
+    """KIP holders, orphans, pupils with a disability and PKH families qualify at any desil."""
+    pupils = family(
+        [
+            ("k", "K", 10, False, False, True, "sd"),
+            ("o", "O", 10, False, False, True, "sd"),
+            ("d", "D", 10, False, True, True, "sd"),
+            ("n", "N", 10, False, False, True, "sd"),
+        ]
+    ).assign(has_kip=[True, False, False, False], orphan=[False, True, False, False])
+    households = pd.DataFrame({"household_id": list("KODN"), "desil": [8] * 4})
+    assert simulate(indonesia, pupils, households, 2025).calculate("pip").tolist() == [
+        450e3,
+        450e3,
+        450e3,
+        0,
+    ]
 
 
 def test_on_a_synthetic_region(indonesia, diy: Dataset) -> None:
@@ -115,12 +167,15 @@ def test_every_programme_has_a_pmt_ceiling(indonesia, programme: str, variable: 
     )
     households = HOUSEHOLDS.assign(pmt_score=[13.0, 13.0, 13.0, 13.0])
     start = datetime.date(2025, 1, 1)
-    # BLT Dana Desa is switched on, for desil-1 households without Sembako.
-    blt = {"blt_dana_desa.active": {start: True}, "sembako.max_desil": {start: 0}}
+    # BLT Dana Desa, for desil-1 households without PKH or Sembako: Sembako closed.
+    blt = {"sembako.max_desil": {start: 0}, "pkh.max_desil": {start: 0}}
     opened = with_parameter_values(indonesia, blt) if programme == "blt_dana_desa" else indonesia
     paid = simulate(opened, PERSONS, households, 2025).calculate(variable)
     assert paid.sum() > 0
-    closed = with_parameter_values(opened, {f"{programme}.max_pmt_score": {start: 12.0}})
+    ceiling = {f"{programme}.max_pmt_score": {start: 12.0}}
+    if programme == "pip":  # PKH families qualify for PIP whatever their score: no PKH here
+        ceiling["pkh.max_desil"] = {start: 0}
+    closed = with_parameter_values(opened, ceiling)
     assert simulate(closed, PERSONS, households, 2025).calculate(variable).sum() == 0
 
 

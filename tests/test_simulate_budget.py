@@ -16,9 +16,9 @@ from sejahtera.errors import SejahteraError
 from sejahtera.measure.frame import load
 from sejahtera.measure.functions import fgt
 from sejahtera.rules.ruleset import load_ruleset
-from sejahtera.simulate import simulate
 from sejahtera.simulate.budget import AMOUNT_TOLERANCE_RP, BudgetResult, solve_budget
-from sejahtera.simulate.report import household_results
+from sejahtera.simulate.payments import draws
+from sejahtera.simulate.scenario import scenario
 from sejahtera.synth import SynthOptions, synthesise
 
 SEMBAKO_YEAR = 12 * 200_000
@@ -42,7 +42,9 @@ def indonesia():
     return load_ruleset("indonesia")
 
 
-def reformed(tmp_path: Path, data, changes: dict[str, float]) -> pd.DataFrame:
+def reformed(
+    tmp_path: Path, data, changes: dict[str, float], baseline: str = "rules"
+) -> pd.DataFrame:
     """Household results under a reform *file* with these parameter values (not the solver's
     in-memory override)."""
     reform = tmp_path / "reform.yaml"
@@ -53,7 +55,8 @@ def reformed(tmp_path: Path, data, changes: dict[str, float]) -> pd.DataFrame:
         )
     )
     persons, households = data
-    return household_results(simulate("indonesia", persons, households, 2025, reform=reform))
+    result = scenario("indonesia", persons, households, 2025, reform=reform, baseline=baseline)
+    return result.reform_results
 
 
 def cost(results: pd.DataFrame, programme: str) -> float:
@@ -68,7 +71,7 @@ def sembako_cost_by_desil(households: pd.DataFrame, desil: int) -> float:
 def test_the_chosen_desil_fits_and_the_next_does_not(indonesia, data, tmp_path: Path) -> None:
     persons, households = data
     budget = (sembako_cost_by_desil(households, 3) + sembako_cost_by_desil(households, 4)) / 2
-    result = solve_budget(indonesia, persons, households, "sembako", "desil", budget)
+    result = solve_budget(indonesia, persons, households, "sembako", "desil", budget, 2025, "rules")
     assert result.chosen is not None and result.chosen.value == 3
     assert result.parameters == {"sembako.max_desil": 3}
     assert result.objective == "gap_reduction_rp"
@@ -82,8 +85,9 @@ def test_the_chosen_desil_fits_and_the_next_does_not(indonesia, data, tmp_path: 
     for alpha in (0, 1, 2):
         expected = fgt(chosen["welfare_after"], chosen["poverty_line"], alpha, people)
         assert getattr(result.chosen, f"fgt{alpha}") == pytest.approx(expected)
-    # The gap reduction is measured against no Sembako, every other programme as today.
-    without = reformed(tmp_path, data, {"sembako.max_desil": 0})
+    # The gap reduction is measured against no Sembako, every other programme as it is.
+    base = reformed(tmp_path, data, {})
+    without = base.assign(welfare_after=base["welfare_after"] - base["sembako"] / 12 / base["size"])
     gap = {
         name: 12 * float((people * (frame["poverty_line"] - frame["welfare_after"]).clip(0)).sum())
         for name, frame in (("without", without), ("with", chosen))
@@ -98,7 +102,7 @@ def test_pkh_by_desil_against_a_reform(indonesia, data, tmp_path: Path) -> None:
     persons, households = data
     costs = {k: cost(reformed(tmp_path, data, {"pkh.max_desil": k}), "pkh") for k in (2, 3)}
     budget = (costs[2] + costs[3]) / 2
-    result = solve_budget(indonesia, persons, households, "pkh", "desil", budget)
+    result = solve_budget(indonesia, persons, households, "pkh", "desil", budget, 2025, "rules")
     assert result.chosen is not None and result.chosen.value == 2
     assert result.chosen.cost_rp == pytest.approx(costs[2])
 
@@ -108,7 +112,9 @@ def test_the_amount_found_exhausts_the_budget(indonesia, data) -> None:
     eligible = float(households["weight"][households["desil"] <= 4].sum())
     budget = 4.1e11
     exact = budget / (12 * eligible)  # the monthly Sembako amount that spends it all
-    result = solve_budget(indonesia, persons, households, "sembako", "amount", budget)
+    result = solve_budget(
+        indonesia, persons, households, "sembako", "amount", budget, 2025, "rules"
+    )
     assert result.chosen is not None and result.unit == "IDR/month"
     assert exact - AMOUNT_TOLERANCE_RP < result.chosen.value <= exact
     assert result.chosen.cost_rp == pytest.approx(12 * eligible * result.chosen.value)
@@ -124,7 +130,7 @@ def test_several_amounts_move_by_one_factor(indonesia, data, tmp_path: Path) -> 
     persons, households = data
     today = cost(reformed(tmp_path, data, {}), "pkh")
     budget = 0.7 * today
-    result = solve_budget(indonesia, persons, households, "pkh", "amount", budget)
+    result = solve_budget(indonesia, persons, households, "pkh", "amount", budget, 2025, "rules")
     assert result.unit == "factor" and result.chosen is not None
     # PKH's cost is proportional to its component amounts, the largest of which is 3,000,000.
     assert 0.7 - AMOUNT_TOLERANCE_RP / 3e6 < result.chosen.value <= 0.7
@@ -140,7 +146,7 @@ def test_the_pmt_ceiling_is_the_largest_that_fits(indonesia, data) -> None:
         return SEMBAKO_YEAR * float(w[score <= ceiling].sum())
 
     budget = by_hand(float(np.quantile(score, 0.33))) + 1  # 1 Rp of room against rounding
-    result = solve_budget(indonesia, persons, households, "sembako", "pmt", budget)
+    result = solve_budget(indonesia, persons, households, "sembako", "pmt", budget, 2025, "rules")
     assert result.chosen is not None
     ceiling = result.chosen.value
     higher = score[score > ceiling].min()
@@ -151,7 +157,9 @@ def test_the_pmt_ceiling_is_the_largest_that_fits(indonesia, data) -> None:
 
 def test_frontier_points_are_not_dominated(indonesia, data) -> None:
     persons, households = data
-    result = solve_budget(indonesia, persons, households, "blt_dana_desa", "desil", 3e11)
+    result = solve_budget(
+        indonesia, persons, households, "blt_dana_desa", "desil", 3e11, 2025, "rules"
+    )
     values = [c.value for c in result.candidates]
     assert values == sorted(values) == [float(k) for k in range(1, 11)]
 
@@ -166,7 +174,7 @@ def test_frontier_points_are_not_dominated(indonesia, data) -> None:
         beaten = any(dominates(other, c) for other in result.candidates if other is not c)
         assert c.efficient == (not beaten), c
     assert any(c.efficient for c in result.candidates)
-    # BLT Dana Desa is switched on for the solver; desil ≤ 4 get Sembako, hence no BLT.
+    # By the rules desil ≤ 4 get Sembako, hence no BLT.
     assert [c.cost_rp for c in result.candidates[:4]] == [0, 0, 0, 0]
     assert result.candidates[4].cost_rp > 0
     table = result.tidy()
@@ -178,12 +186,16 @@ def test_a_programme_without_cash_is_judged_by_the_poor_it_reaches(indonesia, da
     size = persons.groupby("household_id").size().reindex(households["household_id"]).to_numpy()
     people = households["weight"].to_numpy() * size
     premiums = {k: 12 * 42_000 * people[households["desil"] <= k].sum() for k in (2, 3)}
-    result = solve_budget(indonesia, persons, households, "pbi_jkn", "desil", premiums[3] - 1)
+    result = solve_budget(
+        indonesia, persons, households, "pbi_jkn", "desil", premiums[3] - 1, 2025, "rules"
+    )
     assert result.objective == "poor_persons_reached"
     assert all(c.gap_reduction_rp == pytest.approx(0) for c in result.candidates)
     assert result.chosen is not None and result.chosen.value == 2
     assert result.chosen.cost_rp == pytest.approx(premiums[2])
-    poor = households["consumption_pc"] < households["poverty_line"]
+    # The poor are poor before today's transfers (the scenario's welfare_before).
+    before = scenario("indonesia", persons, households, 2025).results["welfare_before"]
+    poor = before.to_numpy() < households["poverty_line"].to_numpy()
     reached = (households["desil"] <= 2) & poor
     assert result.chosen.poor_persons_reached == pytest.approx(people[reached.to_numpy()].sum())
 
@@ -225,7 +237,7 @@ def test_the_command_line(region: Path, data) -> None:
     _, households = data
     budget = (sembako_cost_by_desil(households, 5) + sembako_cost_by_desil(households, 6)) / 2
     args = ["budget", str(region), "--rules", "indonesia", "--programme", "sembako"]
-    args += ["--lever", "desil", "--budget", str(budget), "--period", "2025"]
+    args += ["--lever", "desil", "--budget", str(budget), "--period", "2025", "--baseline", "rules"]
     outcome = CliRunner().invoke(main, [*args, "--json"])
     assert outcome.exit_code == 0, outcome.output
     report = json.loads(outcome.stdout)
@@ -245,3 +257,24 @@ def test_the_result_is_one_object(indonesia, data) -> None:
     result = solve_budget(indonesia, persons, households, "pip", "desil", 1e10)
     assert isinstance(result, BudgetResult)
     assert set(result.to_dict()) >= {"chosen", "frontier", "without_programme", "objective"}
+
+
+def test_from_today_a_cut_off_changes_receipt_only_where_eligibility_changes(
+    indonesia, data
+) -> None:
+    """Today's Sembako recipients keep it; at desil 5, families of desil 5 not receiving it
+    today join at the take-up rate (85 %, a draw fixed per family)."""
+    persons, households = data
+    result = solve_budget(indonesia, persons, households, "sembako", "desil", 1e15)
+    w = households["weight"].to_numpy()
+    receives = households["receives_sembako"].to_numpy(dtype=bool)
+    desil = households["desil"].to_numpy()
+    today = SEMBAKO_YEAR * w[receives].sum()
+    by_value = {c.value: c for c in result.candidates}
+    assert by_value[4].cost_rp == pytest.approx(today)  # today's rule: today's cost
+    ids = households["household_id"].astype(str).to_numpy()
+    joins = (desil == 5) & ~receives & (draws(ids, "sembako", "take-up-new") < 0.85)
+    assert by_value[5].cost_rp == pytest.approx(today + SEMBAKO_YEAR * w[joins].sum())
+    # Lowering the cut-off to 3 removes today's desil-4 recipients, not the inclusion errors.
+    leaves = receives & (desil == 4)
+    assert by_value[3].cost_rp == pytest.approx(today - SEMBAKO_YEAR * w[leaves].sum())

@@ -1,120 +1,18 @@
-"""`sejahtera simulate`: cost, reach and poverty, checked against the dataset directly and against
-figures worked out by hand on six households."""
+"""The scenario report: cost, reach, targeting and breakdowns, against figures worked out by hand on
+six households; and how programmes are declared."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from sejahtera.cli import main
-from sejahtera.data.dataset import Dataset
 from sejahtera.errors import SejahteraError
-from sejahtera.simulate.report import programmes, summarise
-from sejahtera.synth import SynthOptions, synthesise
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    return synthesise(SynthOptions("34.02", 3_000, seed=21), tmp_path_factory.mktemp("b") / "b")
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
-def test_costs_and_poverty(region: Dataset, tmp_path: Path) -> None:
-    out = tmp_path / "households.csv"
-    result = run(
-        "simulate", str(region.path), "--rules", "indonesia", "--json", "--households-out", str(out)
-    )
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    households = region.households()
-    size = region.persons(["household_id"]).groupby("household_id").size()
-    households["size"] = households["household_id"].map(size)
-    w, desil = households["weight"], households["desil"]
-    programs = report["programs"]
-    assert set(programs) == {"pkh", "sembako", "pbi_jkn", "pip", "blt_dana_desa"}
-    assert programs["sembako"]["cost_rp"] == pytest.approx(2.4e6 * w[desil <= 4].sum())
-    assert programs["sembako"]["households"] == pytest.approx(w[desil <= 4].sum())
-    pbi_people = (w * households["size"])[desil <= 5].sum()
-    assert programs["pbi_jkn"]["cost_rp"] == pytest.approx(42_000 * 12 * pbi_people)
-    assert programs["pbi_jkn"]["persons"] == pytest.approx(pbi_people)
-    assert programs["blt_dana_desa"]["cost_rp"] == 0
-    before, after = report["poverty"]["before"], report["poverty"]["after"]
-    assert set(before) == {"fgt0", "fgt1", "fgt2", "gini"}
-    assert 0 < after["fgt0"] < before["fgt0"] < 1 and after["fgt1"] < before["fgt1"]
-    assert report["gap_reduction_per_rupiah"] > 0
-    assert sum(report["incidence_by_decile"].values()) == pytest.approx(1.0)
-    per_household = pd.read_csv(out)
-    assert len(per_household) == len(households)
-    assert {"pkh", "sembako", "welfare_before", "welfare_after"} <= set(per_household.columns)
-    assert (per_household["welfare_after"] >= per_household["welfare_before"]).all()
-
-
-def test_a_reform_has_winners(region: Dataset, tmp_path: Path) -> None:
-    reform = tmp_path / "sembako.yaml"
-    reform.write_text("parameters:\n  sembako.amount: {2025-01-01: {value: 300000}}\n")
-    result = run(
-        "simulate", str(region.path), "--rules", "indonesia", "--reform", str(reform), "--json"
-    )
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    households = region.households()
-    eligible = households["weight"][households["desil"] <= 4].sum()
-    assert report["difference"]["winners"] == pytest.approx(eligible)
-    assert report["difference"]["losers"] == 0
-    assert report["difference"]["net_cash_change_rp"] == pytest.approx(1.2e6 * eligible)
-    assert (
-        report["reform"]["poverty"]["after"]["fgt0"]
-        <= report["baseline"]["poverty"]["after"]["fgt0"]
-    )
-    text = run(
-        "--lang",
-        "en",
-        "simulate",
-        str(region.path),
-        "--rules",
-        "indonesia",
-        "--reform",
-        str(reform),
-    ).stdout
-    assert "Reform" in text and "households gain" in text
-
-
-def test_needs_a_dataset(tmp_path: Path) -> None:
-    path = tmp_path / "t.csv"
-    path.write_text("a\n1\n")
-    result = run("--lang", "en", "simulate", str(path), "--rules", "indonesia")
-    assert result.exit_code == 2 and "dataset" in result.stderr
-
-
-def test_breakdowns_add_up(region: Dataset) -> None:
-    result = run("simulate", str(region.path), "--rules", "indonesia", "--json")
-    report = json.loads(result.stdout)
-    for breakdown in ("by_region", "by_decile"):
-        parts = report[breakdown].values()
-        for programme in ("pkh", "sembako"):
-            total = sum(part[programme]["cost_rp"] for part in parts)
-            assert total == pytest.approx(report["programs"][programme]["cost_rp"])
-        reached = sum(part["total"]["households"] for part in parts)
-        assert reached == pytest.approx(report["total"]["households"])
-        assert {"coverage_of_poor", "exclusion_error", "inclusion_error"} <= set(
-            next(iter(parts))["pbi_jkn"]
-        )
-    assert sum(report["incidence_by_programme"]["pkh"].values()) == pytest.approx(1.0)
-    assert set(report["overlap"]) >= {"pkh+sembako", "sembako+pbi_jkn"}
-    assert list(report["by_decile"]) == [str(d) for d in range(1, 11)]
-    # Transfers lower the headcount in the poorest decile, where the poor are.
-    poorest = report["by_decile"]["1"]
-    assert poorest["fgt0_after"] < poorest["fgt0_before"]
-
+from sejahtera.rules.programmes import read_programmes
+from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.simulate.report import summarise
 
 # Six households by hand. Persons = weight × size; the poor are below the line before transfers.
 #   id  w size before line  pkh   sembako pip (pupils) region  poor  persons
@@ -171,6 +69,7 @@ def test_targeting_by_hand(hand: dict) -> None:
     assert total["inclusion_error"] == pytest.approx((2 + 2) / 14)
     assert hand["overlap"] == {"pkh+sembako": 2.0, "pkh+pip": 0.0, "sembako+pip": 1.0}
     assert hand["poor_households_reached_by_none"] == pytest.approx(1)
+    assert hand["poor_reached_by_none"] == pytest.approx(5)  # D: 1 household of 5
 
 
 def test_breakdowns_by_hand(hand: dict) -> None:
@@ -203,17 +102,35 @@ def test_breakdowns_by_hand(hand: dict) -> None:
 
 
 def test_programmes_are_declared_as_data(tmp_path: Path) -> None:
-    shipped = programmes()
+    shipped = load_ruleset("indonesia").programmes
     assert list(shipped) == ["pkh", "sembako", "pbi_jkn", "pip", "blt_dana_desa"]
     assert shipped["pbi_jkn"].variable == "pbi_jkn_premium" and not shipped["pbi_jkn"].cash
     assert shipped["blt_dana_desa"].switch == "blt_dana_desa.active"
+    assert shipped["blt_dana_desa"].funder == "dana_desa" and shipped["pkh"].funder == "apbn"
+    assert shipped["pkh"].receipt == "receives_pkh" and shipped["pip"].quota is not None
     assert shipped["pip"].levers["amount"] == ("pip.sd", "pip.smp", "pip.sma")
-    (tmp_path / "programmes.yaml").write_text(
-        "bansos: {variable: bansos, cash: true, levers: {desil: bansos.max_desil}}\n"
-    )
-    mine = programmes(SimpleNamespace(name="mine", folder=tmp_path))  # type: ignore[arg-type]
+    path = tmp_path / "programmes.yaml"
+    path.write_text("bansos: {variable: bansos, cash: true, levers: {desil: bansos.max_desil}}\n")
+    mine = read_programmes(path)
     assert list(mine) == ["bansos"] and mine["bansos"].levers == {"desil": ("bansos.max_desil",)}
-    (tmp_path / "programmes.yaml").write_text("bansos: {variable: b, levers: {quota: x}}\n")
-    other = SimpleNamespace(name="other", folder=tmp_path)
+    path.write_text("bansos: {variable: b, levers: {quota: x}}\n")
     with pytest.raises(SejahteraError, match="quota"):
-        programmes(other)  # type: ignore[arg-type]
+        read_programmes(path)
+    path.write_text("bansos: {variable: b, funder: apbd}\n")
+    with pytest.raises(SejahteraError, match="apbd_kabupaten"):
+        read_programmes(path)
+
+
+def test_a_declaration_naming_a_missing_variable_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    shipped = Path(load_ruleset("indonesia").folder)
+    import shutil
+
+    shutil.copytree(shipped, folder)
+    text = (folder / "programmes.yaml").read_text()
+    (folder / "programmes.yaml").write_text(
+        text.replace("eligible: pkh_eligible", "eligible: pkh_elig")
+    )
+    with pytest.raises(SejahteraError, match="pkh_elig") as error:
+        load_ruleset(folder)
+    assert "programmes.yaml, " in str(error.value)

@@ -66,8 +66,9 @@ def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) 
 
 @click.command(
     "simulate",
-    help="Simulasikan ruleset atas dataset: biaya, jangkauan, kemiskinan sebelum/sesudah / "
-    "simulate a ruleset on a dataset: cost, reach, poverty before and after.",
+    help="Simulasikan kondisi saat ini dan reformasi atas dataset: biaya, jangkauan, kemiskinan "
+    "sebelum/sesudah bantuan / simulate today's situation and a reform on a dataset: cost, reach, "
+    "poverty before and after transfers.",
 )
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--rules", "ruleset_name", required=True, help="Ruleset (indonesia) atau folder.")
@@ -76,6 +77,14 @@ def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) 
     type=click.Path(exists=True, path_type=Path),
     default=None,
     help="Reformasi YAML yang dibandingkan dengan baseline / YAML reform compared with baseline.",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["status-quo", "rules"]),
+    default="status-quo",
+    show_default=True,
+    help="status-quo: penerima saat ini menurut data / today's recipients as recorded; rules: "
+    "setiap yang layak menurut aturan / everyone the rules make eligible.",
 )
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
@@ -90,109 +99,93 @@ def simulate_command(
     data: Path,
     ruleset_name: str,
     reform: Path | None,
+    baseline: str,
     period: str,
     as_json: bool,
     households_out: Path | None,
 ) -> None:
     import json
 
+    from sejahtera.errors import SejahteraError
     from sejahtera.measure.frame import load
-    from sejahtera.rules.reform import apply_reform
     from sejahtera.rules.ruleset import load_ruleset
-    from sejahtera.simulate.engine import Simulation
-    from sejahtera.simulate.report import compare, household_results, programmes, summarise
+    from sejahtera.simulate.scenario import reformed_rules, scenario
 
+    chosen = "rules" if baseline == "rules" else "status_quo"
     # The rules and the reform are checked whole before the data is read.
-    baseline_rules = load_ruleset(ruleset_name)
-    reform_rules = apply_reform(baseline_rules, reform) if reform is not None else None
-    declared = programmes(baseline_rules)
+    ruleset = load_ruleset(ruleset_name)
+    reformed = reformed_rules(ruleset, reform, chosen) if reform is not None else None
     table = load(data)
     if table.dataset is None:
-        from sejahtera.errors import SejahteraError
-
         raise SejahteraError("simulate.needs_dataset", path=data)
-    persons = table.dataset.persons()
-    baseline = household_results(Simulation(baseline_rules, persons, table.frame, period), declared)
-    report: dict[str, object] = {"baseline": summarise(baseline, list(declared))}
-    results = baseline
-    if reform_rules is not None:
-        reformed = household_results(
-            Simulation(reform_rules, persons, table.frame, period),
-            declared,
-        )
-        report["reform"] = summarise(reformed, list(declared))
-        report["difference"] = compare(baseline, reformed)
-        results = baseline.merge(
-            reformed[["household_id", "cash_total", "welfare_after"]],
-            on="household_id",
-            suffixes=("", "_reform"),
-        )
+    result = scenario(
+        ruleset, table.dataset.persons(), table.frame, period, reform=reformed, baseline=chosen
+    )
     if households_out is not None:
+        frame = result.households()
         if households_out.suffix == ".parquet":
-            results.to_parquet(households_out, index=False)
+            frame.to_parquet(households_out, index=False)
         else:
-            results.to_csv(households_out, index=False)
+            frame.to_csv(households_out, index=False)
     if as_json:
-        flat = report["baseline"] if reform is None else report
-        click.echo(json.dumps(flat, ensure_ascii=False, indent=2, default=float))
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float))
         return
-    click.echo(_simulate_text(report))
-
-
-def _simulate_text(report: dict[str, object]) -> str:
-    lines = []
-    for scenario in ("baseline", "reform"):
-        summary = report.get(scenario)
-        if not isinstance(summary, dict):
-            continue
-        lines.append(text(f"simulate.title_{scenario}"))
-        for name, figures in summary["programs"].items():
-            lines.append(
-                text(
-                    "simulate.programme_line",
-                    name=name,
-                    cost=figures["cost_rp"],
-                    households=figures["households"],
-                    persons=figures["persons"],
-                    coverage=figures["coverage_of_poor"],
-                )
-            )
-        before, after = summary["poverty"]["before"], summary["poverty"]["after"]
-        lines.append(
-            text(
-                "simulate.poverty_line",
-                before=before["fgt0"],
-                after=after["fgt0"],
-                gini_before=before["gini"],
-                gini_after=after["gini"],
-            )
-        )
-        lines.append(text("simulate.assumption"))
-    if isinstance(report.get("difference"), dict):
-        lines.append(text("simulate.difference", **report["difference"]))
-    return "\n".join(lines)
+    click.echo(result.summary())
 
 
 @click.command(
     "budget",
-    help="Pemecah anggaran: batas desil/PMT atau besaran bantuan yang muat dalam anggaran dan "
-    "paling menurunkan kemiskinan / budget solver: the desil or PMT cut-off or the amount that "
-    "fits a budget and reduces poverty most.",
+    help="Pemecah anggaran: batas desil/PMT atau besaran yang muat dalam anggaran suatu program, "
+    "atau apa yang dibeli tambahan anggaran (--extra) / budget solver: the cut-off or amount that "
+    "fits a programme's budget, or what an extra budget buys (--extra).",
 )
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--rules", "ruleset_name", required=True, help="Ruleset (indonesia) atau folder.")
-@click.option("--programme", required=True, help="Program / programme (pkh, sembako, …).")
-@click.option("--lever", required=True, help="Tuas / lever: desil, pmt atau/or amount.")
-@click.option("--budget", "budget_rp", required=True, type=float, help="Anggaran setahun (Rp).")
+@click.option("--programme", default=None, help="Program / programme (pkh, sembako, …).")
+@click.option("--lever", default=None, help="Tuas / lever: desil, pmt atau/or amount.")
+@click.option("--budget", "budget_rp", type=float, default=None, help="Anggaran setahun (Rp).")
+@click.option(
+    "--extra",
+    "extra_rp",
+    type=float,
+    default=None,
+    help="Tambahan anggaran setahun (Rp): urutkan pilihan / extra budget a year: rank options.",
+)
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    help="Pilihan untuk --extra: program, templat bawaan, atau berkas reformasi (boleh berulang) "
+    "/ an option for --extra: a programme, shipped template or reform file (repeatable).",
+)
+@click.option(
+    "--areas",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Jumlah kecamatan prioritas untuk topup-wilayah / priority kecamatan for topup-wilayah.",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["status-quo", "rules"]),
+    default="status-quo",
+    show_default=True,
+    help="Dibandingkan dengan kondisi saat ini atau aturan tertulis / compared with today or the "
+    "rules as written.",
+)
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
 @_friendly
 def budget_command(
     data: Path,
     ruleset_name: str,
-    programme: str,
-    lever: str,
-    budget_rp: float,
+    programme: str | None,
+    lever: str | None,
+    budget_rp: float | None,
+    extra_rp: float | None,
+    options: tuple[str, ...],
+    areas: int,
+    baseline: str,
     period: str,
     as_json: bool,
 ) -> None:
@@ -202,13 +195,42 @@ def budget_command(
     from sejahtera.measure.frame import load
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.budget import solve_budget
+    from sejahtera.simulate.options import DEFAULT_OPTIONS, solve_extra
 
+    given = [budget_rp is not None, programme is not None, lever is not None]
+    if (extra_rp is not None and any(given)) or (extra_rp is None and not all(given)):
+        raise SejahteraError("budget.mode")
+    chosen = "rules" if baseline == "rules" else "status_quo"
     ruleset = load_ruleset(ruleset_name)  # checked whole before the data is read
     table = load(data)
     if table.dataset is None:
         raise SejahteraError("simulate.needs_dataset", path=data)
+    persons = table.dataset.persons()
+    if extra_rp is not None:
+        found = solve_extra(
+            ruleset,
+            persons,
+            table.frame,
+            extra_rp,
+            options or DEFAULT_OPTIONS,
+            period,
+            chosen,
+            areas,
+        )
+        if as_json:
+            click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2, default=float))
+        else:
+            click.echo(found.summary())
+        return
     result = solve_budget(
-        ruleset, table.dataset.persons(), table.frame, programme, lever, budget_rp, period
+        ruleset,
+        persons,
+        table.frame,
+        programme,
+        lever,
+        budget_rp,
+        period,
+        chosen,  # type: ignore[arg-type]
     )
     if result.chosen is None:
         raise result.nothing_fits()

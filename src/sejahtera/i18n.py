@@ -74,6 +74,12 @@ def text(key: str, language_code: Language | None = None, /, **values: object) -
     return _NUMBERS[chosen].format(catalogue()[key][chosen], **values)
 
 
+def fill(template: str, language_code: Language | None = None, /, **values: object) -> str:
+    """A text from outside the catalogue (a ruleset's ``stated`` choice) filled in the way
+    :func:`text` fills a message."""
+    return _NUMBERS[language_code or language()].format(template, **values)
+
+
 class _LocalNumbers(string.Formatter):
     def __init__(self, language_code: Language) -> None:
         self.language_code = language_code

@@ -208,7 +208,7 @@ def coverage(frame: pd.DataFrame, size: str | None, level: str) -> pd.DataFrame:
 
         row: dict[str, object] = {"code": code}
         row["poor_people"] = float(np.dot(weights, is_poor))
-        row["unreached_poor"] = float(np.dot(weights, is_poor * (1 - reached)))
+        row["unreached_poor"] = unreached_poor(weights, is_poor > 0, reached > 0)
         row["exclusion"], row["exclusion_se"] = ratio(is_poor * (1 - reached), is_poor)
         row["inclusion"], row["inclusion_se"] = ratio((1 - is_poor) * reached, reached)
         for programme, receives in receipt.items():
@@ -225,6 +225,15 @@ def coverage(frame: pd.DataFrame, size: str | None, level: str) -> pd.DataFrame:
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table["few_rows"] = table["n"] < MIN_ROWS
     return table
+
+
+def unreached_poor(people: np.ndarray, poor: np.ndarray, reached: np.ndarray) -> float:
+    """Poor people whom no programme reaches: Σ persons over poor households reached by none.
+
+    The one definition the needs profile and ``sejahtera simulate`` share. ``people`` are the
+    persons each household represents (weight × size), ``poor`` and ``reached`` flags.
+    """
+    return float(np.dot(people, np.asarray(poor, dtype=bool) & ~np.asarray(reached, dtype=bool)))
 
 
 def _ratio(

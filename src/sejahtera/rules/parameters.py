@@ -103,6 +103,8 @@ class Parameter:
     reference: str
     file: str
     line: int
+    # A modelling choice a report must state beside its figures ({id: …, en: …}, with {value}).
+    statement: dict[str, str] | None = None
 
     def at(self, day: Day) -> object:
         value = self.get(day)
@@ -270,7 +272,18 @@ def _parameter(content: Located, name: str, file: str) -> Parameter:
         str(reference) if not isinstance(reference, list) else "; ".join(map(str, reference)),
         file,
         content.line,
+        _statement(metadata, file, content.line),
     )
+
+
+def _statement(metadata: dict[str, object], file: str, line: int) -> dict[str, str] | None:
+    """``metadata: {stated: {id: …, en: …}}``: a choice every report using it states."""
+    stated = metadata.get("stated")
+    if stated is None:
+        return None
+    if not isinstance(stated, dict) or not {"id", "en"} <= set(stated):
+        raise RulesFileError("rules.bad_statement", file=file, line=line)
+    return {key: str(stated[key]) for key in ("id", "en")}
 
 
 def dated(raw: object, name: str, file: str, line: int) -> tuple[tuple[Day, ...], tuple]:

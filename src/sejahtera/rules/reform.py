@@ -8,14 +8,21 @@
       sembako.amount: {2025-07-01: {value: 300000}}   # from that date on
       blt_dana_desa.active: {2025-01-01: {value: true}}
       pkh.scale: {brackets: […]}                       # a whole parameter or scale, replaced
+      lansia.amount: {description: …, metadata: {unit: IDR/month, reference: …}, values: {…}}
+                                                       # a new one, given whole
     variables:
       add:        {new_variable: {entity: household, type: float, period: year, formula: …}}
       replace:    {pkh: {formula: …}}                  # the keys given replace the old ones
       neutralise: [pip]                                # always its default value
+    programmes:                                        # as in programmes.yaml
+      lansia_daerah: {variable: lansia_daerah, eligible: …, amount: …, funder: apbd_kabupaten}
+      pkh: {take_up: pkh.take_up}                      # an existing one: the keys given change
 
 A parameter change holds from its date onward: earlier values stay, later ones are replaced. Every
-name must exist (``add`` must be new), and the reformed ruleset is compiled and checked for cycles
-again, so a mistake is reported with the reform's file and line.
+name must exist (a new parameter is given whole; ``add`` must be new), and the reformed ruleset is
+compiled and checked for cycles again, so a mistake is reported with the reform's file and line.
+The reformed ruleset lists what changed, with each change's line (``Ruleset.changes``), so that a
+scenario can refuse a change that reaches no programme instead of ignoring it.
 """
 
 from __future__ import annotations
@@ -34,9 +41,10 @@ from sejahtera.rules.parameters import (
     parameter_tree,
     read_yaml,
 )
-from sejahtera.rules.ruleset import Ruleset, Variable, check, variable_from
+from sejahtera.rules.programmes import check_programmes, declarations
+from sejahtera.rules.ruleset import Change, Ruleset, Variable, check, variable_from
 
-REFORM_KEYS = {"name", "description", "parameters", "variables"}
+REFORM_KEYS = {"name", "description", "parameters", "variables", "programmes"}
 VARIABLE_ACTIONS = {"add", "replace", "neutralise"}
 
 
@@ -49,16 +57,19 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
         raise RulesFileError("rules.not_a_reform", file=shown, line=1)
     only_keys(content, REFORM_KEYS, shown)
     leaves = dict(ruleset.parameters.leaves)
+    done: list[Change] = []
     changes = content.get("parameters") or Located()
     if not isinstance(changes, Located):
         raise RulesFileError("rules.not_a_mapping", file=shown, line=content.lines["parameters"])
     for name, values in changes.items():
         line = changes.lines[name]
+        done.append(Change("parameter", str(name), shown, line))
         key = tuple(str(name).split("."))
         old = leaves.get(key)
-        if old is None:
+        whole_given = isinstance(values, Located) and bool({"values", "brackets"} & set(values))
+        if old is None and not whole_given:  # a new parameter is given whole, with its metadata
             raise RulesFileError("rules.reform_unknown_parameter", file=shown, line=line, name=name)
-        if isinstance(values, Located) and ({"values", "brackets"} & set(values)):
+        if whole_given:
             whole: dict[tuple[str, ...], Leaf] = {}  # a whole parameter or scale, as it becomes
             parameter_tree(values, key, shown, whole)
             leaves[key] = whole[key]
@@ -76,6 +87,7 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
         line = actions.lines[action]
         if action == "neutralise":
             for name in entries or []:
+                done.append(Change("neutralise", str(name), shown, line))
                 old = _existing(variables, name, shown, line)
                 variables[name] = dataclasses.replace(old, neutralised=True, file=shown)
             continue
@@ -83,6 +95,7 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
             raise RulesFileError("rules.not_a_mapping", file=shown, line=line)
         for name, entry in entries.items():
             where = entries.lines[name]
+            done.append(Change(action, str(name), shown, where))
             if action == "add":
                 if name in variables:
                     raise RulesFileError("rules.reform_exists", file=shown, line=where, name=name)
@@ -90,11 +103,24 @@ def apply_reform(ruleset: Ruleset, path: str | Path) -> Ruleset:
             else:
                 old = _existing(variables, name, shown, where)
                 variables[str(name)] = _replaced(old, entry, shown, where)
-    return _reformed(ruleset, str(content.get("name", path.stem)), leaves, variables)
+    declared = dict(ruleset.programmes)
+    added = content.get("programmes") or Located()
+    if not isinstance(added, Located):
+        raise RulesFileError("rules.not_a_mapping", file=shown, line=content.lines["programmes"])
+    declared.update(declarations(added, shown, ruleset.programmes))
+    done.extend(Change("programme", str(name), shown, added.lines[name]) for name in added)
+    return _reformed(
+        ruleset, str(content.get("name", path.stem)), leaves, variables, declared, done
+    )
 
 
 def _reformed(
-    ruleset: Ruleset, name: str, leaves: dict[tuple[str, ...], Leaf], variables: dict
+    ruleset: Ruleset,
+    name: str,
+    leaves: dict[tuple[str, ...], Leaf],
+    variables: dict,
+    programmes: dict | None = None,
+    changes: list[Change] | None = None,
 ) -> Ruleset:
     reformed = Ruleset(
         f"{ruleset.name}+{name}",
@@ -102,8 +128,17 @@ def _reformed(
         variables,
         roles=ruleset.roles,
         folder=ruleset.folder,
+        programmes=dict(ruleset.programmes) if programmes is None else programmes,
+        changes=(*ruleset.changes, *(changes or ())),
+        # A reformed parameter holds for every region: its regional values no longer apply.
+        regional={
+            path: rows
+            for path, rows in ruleset.regional.items()
+            if not any(c.kind == "parameter" and c.name == path for c in changes or ())
+        },
     )
     check(reformed)
+    check_programmes(reformed, reformed.programmes)
     return reformed
 
 

@@ -39,6 +39,13 @@ from sejahtera.rules.parameters import (
     only_keys,
     read_yaml,
 )
+from sejahtera.rules.programmes import (
+    DECLARATIONS,
+    Programme,
+    check_programmes,
+    read_programmes,
+)
+from sejahtera.rules.regional import RegionalValue, read_regional
 
 TYPES: dict[str, Kind] = {
     "float": "number",
@@ -121,6 +128,17 @@ class Variable:
         return found
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change a reform made: to a ``parameter``, or a variable it ``add``-ed, ``replace``-d
+    or ``neutralise``-d, or a ``programme`` it declared; with the reform's file and line."""
+
+    kind: str
+    name: str
+    file: str
+    line: int
+
+
 @dataclass
 class Ruleset:
     name: str
@@ -129,6 +147,9 @@ class Ruleset:
     compiled: dict[str, tuple[Compiled, ...]] = field(default_factory=dict)  # one per formula
     roles: dict[str, str] = field(default_factory=dict)  # a role's plural → the role
     folder: Path | None = None
+    programmes: dict[str, Programme] = field(default_factory=dict)  # from programmes.yaml
+    changes: tuple[Change, ...] = ()  # what the reforms applied to it changed, where
+    regional: dict[str, tuple[RegionalValue, ...]] = field(default_factory=dict)  # by parameter
 
     # The Names protocol of the compiler.
     def variable(self, name: str) -> tuple[Entity, Kind] | None:
@@ -200,8 +221,19 @@ def load_ruleset(folder: str | Path) -> Ruleset:
                     other=variables[name].file,
                 )
             variables[str(name)] = variable_from(str(name), entry, shown, line)
-    ruleset = Ruleset(folder.name, parameters, variables, roles=_roles(folder), folder=folder)
+    ruleset = Ruleset(
+        folder.name,
+        parameters,
+        variables,
+        roles=_roles(folder),
+        folder=folder,
+        regional=read_regional(folder, parameters),
+    )
     check(ruleset)
+    declared = folder / DECLARATIONS
+    if declared.is_file():
+        ruleset.programmes = read_programmes(declared, DECLARATIONS)
+        check_programmes(ruleset, ruleset.programmes)
     return ruleset
 
 

@@ -32,6 +32,13 @@ Output is flat (every row of the variable's entity) or by entity and name (``per
 ``reforms/`` folder (OpenFisca's dotted Python path works: its last part is the name).
 ``parameters`` replaces the named parameters for the case (OpenFisca replaces the whole tree; a
 case that reads parameters it does not give passes here and fails there).
+
+``baseline: status_quo`` (a Sejahtera extension) checks what a scenario pays rather than the rules
+as written: each programme declared in ``programmes.yaml`` pays its recipients today (its
+``receipt`` input, or places allotted by its quota), and with ``reforms`` the reform changes that
+as :mod:`sejahtera.simulate.payments` describes (newly eligible units join at the take-up rate,
+drawn per unit; set the take-up to 0 or 1 in ``parameters`` to check a case by hand).
+``baseline: rules`` pays everyone eligible, as without the key.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ CASE_KEYS = {
     "only_variables",
     "ignore_variables",
     "extensions",
+    "baseline",
 }
 ENTITY_KEYS = {
     "persons": "person",
@@ -123,6 +131,12 @@ def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> 
     shown = str(path)
     only_keys(case, CASE_KEYS, shown)
     period = Period.parse(case.get("period", ""))
+    baseline = case.get("baseline")
+    if baseline is not None and baseline not in ("status_quo", "rules"):
+        raise RulesFileError(
+            "rules.test_baseline", file=shown, line=case.lines["baseline"], value=baseline
+        )
+    original = ruleset
     ruleset = _case_rules(ruleset, case, path)
     raw = _mapping(case.get("input"))
     axes = raw.get("axes")
@@ -131,9 +145,23 @@ def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> 
     situation = _situation(ruleset, raw, period, shown)
     if axes is not None:
         situation = _along_axes(ruleset, situation, axes, period, shown, raw.lines.get("axes", 0))
-    simulation = Simulation(
-        ruleset, situation.persons, situation.households, str(period), inputs=situation.inputs
-    )
+    if baseline is None:
+        simulation = Simulation(
+            ruleset, situation.persons, situation.households, str(period), inputs=situation.inputs
+        )
+    else:  # who is paid today (or by the rules), and under the case's reforms
+        from sejahtera.simulate.scenario import paid_simulation
+
+        before = _case_rules(original, case, path, with_reforms=False)
+        simulation = paid_simulation(
+            before,
+            ruleset if case.get("reforms") else None,
+            situation.persons,
+            situation.households,
+            str(period.year),
+            situation.inputs,
+            baseline,
+        )
     absolute = float(case.get("absolute_error_margin", 0) or 0)
     relative = float(case.get("relative_error_margin", 0) or 0)
     name = str(case.get("name", path.stem))
@@ -156,9 +184,9 @@ def _run_case(ruleset: Ruleset, case: Located, path: Path, outcome: Outcome) -> 
                 )
 
 
-def _case_rules(ruleset: Ruleset, case: Located, path: Path) -> Ruleset:
-    """The ruleset with the case's reforms and parameters applied."""
-    reforms = case.get("reforms") or []
+def _case_rules(ruleset: Ruleset, case: Located, path: Path, with_reforms: bool = True) -> Ruleset:
+    """The ruleset with the case's parameters and (unless ``with_reforms`` is False) reforms."""
+    reforms = (case.get("reforms") or []) if with_reforms else []
     for reform in [reforms] if isinstance(reforms, str) else reforms:
         ruleset = apply_reform(ruleset, _reform_file(ruleset, str(reform), path, case))
     if case.get("parameters") is not None:

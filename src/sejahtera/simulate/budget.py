@@ -45,16 +45,12 @@ import pandas as pd
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, text
 from sejahtera.rules.parameters import Parameter
+from sejahtera.rules.programmes import LEVERS, Programme
 from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
-from sejahtera.simulate.engine import Period, Simulation, as_pandas
-from sejahtera.simulate.report import (
-    LEVERS,
-    Programme,
-    programmes,
-    welfare_after,
-    yearly_benefit,
-)
+from sejahtera.simulate.engine import Period, as_pandas
+from sejahtera.simulate.payments import consumed
+from sejahtera.simulate.scenario import Baseline, Start, per_person_month, with_programmes
 
 Lever = Literal["desil", "pmt", "amount"]
 PMT_SCORE = "pmt_score"  # the sejahtera/v1 column the rulesets' PMT ceilings compare with
@@ -208,16 +204,17 @@ def solve_budget(
     lever: Lever,
     budget_rp: float,
     period: str | int = 2025,
+    baseline: Baseline = "status_quo",
 ) -> BudgetResult:
     """The value of ``lever`` for ``programme`` that fits ``budget_rp`` (Rp a year) and reduces
     the poverty gap most, with every candidate tried (see the module's docstring)."""
     if not isinstance(ruleset, Ruleset):
         ruleset = load_ruleset(ruleset)
-    declared = programmes(ruleset)
+    declared = with_programmes(ruleset).programmes
     target = _checked(ruleset, declared, programme, lever, budget_rp)
     persons, households = as_pandas(persons), as_pandas(households)
     grid, scores = _pmt_grid(households) if lever == "pmt" else ([], np.array([]))
-    scenarios = _Scenarios(ruleset, persons, households, target, lever, declared, period, budget_rp)
+    scenarios = _Scenarios(ruleset, persons, households, target, lever, period, budget_rp, baseline)
     if lever == "amount":
         return _solve_amount(scenarios)
     if lever == "desil":
@@ -253,7 +250,8 @@ def _checked(
 
 
 class _Scenarios:
-    """The programme under parameter changes: one simulation each, on the same data."""
+    """The programme under parameter changes: one simulation each, on the same data, each a
+    reform of the same baseline (today's situation, or the rules as written)."""
 
     def __init__(
         self,
@@ -262,35 +260,32 @@ class _Scenarios:
         households: pd.DataFrame,
         target: Programme,
         lever: Lever,
-        declared: dict[str, Programme],
         period: str | int,
         budget_rp: float,
+        baseline: Baseline = "status_quo",
     ) -> None:
         self.lever = lever
         self.year = Period.parse(period).year
         self.start = datetime.date(self.year, 1, 1)
         self.target, self.budget_rp = target, budget_rp
-        self.persons, self.households = persons, households
-        self.base = (
+        rules = (
             with_parameter_values(ruleset, {target.switch: {self.start: True}})
             if target.switch
             else ruleset
         )
-        self.cash = [p for p in declared.values() if p.cash and p.variable in ruleset.variables]
-        baseline = Simulation(ruleset, persons, households, self.year)
-        self.household_of = baseline.household_of
-        count = len(households)
-        self.size = np.bincount(self.household_of, minlength=count).astype(np.float64)
-        self.w = households["weight"].to_numpy(dtype=np.float64)
+        self.origin = Start(rules, persons, households, self.year, baseline)
+        self.base = self.origin.rules
+        results = self.origin.results
+        self.size = results["size"].to_numpy(dtype=np.float64)
+        self.w = results["weight"].to_numpy(dtype=np.float64)
         self.people = self.w * self.size
-        self.consumption = households["consumption_pc"].to_numpy(dtype=np.float64)
-        self.line = households["poverty_line"].to_numpy(dtype=np.float64)
-        self.poor = self.consumption < self.line
-        others = sum(
-            (self._benefit(baseline, p)[0] for p in self.cash if p.name != target.name),
-            np.zeros(count),
-        )
-        self.without = self._poverty(self._welfare(others))
+        self.line = results["poverty_line"].to_numpy(dtype=np.float64)
+        self.poor = results["welfare_before"].to_numpy() < self.line
+        # Without the programme: the baseline's welfare less what it consumes of it.
+        share = consumed(self.base, target, self.start) if target.cash else 0.0
+        own = results[target.name].to_numpy(dtype=np.float64)
+        welfare = results["welfare_after"].to_numpy() - per_person_month(share * own, self.size)
+        self.without = self._poverty(welfare)
         self.measure = "gap_reduction_rp" if target.cash else "poor_persons_reached"
 
     def cutoff(self, value: float) -> Candidate:
@@ -310,15 +305,15 @@ class _Scenarios:
 
     def evaluate(self, value: float, changes: dict[str, dict]) -> Candidate:
         """The candidate ``value`` under the parameter ``changes`` ({path: {date: value}})."""
-        simulation = Simulation(
-            with_parameter_values(self.base, changes), self.persons, self.households, self.year
+        _, results = self.origin.run(with_parameter_values(self.base, changes))
+        name = self.target.name
+        own = results[name].to_numpy(dtype=np.float64)
+        reached = (
+            results[f"{name}_persons"].to_numpy(dtype=np.float64)
+            if f"{name}_persons" in results
+            else np.where(own > 0, self.size, 0.0)
         )
-        benefits = {p.name: self._benefit(simulation, p) for p in self.cash}
-        if self.target.name not in benefits:
-            benefits[self.target.name] = self._benefit(simulation, self.target)
-        own, reached_persons = benefits[self.target.name]
-        cash = sum((benefits[p.name][0] for p in self.cash), np.zeros(len(self.households)))
-        after = self._poverty(self._welfare(cash))
+        after = self._poverty(results["welfare_after"].to_numpy())
         cost = float(np.dot(self.w, own))
         return Candidate(
             value=float(value),
@@ -327,31 +322,13 @@ class _Scenarios:
             fgt1=after["fgt1"],
             fgt2=after["fgt2"],
             gap_reduction_rp=self.without["poverty_gap_rp"] - after["poverty_gap_rp"],
-            poor_persons_reached=float(np.dot(self.w, reached_persons * self.poor)),
+            poor_persons_reached=float(np.dot(self.w, reached * self.poor)),
             within_budget=cost <= self.budget_rp,
         )
 
-    def _benefit(self, simulation: Simulation, programme: Programme) -> tuple[np.ndarray, ...]:
-        """Each household's yearly benefit, and the persons it reaches there."""
-        values, reached = yearly_benefit(simulation, programme, self.year)
-        if reached is None:  # a household benefit reaches every member
-            reached = np.where(values > 0, self.size, 0.0)
-        return values, reached
-
-    def _welfare(self, cash: np.ndarray) -> np.ndarray:
-        return welfare_after(self.consumption, cash, self.size)
-
     def _poverty(self, welfare: np.ndarray) -> dict[str, float]:
         """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""
-        shortfall = np.clip(self.line - welfare, 0.0, None)
-        relative = np.divide(shortfall, self.line, out=np.zeros(len(welfare)), where=self.line > 0)
-        population = float(self.people.sum())
-        return {
-            "fgt0": float(np.dot(self.people, welfare < self.line)) / population,
-            "fgt1": float(np.dot(self.people, relative)) / population,
-            "fgt2": float(np.dot(self.people, relative**2)) / population,
-            "poverty_gap_rp": float(np.dot(self.people, shortfall)) * 12,
-        }
+        return poverty_figures(welfare, self.line, self.people)
 
     def result(
         self,
@@ -362,7 +339,7 @@ class _Scenarios:
         tolerance_rp: float | None = None,
     ) -> BudgetResult:
         """The result over ``candidates``. A cut-off is chosen here; an amount comes chosen."""
-        ordered = _with_frontier(sorted(candidates.values(), key=lambda c: c.value), self.measure)
+        ordered = frontier(sorted(candidates.values(), key=lambda c: c.value), self.measure)
         if self.lever != "amount":
             feasible = [c for c in ordered if c.within_budget]
             if feasible:
@@ -384,17 +361,17 @@ class _Scenarios:
         )
 
 
-def _with_frontier(candidates: list[Candidate], measure: str) -> list[Candidate]:
+def frontier(candidates: list, measure: str, cost: str = "cost_rp") -> list:
     """Each candidate flagged efficient unless another dominates it: costs no more and achieves
     at least as much, and costs less or achieves more (measures equal to 1e-9 count as equal)."""
     flagged = []
     for c in candidates:
-        achieved = getattr(c, measure)
+        achieved, spent = getattr(c, measure), getattr(c, cost)
         slack = 1e-9 * max(1.0, abs(achieved))
         dominated = any(
-            other.cost_rp <= c.cost_rp
+            getattr(other, cost) <= spent
             and getattr(other, measure) >= achieved - slack
-            and (other.cost_rp < c.cost_rp or getattr(other, measure) > achieved + slack)
+            and (getattr(other, cost) < spent or getattr(other, measure) > achieved + slack)
             for other in candidates
         )
         flagged.append(replace(c, efficient=not dominated))
@@ -493,3 +470,16 @@ def _parameter(ruleset: Ruleset, path: str, programme: Programme) -> Parameter:
     if not isinstance(leaf, Parameter):
         raise SejahteraError("budget.unknown_parameter", programme=programme.name, path=path)
     return leaf
+
+
+def poverty_figures(welfare: np.ndarray, line: np.ndarray, people: np.ndarray) -> dict[str, float]:
+    """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""
+    shortfall = np.clip(line - welfare, 0.0, None)
+    relative = np.divide(shortfall, line, out=np.zeros(len(welfare)), where=line > 0)
+    population = float(people.sum())
+    return {
+        "fgt0": float(np.dot(people, welfare < line)) / population,
+        "fgt1": float(np.dot(people, relative)) / population,
+        "fgt2": float(np.dot(people, relative**2)) / population,
+        "poverty_gap_rp": float(np.dot(people, shortfall)) * 12,
+    }

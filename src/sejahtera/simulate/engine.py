@@ -126,11 +126,21 @@ class Simulation:
         self._cache: dict[tuple[str, Period], np.ndarray] = {}
         self._changes: dict[int, list[int]] = {}
         self._given_years: set[int] = set()
+        self._given: set[tuple[str, Period]] = set()  # values given for a period
         self._checked: set[tuple[str, Period]] = set()
         self._memo: dict[Period, dict[object, object]] = {}  # parts formulas share, by period
         for name, by_period in (inputs or {}).items():
             for when, values in by_period.items():
-                self._give(name, str(when), values)
+                self.give(name, str(when), values)
+
+    def has_input(self, name: str) -> bool:
+        """Whether the data give ``name``: a column of its entity's table or values given for a
+        period (not only its default)."""
+        variable = self.ruleset.variables.get(name)
+        if variable is None:
+            return False
+        table = self.persons if variable.entity == "person" else self.households
+        return name in table.columns or any(key[0] == name for key in self._given)
 
     def role_mask(self, role: str) -> np.ndarray:
         """The persons who hold ``role`` (from the ``role`` or ``relationship`` column)."""
@@ -159,8 +169,9 @@ class Simulation:
     def _rows(self, variable: Variable) -> int:
         return len(self.persons) if variable.entity == "person" else len(self.households)
 
-    def _give(self, name: str, when: str, values: object) -> None:
-        """An input for one period; a year's value of a monthly variable is spread by set_input."""
+    def give(self, name: str, when: str, values: object) -> None:
+        """An input for one period, before anything reads it; a year's value of a monthly
+        variable is spread by set_input."""
         variable = self.ruleset.variables.get(name)
         if variable is None:
             raise SejahteraError("simulate.unknown_variable", name=name)
@@ -168,9 +179,12 @@ class Simulation:
         array = _convert(variable, pd.Series(np.broadcast_to(np.asarray(values), (rows,))))
         if variable.period == "eternity":
             self._cache[(name, ETERNITY)] = array
+            self._given.add((name, ETERNITY))
             return
         period = Period.parse(when)
-        self._given_years.add(period.year)
+        self._given.add((name, period))
+        if variable.period == "month":  # months may now differ: a year sums all twelve
+            self._given_years.add(period.year)
         if variable.period == period.unit:
             self._cache[(name, period)] = array
         elif variable.period == "month" and variable.set_input is not None:

@@ -44,6 +44,7 @@ NATIONAL = ("ID", "00")
 SIZES = np.arange(1, 10)
 CALIBRATION_STREAM = 999_999
 REGENCY_ROUNDS = 4
+PKH_ELDERLY_AGE = 70  # the indonesia ruleset's pkh.components.elderly_min_age in 2025
 CATEGORIES = {
     "floor_type": FLOOR_TYPES,
     "wall_type": WALL_TYPES,
@@ -124,12 +125,13 @@ class ProvinceModel:
             members.female[head],
             housing,
         )
+        # PKH components as the programme pays them (the elderly from 70, as in practice).
         component = (
             attributes["pregnant"]
             | (members.age <= 6)
             | np.isin(attributes["school_level"], (1, 2, 3))
             | attributes["disability_severe"]
-            | (members.age >= 60)
+            | (members.age >= PKH_ELDERLY_AGE)
         )
         has_component = (
             np.bincount(members.household, weights=component, minlength=len(batch.size)) > 0
@@ -362,6 +364,7 @@ def to_tables(
         "school_level": _blank_as_null(
             _take(tuple(people.SCHOOL_CODES), attributes["school_level"])
         ),
+        "grade": attributes["grade"],
         "education": _take(tuple(people.EDUCATION_CODES), members.education),
         "employed": attributes["employed"],
         "has_jkn": has_jkn,

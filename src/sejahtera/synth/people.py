@@ -134,6 +134,8 @@ def person_attributes(
     enrolled = (base > 0) & (rng.random(total) < 1 / (1 + np.exp(-logit))) & ~disability
     level = np.select([age <= 12, age <= 15, age <= 18], [1, 2, 3], 4)
     school_level = np.where(enrolled, level, 0)
+    # Class 1-12 by age (SD 7-12 → 1-6, SMP 13-15 → 7-9, SMA 16-18 → 10-12); 0 otherwise.
+    grade = np.where(enrolled & (level <= 3), np.clip(age - 6, 1, 12), 0)
 
     employment = facts["employment"]
     work_rate = np.where(
@@ -148,5 +150,6 @@ def person_attributes(
         "disability_severe": disability,
         "enrolled": enrolled,
         "school_level": school_level,
+        "grade": grade,
         "employed": employed,
     }

@@ -1,0 +1,402 @@
+"""A scenario: today's situation, and what changes under a reform.
+
+:func:`scenario` runs the ruleset over the data three ways at most:
+
+1. **status quo** (always): who receives each programme today (recorded, or allotted by quota;
+   see :mod:`sejahtera.simulate.payments`). Its transfers are already in the consumption the data
+   records, so welfare *before* transfers is ``consumption_pc`` minus the consumed share of them,
+   per person per month.
+2. **rules** (with ``baseline="rules"``): everyone the rules as written make eligible is paid.
+3. **reform** (with a reform file): today's receipt changed where the reform changes eligibility,
+   or the rules as written under the reform with ``baseline="rules"``.
+
+Every run's welfare is computed from the same base: ``consumption_pc`` plus the consumed change
+of its transfers from today's, so the status quo's welfare *is* ``consumption_pc`` and its poverty
+and inequality are what ``sejahtera measure`` gives on the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import Language, fill, language, text
+from sejahtera.rules.programmes import Programme, check_programmes
+from sejahtera.rules.reform import apply_reform
+from sejahtera.rules.ruleset import Ruleset, load_ruleset
+from sejahtera.simulate.engine import Period, Simulation, as_pandas
+from sejahtera.simulate.payments import (
+    Paid,
+    consumed,
+    in_order,
+    pay_after_reform,
+    pay_by_rules,
+    pay_today,
+    paying_ruleset,
+)
+
+Baseline = Literal["status_quo", "rules"]
+BASELINES: tuple[Baseline, ...] = ("status_quo", "rules")
+REGION_COLUMNS = ("province_code", "regency_code", "district_code", "village_code")
+KEPT = (*REGION_COLUMNS, "urban", "desil")
+
+
+@dataclass
+class Run:
+    """One way of paying the programmes, with each household's yearly benefits."""
+
+    name: str  # status_quo, rules or reform
+    ruleset: Ruleset
+    paid: dict[str, Paid]
+    benefits: dict[str, np.ndarray]  # programme → yearly benefit per household
+    reached: dict[str, np.ndarray]  # person-level programmes: members paid per household
+    consumed: np.ndarray  # consumed cash per household per year
+    size: np.ndarray  # members per household
+    simulation: Simulation  # the paying ruleset's, with every programme's payments given
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return {name: paid.source for name, paid in self.paid.items()}
+
+
+@dataclass
+class Scenario:
+    """The status quo (or the rules as written) and, when given, a reform; see :func:`scenario`."""
+
+    baseline: Baseline
+    period: str
+    programmes: dict[str, Programme]
+    results: pd.DataFrame  # one row per household: the baseline's benefits and welfare
+    reform_results: pd.DataFrame | None
+    report: dict[str, object]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as plain data (``simulate --json``): the baseline's summary alone, or
+        ``baseline``, ``reform`` and ``difference`` when a reform was given."""
+        return self.report
+
+    def summary(self, language_code: Language | None = None) -> str:
+        from sejahtera.simulate.text import scenario_text
+
+        return scenario_text(self, language_code or language())
+
+    def households(self) -> pd.DataFrame:
+        """Per household: region codes, the baseline's benefits and welfare, and the reform's
+        benefits and welfare (suffix ``_reform``) when there is one."""
+        if self.reform_results is None:
+            return self.results
+        names = [c for c in self.reform_results.columns if c not in self.results.columns]
+        changed = ["cash_total", "benefit_total", "welfare_after", *self.programmes]
+        columns = [c for c in dict.fromkeys([*changed, *names]) if c in self.reform_results]
+        return self.results.merge(
+            self.reform_results[["household_id", *columns]],
+            on="household_id",
+            suffixes=("", "_reform"),
+        )
+
+
+def scenario(
+    ruleset: Ruleset | str,
+    persons: object,
+    households: object,
+    period: str | int = 2025,
+    reform: str | Path | Ruleset | None = None,
+    baseline: Baseline = "status_quo",
+) -> Scenario:
+    """Today's situation (or the rules as written, ``baseline="rules"``) and, with ``reform`` (a
+    YAML file, or the ruleset it makes: :func:`reformed_rules`), the reform compared with it.
+    See the module's docstring."""
+    base = with_programmes(ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset))
+    reformed = reform if isinstance(reform, Ruleset) or reform is None else None
+    if reform is not None and reformed is None:
+        reformed = reformed_rules(base, reform, baseline)  # type: ignore[arg-type]
+    elif baseline not in BASELINES:
+        raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
+    start = Start(base, persons, households, period, baseline)
+    from sejahtera.simulate.report import compare, summarise
+
+    notes = _notes(start.today)
+    summary = summarise(start.results, base.programmes, baseline, start.base.sources, notes)
+    summary["assumptions"] = assumptions(base, start.year)
+    if reformed is None:
+        return Scenario(baseline, start.year, base.programmes, start.results, None, summary, notes)
+    after, reform_results = start.run(reformed)
+    programmes = {**base.programmes, **reformed.programmes}
+    report = {
+        "baseline": summary,
+        "reform": summarise(reform_results, programmes, baseline, after.sources, notes)
+        | {"assumptions": assumptions(reformed, start.year)},
+        "difference": compare(start.results, reform_results, programmes),
+    }
+    return Scenario(baseline, start.year, programmes, start.results, reform_results, report, notes)
+
+
+class Start:
+    """What every option is compared with, computed once: today's payments, and the baseline's
+    (today's, or the rules as written) with each household's results. :meth:`run` evaluates a
+    reformed ruleset against it (the scenario's reform, or each candidate of the budget solver).
+    """
+
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        persons: object,
+        households: object,
+        period: str | int,
+        baseline: Baseline = "status_quo",
+    ) -> None:
+        if baseline not in BASELINES:
+            raise SejahteraError(
+                "simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES)
+            )
+        self.rules = with_programmes(ruleset)
+        self.baseline = baseline
+        self.persons = as_pandas(persons)
+        self.households = with_desa(as_pandas(households))
+        self.year = str(Period.parse(period).year)
+        self.today = self._run("status_quo", self.rules, pay_today)
+        self.base = (
+            self.today if baseline == "status_quo" else self._run("rules", self.rules, pay_by_rules)
+        )
+        self.results = household_results(self.base, self.today, self.households)
+
+    def run(self, reformed: Ruleset) -> tuple[Run, pd.DataFrame]:
+        """``reformed`` paid as a reform of the baseline, and each household's results."""
+        after = self._run(
+            "reform", with_programmes(reformed), _reform_payer(self.base, self.baseline)
+        )
+        return after, household_results(after, self.today, self.households)
+
+    def _run(self, name: str, ruleset: Ruleset, pay: object) -> Run:
+        return _run(name, ruleset, self.persons, self.households, self.year, pay)
+
+
+def reformed_rules(ruleset: Ruleset, reform: str | Path, baseline: Baseline) -> Ruleset:
+    """``ruleset`` with the reform file applied and every change checked to reach a programme:
+    all of it before any data is read."""
+    if baseline not in BASELINES:
+        raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
+    reformed = apply_reform(with_programmes(ruleset), reform)
+    refuse_unused_changes(reformed, baseline)
+    return reformed
+
+
+def paid_simulation(
+    ruleset: Ruleset,
+    reformed: Ruleset | None,
+    persons: pd.DataFrame,
+    households: pd.DataFrame,
+    year: str,
+    inputs: dict[str, dict[str, object]] | None = None,
+    baseline: Baseline = "status_quo",
+) -> Simulation:
+    """The simulation whose programme variables hold what is paid: today (or by the rules), or
+    under ``reformed`` when given. YAML test cases with ``baseline:`` read their outputs here."""
+    households = with_desa(households)
+    base = with_programmes(ruleset)
+    payer = pay_today if baseline == "status_quo" else pay_by_rules
+    run = _run(baseline, base, persons, households, year, payer, inputs)
+    if reformed is None:
+        return run.simulation
+    return _run(
+        "reform",
+        with_programmes(reformed),
+        persons,
+        households,
+        year,
+        _reform_payer(run, baseline),
+        inputs,
+    ).simulation
+
+
+def _reform_payer(before: Run, baseline: Baseline):
+    """How a reform pays each programme, given the baseline's payments."""
+
+    if baseline == "rules":
+        return pay_by_rules
+
+    def pay(simulation: Simulation, programme: Programme) -> Paid:
+        return pay_after_reform(simulation, programme, before.paid.get(programme.name))
+
+    return pay
+
+
+def with_programmes(ruleset: Ruleset) -> Ruleset:
+    """``ruleset`` itself when it declares programmes; else with the shipped ``indonesia``
+    declarations that fit its variables and parameters (a user's copy of the ruleset)."""
+    if ruleset.programmes:
+        return ruleset
+    fitting = {}
+    for name, programme in load_ruleset("indonesia").programmes.items():
+        try:
+            check_programmes(ruleset, {name: programme})
+        except SejahteraError:
+            continue
+        fitting[name] = programme
+    return dataclasses.replace(ruleset, programmes=fitting)
+
+
+def refuse_unused_changes(reformed: Ruleset, baseline: Baseline) -> None:
+    """Every change a reform makes must reach a programme's figures: a variable added that no
+    programme reads, or a parameter nothing reads, is an error naming the reform's line."""
+    needed: set[str] = set()
+    waiting = [
+        name
+        for p in reformed.programmes.values()
+        for name in (p.variable, p.eligible, p.amount)
+        if name is not None
+    ]
+    while waiting:
+        current = waiting.pop()
+        if current not in needed:
+            needed.add(current)
+            waiting.extend(reformed.uses(current))
+    read = {
+        path
+        for name in needed
+        for compiled in reformed.compiled.get(name, ())
+        for path in compiled.parameters
+    }
+    for programme in reformed.programmes.values():
+        quota = programme.quota
+        for path in (
+            programme.take_up,
+            programme.consumed,
+            *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+        ):
+            if path is not None:
+                read.add(tuple(path.split(".")))
+    read |= {("scenario", "take_up_newly_eligible"), ("scenario", "consumed_share")}
+    separable = {p.variable for p in reformed.programmes.values() if p.separable}
+    for change in reformed.changes:
+        if change.kind == "parameter" and tuple(change.name.split(".")) not in read:
+            raise SejahteraError(
+                "simulate.change_unused", file=change.file, line=change.line, name=change.name
+            )
+        if change.kind in ("add", "replace", "neutralise") and change.name not in needed:
+            raise SejahteraError(
+                "simulate.variable_unused", file=change.file, line=change.line, name=change.name
+            )
+        # Under the status quo a separable benefit pays its amount to a list: a new formula for
+        # the benefit itself would be replaced, so it must change the amount or eligibility.
+        if baseline == "status_quo" and change.kind == "replace" and change.name in separable:
+            owner = next(p for p in reformed.programmes.values() if p.variable == change.name)
+            raise SejahteraError(
+                "simulate.benefit_replaced",
+                file=change.file,
+                line=change.line,
+                name=change.name,
+                amount=owner.amount,
+                eligible=owner.eligible,
+            )
+
+
+def with_desa(households: pd.DataFrame) -> pd.DataFrame:
+    """Households with ``desa`` (a desa, not a kelurahan: the village part of its Kemendagri
+    code starts with 2), taken from ``urban`` (rural as desa) where no village code is known."""
+    if "desa" in households.columns:
+        return households
+    desa = pd.Series(True, index=households.index)
+    if "urban" in households.columns:
+        desa = ~households["urban"].astype("boolean").fillna(False).astype(bool)
+    if "village_code" in households.columns:
+        codes = households["village_code"].astype("string")
+        known = codes.notna().to_numpy()
+        from_code = codes.str.rsplit(".", n=1).str[-1].str.startswith("2").fillna(False)
+        desa = desa.where(~known, from_code.astype(bool))
+    return households.assign(desa=desa.to_numpy(dtype=bool))
+
+
+def _run(
+    name: str,
+    ruleset: Ruleset,
+    persons: pd.DataFrame,
+    households: pd.DataFrame,
+    year: str,
+    pay: object,
+    inputs: dict[str, dict[str, object]] | None = None,
+) -> Run:
+    # The rules as written run their own benefit formulas; other runs pay by lists.
+    paying = ruleset if pay is pay_by_rules else paying_ruleset(ruleset)
+    simulation = Simulation(paying, persons, households, year, inputs)
+    count = len(households)
+    paid: dict[str, Paid] = {}
+    benefits: dict[str, np.ndarray] = {}
+    reached: dict[str, np.ndarray] = {}
+    eaten = np.zeros(count)
+    day = simulation.period.start
+    for programme in in_order(paying):
+        if programme.separable:
+            paid[programme.name] = pay(simulation, programme)  # type: ignore[operator]
+        values = simulation.calculate(programme.variable, year)
+        if paying.variables[programme.variable].entity == "person":
+            reached[programme.name] = np.bincount(
+                simulation.household_of, values > 0, minlength=count
+            )
+            values = np.bincount(simulation.household_of, values, minlength=count)
+        benefits[programme.name] = values
+        if programme.cash:
+            eaten = eaten + consumed(paying, programme, day) * values
+    size = np.bincount(simulation.household_of, minlength=count).astype(np.float64)
+    return Run(name, ruleset, paid, benefits, reached, eaten, size, simulation)
+
+
+def household_results(run: Run, today: Run, households: pd.DataFrame) -> pd.DataFrame:
+    """One row per household: its benefits under ``run`` and its welfare before transfers and
+    after ``run``'s, both from the consumption recorded under ``today``'s transfers."""
+    out = pd.DataFrame({"household_id": households["household_id"].to_numpy()})
+    for column in KEPT:
+        if column in households.columns:
+            out[column] = households[column].to_numpy()
+    size = run.size
+    consumption = households["consumption_pc"].to_numpy(dtype=np.float64)
+    cash = np.zeros(len(households))
+    total = np.zeros(len(households))
+    for name, values in run.benefits.items():
+        out[name] = values
+        if name in run.reached:
+            out[f"{name}_persons"] = run.reached[name]
+        total = total + values
+        if run.ruleset.programmes[name].cash:
+            cash = cash + values
+    out["cash_total"] = cash
+    out["benefit_total"] = total
+    out["size"] = size
+    out["weight"] = households["weight"].to_numpy(dtype=np.float64)
+    out["poverty_line"] = households["poverty_line"].to_numpy(dtype=np.float64)
+    out["consumption_pc"] = consumption
+    out["welfare_before"] = consumption - per_person_month(today.consumed, size)
+    out["welfare_after"] = consumption + per_person_month(run.consumed - today.consumed, size)
+    return out
+
+
+def per_person_month(yearly: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """A household's yearly rupiah shared equally among its members, per month."""
+    return np.divide(yearly / 12, size, out=np.zeros(len(yearly)), where=size > 0)
+
+
+def assumptions(ruleset: Ruleset, year: str) -> list[str]:
+    """What a reader must know to read the figures: how welfare is counted, and every parameter
+    of the ruleset that states its choice (``metadata: stated``), with its value in ``year``."""
+    day = datetime.date(int(year), 1, 1)
+    said = [text("simulate.welfare_rule")]
+    for leaf in ruleset.parameters.leaves.values():
+        statement = getattr(leaf, "statement", None)
+        value = leaf.get(day) if statement else None  # type: ignore[union-attr]
+        if statement and value is not None:
+            said.append(fill(statement[language()], value=value))
+    return said
+
+
+def _notes(today: Run) -> list[str]:
+    return [
+        f"{name}: {text(paid.note)}" for name, paid in today.paid.items() if paid.note is not None
+    ]
