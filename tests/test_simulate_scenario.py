@@ -343,3 +343,23 @@ def test_take_up_is_a_parameter(region: Dataset) -> None:
     simulation = paid_simulation(full, None, persons, households, "2025")
     paid, eligible = simulation.calculate("pip"), simulation.calculate("pip_eligible")
     assert ((paid > 0) == eligible).all() and eligible.sum() > 100
+
+
+def test_the_needs_profile_and_simulate_count_the_same_unreached_poor(
+    region: Dataset, today, tmp_path: Path
+) -> None:
+    report, _ = today
+    result = run("profile", str(region.path), "--out", str(tmp_path / "profile"))
+    assert result.exit_code == 0, result.output
+    coverage = pd.read_csv(tmp_path / "profile" / "coverage.csv")
+    assert coverage["unreached_poor"].sum() == pytest.approx(report["poor_reached_by_none"])
+    # PIP and BLT Dana Desa, which the data do not record, count as the scenario allots them.
+    assert {"exclusion_pip", "exclusion_blt_dana_desa"} <= set(coverage.columns)
+    # Independently: poor by recorded consumption, in households receiving nothing today.
+    data = household_frame(region).set_index("household_id")
+    _, households = today
+    frame = households.set_index("household_id")
+    nothing = frame[["pkh", "sembako", "pbi_jkn", "pip", "blt_dana_desa"]].sum(axis=1) == 0
+    poor = data["consumption_pc"] < data["poverty_line"]
+    people = data["weight"] * data["size"]
+    assert report["poor_reached_by_none"] == pytest.approx(float(people[poor & nothing].sum()))

@@ -339,11 +339,17 @@ def mpi_command(
 @click.option(
     "--overwrite", is_flag=True, help="Timpa folder keluaran / replace the output folder."
 )
+@click.option(
+    "--rules",
+    default="indonesia",
+    show_default=True,
+    help="Ruleset untuk penerima hari ini / ruleset that says who receives what today.",
+)
 @_friendly
-def profile_command(data: Path, out: Path, overwrite: bool) -> None:
+def profile_command(data: Path, out: Path, overwrite: bool, rules: str) -> None:
     from sejahtera.report.profile import write_profile
 
-    written = write_profile(data, out, overwrite=overwrite)
+    written = write_profile(data, out, overwrite=overwrite, rules=rules)
     click.echo(text("profile.written", path=written))
 
 

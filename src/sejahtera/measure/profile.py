@@ -3,10 +3,13 @@
 Every figure is a weighted person-level estimate (household weight × size) with a linearised
 standard error under the dataset's design, so small areas are flagged rather than hidden.
 
-Coverage compares need with current receipt of PKH, Sembako and PBI:
+Coverage compares need with who receives each programme today: the receipt the caller gives (the
+status quo of :mod:`sejahtera.simulate.scenario`: recorded receipt, or places allotted by quota
+where the data record none), else the data's ``receives_pkh``, ``receives_sembako`` and
+``receives_pbi`` columns:
 
-* exclusion: the share of poor people living in households that receive none of the three
-  (per programme: that do not receive it);
+* exclusion: the share of poor people living in households that receive no programme (per
+  programme: that do not receive it);
 * inclusion: the share of people in recipient households who are not poor.
 
 Areas are ranked by the number of poor people no programme reaches: where the most people in need
@@ -63,10 +66,16 @@ class NeedsProfile:
     mpi: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def needs_profile(table: Table, persons: pd.DataFrame | None = None) -> NeedsProfile:
+def needs_profile(
+    table: Table,
+    persons: pd.DataFrame | None = None,
+    receipt: dict[str, np.ndarray] | None = None,
+) -> NeedsProfile:
     """Compute the needs profile of a household table (a dataset's, with member-derived columns).
 
     ``persons`` (the dataset's persons) lets the profile add multidimensional poverty by area.
+    ``receipt`` (programme → whether each household receives it today, in the table's order)
+    replaces the data's ``receives_*`` columns in the coverage tables.
     """
     frame = table.frame
     common = {"weight": "weight", "size": table.size, "source": table.source}
@@ -93,7 +102,7 @@ def needs_profile(table: Table, persons: pd.DataFrame | None = None) -> NeedsPro
         areas=areas,
         traits=poverty_traits(frame, table.size),
         rates=rates,
-        coverage=coverage(frame, table.size, _ranked_level(areas)),
+        coverage=coverage(frame, table.size, _ranked_level(areas), receipt),
     )
     if persons is not None:
         profile.mpi = mpi_by_area(frame, persons, _ranked_level(areas), table.size)
@@ -178,14 +187,23 @@ def _trait(name: str, kind: str, values: pd.Series, w: np.ndarray, poor: np.ndar
     }
 
 
-def coverage(frame: pd.DataFrame, size: str | None, level: str) -> pd.DataFrame:
+def coverage(
+    frame: pd.DataFrame,
+    size: str | None,
+    level: str,
+    receipt: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Exclusion and inclusion by area, ranked by poor people no programme reaches."""
-    present = [p for p in PROGRAMMES if p in frame]
-    if not present or level not in frame:
+    if receipt is None:
+        receipt = {
+            p.removeprefix("receives_"): frame[p].fillna(False).astype(bool).to_numpy()
+            for p in PROGRAMMES
+            if p in frame
+        }
+    if not receipt or level not in frame:
         return pd.DataFrame()
     w = _person_weights(frame, size)
     poor = (frame["consumption_pc"].to_numpy() < frame["poverty_line"].to_numpy()).astype(float)
-    receipt = {p: frame[p].fillna(False).astype(bool).to_numpy() for p in present}
     any_receipt = np.logical_or.reduce(list(receipt.values())).astype(float)
     columns = design_columns(frame)
     design = Design.build(
@@ -211,8 +229,7 @@ def coverage(frame: pd.DataFrame, size: str | None, level: str) -> pd.DataFrame:
         row["unreached_poor"] = unreached_poor(weights, is_poor > 0, reached > 0)
         row["exclusion"], row["exclusion_se"] = ratio(is_poor * (1 - reached), is_poor)
         row["inclusion"], row["inclusion_se"] = ratio((1 - is_poor) * reached, reached)
-        for programme, receives in receipt.items():
-            name = programme.removeprefix("receives_")
+        for name, receives in receipt.items():
             got = receives[members].astype(float)
             row[f"exclusion_{name}"] = ratio(is_poor * (1 - got), is_poor)[0]
             row[f"inclusion_{name}"] = ratio((1 - is_poor) * got, got)[0]

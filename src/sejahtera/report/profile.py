@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sejahtera import __version__
@@ -29,13 +30,30 @@ from sejahtera.report.charts import bar_chart
 from sejahtera.report.maps import choropleth
 from sejahtera.report.svg import escape, number_format
 
+
+def today(
+    rules: str | Path, persons: pd.DataFrame, households: pd.DataFrame, dataset: Dataset
+) -> dict[str, np.ndarray]:
+    """Whether each household receives each programme today, in the year of the data."""
+    from sejahtera.simulate.scenario import scenario
+
+    year = int(str(dataset.manifest.reference_date)[:4])
+    result = scenario(rules, persons, households, year)
+    return {name: result.results[name].to_numpy() > 0 for name in result.programmes}
+
+
 LEVEL_NAMES = {"regency_code": "regency", "district_code": "district", "village_code": "village"}
 
 
-def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
+def write_profile(
+    data: Path, out: Path, overwrite: bool = False, rules: str | Path = "indonesia"
+) -> Path:
     """Compute and write the profile of the dataset at ``data`` into the folder ``out``.
 
-    The folder appears complete or not at all: it is written beside ``out`` and renamed.
+    Coverage counts who receives each programme today as ``sejahtera simulate`` does with the
+    ruleset ``rules`` (recorded receipt, or places allotted by quota), so both give the same
+    number of poor people no programme reaches. The folder appears complete or not at all: it is
+    written beside ``out`` and renamed.
     """
     if out.exists() and not overwrite:
         raise SejahteraError("profile.exists", path=out)
@@ -53,7 +71,7 @@ def write_profile(data: Path, out: Path, overwrite: bool = False) -> Path:
     ]
     if lacking:
         raise SejahteraError("profile.needs_welfare", path=data, columns=", ".join(lacking))
-    profile = needs_profile(table, persons)
+    profile = needs_profile(table, persons, today(rules, persons, table.frame, dataset))
     lang = language()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
