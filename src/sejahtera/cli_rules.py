@@ -1,8 +1,10 @@
-"""``sejahtera rules test`` (YAML test cases, in OpenFisca's format), ``sejahtera simulate`` (a
-scenario report) and ``sejahtera budget`` (the budget solver)."""
+"""``sejahtera rules test`` (YAML test cases, in OpenFisca's format), ``sejahtera rules show``
+(programmes and parameters on a date), ``sejahtera simulate`` (a scenario report) and
+``sejahtera budget`` (the budget solver)."""
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -62,6 +64,43 @@ def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) 
     click.echo(text("rules.test_summary", passed=outcome.passed, failed=len(outcome.failures)))
     if outcome.failures:
         sys.exit(1)
+
+
+@rules.command(
+    "show",
+    help="Program dan parameter ruleset dengan nilai pada suatu tanggal / a ruleset's programmes "
+    "and parameters with their values on a date.",
+)
+@click.argument("programme", required=False)
+@click.option(
+    "--rules",
+    "ruleset_name",
+    required=True,
+    help="Ruleset: nama bawaan (indonesia) atau folder / shipped name or folder.",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Tanggal nilai, YYYY-MM-DD (bawaan: hari ini) / date of the values (default: today).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
+@_friendly
+def rules_show(
+    programme: str | None, ruleset_name: str, day: datetime.datetime | None, as_json: bool
+) -> None:
+    import json
+
+    from sejahtera.rules.ruleset import load_ruleset
+    from sejahtera.rules.show import describe
+
+    chosen = day.date() if day is not None else datetime.date.today()
+    found = describe(load_ruleset(ruleset_name), programme, chosen)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(found.summary())
 
 
 @click.command(
