@@ -130,13 +130,36 @@ def test_on_a_synthetic_region(indonesia, diy: Dataset) -> None:
     households = household_frame(diy)
     persons = diy.persons()
     run = simulate(indonesia, persons, households, 2025)
-    pkh = run.calculate("pkh")
-    desil = households["desil"].to_numpy()
+    pkh = run.calculate("pkh")  # one value per family card (KK)
+    families = persons.drop_duplicates("family_id").set_index("family_id")["household_id"]
+    assert len(pkh) == len(families) > len(households)  # some households hold two families
+    desil = families.map(households.set_index("household_id")["desil"]).to_numpy()
     assert (pkh[desil > 4] == 0).all() and (pkh > 0).any()
     assert pkh.max() <= 4 * 3e6  # never more than four components
     sembako = run.calculate("sembako")
     assert set(np.unique(sembako)) <= {0.0, 2.4e6}
     assert ((sembako > 0) == (desil <= 4)).all()
+
+
+def test_pkh_is_paid_per_family_card(indonesia) -> None:
+    """A grandmother on her own card is her own PKH family; on the head's card she is one of
+    its components (four at most)."""
+    persons = family(
+        [
+            ("m", "H", 30, True, False, False, None),
+            ("t", "H", 2, False, False, False, None),
+            ("s", "H", 9, False, False, True, "sd"),
+            ("p", "H", 13, False, False, True, "smp"),
+            ("g", "H", 75, False, False, False, None),
+        ]
+    )
+    households = pd.DataFrame({"household_id": ["H"], "desil": [1]})
+    together = simulate(indonesia, persons, households, 2025).calculate("pkh")
+    assert together.tolist() == [3e6 + 3e6 + 2.4e6 + 1.5e6]  # the four largest of five
+    apart = persons.assign(family_id=["K1", "K1", "K1", "K1", "K2"])
+    run = simulate(indonesia, apart, households, 2025)
+    assert run.calculate("pkh").tolist() == [3e6 + 3e6 + 1.5e6 + 0.9e6, 2.4e6]
+    assert run.calculate("sembako").tolist() == [2.4e6, 2.4e6]  # two KPM
 
 
 def test_a_pmt_ceiling_is_off_until_set(indonesia) -> None:

@@ -63,14 +63,23 @@ def cost(results: pd.DataFrame, programme: str) -> float:
     return float((results["weight"] * results[programme]).sum())
 
 
-def sembako_cost_by_desil(households: pd.DataFrame, desil: int) -> float:
-    w = households["weight"]
-    return SEMBAKO_YEAR * float(w[households["desil"] <= desil].sum())
+def cards(households: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
+    """Family cards (KK) per household, in the households' order: Sembako pays each one."""
+    per = persons.groupby("household_id")["family_id"].nunique()
+    return households["household_id"].map(per).to_numpy(dtype=np.float64)
+
+
+def sembako_cost_by_desil(households: pd.DataFrame, desil: int, persons: pd.DataFrame) -> float:
+    families = households["weight"].to_numpy() * cards(households, persons)
+    return SEMBAKO_YEAR * float(families[(households["desil"] <= desil).to_numpy()].sum())
 
 
 def test_the_chosen_desil_fits_and_the_next_does_not(indonesia, data, tmp_path: Path) -> None:
     persons, households = data
-    budget = (sembako_cost_by_desil(households, 3) + sembako_cost_by_desil(households, 4)) / 2
+    budget = (
+        sembako_cost_by_desil(households, 3, persons)
+        + sembako_cost_by_desil(households, 4, persons)
+    ) / 2
     result = solve_budget(indonesia, persons, households, "sembako", "desil", budget, 2025, "rules")
     assert result.chosen is not None and result.chosen.value == 3
     assert result.parameters == {"sembako.max_desil": 3}
@@ -109,7 +118,8 @@ def test_pkh_by_desil_against_a_reform(indonesia, data, tmp_path: Path) -> None:
 
 def test_the_amount_found_exhausts_the_budget(indonesia, data) -> None:
     persons, households = data
-    eligible = float(households["weight"][households["desil"] <= 4].sum())
+    families = households["weight"].to_numpy() * cards(households, persons)
+    eligible = float(families[(households["desil"] <= 4).to_numpy()].sum())
     budget = 4.1e11
     exact = budget / (12 * eligible)  # the monthly Sembako amount that spends it all
     result = solve_budget(
@@ -140,7 +150,8 @@ def test_several_amounts_move_by_one_factor(indonesia, data, tmp_path: Path) -> 
 
 def test_the_pmt_ceiling_is_the_largest_that_fits(indonesia, data) -> None:
     persons, households = data
-    w, score = households["weight"].to_numpy(), households["pmt_score"].to_numpy()
+    score = households["pmt_score"].to_numpy()
+    w = households["weight"].to_numpy() * cards(households, persons)  # families represented
 
     def by_hand(ceiling: float) -> float:  # Sembako by PMT score alone
         return SEMBAKO_YEAR * float(w[score <= ceiling].sum())
@@ -234,15 +245,20 @@ def test_unknown_names_are_refused_with_the_allowed_ones(indonesia, data) -> Non
 
 
 def test_the_command_line(region: Path, data) -> None:
-    _, households = data
-    budget = (sembako_cost_by_desil(households, 5) + sembako_cost_by_desil(households, 6)) / 2
+    persons, households = data
+    budget = (
+        sembako_cost_by_desil(households, 5, persons)
+        + sembako_cost_by_desil(households, 6, persons)
+    ) / 2
     args = ["budget", str(region), "--rules", "indonesia", "--programme", "sembako"]
     args += ["--lever", "desil", "--budget", str(budget), "--period", "2025", "--baseline", "rules"]
     outcome = CliRunner().invoke(main, [*args, "--json"])
     assert outcome.exit_code == 0, outcome.output
     report = json.loads(outcome.stdout)
     assert report["chosen"]["value"] == 5 and report["parameters"] == {"sembako.max_desil": 5}
-    assert report["chosen"]["cost_rp"] == pytest.approx(sembako_cost_by_desil(households, 5))
+    assert report["chosen"]["cost_rp"] == pytest.approx(
+        sembako_cost_by_desil(households, 5, persons)
+    )
     assert report["objective"] == "gap_reduction_rp" and len(report["frontier"]) == 10
     assert {"fgt0", "fgt1", "fgt2", "within_budget", "efficient"} <= set(report["frontier"][0])
     assert [p["within_budget"] for p in report["frontier"]] == [True] * 5 + [False] * 5
@@ -262,18 +278,25 @@ def test_the_result_is_one_object(indonesia, data) -> None:
 def test_from_today_a_cut_off_changes_receipt_only_where_eligibility_changes(
     indonesia, data
 ) -> None:
-    """Today's Sembako recipients keep it; at desil 5, families of desil 5 not receiving it
-    today join at the take-up rate (85 %, a draw fixed per family)."""
+    """Today's Sembako recipients keep it; at desil 5, family cards of desil 5 not receiving it
+    today join at the take-up rate (85 %, a draw fixed per card)."""
     persons, households = data
     result = solve_budget(indonesia, persons, households, "sembako", "desil", 1e15)
-    w = households["weight"].to_numpy()
-    receives = households["receives_sembako"].to_numpy(dtype=bool)
-    desil = households["desil"].to_numpy()
+    # One row per family card: its household's weight, desil and recorded receipt, which is the
+    # head's card's.
+    head = persons.loc[persons["relationship"] == "head", ["household_id", "family_id"]]
+    families = persons.drop_duplicates("family_id")[["household_id", "family_id"]].merge(
+        households[["household_id", "weight", "desil", "receives_sembako"]], on="household_id"
+    )
+    is_head = families["family_id"].isin(head["family_id"]).to_numpy()
+    w, desil = families["weight"].to_numpy(), families["desil"].to_numpy()
+    receives = families["receives_sembako"].to_numpy(dtype=bool) & is_head
     today = SEMBAKO_YEAR * w[receives].sum()
     by_value = {c.value: c for c in result.candidates}
     assert by_value[4].cost_rp == pytest.approx(today)  # today's rule: today's cost
-    ids = households["household_id"].astype(str).to_numpy()
+    ids = families["family_id"].astype(str).to_numpy()
     joins = (desil == 5) & ~receives & (draws(ids, "sembako", "take-up-new") < 0.85)
+    assert joins.any()
     assert by_value[5].cost_rp == pytest.approx(today + SEMBAKO_YEAR * w[joins].sum())
     # Lowering the cut-off to 3 removes today's desil-4 recipients, not the inclusion errors.
     leaves = receives & (desil == 4)

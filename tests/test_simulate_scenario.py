@@ -21,7 +21,7 @@ from sejahtera.measure.frame import household_frame
 from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate.payments import draws
-from sejahtera.simulate.scenario import paid_simulation, scenario
+from sejahtera.simulate.scenario import paid_simulation, reformed_rules, scenario
 from sejahtera.synth import SynthOptions, synthesise
 
 REFORMS = Path(__file__).resolve().parent.parent / "src/sejahtera/rulesets/indonesia/reforms"
@@ -73,10 +73,18 @@ def test_status_quo_poverty_is_what_measure_gives(region: Dataset, today) -> Non
 
 
 def pkh_by_hand(persons: pd.DataFrame) -> dict[str, float]:
-    """PKH per household, recomputed with loops: each member at their highest component, the
-    four largest (elderly from 70)."""
+    """PKH per household, recomputed with loops: the family card of the head (the one the
+    registry records as receiving), each member at their highest component, the four largest
+    (elderly from 70)."""
     components: dict[str, list[float]] = defaultdict(list)
+    head_family = {
+        row.household_id: row.family_id
+        for row in persons.itertuples()
+        if row.relationship == "head"
+    }
     for row in persons.itertuples():
+        if row.family_id != head_family[row.household_id]:
+            continue
         school = row.school_level if row.enrolled else None
         amounts = [
             PKH["pregnant"] if row.pregnant else 0,
@@ -125,8 +133,13 @@ def test_blt_dana_desa_stays_within_each_desa_cap(region: Dataset, today) -> Non
     assert spent.max() > BLT_CAP - 3 * margin  # somewhere the cap binds
     recipients = data.loc[paid[paid].index]
     assert (recipients["desil"] == 1).all()
-    assert not (recipients["receives_pkh"] | recipients["receives_sembako"]).any()
-    assert set(frame.loc[paid, "blt_dana_desa"]) == {3.6e6}
+    # Rp300,000 a month to each family paid; a family receiving PKH or Sembako today (the head's
+    # card, in households recorded as receiving) is not paid.
+    families = frame.loc[paid, "blt_dana_desa_families"]
+    assert (frame.loc[paid, "blt_dana_desa"] == 3.6e6 * families).all()
+    cards = region.persons().groupby("household_id")["family_id"].nunique()
+    listed = recipients["receives_pkh"] | recipients["receives_sembako"]
+    assert (families[listed] <= cards.loc[listed[listed].index] - 1).all()
 
 
 def test_pip_places_go_to_eligible_pupils_at_the_take_up_rate(region: Dataset) -> None:
@@ -189,25 +202,30 @@ def test_widening_pkh_keeps_todays_recipients_and_adds_newcomers_at_the_take_up_
 ) -> None:
     rules = load_ruleset("indonesia")
     households, persons = household_frame(region), region.persons()
-    result = scenario(rules, persons, households, 2025, reform=REFORMS / "pkh-desil-5.yaml")
-    frame = result.households()
-    receives = households["receives_pkh"].to_numpy()
+    reform = reformed_rules(rules, REFORMS / "pkh-desil-5.yaml", "status_quo")
+    # Per family card (KK): what is paid today and under the reform, and by the rules.
+    paid = {
+        name: paid_simulation(rules, changed, persons, households, "2025", baseline=baseline)
+        for name, changed, baseline in (
+            ("today", None, "status_quo"),
+            ("reform", reform, "status_quo"),
+            ("rules", None, "rules"),
+            ("rules_reform", reform, "rules"),
+        )
+    }
+    pkh = {name: simulation.calculate("pkh") for name, simulation in paid.items()}
+    cards = persons.drop_duplicates("family_id")
+    desil = cards["household_id"].map(households.set_index("household_id")["desil"]).to_numpy()
+    today = pkh["today"] > 0
     # Today's recipients keep their PKH, whatever their desil (inclusion errors included).
-    assert (frame["pkh_reform"].to_numpy()[receives] == frame["pkh"].to_numpy()[receives]).all()
-    assert (households["desil"].to_numpy()[receives] > 5).any()
-    joined = (frame["pkh_reform"] > 0).to_numpy() & ~receives
-    assert (households["desil"].to_numpy()[joined] <= 5).all()
-    eligible_new = scenario(rules, persons, households, 2025, baseline="rules").results
-    newly = (
-        scenario(
-            rules, persons, households, 2025, reform=REFORMS / "pkh-desil-5.yaml", baseline="rules"
-        ).reform_results["pkh"]
-        > 0
-    ).to_numpy() & ~(eligible_new["pkh"] > 0).to_numpy()
+    assert (pkh["reform"][today] == pkh["today"][today]).all()
+    assert (desil[today] > 5).any()
+    joined = (pkh["reform"] > 0) & ~today
+    assert joined.any() and (desil[joined] == 5).all()
+    newly = (pkh["rules_reform"] > 0) & ~(pkh["rules"] > 0)
+    chosen = draws(cards["family_id"].astype(str).to_numpy(), "pkh", "take-up-new") < 0.85
+    assert (joined == (newly & chosen & ~today)).all()
     assert joined.sum() / newly.sum() == pytest.approx(0.85, abs=0.06)
-    ids = households["household_id"].astype(str).to_numpy()
-    chosen = draws(ids, "pkh", "take-up-new") < 0.85
-    assert (joined == (newly & ~receives & chosen)).all()
 
 
 def test_take_up_draws_do_not_depend_on_row_order(region: Dataset) -> None:

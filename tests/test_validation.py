@@ -366,3 +366,32 @@ def test_leading_zero_is_not_a_thousands_group() -> None:
 
     assert parsed.isna().tolist() == [True, False, False, False]
     assert parsed.dropna().tolist() == [1250.0, 12500000.75, 0.5]
+
+
+def test_a_family_card_in_two_households_is_flagged() -> None:
+    from sejahtera.data.validate import Part, validate_frames
+    from sejahtera.errors import ProblemReport
+
+    households = pd.DataFrame(
+        {
+            "household_id": ["H1", "H2"],
+            "province_code": ["34", "34"],
+            "regency_code": ["34.03", "34.03"],
+            "weight": [1.0, 1.0],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d"],
+            "household_id": ["H1", "H1", "H2", "H2"],
+            "family_id": ["K1", "K2", "K3", "K1"],  # K1 again in H2, row 4
+            "relationship": ["head", "parent", "head", "child"],
+            "sex": ["F", "F", "M", "M"],
+            "age": [40, 70, 35, 3],
+        }
+    )
+    report = ProblemReport()
+    validate_frames(Part.of(households, "rt.csv"), Part.of(persons, "art.csv"), report)
+    [problem] = [p for p in report.problems if p.rule == "family_households"]
+    assert where(problem) == ("family_households", "art.csv", 4, "family_id")
+    assert problem.value == "K1"

@@ -212,7 +212,8 @@ def test_generating_and_freezing_a_list(world, registry: Path) -> None:
     assert cycle.status == CycleStatus.GENERATED and len(cycle.dataset_checksum) == 64
     assert cycle.ruleset == "indonesia" and cycle.ruleset_version and cycle.dataset_path
     rows = listed(cycle)
-    assert rows and set(rows.values()) == {Decimal(200_000)}  # sembako, one month
+    # Sembako for one month: 200,000 per family card, a household line summing its cards.
+    assert rows and set(rows.values()) == {Decimal(200_000), Decimal(400_000)}
     assert client.post(url + "freeze/", {"version": cycle.version - 1}).status_code == 409
     assert client.get(url + "freeze/").status_code == 405
     assert client.post(url + "freeze/", version(cycle)).status_code == 302

@@ -100,6 +100,11 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     _c("person_id", "str", "Person identifier, unique in the dataset.", required=True),
     _c("household_id", "str", "The person's household.", required=True),
     _c(
+        "family_id",
+        "str",
+        "The person's family card (KK), unique in the dataset; a household may hold several.",
+    ),
+    _c(
         "relationship",
         "category",
         "Relationship to the head.",

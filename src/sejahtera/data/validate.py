@@ -50,6 +50,7 @@ def validate_frames(
     check_unique(households, "household_id", report)
     check_unique(persons, "person_id", report)
     check_members(households, persons, report)
+    check_families(persons, report)
     check_nik(persons, report)
     check_person_consistency(persons, report)
 
@@ -139,6 +140,23 @@ def check_members(households: Part, persons: Part, report: ProblemReport) -> Non
     _flag(report, households, "household_id", "several_heads", (counts > 1).to_numpy())
 
 
+def check_families(persons: Part, report: ProblemReport) -> None:
+    """A family card (``family_id``) lies within one household: a member listed in another
+    household than the card's first member is flagged."""
+    frame = persons.frame
+    if not {"family_id", "household_id"} <= set(frame.columns):
+        return
+    given = frame["family_id"].notna() & frame["household_id"].notna()
+    first = frame["household_id"].where(given).groupby(frame["family_id"]).transform("first")
+    _flag(
+        report,
+        persons,
+        "family_id",
+        "family_households",
+        (given & (first != frame["household_id"])).to_numpy(),
+    )
+
+
 def check_nik(persons: Part, report: ProblemReport) -> None:
     if "nik" not in persons.frame:
         return
@@ -180,7 +198,7 @@ def validate_dataset(
 ) -> ProblemReport:
     """Check a stored dataset part by part, and ids across parts."""
     report = ProblemReport(limit=limit)
-    seen: dict[str, list[np.ndarray]] = {"household_id": [], "person_id": []}
+    seen: dict[str, list[np.ndarray]] = {"household_id": [], "person_id": [], "family_id": []}
     pairs = dataset.part_files()
     for pair in pairs:
         tables = []
@@ -193,7 +211,13 @@ def validate_dataset(
             extra = raw[[c for c in raw.columns if c not in typed.columns]]
             tables.append(Part(pd.concat([typed, extra], axis=1), name, rows, failed))
         validate_frames(tables[0], tables[1], report, regions)
-        for part, key in zip(tables, seen, strict=True):
+        # A household is never split between parts, so a family card in two parts is in two
+        # households; its hashes per part are distinct, like an id's.
+        for part, key in (
+            (tables[0], "household_id"),
+            (tables[1], "person_id"),
+            (tables[1], "family_id"),
+        ):
             if key in part.frame:
                 seen[key].append(_hashes(part.frame[key]))
     for key, hashes in seen.items():

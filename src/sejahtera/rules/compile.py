@@ -5,10 +5,13 @@ means (a variable of an entity and kind, or a parameter), refuses what cannot wo
 name, text added to a number, a person value in a household formula without aggregation) with the
 position in the formula, and returns a :class:`Compiled` whose ``evaluate`` runs on whole arrays.
 
-Entities: ``person`` and ``household``. ``members.f(x)`` takes a person expression to its
-household: ``sum``, ``count``, ``any``, ``all``, ``max``, ``min``, each with an optional role
+Entities: ``person``, and the groups ``household`` and ``family`` (a family card, KK: a household
+holds one family or several). In a group's formula ``members.f(x)`` takes a person expression to
+the group: ``sum``, ``count``, ``any``, ``all``, ``max``, ``min``, each with an optional role
 (``members.sum(income, "head")``), and ``sum_largest(x, k)`` (the k largest values of each
-household). ``household.x`` gives a person its household's value.
+group). ``household.x`` gives a person or a family its household's value, ``family.x`` a person
+its family's; in a household's formula ``families.f(x)`` takes a family expression to the
+household.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ from sejahtera.rules.expression import (
     Unary,
     parse,
 )
-from sejahtera.rules.operations import DATE_PARTS, to_households
+from sejahtera.rules.operations import DATE_PARTS, to_groups
 
 Kind = Literal["number", "bool", "text", "date"]
-Entity = Literal["person", "household"]
+Entity = Literal["person", "household", "family"]
+GROUPS = ("household", "family")
 
 
 class Names(Protocol):
@@ -56,6 +60,9 @@ class Environment(Protocol):
 
     household_of: np.ndarray  # each person's household, 0..households-1
     households: int
+    family_of: np.ndarray  # each person's family, 0..families-1
+    families: int
+    family_household: np.ndarray  # each family's household
     memo: dict[object, object]  # repeated parts of formulas, evaluated once per period
 
     def role_mask(self, role: str) -> np.ndarray: ...  # the persons who hold ``role``
@@ -128,7 +135,7 @@ def compile_formula(
     """Compile ``text`` as a formula of a variable of ``entity``. Parts in ``repeated`` (by
     default, those written twice in this formula) are evaluated once per period and reused."""
     tree = parse(text)
-    compiler = _Compiler(names, _parts(tree, {}) if repeated is None else repeated)
+    compiler = _Compiler(names, _parts(tree, {}) if repeated is None else repeated, entity)
     compiled = compiler.node(tree)
     if compiled.entity not in (None, entity):
         raise FormulaError("rules.wrong_entity", position=1, found=compiled.entity, wanted=entity)
@@ -136,17 +143,22 @@ def compile_formula(
 
 
 class _Compiler:
-    def __init__(self, names: Names, repeated: set[tuple] | None = None) -> None:
+    def __init__(
+        self, names: Names, repeated: set[tuple] | None = None, entity: Entity = "household"
+    ) -> None:
         self.names = names
         self.repeated = repeated or set()
         self.parameters_read: set[tuple[str, ...]] = set()
+        self.context: list[Entity] = [entity]  # whose rows the expression being compiled has
 
     def node(self, node: Node) -> Compiled:
         """``node`` compiled; a part written more than once is evaluated once per run."""
         compiled = self.compile(node)
-        key = _shape(node)
-        if key not in self.repeated:
+        shape = _shape(node)
+        if shape not in self.repeated:
             return compiled
+        # household.x has a value per person in one formula and per family in another.
+        key = (self.context[-1], shape)
         read = compiled.evaluate
 
         def once(env: Environment) -> Value:
@@ -198,23 +210,32 @@ class _Compiler:
             return self.parameter(node.position, path[1:])
         if len(path) == 2 and path[0] == "period" and self.names.variable("period") is None:
             return self.period(node.position, path[1])
-        if path and path[0] == "household" and len(path) == 2:
-            inner = self.name(Name(node.position, path[1]))
-            if inner.entity != "household":
-                raise FormulaError(
-                    "rules.wrong_entity",
-                    position=node.position,
-                    found=inner.entity,
-                    wanted="household",
-                )
-            read = inner.evaluate
-            return Compiled(
-                inner.kind,
-                "person",
-                lambda env: np.asarray(read(env))[env.household_of],
-                inner.variables,
-            )
+        if path and path[0] in GROUPS and len(path) == 2:
+            return self.of_group(node.position, path[0], path[1])  # type: ignore[arg-type]
         raise FormulaError("rules.unknown_name", position=node.position, name=".".join(path))
+
+    def of_group(self, position: int, group: Entity, name: str) -> Compiled:
+        """``household.x`` or ``family.x``: the group's value on each row of the context."""
+        inner = self.name(Name(position, name))
+        if inner.entity != group:
+            raise FormulaError(
+                "rules.wrong_entity", position=position, found=inner.entity, wanted=group
+            )
+        context = self.context[-1]
+        if context == group:
+            return inner
+        if context == "household":  # a household holds several families: families.f(x)
+            raise FormulaError("rules.family_in_household", position=position, name=name)
+        read = inner.evaluate
+
+        def run(env: Environment) -> np.ndarray:
+            if context == "family":
+                index = env.family_household
+            else:
+                index = env.household_of if group == "household" else env.family_of
+            return np.asarray(read(env))[index]
+
+        return Compiled(inner.kind, context, run, inner.variables)
 
     @staticmethod
     def period(position: int, field: str) -> Compiled:
@@ -312,9 +333,9 @@ class _Compiler:
         if (
             isinstance(function, Attribute)
             and isinstance(function.target, Name)
-            and (function.target.name == "members")
+            and (function.target.name in ("members", "families"))
         ):
-            return self.aggregate(node, function.name)
+            return self.aggregate(node, function.name, function.target.name)
         if not isinstance(function, Name) or function.name not in FUNCTIONS:
             shown = ".".join(_dotted(function)) if isinstance(function, Attribute | Name) else "?"
             raise FormulaError("rules.unknown_function", position=node.position, name=shown)
@@ -421,20 +442,32 @@ class _Compiler:
 
         return Compiled(choices[0].kind, entity, run, used)
 
-    def aggregate(self, node: Call, how: str) -> Compiled:
+    def aggregate(self, node: Call, how: str, over: str = "members") -> Compiled:
+        """``members.f(x)`` (persons to their household or family) or ``families.f(x)``
+        (families to their household)."""
         if how not in AGGREGATES:
             raise FormulaError(
-                "rules.unknown_function", position=node.position, name=f"members.{how}"
+                "rules.unknown_function", position=node.position, name=f"{over}.{how}"
+            )
+        group = self.context[-1]
+        part: Entity = "person" if over == "members" else "family"
+        if group not in GROUPS or (over == "families" and group != "household"):
+            raise FormulaError(
+                "rules.aggregate_context", position=node.position, name=over, entity=group
             )
         arguments = node.arguments
         self.arity(node, 1, 2)
-        inner = self.node(arguments[0])
-        if inner.entity == "household":
+        self.context.append(part)
+        try:
+            inner = self.node(arguments[0])
+        finally:
+            self.context.pop()
+        if inner.entity not in (None, part):
             raise FormulaError(
                 "rules.wrong_entity",
                 position=arguments[0].position,
-                found="household",
-                wanted="person",
+                found=inner.entity,
+                wanted=part,
             )
         wanted: Kind = "bool" if how in ("count", "any", "all") else "number"
         self.want(inner, wanted, arguments[0].position)
@@ -447,7 +480,7 @@ class _Compiler:
                 if extra.entity is not None:
                     raise FormulaError("rules.must_be_constant", position=arguments[1].position)
                 largest = extra
-            elif isinstance(arguments[1], Text):
+            elif isinstance(arguments[1], Text) and over == "members":
                 role = arguments[1].value
                 if not self.names.role(role):
                     raise FormulaError(
@@ -463,12 +496,17 @@ class _Compiler:
         kind: Kind = "bool" if how in ("any", "all") else "number"
 
         def run(env: Environment) -> np.ndarray:
-            values = np.broadcast_to(np.asarray(read(env)), env.household_of.shape)
-            return to_households(
-                how, values, None if role is None else env.role_mask(role), env, largest
-            )
+            if over == "families":
+                index, count = env.family_household, env.households
+            elif group == "household":
+                index, count = env.household_of, env.households
+            else:
+                index, count = env.family_of, env.families
+            values = np.broadcast_to(np.asarray(read(env)), index.shape)
+            keep = None if role is None else env.role_mask(role)
+            return to_groups(how, values, keep, index, count, env, largest)
 
-        return Compiled(kind, "household", run, inner.variables)
+        return Compiled(kind, group, run, inner.variables)
 
     # -- checks ------------------------------------------------------------------------------
     @staticmethod

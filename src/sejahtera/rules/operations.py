@@ -1,4 +1,4 @@
-"""The array operations formulas compile to: members to their household, and parts of dates."""
+"""The array operations formulas compile to: members to their group, and parts of dates."""
 
 from __future__ import annotations
 
@@ -12,15 +12,18 @@ if TYPE_CHECKING:
     from sejahtera.rules.compile import Compiled, Environment
 
 
-def to_households(
+def to_groups(
     how: str,
     values: np.ndarray,
     keep: np.ndarray | None,
+    group: np.ndarray,
+    count: int,
     env: Environment,
     largest: Compiled | None,
 ) -> np.ndarray:
-    """One value per household from its members' ``values`` (members outside ``keep`` ignored)."""
-    household, count = env.household_of, env.households
+    """One value per group (``count`` of them) from its members' ``values``, ``group`` giving
+    each member's (members outside ``keep`` ignored)."""
+    household = group
     chosen = values
     if keep is not None:
         household, chosen = household[keep], values[keep]

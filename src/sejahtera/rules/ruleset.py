@@ -54,7 +54,7 @@ TYPES: dict[str, Kind] = {
     "str": "text",
     "date": "date",
 }
-ENTITIES: tuple[Entity, ...] = ("person", "household")
+ENTITIES: tuple[Entity, ...] = ("person", "household", "family")
 PERIODS = ("year", "month", "eternity")
 SET_INPUT = ("divide", "dispatch")
 VARIABLE_KEYS = {

@@ -33,6 +33,9 @@ Output is flat (every row of the variable's entity) or by entity and name (``per
 ``parameters`` replaces the named parameters for the case (OpenFisca replaces the whole tree; a
 case that reads parameters it does not give passes here and fails there).
 
+Each household of a case is one family (KK): a family variable (``desil``, ``pkh``) is given
+and expected under its household.
+
 ``baseline: status_quo`` (a Sejahtera extension) checks what a scenario pays rather than the rules
 as written: each programme declared in ``programmes.yaml`` pays its recipients today (its
 ``receipt`` input, or places allotted by its quota), and with ``reforms`` the reform changes that
@@ -255,7 +258,7 @@ def _situation(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Sit
             household_of[pid], roles[pid] = pid, first_role
             household_ids.append(pid)
     situation = Situation(
-        {"person": person_ids, "household": household_ids},
+        {"person": person_ids, "household": household_ids, "family": household_ids},
         pd.DataFrame(
             {
                 "person_id": person_ids,
@@ -355,7 +358,7 @@ def _flat(ruleset: Ruleset, raw: Located, period: Period, file: str) -> Situatio
     ids = [f"#{i + 1}" for i in range(count)] if count > 1 else ["person"]
     first_role = next(iter(ruleset.roles.values()), "")
     situation = Situation(
-        {"person": ids, "household": ids},
+        {"person": ids, "household": ids, "family": ids},
         pd.DataFrame({"person_id": ids, "household_id": ids, "role": first_role}),
         pd.DataFrame({"household_id": ids}),
         {},
@@ -378,7 +381,7 @@ def _give(
 ) -> None:
     """Record ``value`` of variable ``name`` for one row (or every row, when ``row`` is None)."""
     variable = ruleset.variables.get(name)
-    if variable is None or (entity is not None and variable.entity != entity):
+    if variable is None or not _same_rows(entity, variable.entity):
         raise RulesFileError("rules.test_unknown_variable", file=file, line=line, name=name)
     rows = len(situation.ids[variable.entity])
     by_period = value if isinstance(value, dict) else {_own_period(variable, period): value}
@@ -428,8 +431,14 @@ def _expectations(
 
 def _known(ruleset: Ruleset, name: str, entity: str | None, file: str, line: int) -> None:
     variable = ruleset.variables.get(name)
-    if variable is None or (entity is not None and variable.entity != entity):
+    if variable is None or not _same_rows(entity, variable.entity):
         raise RulesFileError("rules.test_unknown_variable", file=file, line=line, name=name)
+
+
+def _same_rows(given: str | None, wanted: str) -> bool:
+    """A value given for ``given`` rows fits a variable of ``wanted``: each household of a case
+    is one family, so a family's values are given (and expected) under its household."""
+    return given is None or given == wanted or (given == "household" and wanted == "family")
 
 
 def _line(values: object, key: object, default: int = 0) -> int:

@@ -6,6 +6,10 @@ first day. A monthly amount (a float variable) asked for a year is the sum of it
 January value; a yearly variable read in a month is that year's value; an ``eternity`` variable
 (a birth date) is the same in every period.
 
+A household holds one family (a family card, KK) or several: the persons' ``family_id`` says
+which, and without it each household is one family. A family's inputs are read from its first
+member's row of the persons table when that table has the column, else from its household's row.
+
 Input columns of the tables hold in every period. Values for one period (``inputs={"salary":
 {"2017-01": [...]}}``, as test cases give them) take precedence in that period, over the columns
 and over formulas; other periods fall back to the column, the formula or the default.
@@ -120,6 +124,9 @@ class Simulation:
                 row=row,
                 value=self.persons["household_id"].iloc[row - 1],
             )
+        self.family_of, self.family_household, self.family_first = _families(
+            self.persons, self.household_of, len(self.households)
+        )
         role = "role" if "role" in self.persons else "relationship"
         self._roles = self.persons.get(role)
         self._role_masks: dict[str, np.ndarray] = {}
@@ -139,8 +146,12 @@ class Simulation:
         variable = self.ruleset.variables.get(name)
         if variable is None:
             return False
-        table = self.persons if variable.entity == "person" else self.households
-        return name in table.columns or any(key[0] == name for key in self._given)
+        tables = {
+            "person": [self.persons],
+            "household": [self.households],
+            "family": [self.persons, self.households],
+        }[variable.entity]
+        return any(name in t.columns for t in tables) or any(k[0] == name for k in self._given)
 
     def role_mask(self, role: str) -> np.ndarray:
         """The persons who hold ``role`` (from the ``role`` or ``relationship`` column)."""
@@ -166,8 +177,14 @@ class Simulation:
             self._checked.add((name, when))
         return self._value(variable, when)
 
+    @property
+    def families(self) -> int:
+        return len(self.family_household)
+
     def _rows(self, variable: Variable) -> int:
-        return len(self.persons) if variable.entity == "person" else len(self.households)
+        if variable.entity == "person":
+            return len(self.persons)
+        return len(self.households) if variable.entity == "household" else self.families
 
     def give(self, name: str, when: str, values: object) -> None:
         """An input for one period, before anything reads it; a year's value of a monthly
@@ -256,10 +273,17 @@ class Simulation:
         return array if array.shape == (rows,) else np.broadcast_to(array, (rows,)).copy()
 
     def _input(self, variable: Variable, rows: int) -> np.ndarray:
-        table = self.persons if variable.entity == "person" else self.households
-        if variable.name not in table.columns:
+        name = variable.name
+        if variable.entity == "family":  # the first member's row, else the household's
+            if name in self.persons.columns:
+                return _convert(variable, self.persons[name].iloc[self.family_first])
+            if name in self.households.columns:
+                return _convert(variable, self.households[name].iloc[self.family_household])
             return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
-        return _convert(variable, table[variable.name])
+        table = self.persons if variable.entity == "person" else self.households
+        if name not in table.columns:
+            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+        return _convert(variable, table[name])
 
 
 def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
@@ -307,6 +331,34 @@ def _household_of(households: pd.Index, members: pd.Series) -> tuple[np.ndarray,
     return households.get_indexer(members)
 
 
+def _families(
+    persons: pd.DataFrame, household_of: np.ndarray, households: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each person's family number, each family's household and its first member's row.
+
+    Without ``family_id``, or where it is missing, a person belongs to their household's own
+    family. A family id is unique in the data: one found in two households is refused.
+    """
+    if "family_id" not in persons.columns or not len(persons):
+        first = np.full(households, 0, dtype=np.int64)
+        if len(persons):
+            order = np.arange(len(persons))[::-1]
+            first[household_of[order]] = order  # the lowest row of each household wins
+        return household_of, np.arange(households), first
+    given = persons["family_id"].astype("string")
+    keys = given.fillna("\0household:" + pd.Series(household_of, index=given.index).astype(str))
+    family_of, _ = pd.factorize(keys.to_numpy(dtype=object), sort=False)
+    count = int(family_of.max()) + 1
+    first = np.full(count, len(persons), dtype=np.int64)
+    np.minimum.at(first, family_of, np.arange(len(persons)))
+    family_household = household_of[first]
+    spread = family_household[family_of] != household_of
+    if spread.any():
+        row = int(np.flatnonzero(spread)[0])
+        raise SejahteraError("simulate.family_households", value=given.iloc[row], row=row + 1)
+    return family_of.astype(np.int64), family_household, first
+
+
 def _starts(leaf: object) -> list[datetime.date]:
     """Every date a parameter or scale changes value."""
     if isinstance(leaf, Scale):
@@ -322,6 +374,9 @@ class _Environment:
         self.period = period
         self.household_of = simulation.household_of
         self.households = len(simulation.households)
+        self.family_of = simulation.family_of
+        self.families = simulation.families
+        self.family_household = simulation.family_household
         self.role_mask = simulation.role_mask
         self.memo = simulation._memo.setdefault(period, {})
 

@@ -105,9 +105,11 @@ def in_order(ruleset: Ruleset) -> list[Programme]:
 
 @dataclass
 class Units:
-    """The rows a programme pays (households or persons), with what allotment reads of them."""
+    """The rows a programme pays (persons, families or households), with what allotment reads
+    of them."""
 
-    ids: np.ndarray  # household_id or person_id, as text
+    entity: str
+    ids: np.ndarray  # person_id, family_id or household_id, as text
     household: np.ndarray  # each row's household number
     weight: np.ndarray  # households represented
 
@@ -120,12 +122,41 @@ def units(simulation: Simulation, programme: Programme) -> Units:
         if "weight" in households.columns
         else np.ones(len(households))
     )
+    household_ids = households["household_id"].astype(str).to_numpy()
     if entity == "person":
         index = simulation.household_of
         ids = simulation.persons["person_id"].astype(str).to_numpy()
-        return Units(ids, index, weight[index])
-    index = np.arange(len(households))
-    return Units(households["household_id"].astype(str).to_numpy(), index, weight)
+    elif entity == "family":
+        index = simulation.family_household
+        ids = household_ids[index]
+        if "family_id" in simulation.persons.columns:
+            given = simulation.persons["family_id"].iloc[simulation.family_first]
+            ids = np.where(given.isna().to_numpy(), ids, given.astype(str).to_numpy())
+    else:
+        index, ids = np.arange(len(households)), household_ids
+    return Units(entity, ids, index, weight[index])
+
+
+def on_rows(simulation: Simulation, rows: Units, name: str, default: float) -> np.ndarray:
+    """A number of the ruleset's (desil, PMT score) for each row a programme pays, read at the
+    rows' own level: a household's for its families and members, a family's for its members,
+    and for a household the lowest of its families'. ``default`` where it is unknown."""
+    if name not in simulation.ruleset.variables:
+        return np.full(len(rows.ids), default)
+    values = read(simulation, name).astype(np.float64)
+    values = np.where(np.isnan(values), default, values)
+    entity = simulation.ruleset.variables[name].entity
+    if entity == rows.entity:
+        return values
+    if entity == "household":
+        return values[rows.household]
+    if entity == "family" and rows.entity == "person":
+        return values[simulation.family_of]
+    if entity == "family":  # a household: its poorest family
+        lowest = np.full(len(simulation.households), np.inf)
+        np.minimum.at(lowest, simulation.family_household, values)
+        return np.where(np.isfinite(lowest), lowest, default)
+    return np.full(len(rows.ids), default)  # a person's number says nothing of a group
 
 
 def draws(ids: np.ndarray, programme: str, purpose: str) -> np.ndarray:
@@ -158,11 +189,29 @@ def recorded(simulation: Simulation, programme: Programme, rows: Units) -> np.nd
     if name is None or not simulation.has_input(name):
         return None
     values = read(simulation, name).astype(bool)
-    if simulation.ruleset.variables[name].entity == "household":
-        return values[rows.household]
-    if len(values) == len(rows.ids):
+    entity = simulation.ruleset.variables[name].entity
+    if entity == rows.entity:
         return values
-    return np.bincount(simulation.household_of, values, len(simulation.households)) > 0
+    if entity == "household" and rows.entity == "family":
+        # A household's receipt is its head's family card's (the registry lists the head's KK).
+        return values[rows.household] & head_family(simulation)
+    if entity == "household":
+        return values[rows.household]
+    group = simulation.household_of if rows.entity == "household" else simulation.family_of
+    return np.bincount(group, values, len(rows.ids)) > 0  # any member's
+
+
+def head_family(simulation: Simulation) -> np.ndarray:
+    """Whether each family is its household's head's (the first family where none is head)."""
+    heads = simulation.role_mask("head")
+    flagged = np.zeros(simulation.families, dtype=bool)
+    flagged[simulation.family_of[heads]] = True
+    has_head = np.zeros(len(simulation.households), dtype=bool)
+    has_head[simulation.family_household[flagged]] = True
+    first = np.zeros(simulation.families, dtype=bool)
+    seen = np.unique(simulation.family_household, return_index=True)[1]
+    first[seen] = True
+    return flagged | (first & ~has_head[simulation.family_household])
 
 
 def read(simulation: Simulation, name: str) -> np.ndarray:
@@ -191,8 +240,8 @@ def allot(
     if codes is None:
         codes = np.full(len(simulation.households), "")
     codes = codes[rows.household]
-    desil = _household_number(simulation, "desil", 10.0)[rows.household]
-    score = _household_number(simulation, "pmt_score", np.inf)[rows.household]
+    desil = on_rows(simulation, rows, "desil", 10.0)
+    score = on_rows(simulation, rows, "pmt_score", np.inf)
     tie = draws(rows.ids, programme.name, "rank")
     order = np.lexsort((tie, score, desil, codes))
     order = order[eligible[order]]
@@ -232,19 +281,6 @@ def _codes(simulation: Simulation, area: str) -> np.ndarray | None:
     if area not in households.columns or households[area].isna().any():
         return None
     return households[area].astype(str).to_numpy()
-
-
-def _household_number(simulation: Simulation, name: str, default: float) -> np.ndarray:
-    """A household number the ranking reads (desil, PMT score), ``default`` where unknown."""
-    if name in simulation.ruleset.variables:
-        values = read(simulation, name).astype(np.float64)
-    elif name in simulation.households.columns:
-        values = pd.to_numeric(simulation.households[name], errors="coerce").to_numpy(
-            dtype=np.float64
-        )
-    else:
-        return np.full(len(simulation.households), default)
-    return np.where(np.isnan(values), default, values)
 
 
 @dataclass

@@ -107,8 +107,11 @@ def reach(
     each of ``groups`` groups of rows (``group`` numbers each row's, all in one by default): one
     place for the formulas, used overall, per area and per decile.
 
-    ``persons`` counts the persons a person-level programme pays (PIP pupils, PBI-JKN members);
-    for a household programme, and for ``total``, the members of the households reached.
+    ``persons`` counts the persons a person-level programme pays (PIP pupils, PBI-JKN members),
+    the members of the families a family programme pays (PKH, Sembako: a household may hold a
+    family paid and one not); for a household programme, and for ``total``, the members of the
+    households reached. ``families`` counts the families (KPM) a family programme pays; for
+    other programmes it equals ``households``.
     """
     group = np.zeros(len(results), dtype=np.int64) if group is None else group
     w = results["weight"].to_numpy(dtype=np.float64)
@@ -130,6 +133,9 @@ def reach(
         columns[name] = {
             "cost_rp": total(w * benefit),
             "households": total(w * reached),
+            "families": total(w * results[f"{name}_families"].to_numpy(dtype=np.float64))
+            if f"{name}_families" in results
+            else total(w * reached),
             "persons": total(w * results[persons_column].to_numpy(dtype=np.float64))
             if persons_column in results
             else total(people * reached),
@@ -138,6 +144,7 @@ def reach(
     columns["total"] = {
         "cost_rp": sum((columns[n]["cost_rp"] for n in names), np.zeros(groups)),
         "households": total(w * any_reached),
+        "families": total(w * any_reached),
         "persons": total(people * any_reached),
         **_targeting(total, people, poor, any_reached, poor_people),
     }

@@ -56,7 +56,8 @@ class Run:
     ruleset: Ruleset
     paid: dict[str, Paid]
     benefits: dict[str, np.ndarray]  # programme → yearly benefit per household
-    reached: dict[str, np.ndarray]  # person-level programmes: members paid per household
+    reached: dict[str, np.ndarray]  # person and family programmes: members paid per household
+    units: dict[str, np.ndarray]  # family programmes: families paid per household
     consumed: np.ndarray  # consumed cash per household per year
     size: np.ndarray  # members per household
     simulation: Simulation  # the paying ruleset's, with every programme's payments given
@@ -331,22 +332,32 @@ def _run(
     paid: dict[str, Paid] = {}
     benefits: dict[str, np.ndarray] = {}
     reached: dict[str, np.ndarray] = {}
+    units: dict[str, np.ndarray] = {}
     eaten = np.zeros(count)
     day = simulation.period.start
     for programme in in_order(paying):
         if programme.separable:
             paid[programme.name] = pay(simulation, programme)  # type: ignore[operator]
         values = simulation.calculate(programme.variable, year)
-        if paying.variables[programme.variable].entity == "person":
+        entity = paying.variables[programme.variable].entity
+        if entity == "person":
             reached[programme.name] = np.bincount(
                 simulation.household_of, values > 0, minlength=count
             )
             values = np.bincount(simulation.household_of, values, minlength=count)
+        elif entity == "family":  # members of the families paid, and the families themselves
+            members = np.bincount(simulation.family_of, minlength=simulation.families)
+            to_household = simulation.family_household
+            reached[programme.name] = np.bincount(
+                to_household, members * (values > 0), minlength=count
+            )
+            units[programme.name] = np.bincount(to_household, values > 0, minlength=count)
+            values = np.bincount(to_household, values, minlength=count)
         benefits[programme.name] = values
         if programme.cash:
             eaten = eaten + consumed(paying, programme, day) * values
     size = np.bincount(simulation.household_of, minlength=count).astype(np.float64)
-    return Run(name, ruleset, paid, benefits, reached, eaten, size, simulation)
+    return Run(name, ruleset, paid, benefits, reached, units, eaten, size, simulation)
 
 
 def household_results(run: Run, today: Run, households: pd.DataFrame) -> pd.DataFrame:
@@ -364,6 +375,8 @@ def household_results(run: Run, today: Run, households: pd.DataFrame) -> pd.Data
         out[name] = values
         if name in run.reached:
             out[f"{name}_persons"] = run.reached[name]
+        if name in run.units:
+            out[f"{name}_families"] = run.units[name]
         total = total + values
         if run.ruleset.programmes[name].cash:
             cash = cash + values

@@ -115,6 +115,10 @@ class ProvinceModel:
         housing = welfare.draw_housing(rng, standard, batch.urban, batch.size, self.facts)
         attributes = people.person_attributes(rng, batch.members, standard, self.facts)
         members = batch.members
+        # Families are drawn from a stream of their own, so the rest of the batch is unchanged.
+        family = people.families(
+            rng.spawn(1)[0], members, self.facts["households"]["multi_family_share"]
+        )
         head = members.position == 0
         features = welfare.pmt_features(
             batch.urban,
@@ -133,15 +137,16 @@ class ProvinceModel:
             | attributes["disability_severe"]
             | (members.age >= PKH_ELDERLY_AGE)
         )
-        has_component = (
-            np.bincount(members.household, weights=component, minlength=len(batch.size)) > 0
-        )
+        # Receipt is recorded for the head's family (KK): its own members' components count.
+        own = component & (family == 0)
+        has_component = np.bincount(members.household, weights=own, minlength=len(batch.size)) > 0
         batch.columns.update(
             log_c=log_c,
             housing=housing,
             attributes=attributes,
             features=features,
             has_component=has_component,
+            family=family,
         )
         if self.targeting is None:
             return
@@ -355,6 +360,11 @@ def to_tables(
             "",
         ),
         "household_id": pc.take(household_id, pa.array(members.household)),
+        "family_id": pc.binary_join_element_wise(
+            pc.take(household_id, pa.array(members.household)),
+            _ids("-K", cols["family"].astype(np.int64) + 1, 1),
+            "",
+        ),
         "relationship": _take(tuple(people.RELATIONSHIP_CODES), members.relationship),
         "sex": _take(("M", "F"), members.female.astype(np.int8)),
         "age": members.age,

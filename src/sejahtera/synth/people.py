@@ -103,6 +103,20 @@ def draw_members(
     return Members(household, position, relationship, female, age, education)
 
 
+def families(rng: np.random.Generator, members: Members, share: float) -> np.ndarray:
+    """Each person's family in the household: 0 for the head's family card (KK), 1 for a
+    second one. A second family is formed, in about ``share`` of all households, by those who
+    often hold their own card while living in the same house: the head's parents, other
+    relatives, and children aged 25 or more."""
+    n = int(members.household.max()) + 1 if len(members.household) else 0
+    apart = (members.relationship == 3) | (members.relationship == 4)
+    apart |= (members.relationship == 2) & (members.age >= 25)
+    candidate = np.bincount(members.household, apart, minlength=n) > 0
+    chance = min(1.0, share / candidate.mean()) if n and candidate.any() else 0.0
+    split = candidate & (rng.random(n) < chance)
+    return (apart & split[members.household]).astype(np.int8)
+
+
 def _education(rng: np.random.Generator, age: np.ndarray, status: np.ndarray) -> np.ndarray:
     """Highest level completed: younger cohorts and better-off households reach higher."""
     cohort = np.clip((60 - age) / 40, -0.5, 1.2)  # 0 for people born ~60 years ago

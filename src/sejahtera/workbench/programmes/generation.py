@@ -73,10 +73,10 @@ def generate(cycle: Cycle, dataset_path: str | Path | None) -> int:
         households = dataset.households()
         simulation = Simulation(ruleset, dataset.persons(), households, cycle.period)
         benefit = simulation.calculate(cycle.benefit)
-        if ruleset.variables[cycle.benefit].entity != "household":
-            benefit = np.bincount(
-                simulation.household_of, weights=benefit, minlength=len(households)
-            )
+        entity = ruleset.variables[cycle.benefit].entity
+        if entity != "household":  # a household's list line: its members' or families' total
+            group = simulation.household_of if entity == "person" else simulation.family_household
+            benefit = np.bincount(group, weights=benefit, minlength=len(households))
     except SejahteraError as exc:
         raise CycleError(str(exc)) from exc
     chosen = households.loc[benefit > 0, ["household_id", "regency_code", "desil"]]
