@@ -275,11 +275,15 @@ class Simulation:
     def _input(self, variable: Variable, rows: int) -> np.ndarray:
         name = variable.name
         if variable.entity == "family":  # the first member's row, else the household's
-            if name in self.persons.columns:
-                return _convert(variable, self.persons[name].iloc[self.family_first])
+            column = pd.Series([None] * rows, dtype=object)
             if name in self.households.columns:
-                return _convert(variable, self.households[name].iloc[self.family_household])
-            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+                column = self.households[name].iloc[self.family_household].reset_index(drop=True)
+            if name in self.persons.columns:
+                own = self.persons[name].iloc[self.family_first].reset_index(drop=True)
+                column = own.where(own.notna(), column) if column.notna().any() else own
+            if column.isna().all():
+                column = pd.Series([variable.default] * rows, dtype=object)
+            return _convert(variable, column)
         table = self.persons if variable.entity == "person" else self.households
         if name not in table.columns:
             return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
