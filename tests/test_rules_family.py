@@ -37,7 +37,8 @@ def reformed(tmp_path: Path, variables: str):
 def test_members_families_and_their_households(tmp_path: Path) -> None:
     rules = reformed(
         tmp_path,
-        "    size_k: {entity: family, type: float, period: year, formula: members.count(age >= 0)}\n"
+        "    size_k: {entity: family, type: float, period: year,"
+        " formula: members.count(age >= 0)}\n"
         "    oldest_k: {entity: family, type: float, period: year, formula: members.max(age)}\n"
         "    urban_k: {entity: family, type: bool, period: year, formula: household.urban}\n"
         "    card_size: {entity: person, type: float, period: year, formula: family.size_k}\n"
