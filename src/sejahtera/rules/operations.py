@@ -44,8 +44,8 @@ def to_groups(
     k = float(np.asarray(largest.evaluate(env))) if largest is not None else 0.0
     order = np.lexsort((-chosen.astype(np.float64), household))
     ordered = household[order]
-    starts = np.searchsorted(ordered, ordered, side="left")
-    rank = np.arange(len(ordered)) - starts
+    sizes = np.bincount(ordered, minlength=count)
+    rank = np.arange(len(ordered)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     taken = rank < k
     return np.bincount(ordered[taken], chosen.astype(np.float64)[order][taken], minlength=count)
 

@@ -136,9 +136,28 @@ class Simulation:
         self._given: set[tuple[str, Period]] = set()  # values given for a period
         self._checked: set[tuple[str, Period]] = set()
         self._memo: dict[Period, dict[object, object]] = {}  # parts formulas share, by period
+        # What callers derive from the tables once (area numbering), shared with .sharing().
+        self.derived: dict[str, object] = {}
         for name, by_period in (inputs or {}).items():
             for when, values in by_period.items():
                 self.give(name, str(when), values)
+
+    def sharing(
+        self, ruleset: Ruleset, keep: set[str], households: pd.DataFrame | None = None
+    ) -> Simulation:
+        """A simulation of ``ruleset`` on the same data, reusing this one's households, families
+        and roles, and its values of the variables in ``keep`` (those a reform leaves alone).
+        ``households``: the same rows, with columns added (an input the reform reads)."""
+        other = object.__new__(Simulation)
+        other.__dict__.update(self.__dict__)
+        other.ruleset = ruleset
+        if households is not None:
+            other.households = households
+        other._cache = {key: value for key, value in self._cache.items() if key[0] in keep}
+        other._given = {key for key in self._given if key[0] in keep}
+        other._given_years = set(self._given_years)
+        other._checked, other._memo, other._changes = set(), {}, {}
+        return other
 
     def has_input(self, name: str) -> bool:
         """Whether the data give ``name``: a column of its entity's table or values given for a
@@ -158,11 +177,10 @@ class Simulation:
         if role not in self._role_masks:
             if self._roles is None:
                 self._role_masks[role] = np.zeros(len(self.persons), dtype=bool)
-            else:
-                codes, uniques = pd.factorize(self._roles)
-                for number, value in enumerate(uniques):
-                    self._role_masks[str(value)] = codes == number
-                self._role_masks.setdefault(role, np.zeros(len(self.persons), dtype=bool))
+            else:  # one comparison of the column (text columns compare fast in Arrow)
+                same = self._roles.astype(str) == role if self._roles.dtype == object else None
+                same = self._roles == role if same is None else same
+                self._role_masks[role] = np.asarray(same.fillna(False), dtype=bool)
         return self._role_masks[role]
 
     def calculate(self, name: str, period: str | int | None = None) -> np.ndarray:
@@ -266,7 +284,7 @@ class Simulation:
             return self._input(variable, rows)
         chosen = variable.formula_at(period.start)
         if chosen is None:  # before its first formula, or after its end
-            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+            return _default(variable, rows)
         compiled = self.ruleset.compiled[variable.name][chosen]
         result = compiled.evaluate(_Environment(self, period))
         array = np.asarray(result, dtype=np.float64 if variable.kind == "number" else None)
@@ -282,12 +300,23 @@ class Simulation:
                 own = self.persons[name].iloc[self.family_first].reset_index(drop=True)
                 column = own.where(own.notna(), column) if column.notna().any() else own
             if column.isna().all():
-                column = pd.Series([variable.default] * rows, dtype=object)
+                return _default(variable, rows)
             return _convert(variable, column)
         table = self.persons if variable.entity == "person" else self.households
         if name not in table.columns:
-            return _convert(variable, pd.Series([variable.default] * rows, dtype=object))
+            return _default(variable, rows)
         return _convert(variable, table[name])
+
+
+def _default(variable: Variable, rows: int) -> np.ndarray:
+    """The variable's default value on every row, as :func:`_convert` would give it."""
+    if variable.kind == "number":
+        return np.full(rows, float(variable.default))  # type: ignore[arg-type]
+    if variable.kind == "bool":
+        return np.full(rows, bool(variable.default))
+    if variable.kind == "date":
+        return np.full(rows, np.datetime64(variable.default, "D"))
+    return np.full(rows, str(variable.default))
 
 
 def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
@@ -297,6 +326,10 @@ def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
         missing = np.isnan(values)
         return np.where(missing, float(variable.default), values) if missing.any() else values  # type: ignore[arg-type]
     if variable.kind == "bool":
+        if column.dtype == bool:
+            return column.to_numpy()
+        if column.dtype == "bool[pyarrow]" or column.dtype == "boolean":
+            return column.to_numpy(dtype=bool, na_value=bool(variable.default))
         return column.astype("boolean").fillna(bool(variable.default)).to_numpy(dtype=bool)
     if variable.kind == "date":
         days = pd.to_datetime(column, errors="coerce").to_numpy(dtype="datetime64[D]")
@@ -349,9 +382,12 @@ def _families(
             order = np.arange(len(persons))[::-1]
             first[household_of[order]] = order  # the lowest row of each household wins
         return household_of, np.arange(households), first
-    given = persons["family_id"].astype("string")
-    keys = given.fillna("\0household:" + pd.Series(household_of, index=given.index).astype(str))
-    family_of, _ = pd.factorize(keys.to_numpy(dtype=object), sort=False)
+    given = persons["family_id"]
+    family_of, uniques = pd.factorize(given, sort=False)  # a missing card: -1
+    missing = family_of < 0
+    if missing.any():  # the household's own family, numbered after the cards given
+        own, _ = pd.factorize(household_of[missing], sort=False)
+        family_of[missing] = len(uniques) + own
     count = int(family_of.max()) + 1
     first = np.full(count, len(persons), dtype=np.int64)
     np.minimum.at(first, family_of, np.arange(len(persons)))

@@ -106,12 +106,27 @@ def in_order(ruleset: Ruleset) -> list[Programme]:
 @dataclass
 class Units:
     """The rows a programme pays (persons, families or households), with what allotment reads
-    of them."""
+    of them. Ids are read only for the rows a draw needs (text ids are slow to read)."""
 
     entity: str
-    ids: np.ndarray  # person_id, family_id or household_id, as text
     household: np.ndarray  # each row's household number
     weight: np.ndarray  # households represented
+    table: pd.Series  # the ids' column: person_id, or household_id (a family's fallback)
+    at: np.ndarray  # each row's position in ``table``
+    own: pd.Series | None = None  # families: family_id at each family's first member
+
+    @property
+    def count(self) -> int:
+        return len(self.household)
+
+    def ids(self, rows: np.ndarray) -> np.ndarray:
+        """The ids (text) of the rows at ``rows`` (positions or a mask)."""
+        picked = np.flatnonzero(rows) if rows.dtype == bool else rows
+        ids = self.table.iloc[self.at[picked]].astype(str).to_numpy()
+        if self.own is not None:
+            given = self.own.iloc[picked]
+            ids = np.where(given.isna().to_numpy(), ids, given.astype(str).to_numpy())
+        return ids
 
 
 def units(simulation: Simulation, programme: Programme) -> Units:
@@ -122,19 +137,19 @@ def units(simulation: Simulation, programme: Programme) -> Units:
         if "weight" in households.columns
         else np.ones(len(households))
     )
-    household_ids = households["household_id"].astype(str).to_numpy()
     if entity == "person":
         index = simulation.household_of
-        ids = simulation.persons["person_id"].astype(str).to_numpy()
-    elif entity == "family":
+        return Units(
+            entity, index, weight[index], simulation.persons["person_id"], np.arange(len(index))
+        )
+    if entity == "family":
         index = simulation.family_household
-        ids = household_ids[index]
+        own = None
         if "family_id" in simulation.persons.columns:
-            given = simulation.persons["family_id"].iloc[simulation.family_first]
-            ids = np.where(given.isna().to_numpy(), ids, given.astype(str).to_numpy())
-    else:
-        index, ids = np.arange(len(households)), household_ids
-    return Units(entity, ids, index, weight[index])
+            own = simulation.persons["family_id"].iloc[simulation.family_first]
+        return Units(entity, index, weight[index], households["household_id"], index, own)
+    index = np.arange(len(households))
+    return Units(entity, index, weight, households["household_id"], index)
 
 
 def on_rows(simulation: Simulation, rows: Units, name: str, default: float) -> np.ndarray:
@@ -142,7 +157,7 @@ def on_rows(simulation: Simulation, rows: Units, name: str, default: float) -> n
     rows' own level: a household's for its families and members, a family's for its members,
     and for a household the lowest of its families'. ``default`` where it is unknown."""
     if name not in simulation.ruleset.variables:
-        return np.full(len(rows.ids), default)
+        return np.full(rows.count, default)
     values = read(simulation, name).astype(np.float64)
     values = np.where(np.isnan(values), default, values)
     entity = simulation.ruleset.variables[name].entity
@@ -156,14 +171,23 @@ def on_rows(simulation: Simulation, rows: Units, name: str, default: float) -> n
         lowest = np.full(len(simulation.households), np.inf)
         np.minimum.at(lowest, simulation.family_household, values)
         return np.where(np.isfinite(lowest), lowest, default)
-    return np.full(len(rows.ids), default)  # a person's number says nothing of a group
+    return np.full(rows.count, default)  # a person's number says nothing of a group
 
 
 def draws(ids: np.ndarray, programme: str, purpose: str) -> np.ndarray:
     """A uniform number in [0, 1) per id, fixed by the id, the programme and the purpose."""
     key = hashlib.sha256(f"{programme}:{purpose}".encode()).hexdigest()[:16]
-    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), hash_key=key, categorize=True)
+    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), hash_key=key, categorize=False)
     return (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def drawn_below(rows: Units, where: np.ndarray, programme: str, purpose: str, rate: float):
+    """``where``, kept for the rows whose draw falls below ``rate`` (drawn only there)."""
+    kept = where.copy()
+    if rate >= 1.0 or not where.any():
+        return kept if rate >= 1.0 else np.zeros_like(where)
+    kept[where] = draws(rows.ids(where), programme, purpose) < rate
+    return kept
 
 
 def parameter(ruleset: Ruleset, path: str | None, day: object, fallback: str, default: float):
@@ -198,7 +222,7 @@ def recorded(simulation: Simulation, programme: Programme, rows: Units) -> np.nd
     if entity == "household":
         return values[rows.household]
     group = simulation.household_of if rows.entity == "household" else simulation.family_of
-    return np.bincount(group, values, len(rows.ids)) > 0  # any member's
+    return np.bincount(group, values, rows.count) > 0  # any member's
 
 
 def head_family(simulation: Simulation) -> np.ndarray:
@@ -232,55 +256,63 @@ def allot(
     assert quota is not None
     day = simulation.period.start
     area = quota.area
-    codes = _codes(simulation, area)
-    if codes is None:
+    found = _areas(simulation, area)
+    if found is None:
         if quota.budget_rp is not None:  # a budget per desa needs the desa
             return eligible.copy(), "simulate.quota_needs_area"
-        codes = _codes(simulation, "regency_code")
-    if codes is None:
-        codes = np.full(len(simulation.households), "")
-    codes = codes[rows.household]
-    desil = on_rows(simulation, rows, "desil", 10.0)
-    score = on_rows(simulation, rows, "pmt_score", np.inf)
-    tie = draws(rows.ids, programme.name, "rank")
-    order = np.lexsort((tie, score, desil, codes))
-    order = order[eligible[order]]
+        found = _areas(simulation, "regency_code")
+    if found is None:
+        found = (np.zeros(len(simulation.households), np.int64), np.array([""]))
+    codes, areas = found
+    chosen = np.flatnonzero(eligible)
+    placed = np.zeros(rows.count, dtype=bool)
+    if not len(chosen):
+        return placed, None
+    area_of = codes[rows.household[chosen]]
+    desil = on_rows(simulation, rows, "desil", 10.0)[chosen]
+    score = on_rows(simulation, rows, "pmt_score", np.inf)[chosen]
+    tie = draws(rows.ids(chosen), programme.name, "rank")
+    order = np.lexsort((tie, score, desil, area_of))  # by area, poorest first
+    group = area_of[order]
+    weight = rows.weight[chosen][order]
     if quota.share is not None:
         share = float(simulation.ruleset.parameters.at(tuple(quota.share.split(".")), day))  # type: ignore[arg-type]
-        size = rows.weight[order]
-        limit_of = _per_area(codes[order], size * share)
+        size = weight
+        limit = share * np.bincount(group, weight, minlength=len(areas))
     else:
-        size = rows.weight[order] * amount[order]  # yearly spending on each unit
+        size = weight * amount[chosen][order]  # yearly spending on each unit
         share = float(simulation.ruleset.parameters.at(tuple(quota.budget_share.split(".")), day))  # type: ignore[union-attr, arg-type]
-        budget = regional_values(simulation.ruleset, quota.budget_rp, codes[order], day)  # type: ignore[arg-type]
-        limit_of = {code: share * b for code, b in zip(codes[order], budget, strict=True)}
-    placed = np.zeros(len(rows.ids), dtype=bool)
-    if not len(order):
-        return placed, None
-    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
-    for first, last in zip(starts, [*starts[1:], len(order)], strict=True):
-        used = np.cumsum(size[first:last])
-        # A unit gets a place when at least half of it fits under the area's quota.
-        fits = used - size[first:last] / 2 <= limit_of[codes[order][first]] + 1e-9
-        placed[order[first:last][fits]] = True
+        limit = share * regional_values(simulation.ruleset, quota.budget_rp, np.asarray(areas), day)  # type: ignore[arg-type]
+    used = np.cumsum(size)
+    before_area = np.r_[0.0, used][np.searchsorted(group, np.arange(len(areas)), side="left")]
+    used -= before_area[group]
+    # A unit gets a place when at least half of it fits under its area's quota.
+    fits = used - size / 2 <= limit[group] + 1e-9
+    placed[chosen[order[fits]]] = True
     return placed, None
 
 
-def _per_area(codes: np.ndarray, values: np.ndarray) -> dict[str, float]:
-    frame = pd.DataFrame({"code": codes, "value": values})
-    return frame.groupby("code")["value"].sum().to_dict()
+def _areas(simulation: Simulation, area: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each household's area at ``area`` (its number among the sorted codes) and the codes,
+    from the households' column or values given for the period; None when any is missing."""
+    key = f"areas:{area}"
+    if key not in simulation.derived:
+        simulation.derived[key] = _numbered_areas(simulation, area)
+    return simulation.derived[key]  # type: ignore[return-value]
 
 
-def _codes(simulation: Simulation, area: str) -> np.ndarray | None:
-    """Each household's region code at ``area`` (a variable or a column), or None when any is
-    missing."""
-    if area in simulation.ruleset.variables and simulation.has_input(area):
-        codes = read(simulation, area).astype(str)
-        return None if (codes == "").any() else codes
+def _numbered_areas(simulation: Simulation, area: str) -> tuple[np.ndarray, np.ndarray] | None:
     households = simulation.households
-    if area not in households.columns or households[area].isna().any():
+    if area in households.columns:
+        column = households[area]
+    elif area in simulation.ruleset.variables and simulation.has_input(area):
+        column = pd.Series(read(simulation, area)).replace("", None)
+    else:
         return None
-    return households[area].astype(str).to_numpy()
+    if column.isna().any():
+        return None
+    codes, labels = pd.factorize(column, sort=True)
+    return codes, np.asarray(labels, dtype=str)
 
 
 @dataclass
@@ -307,7 +339,7 @@ def pay_today(simulation: Simulation, programme: Programme) -> Paid:
         amount = simulation.calculate(programme.amount, year)  # type: ignore[arg-type]
         placed, note = allot(simulation, programme, rows, eligible, amount)
         rate = take_up(simulation.ruleset, programme, simulation.period.start)
-        paid, source = placed & (draws(rows.ids, programme.name, "take-up") < rate), "quota"
+        paid, source = drawn_below(rows, placed, programme.name, "take-up", rate), "quota"
     else:
         paid, source = eligible, "rules"
     simulation.give(paid_name(programme), year, paid)
@@ -329,15 +361,16 @@ def pay_after_reform(simulation: Simulation, programme: Programme, before: Paid 
     year = str(simulation.period.year)
     eligible = simulation.calculate(programme.eligible, year).astype(bool)  # type: ignore[arg-type]
     if simulation.ruleset.variables[programme.variable].neutralised:
-        paid = np.zeros(len(rows.ids), dtype=bool)  # the reform ends the programme
+        paid = np.zeros(rows.count, dtype=bool)  # the reform ends the programme
     elif before is None and programme.quota is not None:  # a new programme with its quota
         return dataclasses.replace(pay_today(simulation, programme), source="new")
     else:
         was_eligible = before.eligible if before is not None else np.zeros_like(eligible)
         was_paid = before.paid if before is not None else np.zeros_like(eligible)
         rate = take_up(simulation.ruleset, programme, simulation.period.start)
-        joins = eligible & ~was_eligible & ~was_paid
-        joins &= draws(rows.ids, programme.name, "take-up-new") < rate
+        joins = drawn_below(
+            rows, eligible & ~was_eligible & ~was_paid, programme.name, "take-up-new", rate
+        )
         paid = (was_paid & ~(was_eligible & ~eligible)) | joins
     simulation.give(paid_name(programme), year, paid)
     return Paid(programme, eligible, paid, before.source if before is not None else "new")

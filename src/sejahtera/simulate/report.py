@@ -20,7 +20,8 @@ same whether poverty is judged before transfers or on recorded consumption, and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -40,27 +41,35 @@ def summarise(
     baseline: str = "status_quo",
     sources: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    known: Mapping[str, Mapping[str, float]] | None = None,
+    layout: Layout | None = None,
 ) -> dict[str, object]:
-    """The scenario report of one run's household results (see the module's docstring)."""
+    """The scenario report of one run's household results (see the module's docstring).
+    ``known``: poverty ``before`` (or ``after``) already measured on the same welfare;
+    ``layout``: the households' areas and deciles, when another run's report made them."""
     names = [n for n in programmes if n in results]
     w, size = results["weight"].to_numpy(), results["size"].to_numpy()
     people = w * size
+    layout = layout or Layout.of(results)
     line = results["poverty_line"].to_numpy()
     poor = results["welfare_before"].to_numpy() < line
     reached = {name: results[name].to_numpy() > 0 for name in names}
     any_reached = np.logical_or.reduce(list(reached.values())) if names else np.zeros(len(w), bool)
     count = sum((r.astype(np.int64) for r in reached.values()), np.zeros(len(w), np.int64))
-    figures = {key: value[0] for key, value in reach(results, names).items()}
-    poverty = {when: _poverty(results, people, when) for when in ("before", "after")}
+    deciles = layout.deciles
+    found, areas = breakdowns(results, names, layout)
+    poverty = {
+        when: dict(known[when]) if known and when in known else _poverty(results, people, when)
+        for when in ("before", "after")
+    }
     gap = {
         when: float(np.dot(people, np.clip(line - results[f"welfare_{when}"], 0, None))) * 12
         for when in ("before", "after")
     }
     cash_cost = float(np.dot(w, results["cash_total"]))
-    deciles = _deciles(results["welfare_before"].to_numpy(), people)
     funders = {
         funder: sum(
-            figures[n]["cost_rp"]
+            found[n]["cost_rp"]
             for n in names
             if isinstance(programmes, Mapping) and programmes[n].funder == funder
         )
@@ -69,8 +78,8 @@ def summarise(
     report: dict[str, object] = {
         "baseline": baseline,
         "status_quo": dict(sources or {}),
-        "programs": {name: figures[name] for name in names},
-        "total": figures["total"] | {"cash_rp": cash_cost},
+        "programs": {name: found[name] for name in names},
+        "total": found["total"] | {"cash_rp": cash_cost},
         "cost_by_funder": funders,
         "poverty": poverty,
         "poverty_gap_rp": gap,
@@ -90,22 +99,58 @@ def summarise(
             name: _incidence(w, results[name].to_numpy(), deciles) for name in names
         },
     }
-    for key, column in AREAS.items():
-        if column in results and results[column].notna().all():
-            report[key] = breakdown(results, results[column].astype(str).to_numpy(), names)
-        elif key == "by_region":
-            report[key] = {}
-    report["by_decile"] = breakdown(results, deciles, names)
+    report |= areas
     report["notes"] = list(notes)
     return report
 
 
-def reach(
-    results: pd.DataFrame, names: Sequence[str], group: np.ndarray | None = None, groups: int = 1
-) -> dict[str, list[dict[str, float]]]:
-    """Cost, reach and targeting of each programme in ``names`` and of any (``total``), for
-    each of ``groups`` groups of rows (``group`` numbers each row's, all in one by default): one
-    place for the formulas, used overall, per area and per decile.
+def _programmes(
+    results: pd.DataFrame, names: Sequence[str]
+) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Each programme's benefit per household and its counts (families, persons), and the
+    same for ``total`` (the benefit of every programme, any reached)."""
+    out = {}
+    cost = np.zeros(len(results))
+    for name in names:
+        benefit = results[name].to_numpy(dtype=np.float64)
+        cost = cost + benefit
+        parts = {
+            part: results[f"{name}_{part}"].to_numpy(np.float64)
+            for part in ("families", "persons")
+            if f"{name}_{part}" in results
+        }
+        out[name] = (benefit, parts)
+    any_reached = np.zeros(len(results), dtype=bool)
+    for benefit, _ in out.values():
+        any_reached |= benefit > 0
+    out["total"] = (cost, {"reached": any_reached.astype(np.float64)})
+    return out
+
+
+def grouped(
+    quantities: dict[str, np.ndarray], group: np.ndarray, groups: int
+) -> dict[str, np.ndarray]:
+    """The sum of each quantity per group (``group`` numbers each row's); a quantity that is
+    the same array as another is summed once."""
+    done: dict[int, np.ndarray] = {}
+    out = {}
+    for key, values in quantities.items():
+        if id(values) not in done:
+            done[id(values)] = np.bincount(group, values, minlength=groups)
+        out[key] = done[id(values)]
+    return out
+
+
+def quantities(
+    name: str,
+    w: np.ndarray,
+    people: np.ndarray,
+    poor: np.ndarray,
+    benefit: np.ndarray,
+    parts: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """A programme's quantities per household: its cost, households, families, persons, the
+    people it reaches, and those of them poor.
 
     ``persons`` counts the persons a person-level programme pays (PIP pupils, PBI-JKN members),
     the members of the families a family programme pays (PKH, Sembako: a household may hold a
@@ -113,109 +158,163 @@ def reach(
     households reached. ``families`` counts the families (KPM) a family programme pays; for
     other programmes it equals ``households``.
     """
-    group = np.zeros(len(results), dtype=np.int64) if group is None else group
+    reached = parts["reached"] > 0 if "reached" in parts else benefit > 0
+    households, reached_people = w * reached, people * reached
+    return {
+        f"{name}|cost_rp": w * benefit,
+        f"{name}|households": households,
+        f"{name}|families": w * parts["families"] if "families" in parts else households,
+        f"{name}|persons": w * parts["persons"] if "persons" in parts else reached_people,
+        f"{name}|reached": reached_people,
+        f"{name}|covered": reached_people * poor,
+    }
+
+
+def figures(totals: dict[str, np.ndarray], names: Sequence[str], g: int) -> dict[str, object]:
+    """Group ``g``'s figures from :func:`grouped` sums: population, P0 before and after, and for
+    each programme and ``total`` its cost, households, families, persons, coverage of the poor
+    (poor reached / poor), exclusion error (poor not reached / poor) and inclusion error
+    (non-poor reached / reached), each NaN when there is nothing to divide by."""
+    population = totals["population"][g]
+    poor = totals["poor_before"][g]
+    out: dict[str, object] = {
+        "population": float(population),
+        "fgt0_before": _ratio(poor, population),
+        "fgt0_after": _ratio(totals["poor_after"][g], population),
+    }
+    for name in [*names, "total"]:
+        reached, covered = totals[f"{name}|reached"][g], totals[f"{name}|covered"][g]
+        out[name] = {
+            **{
+                key: float(totals[f"{name}|{key}"][g])
+                for key in ("cost_rp", "households", "families", "persons")
+            },
+            "coverage_of_poor": _ratio(covered, poor),
+            "exclusion_error": _ratio(poor - covered, poor),
+            "inclusion_error": _ratio(reached - covered, reached),
+        }
+    return out
+
+
+def _ratio(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each household is (its finest area, and each level's areas above it) and its
+    consumption decile before transfers: the same for every run on the same households."""
+
+    finest: np.ndarray  # each household's finest area, numbered (all 0 without areas)
+    areas: int
+    levels: dict[str, tuple[np.ndarray, list[str]]]  # report key → finest area's parent, codes
+    deciles: np.ndarray  # each household's decile, 1-10
+    decile_of: np.ndarray  # its number among the deciles present
+    decile_labels: np.ndarray  # the deciles present
+    cache: dict[str, tuple] = field(default_factory=dict, compare=False)
+
+    def summed(
+        self, key: str, arrays: tuple[np.ndarray, ...], make: Callable[[], dict[str, np.ndarray]]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The sums of ``make()``'s quantities per finest area and per decile, made again only
+        when one of ``arrays`` (what they are made of) differs from the last time."""
+        found = self.cache.get(key)
+        if found is not None and all(
+            a.shape == b.shape and np.array_equal(a, b)
+            for a, b in zip(found[0], arrays, strict=True)
+        ):
+            return found[1]
+        made = make()
+        summed = (
+            grouped(made, self.finest, self.areas),
+            grouped(made, self.decile_of, len(self.decile_labels)),
+        )
+        self.cache[key] = (arrays, summed)
+        return summed
+
+    @classmethod
+    def of(cls, results: pd.DataFrame) -> Layout:
+        people = results["weight"].to_numpy() * results["size"].to_numpy()
+        deciles = _deciles(results["welfare_before"].to_numpy(), people)
+        decile_of, decile_labels = pd.factorize(deciles, sort=True)
+        ranked = (deciles, decile_of, np.asarray(decile_labels))
+        present = [
+            (key, column)
+            for key, column in AREAS.items()
+            if column in results and results[column].notna().all()
+        ]
+        if not present:
+            return cls(np.zeros(len(results), np.int64), 1, {}, *ranked)
+        finest, labels = pd.factorize(results[present[-1][1]], sort=True)
+        first = np.full(len(labels), len(results))
+        np.minimum.at(first, finest, np.arange(len(results)))
+        levels = {}
+        for key, column in present:
+            parent, codes = pd.factorize(results[column].iloc[first], sort=True)
+            levels[key] = (parent, [str(c) for c in codes])
+        return cls(finest, len(labels), levels, *ranked)
+
+
+def breakdowns(
+    results: pd.DataFrame, names: Sequence[str], layout: Layout
+) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, dict[str, object]]]]:
+    """The overall figures, and :func:`figures` per kabupaten, kecamatan and desa (each level
+    the data have in full, keyed by region code, with its name) and per consumption decile. The
+    totals are made once at the finest level and added up to the coarser ones; a programme
+    whose benefits are those of another run on the same households (``layout``) is not summed
+    again."""
     w = results["weight"].to_numpy(dtype=np.float64)
     people = w * results["size"].to_numpy(dtype=np.float64)
-    poor = results["welfare_before"].to_numpy() < results["poverty_line"].to_numpy()
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=values, minlength=groups)
-
-    poor_people = total(people * poor)
-    any_reached = np.zeros(len(results), dtype=bool)
-    out: dict[str, list[dict[str, float]]] = {}
-    columns: dict[str, dict[str, np.ndarray]] = {}
-    for name in names:
-        benefit = results[name].to_numpy(dtype=np.float64)
-        reached = benefit > 0
-        any_reached |= reached
-        persons_column = f"{name}_persons"
-        columns[name] = {
-            "cost_rp": total(w * benefit),
-            "households": total(w * reached),
-            "families": total(w * results[f"{name}_families"].to_numpy(dtype=np.float64))
-            if f"{name}_families" in results
-            else total(w * reached),
-            "persons": total(w * results[persons_column].to_numpy(dtype=np.float64))
-            if persons_column in results
-            else total(people * reached),
-            **_targeting(total, people, poor, reached, poor_people),
-        }
-    columns["total"] = {
-        "cost_rp": sum((columns[n]["cost_rp"] for n in names), np.zeros(groups)),
-        "households": total(w * any_reached),
-        "families": total(w * any_reached),
-        "persons": total(people * any_reached),
-        **_targeting(total, people, poor, any_reached, poor_people),
-    }
-    for name, figures in columns.items():
-        out[name] = [
-            {key: float(values[g]) for key, values in figures.items()} for g in range(groups)
-        ]
-    return out
-
-
-def _targeting(
-    total: object, people: np.ndarray, poor: np.ndarray, reached: np.ndarray, poor_people
-) -> dict[str, np.ndarray]:
-    """Coverage of the poor, exclusion and inclusion errors, as fractions of persons (NaN when
-    there are no poor, or no one reached, to divide by)."""
-    reached_people = total(people * reached)  # type: ignore[operator]
-    covered = total(people * (poor & reached))  # type: ignore[operator]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "coverage_of_poor": np.where(poor_people > 0, covered / poor_people, np.nan),
-            "exclusion_error": np.where(
-                poor_people > 0, (poor_people - covered) / poor_people, np.nan
-            ),
-            "inclusion_error": np.where(
-                reached_people > 0,
-                total(people * (~poor & reached)) / reached_people,  # type: ignore[operator]
-                np.nan,
-            ),
-        }
-
-
-def targeting(people: np.ndarray, poor: np.ndarray, reached: np.ndarray) -> dict[str, float]:
-    """:func:`_targeting` over all rows, as numbers."""
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.array([values.sum()])
-
-    figures = _targeting(total, people, poor, reached, total(people * poor))
-    return {key: float(values[0]) for key, values in figures.items()}
-
-
-def breakdown(
-    results: pd.DataFrame, keys: np.ndarray, names: Sequence[str]
-) -> dict[str, dict[str, object]]:
-    """Per value of ``keys`` (sorted): its name, population, P0 before and after, and
-    :func:`reach`."""
-    codes, labels = pd.factorize(pd.Series(keys), sort=True)
-    groups = len(labels)
-    people = results["weight"].to_numpy() * results["size"].to_numpy()
     line = results["poverty_line"].to_numpy()
-    population = np.bincount(codes, weights=people, minlength=groups)
-    below = {
-        when: np.bincount(
-            codes, weights=people * (results[f"welfare_{when}"].to_numpy() < line), minlength=groups
+    before = results["welfare_before"].to_numpy()
+    after = results["welfare_after"].to_numpy()
+    poor = before < line
+    sums = [
+        layout.summed(
+            "population",
+            (people, before, line),
+            lambda: {"population": people, "poor_before": people * poor},
+        ),
+        layout.summed(
+            "after", (people, after, line), lambda: {"poor_after": people * (after < line)}
+        ),
+    ]
+    for name, (benefit, parts) in _programmes(results, names).items():
+        sums.append(
+            layout.summed(
+                f"programme:{name}",
+                (people, before, benefit, *parts.values()),
+                lambda n=name, b=benefit, p=parts: quantities(n, w, people, poor, b, p),
+            )
         )
-        for when in ("before", "after")
+    finest = {key: value for part in sums for key, value in part[0].items()}
+    by_decile = {key: value for part in sums for key, value in part[1].items()}
+    out: dict[str, dict[str, dict[str, object]]] = {"by_region": {}}
+    for key, (parent, codes) in layout.levels.items():
+        level = {k: np.bincount(parent, v, minlength=len(codes)) for k, v in finest.items()}
+        out[key] = _named(level, names, codes)
+    out["by_decile"] = {
+        str(label): figures(by_decile, names, g) for g, label in enumerate(layout.decile_labels)
     }
-    figures = reach(results, names, codes, groups)
-    names_of = registry()
-    out: dict[str, dict[str, object]] = {}
-    for g, label in enumerate(labels):
-        key = str(label)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[key] = {
-                "name": names_of.name(key) if key in names_of else key,
-                "population": float(population[g]),
-                "fgt0_before": float(below["before"][g] / population[g]),
-                "fgt0_after": float(below["after"][g] / population[g]),
-                **{name: rows[g] for name, rows in figures.items()},
-            }
-    return out
+    overall = {key: values.sum(keepdims=True) for key, values in finest.items()}
+    found = figures(overall, names, 0)
+    return {name: found[name] for name in [*names, "total"]}, out  # type: ignore[misc]
+
+
+def _named(
+    totals: dict[str, np.ndarray], names: Sequence[str], codes: list[str]
+) -> dict[str, dict[str, object]]:
+    known = registry()
+    return {
+        code: {"name": known.name(code) if code in known else code, **figures(totals, names, g)}
+        for g, code in enumerate(codes)
+    }
+
+
+def measured(results: pd.DataFrame, when: str) -> dict[str, float]:
+    """P0, P1, P2 and the Gini of welfare ``before`` or ``after`` transfers, person-weighted, as
+    ``sejahtera measure`` computes them."""
+    return _poverty(results, results["weight"].to_numpy() * results["size"].to_numpy(), when)
 
 
 def _poverty(results: pd.DataFrame, people: np.ndarray, when: str) -> dict[str, float]:
@@ -249,7 +348,10 @@ def _deciles(welfare: np.ndarray, people: np.ndarray) -> np.ndarray:
 
 
 def compare(
-    baseline: pd.DataFrame, reform: pd.DataFrame, programmes: Mapping[str, Programme]
+    baseline: pd.DataFrame,
+    reform: pd.DataFrame,
+    programmes: Mapping[str, Programme],
+    poverty: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> dict[str, object]:
     """What the reform changes from the baseline: net cost (by programme and funder), who gains
     and who loses (households and persons, by registry desil and by kecamatan), the poor newly
@@ -266,8 +368,10 @@ def compare(
     poor = baseline["welfare_before"].to_numpy() < baseline["poverty_line"].to_numpy()
     was = np.logical_or.reduce([column(baseline, n) > 0 for n in names] or [np.zeros(len(w), bool)])
     now = np.logical_or.reduce([column(reform, n) > 0 for n in names] or [np.zeros(len(w), bool)])
-    before = _poverty(baseline, people, "after")
-    after = _poverty(reform, people, "after")
+    before, after = poverty or (
+        _poverty(baseline, people, "after"),
+        _poverty(reform, people, "after"),
+    )
     out: dict[str, object] = {
         "net_cost_rp": sum(cost.values()),
         "net_cost_by_programme": cost,
@@ -275,7 +379,12 @@ def compare(
             funder: sum(cost[n] for n in names if programmes[n].funder == funder)
             for funder in FUNDERS
         },
-        **_gains(w, people, change, poor, was, now),
+        **{
+            key: float(v[0])
+            for key, v in _gains(
+                np.zeros(len(w), np.int64), 1, w, people, change, poor, was, now
+            ).items()
+        },
         "poverty_change": {key: after[key] - before[key] for key in before},
         # Kept from earlier reports: cash only.
         "net_cash_change_rp": float(
@@ -284,37 +393,39 @@ def compare(
     }
     for key, source in (("by_desil", "desil"), ("by_district", "district_code")):
         if source in baseline and baseline[source].notna().all():
-            keys = baseline[source].astype(str).to_numpy()
-            out[key] = _gains_by(keys, w, people, change, poor, was, now)
+            group, labels = pd.factorize(baseline[source], sort=True)
+            sums = _gains(group, len(labels), w, people, change, poor, was, now)
+            out[key] = {
+                str(label): {name: float(values[g]) for name, values in sums.items()}
+                for g, label in enumerate(labels)
+            }
     return out
 
 
 def _gains(
+    group: np.ndarray,
+    groups: int,
     w: np.ndarray,
     people: np.ndarray,
     change: np.ndarray,
     poor: np.ndarray,
     was: np.ndarray,
     now: np.ndarray,
-) -> dict[str, float]:
+) -> dict[str, np.ndarray]:
+    """Per group (``group`` numbers each household's): households and persons who receive more
+    or less, the net change, and the poor a programme newly reaches or no longer reaches."""
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, values, minlength=groups)
+
+    more, less = change > 0, change < 0
     return {
-        "winners": float(np.dot(w, change > 0)),
-        "losers": float(np.dot(w, change < 0)),
-        "unchanged": float(np.dot(w, change == 0)),
-        "persons_gaining": float(np.dot(people, change > 0)),
-        "persons_losing": float(np.dot(people, change < 0)),
-        "net_change_rp": float(np.dot(w, change)),
-        "newly_reached_poor": float(np.dot(people, poor & ~was & now)),
-        "poor_no_longer_reached": float(np.dot(people, poor & was & ~now)),
+        "winners": total(w * more),
+        "losers": total(w * less),
+        "unchanged": total(w * (change == 0)),
+        "persons_gaining": total(people * more),
+        "persons_losing": total(people * less),
+        "net_change_rp": total(w * change),
+        "newly_reached_poor": total(people * (poor & ~was & now)),
+        "poor_no_longer_reached": total(people * (poor & was & ~now)),
     }
-
-
-def _gains_by(keys: np.ndarray, *arrays: np.ndarray) -> dict[str, dict[str, float]]:
-    codes, labels = pd.factorize(pd.Series(keys), sort=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(labels)))]
-    out = {}
-    for g, label in enumerate(labels):
-        rows = order[bounds[g] : bounds[g + 1]]
-        out[str(label)] = _gains(*(a[rows] for a in arrays))
-    return out

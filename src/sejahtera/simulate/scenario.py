@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,6 +37,7 @@ from sejahtera.simulate.payments import (
     Paid,
     consumed,
     in_order,
+    paid_name,
     pay_after_reform,
     pay_by_rules,
     pay_today,
@@ -122,21 +124,39 @@ def scenario(
     elif baseline not in BASELINES:
         raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
     start = Start(base, persons, households, period, baseline)
-    from sejahtera.simulate.report import compare, summarise
+    from sejahtera.simulate.report import Layout, compare, measured, summarise
 
     notes = _notes(start.today)
-    summary = summarise(start.results, base.programmes, baseline, start.base.sources, notes)
-    summary["assumptions"] = assumptions(base, start.year)
-    if reformed is None:
-        return Scenario(baseline, start.year, base.programmes, start.results, None, summary, notes)
-    after, reform_results = start.run(reformed)
-    programmes = {**base.programmes, **reformed.programmes}
-    report = {
-        "baseline": summary,
-        "reform": summarise(reform_results, programmes, baseline, after.sources, notes)
-        | {"assumptions": assumptions(reformed, start.year)},
-        "difference": compare(start.results, reform_results, programmes),
-    }
+    # The reform runs on the second core while the baseline's report is written.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(start.run, reformed) if reformed is not None else None
+        layout = Layout.of(start.results)  # the same households, areas and deciles in every run
+        summary = summarise(
+            start.results, base.programmes, baseline, start.base.sources, notes, layout=layout
+        )
+        summary["assumptions"] = assumptions(base, start.year)
+        if running is None:
+            return Scenario(
+                baseline, start.year, base.programmes, start.results, None, summary, notes
+            )
+        after, reform_results = running.result()
+        programmes = {**base.programmes, **reformed.programmes}
+        known = {
+            "before": summary["poverty"]["before"],  # type: ignore[index]
+            "after": measured(reform_results, "after"),
+        }
+        # The comparison is written on the second core while the reform's report is.
+        comparing = pool.submit(
+            compare,
+            start.results,
+            reform_results,
+            programmes,
+            (summary["poverty"]["after"], known["after"]),  # type: ignore[index]
+        )
+        changed = summarise(
+            reform_results, programmes, baseline, after.sources, notes, known, layout
+        ) | {"assumptions": assumptions(reformed, start.year)}
+        report = {"baseline": summary, "reform": changed, "difference": comparing.result()}
     return Scenario(baseline, start.year, programmes, start.results, reform_results, report, notes)
 
 
@@ -170,14 +190,93 @@ class Start:
         self.results = household_results(self.base, self.today, self.households)
 
     def run(self, reformed: Ruleset) -> tuple[Run, pd.DataFrame]:
-        """``reformed`` paid as a reform of the baseline, and each household's results."""
-        after = self._run(
-            "reform", with_programmes(reformed), _reform_payer(self.base, self.baseline)
+        """``reformed`` paid as a reform of the baseline, and each household's results. What the
+        reform leaves alone is not computed again (see :func:`unaffected`)."""
+        reformed = with_programmes(reformed)
+        keep, untouched = unaffected(self.rules, reformed)
+        pay = _reform_payer(self.base, self.baseline, untouched)
+        after = _run(
+            "reform",
+            reformed,
+            self.persons,
+            self.households,
+            self.year,
+            pay,
+            shared=(self.base.simulation, keep),
         )
         return after, household_results(after, self.today, self.households)
 
     def _run(self, name: str, ruleset: Ruleset, pay: object) -> Run:
         return _run(name, ruleset, self.persons, self.households, self.year, pay)
+
+
+def unaffected(base: Ruleset, reformed: Ruleset) -> tuple[set[str], frozenset[str]]:
+    """The variables (of the paying rulesets) a reform leaves alone, and the programmes whose
+    payment it leaves alone: nothing they read, or whom they pay, changes.
+
+    A variable is affected when the reform changes it or a parameter it reads, or it reads an
+    affected variable. A programme's payment is affected when its eligibility or amount is, or
+    the reform adds or ends it or changes how it is paid (quota, take-up, switch); then its
+    ``paid__`` input, and whatever reads its benefit, are affected too.
+    """
+    changed_paths = {
+        path
+        for path in {*base.parameters.leaves, *reformed.parameters.leaves}
+        if base.parameters.leaves.get(path) != reformed.parameters.leaves.get(path)
+    }
+    changed_paths |= {
+        tuple(path.split("."))
+        for path in {*base.regional, *reformed.regional}
+        if base.regional.get(path) != reformed.regional.get(path)
+    }
+    affected = {
+        name
+        for name in {*base.variables, *reformed.variables}
+        if base.variables.get(name) != reformed.variables.get(name)
+    }
+    affected |= {
+        name
+        for name, compiled in reformed.compiled.items()
+        if any(c.parameters & changed_paths for c in compiled)
+    }
+    readers: dict[str, set[str]] = {}
+    for name in reformed.compiled:
+        for used in reformed.uses(name):
+            readers.setdefault(used, set()).add(name)
+    for programme in reformed.programmes.values():
+        readers.setdefault(paid_name(programme), set()).add(programme.variable)
+    while True:
+        waiting = list(affected)
+        while waiting:
+            for reader in readers.get(waiting.pop(), ()):
+                if reader not in affected:
+                    affected.add(reader)
+                    waiting.append(reader)
+        paying = {
+            paid_name(p)
+            for p in reformed.programmes.values()
+            if base.programmes.get(p.name) != p
+            or p.eligible in affected
+            or p.amount in affected
+            or _how_paid(p) & changed_paths
+        }
+        if paying <= affected:
+            break
+        affected |= paying
+    names = {*reformed.variables, *(paid_name(p) for p in reformed.programmes.values())}
+    untouched = {p.name for p in reformed.programmes.values() if paid_name(p) not in affected}
+    return names - affected, frozenset(untouched)
+
+
+def _how_paid(programme: Programme) -> set[tuple[str, ...]]:
+    quota = programme.quota
+    paths = [
+        programme.take_up,
+        programme.switch,
+        programme.consumed,
+        *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+    ]
+    return {tuple(p.split(".")) for p in paths if p is not None}
 
 
 def reformed_rules(ruleset: Ruleset, reform: str | Path, baseline: Baseline) -> Ruleset:
@@ -218,13 +317,15 @@ def paid_simulation(
     ).simulation
 
 
-def _reform_payer(before: Run, baseline: Baseline):
-    """How a reform pays each programme, given the baseline's payments."""
-
+def _reform_payer(before: Run, baseline: Baseline, untouched: frozenset[str] = frozenset()):
+    """How a reform pays each programme, given the baseline's payments (those in ``untouched``
+    as the baseline did)."""
     if baseline == "rules":
         return pay_by_rules
 
     def pay(simulation: Simulation, programme: Programme) -> Paid:
+        if programme.name in untouched:
+            return before.paid[programme.name]
         return pay_after_reform(simulation, programme, before.paid.get(programme.name))
 
     return pay
@@ -311,7 +412,8 @@ def with_desa(households: pd.DataFrame) -> pd.DataFrame:
     if "village_code" in households.columns:
         codes = households["village_code"].astype("string")
         known = codes.notna().to_numpy()
-        from_code = codes.str.rsplit(".", n=1).str[-1].str.startswith("2").fillna(False)
+        # The village part is the code's last four digits (34.03.01.2001).
+        from_code = (codes.str.slice(-4, -3) == "2").fillna(False)
         desa = desa.where(~known, from_code.astype(bool))
     return households.assign(desa=desa.to_numpy(dtype=bool))
 
@@ -324,10 +426,14 @@ def _run(
     year: str,
     pay: object,
     inputs: dict[str, dict[str, object]] | None = None,
+    shared: tuple[Simulation, set[str]] | None = None,
 ) -> Run:
     # The rules as written run their own benefit formulas; other runs pay by lists.
     paying = ruleset if pay is pay_by_rules else paying_ruleset(ruleset)
-    simulation = Simulation(paying, persons, households, year, inputs)
+    if shared is not None:  # the baseline's simulation, and the values a reform leaves alone
+        simulation = shared[0].sharing(paying, shared[1], households)
+    else:
+        simulation = Simulation(paying, persons, households, year, inputs)
     count = len(households)
     paid: dict[str, Paid] = {}
     benefits: dict[str, np.ndarray] = {}
@@ -363,10 +469,10 @@ def _run(
 def household_results(run: Run, today: Run, households: pd.DataFrame) -> pd.DataFrame:
     """One row per household: its benefits under ``run`` and its welfare before transfers and
     after ``run``'s, both from the consumption recorded under ``today``'s transfers."""
-    out = pd.DataFrame({"household_id": households["household_id"].to_numpy()})
-    for column in KEPT:
+    out = pd.DataFrame({"household_id": households["household_id"].reset_index(drop=True)})
+    for column in KEPT:  # kept as they are: text columns stay in Arrow, without a copy
         if column in households.columns:
-            out[column] = households[column].to_numpy()
+            out[column] = households[column].reset_index(drop=True)
     size = run.size
     consumption = households["consumption_pc"].to_numpy(dtype=np.float64)
     cash = np.zeros(len(households))
