@@ -262,6 +262,12 @@ def test_the_command_line(region: Path, data) -> None:
     assert report["objective"] == "gap_reduction_rp" and len(report["frontier"]) == 10
     assert {"fgt0", "fgt1", "fgt2", "within_budget", "efficient"} <= set(report["frontier"][0])
     assert [p["within_budget"] for p in report["frontier"]] == [True] * 5 + [False] * 5
+    # The chosen cut-off's Sembako by kecamatan and desa adds up to its cost.
+    for level in ("by_region", "by_district", "by_village"):
+        parts = report[level].values()
+        total = sum(part["sembako"]["cost_rp"] for part in parts)
+        assert total == pytest.approx(report["chosen"]["cost_rp"])
+    assert set(report["by_district"]) == set(households["district_code"])
     text = CliRunner().invoke(main, ["--lang", "en", *args]).stdout
     assert "Chosen: 5 (desil)" in text and "gap reduction (Rp)" in text
     unknown = CliRunner().invoke(main, ["--lang", "en", *args[:4], "--programme", "x", *args[6:]])

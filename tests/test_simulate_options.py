@@ -151,6 +151,11 @@ def test_the_command_line(region: Path) -> None:
     first = report["ranking"][0]
     assert {"best", "frontier", "points", "gap_reduction_per_rupiah"} <= set(first)
     assert all(point["efficient"] for point in first["frontier"])
+    # The best pair by kecamatan and desa adds up to its net cost.
+    found = next(r for r in report["ranking"] if r["best"] is not None)
+    for level in ("by_district", "by_village"):
+        parts = found[level].values()
+        assert sum(p["net_change_rp"] for p in parts) == pytest.approx(found["best"]["net_cost_rp"])
     english = CliRunner().invoke(main, ["--lang", "en", *args]).stdout
     assert "An extra Rp10,000,000,000 a year" in english and "net cost" in english
     indonesian = CliRunner().invoke(main, args).stdout

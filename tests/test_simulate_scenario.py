@@ -163,7 +163,7 @@ def test_no_change_means_every_difference_is_exactly_zero(region: Dataset, tmp_p
     def values(tree: object):
         if isinstance(tree, dict):
             for key, value in tree.items():
-                if key != "unchanged":  # households, not a difference
+                if key not in ("unchanged", "name"):  # households and names, not differences
                     yield from values(value)
         else:
             yield tree
@@ -192,9 +192,12 @@ def test_a_reform_adds_a_regional_programme_paid_by_the_kabupaten(region: Datase
     by_desil = difference["by_desil"]
     assert set(by_desil) <= {str(d) for d in range(1, 11)}
     assert all(by_desil[d]["winners"] == 0 for d in by_desil if int(d) > 2)  # desil 1-2 only
-    assert sum(d["net_change_rp"] for d in difference["by_district"].values()) == pytest.approx(
-        difference["net_change_rp"]
-    )
+    for level in ("by_region", "by_district", "by_village"):
+        parts = difference[level].values()
+        assert sum(d["net_change_rp"] for d in parts) == pytest.approx(difference["net_change_rp"])
+        assert sum(d["newly_reached_poor"] for d in parts) == pytest.approx(
+            difference["newly_reached_poor"]
+        )
 
 
 def test_widening_pkh_keeps_todays_recipients_and_adds_newcomers_at_the_take_up_rate(
@@ -406,3 +409,54 @@ def test_reusing_what_a_reform_leaves_alone_changes_nothing(region: Dataset, nam
     payer = _reform_payer(start.base, "status_quo")
     fresh = _run("reform", reformed, start.persons, start.households, start.year, payer)
     pd.testing.assert_frame_equal(shared, household_results(fresh, start.today, start.households))
+
+
+def test_a_quota_of_places_per_kabupaten_from_regional_values(tmp_path: Path) -> None:
+    """PIP with a number of places per kabupaten (a kuota), given in regional/: the poorest
+    eligible pupils of each kabupaten get the places, up to the quota, all taking them up."""
+    import shutil
+
+    folder = tmp_path / "rules"
+    shutil.copytree(load_ruleset("indonesia").folder, folder)
+    declarations = (folder / "programmes.yaml").read_text()
+    (folder / "programmes.yaml").write_text(
+        declarations.replace("quota: {share: pip.quota_share}", "quota: {units: pip.quota_units}")
+    )
+    (folder / "parameters" / "pip.yaml").write_text(
+        (folder / "parameters" / "pip.yaml").read_text()
+        + "quota_units:\n  description: PIP places per kabupaten\n"
+        "  metadata: {unit: pupils, reference: test}\n  values: {2025-01-01: {value: 1}}\n"
+    )
+    (folder / "regional" / "pip.quota_units.csv").write_text(
+        "region_code,start,value,reference\n34.01,2025-01-01,2,test\n"
+    )
+    (folder / "parameters" / "scenario.yaml").write_text(
+        (folder / "parameters" / "scenario.yaml")
+        .read_text()
+        .replace("values: {2025-01-01: {value: 0.85}}", "values: {2025-01-01: {value: 1.0}}")
+    )
+    rules = load_ruleset(folder)
+    pupils = [("a", "A", 1), ("b", "B", 2), ("c", "C", 3), ("d", "D", 1), ("e", "E", 2)]
+    persons = pd.DataFrame(
+        {
+            "person_id": [p for p, _, _ in pupils],
+            "household_id": [h for _, h, _ in pupils],
+            "relationship": "head",
+            "age": 10,
+            "enrolled": True,
+            "school_level": "sd",
+        }
+    )
+    households = pd.DataFrame(
+        {
+            "household_id": list("ABCDE"),
+            "regency_code": ["34.01", "34.01", "34.01", "34.02", "34.02"],
+            "desil": [d for _, _, d in pupils],
+            "weight": 1.0,
+            "consumption_pc": 500_000.0,
+            "poverty_line": 600_000.0,
+        }
+    )
+    paid = scenario(rules, persons, households, 2025).results.set_index("household_id")["pip"]
+    # Kulon Progo (34.01) has 2 places: desil 1 and 2; Bantul, the national 1: desil 1.
+    assert paid.to_dict() == {"A": 450e3, "B": 450e3, "C": 0, "D": 450e3, "E": 0}

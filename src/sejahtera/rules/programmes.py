@@ -17,10 +17,12 @@
       switch: blt_dana_desa.active       # a parameter that turns the programme on
       levers: {desil: pkh.max_desil, pmt: pkh.max_pmt_score, amount: [pkh.components.sd]}
 
-A quota allots places where the data records no receipt: ``{share: PATH}`` gives each kabupaten
-that share of its eligible units; ``{budget_share: PATH, budget_rp: PATH, area: village_code}``
-caps each area's yearly spending at the share of a budget (BLT Dana Desa: 15 % of a desa's Dana
-Desa). Places go to the poorest first (desil, then PMT score).
+A quota allots places where the data records no receipt, in each area (``area``: regency_code by
+default, district_code or village_code): ``{units: PATH}`` gives each area that many places (the
+kuota per kabupaten, as a parameter with regional values); ``{share: PATH}`` that share of its
+eligible units; ``{budget_share: PATH, budget_rp: PATH}`` caps its yearly spending at the share
+of a budget (BLT Dana Desa: 15 % of a desa's Dana Desa). Each parameter may hold a value per
+kabupaten or desa (``regional/``). Places go to the poorest first (desil, then PMT score).
 
 Every name is checked against the ruleset when it loads, so a misspelt variable or parameter is
 reported with the file and line of the declaration.
@@ -58,7 +60,7 @@ _KEYS = {
     "switch",
     "levers",
 }
-_QUOTA_KEYS = {"share", "budget_share", "budget_rp", "area"}
+_QUOTA_KEYS = {"units", "share", "budget_share", "budget_rp", "area"}
 # Ruleset-wide defaults, when a programme names none of its own.
 DEFAULT_TAKE_UP = "scenario.take_up_newly_eligible"
 DEFAULT_CONSUMED = "scenario.consumed_share"
@@ -68,10 +70,17 @@ DEFAULT_CONSUMED = "scenario.consumed_share"
 class Quota:
     """How places are allotted when no receipt is recorded (see the module's docstring)."""
 
+    units: str | None = None  # parameter: the places in each area (families, persons…)
     share: str | None = None  # parameter: the share of eligible units given a place
     budget_share: str | None = None  # parameter: the share of each area's budget it may spend
     budget_rp: str | None = None  # parameter: each area's budget (Rp a year)
     area: str = "regency_code"
+
+    def parameters(self) -> tuple[str, ...]:
+        """The parameters the quota reads."""
+        return tuple(
+            p for p in (self.units, self.share, self.budget_share, self.budget_rp) if p is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -215,10 +224,13 @@ def _quota(raw: object, name: str, file: str, line: int) -> Quota | None:
     only_keys(raw, _QUOTA_KEYS, file)
     area = str(raw.get("area", "regency_code"))
     budget = [raw.get("budget_share"), raw.get("budget_rp")]
-    # Exactly one kind: a share of the eligible, or a share of a budget.
-    if (raw.get("share") is None) == (None in budget) or area not in AREAS:
+    # Exactly one kind: a number of places, a share of the eligible, or a share of a budget.
+    kinds = [raw.get("units") is not None, raw.get("share") is not None, None not in budget]
+    partial = (budget[0] is None) != (budget[1] is None)
+    if sum(kinds) != 1 or partial or area not in AREAS:
         raise RulesFileError("rules.bad_quota", file=file, line=line, name=name)
     return Quota(
+        units=_text(raw.get("units")),
         share=_text(raw.get("share")),
         budget_share=_text(budget[0]),
         budget_rp=_text(budget[1]),
@@ -253,7 +265,7 @@ def check_programmes(ruleset: Ruleset, programmes: dict[str, Programme]) -> None
             programme.take_up,
             programme.consumed,
             programme.switch,
-            *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+            *(() if quota is None else quota.parameters()),
             *(path for group in programme.levers.values() for path in group),
         ]
         for path in (p for p in paths if p is not None):

@@ -191,7 +191,7 @@ def programme_parameters(ruleset: Ruleset, name: str) -> tuple[str, ...]:
     quota = declared.quota
     named = [
         *(path for group in declared.levers.values() for path in group),
-        *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+        *(() if quota is None else quota.parameters()),
         declared.take_up,
         declared.consumed,
         declared.switch,

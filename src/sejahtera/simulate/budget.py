@@ -36,7 +36,7 @@ or achieves more.
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -50,6 +50,7 @@ from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
 from sejahtera.simulate.engine import Period, as_pandas
 from sejahtera.simulate.payments import consumed
+from sejahtera.simulate.report import summarise
 from sejahtera.simulate.scenario import Baseline, Start, per_person_month, with_programmes
 
 Lever = Literal["desil", "pmt", "amount"]
@@ -91,6 +92,8 @@ class BudgetResult:
     chosen: Candidate | None  # None: nothing fits the budget
     parameters: dict[str, float]  # the chosen value of each parameter the lever moves
     tolerance_rp: float | None = None  # the amount lever's
+    # The chosen value's figures for the programme by kabupaten, kecamatan and desa.
+    areas: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
         """One row per candidate: value, cost_rp, fgt0–2, gap_reduction_rp,
@@ -111,6 +114,7 @@ class BudgetResult:
             "chosen": None if self.chosen is None else asdict(self.chosen),
             "parameters": self.parameters,
             "frontier": [asdict(c) for c in self.candidates],
+            **self.areas,
         }
 
     def summary(self, language: Language | None = None) -> str:
@@ -358,7 +362,21 @@ class _Scenarios:
             chosen,
             parameters or {},
             tolerance_rp,
+            self.areas(parameters) if chosen is not None and parameters else {},
         )
+
+    def areas(self, parameters: dict[str, float]) -> dict[str, dict[str, dict[str, object]]]:
+        """The programme's figures by kabupaten, kecamatan and desa under the chosen values."""
+        changes = {path: {self.start: value} for path, value in parameters.items()}
+        _, results = self.origin.run(with_parameter_values(self.base, changes))
+        report = summarise(results, self.base.programmes, self.origin.baseline)
+        name = self.target.name
+        keep = ("name", "population", "fgt0_before", "fgt0_after", name)
+        return {
+            level: {code: {k: row[k] for k in keep} for code, row in report[level].items()}
+            for level in ("by_region", "by_district", "by_village")
+            if report.get(level)
+        }
 
 
 def frontier(candidates: list, measure: str, cost: str = "cost_rp") -> list:

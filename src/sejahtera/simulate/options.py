@@ -32,7 +32,7 @@ most poor people are reached by no programme today.
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -49,6 +49,7 @@ from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
 from sejahtera.simulate.budget import frontier, poverty_figures
 from sejahtera.simulate.payments import consumed
+from sejahtera.simulate.report import Layout, compare
 from sejahtera.simulate.scenario import Baseline, Start, per_person_month, reformed_rules
 
 DEFAULT_OPTIONS = (
@@ -88,6 +89,9 @@ class OptionResult:
     measure: str  # gap_reduction_rp, or newly_reached_poor for an option paying no cash
     points: tuple[Point, ...]
     best: Point | None  # None: no pair with a cost fits the extra budget
+    # The best pair against the baseline by kabupaten, kecamatan and desa: net change, who
+    # receives more or less, the poor newly reached.
+    areas: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     @property
     def per_rupiah(self) -> float:
@@ -130,6 +134,7 @@ class ExtraResult:
                     "measure": o.measure,
                     "gap_reduction_per_rupiah": o.per_rupiah,
                     "best": None if o.best is None else asdict(o.best),
+                    **o.areas,
                     "frontier": [asdict(p) for p in o.points if p.efficient],
                     "points": [asdict(p) for p in o.points],
                 }
@@ -191,7 +196,10 @@ def solve_extra(
     if priority:
         codes = start.households["district_code"].astype(str)
         start.households = start.households.assign(priority_area=codes.isin(priority).to_numpy())
-    searched = [_Search(start, _option(start, option, baseline), extra_rp) for option in options]
+    layout = Layout.of(start.results)
+    searched = [
+        _Search(start, _option(start, option, baseline), extra_rp, layout) for option in options
+    ]
     results = [search.result() for search in searched]
     results.sort(key=_rank)
     base = start.results
@@ -259,8 +267,9 @@ def _templates() -> list[str]:
 class _Search:
     """One option: each cut-off simulated, the amount factors applied to it."""
 
-    def __init__(self, start: Start, option: _Option, extra_rp: float) -> None:
+    def __init__(self, start: Start, option: _Option, extra_rp: float, layout: Layout) -> None:
         self.start, self.option, self.extra_rp = start, option, extra_rp
+        self.layout = layout
         self.day = datetime.date(int(start.year), 1, 1)
         base = start.results
         self.w = base["weight"].to_numpy(dtype=np.float64)
@@ -328,8 +337,22 @@ class _Search:
         fitting = [p for p in points if p.within_budget and p.net_cost_rp > 0]
         best = max(fitting, key=lambda p: (getattr(p, self.measure), -p.net_cost_rp), default=None)
         return OptionResult(
-            self.option.name, self.option.programme, self.measure, tuple(points), best
+            self.option.name,
+            self.option.programme,
+            self.measure,
+            tuple(points),
+            best,
+            {} if best is None else self.areas(best),
         )
+
+    def areas(self, best: Point) -> dict[str, dict[str, dict[str, float]]]:
+        """The best pair against the baseline by kabupaten, kecamatan and desa."""
+        programmes = {**self.start.rules.programmes, **self.option.rules.programmes}
+        results = self.simulate(best.desil, best.factor)
+        found = compare(self.start.results, results, programmes, layout=self.layout)
+        return {
+            key: found[key] for key in ("by_region", "by_district", "by_village") if key in found
+        }  # type: ignore[misc]
 
     def point(
         self, results: pd.DataFrame, desil: float | None, scale: float, factor: float

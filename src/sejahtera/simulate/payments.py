@@ -275,14 +275,18 @@ def allot(
     order = np.lexsort((tie, score, desil, area_of))  # by area, poorest first
     group = area_of[order]
     weight = rows.weight[chosen][order]
-    if quota.share is not None:
-        share = float(simulation.ruleset.parameters.at(tuple(quota.share.split(".")), day))  # type: ignore[arg-type]
+
+    def per_area(path: str) -> np.ndarray:  # the parameter in each area (regional values)
+        return regional_values(simulation.ruleset, path, np.asarray(areas), day)
+
+    if quota.units is not None:
+        size, limit = weight, per_area(quota.units)
+    elif quota.share is not None:
         size = weight
-        limit = share * np.bincount(group, weight, minlength=len(areas))
+        limit = per_area(quota.share) * np.bincount(group, weight, minlength=len(areas))
     else:
         size = weight * amount[chosen][order]  # yearly spending on each unit
-        share = float(simulation.ruleset.parameters.at(tuple(quota.budget_share.split(".")), day))  # type: ignore[union-attr, arg-type]
-        limit = share * regional_values(simulation.ruleset, quota.budget_rp, np.asarray(areas), day)  # type: ignore[arg-type]
+        limit = per_area(quota.budget_share) * per_area(quota.budget_rp)  # type: ignore[arg-type]
     used = np.cumsum(size)
     before_area = np.r_[0.0, used][np.searchsorted(group, np.arange(len(areas)), side="left")]
     used -= before_area[group]

@@ -352,10 +352,11 @@ def compare(
     reform: pd.DataFrame,
     programmes: Mapping[str, Programme],
     poverty: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
+    layout: Layout | None = None,
 ) -> dict[str, object]:
     """What the reform changes from the baseline: net cost (by programme and funder), who gains
-    and who loses (households and persons, by registry desil and by kecamatan), the poor newly
-    reached by any programme, and the change in poverty and inequality."""
+    and who loses (households and persons, by registry desil and by kabupaten, kecamatan and
+    desa), the poor newly reached by any programme, and the change in poverty and inequality."""
     names = [n for n in programmes if n in baseline or n in reform]
     w = baseline["weight"].to_numpy()
     people = w * baseline["size"].to_numpy()
@@ -391,15 +392,28 @@ def compare(
             np.dot(w, column(reform, "cash_total") - column(baseline, "cash_total"))
         ),
     }
-    for key, source in (("by_desil", "desil"), ("by_district", "district_code")):
-        if source in baseline and baseline[source].notna().all():
-            group, labels = pd.factorize(baseline[source], sort=True)
-            sums = _gains(group, len(labels), w, people, change, poor, was, now)
-            out[key] = {
-                str(label): {name: float(values[g]) for name, values in sums.items()}
-                for g, label in enumerate(labels)
-            }
+    layout = layout or Layout.of(baseline)
+    if "desil" in baseline and baseline["desil"].notna().all():
+        group, labels = pd.factorize(baseline["desil"], sort=True)
+        sums = _gains(group, len(labels), w, people, change, poor, was, now)
+        out["by_desil"] = _rows(sums, [str(label) for label in labels])
+    # By area: summed once per finest area, then added up (as the reports are).
+    finest = _gains(layout.finest, layout.areas, w, people, change, poor, was, now)
+    known = registry()
+    for key, (parent, codes) in layout.levels.items():
+        sums = {name: np.bincount(parent, values, len(codes)) for name, values in finest.items()}
+        rows = _rows(sums, codes)
+        for code, row in rows.items():
+            row["name"] = known.name(code) if code in known else code  # type: ignore[assignment]
+        out[key] = rows
     return out
+
+
+def _rows(sums: dict[str, np.ndarray], labels: list[str]) -> dict[str, dict[str, float]]:
+    return {
+        label: {name: float(values[g]) for name, values in sums.items()}
+        for g, label in enumerate(labels)
+    }
 
 
 def _gains(

@@ -152,6 +152,7 @@ def scenario(
             reform_results,
             programmes,
             (summary["poverty"]["after"], known["after"]),  # type: ignore[index]
+            layout,
         )
         changed = summarise(
             reform_results, programmes, baseline, after.sources, notes, known, layout
@@ -274,7 +275,7 @@ def _how_paid(programme: Programme) -> set[tuple[str, ...]]:
         programme.take_up,
         programme.switch,
         programme.consumed,
-        *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+        *(() if quota is None else quota.parameters()),
     ]
     return {tuple(p.split(".")) for p in paths if p is not None}
 
@@ -372,7 +373,7 @@ def refuse_unused_changes(reformed: Ruleset, baseline: Baseline) -> None:
         for path in (
             programme.take_up,
             programme.consumed,
-            *(() if quota is None else (quota.share, quota.budget_share, quota.budget_rp)),
+            *(() if quota is None else quota.parameters()),
         ):
             if path is not None:
                 read.add(tuple(path.split(".")))
