@@ -78,6 +78,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/measure_indicators.py
 	$(BIN)/python benchmarks/measure_outofcore.py
 	$(BIN)/python benchmarks/simulate_indonesia.py
+	$(BIN)/python benchmarks/simulate_scenario.py
 	$(BIN)/python benchmarks/simulate_openfisca.py
 	$(BIN)/python benchmarks/evaluate_did.py --twfe
 	$(BIN)/python benchmarks/workbench_load.py
