@@ -29,12 +29,18 @@ def scenario_text(scenario: Scenario, language: Language) -> str:
             programme = scenario.programmes[name]
             source = summary["status_quo"].get(name)
             how = f" [{text(f'simulate.source_{source}', language)}]" if source else ""
+            families = (
+                text("simulate.families", language, families=figures["families"])
+                if programme.unit == "family"
+                else ""
+            )
             lines.append(
                 text(
                     "simulate.programme_line",
                     language,
                     name=programme.title(language),
                     cost=figures["cost_rp"],
+                    families=families,
                     households=figures["households"],
                     persons=figures["persons"],
                     coverage=figures["coverage_of_poor"],
