@@ -72,7 +72,7 @@ def test_a_value_that_changed_is_shown_as_it_was_on_the_date() -> None:
         assert result.exit_code == 0, result.output
         lines = block(result.stdout, path)
         assert lines[0] == f"  {path}: {years} tahun"
-        assert f"    Rujukan: {entry['metadata']['reference']}" in lines
+        assert f"    Rujukan: {cited(entry, datetime.date.fromisoformat(day))}" in lines
         assert "Permensos 1/2018" in entry["metadata"]["reference"]
     assert "    sejak 2018-01-01, diganti mulai 2019-01-01" in block(result.stdout, path)
 
@@ -148,6 +148,14 @@ def test_json_lists_every_programme_then_the_parameters_of_none() -> None:
     assert shared and all(path.startswith("scenario.") for path in shared)
 
 
+def cited(entry: dict, day: datetime.date) -> str:
+    """The reference shown on ``day``: the value's own (if given), then the parameter's."""
+    values = entry["values"]
+    start = max(d for d in values if d <= day)
+    own = values[start].get("reference") if isinstance(values[start], dict) else None
+    return "; ".join(part for part in (own, entry["metadata"]["reference"]) if part)
+
+
 def _listed(paths: str | list[str]) -> list[str]:
     return [paths] if isinstance(paths, str) else paths
 
@@ -163,7 +171,7 @@ def test_json_of_a_programme_has_values_dates_and_references() -> None:
         value = in_force(entry, datetime.date(2025, 1, 1))
         assert parameter["value"] == ("inf" if value == float("inf") else value), path
         assert parameter["unit"] == entry["metadata"]["unit"]
-        assert parameter["reference"] == entry["metadata"]["reference"]
+        assert parameter["reference"] == cited(entry, datetime.date(2025, 1, 1))
         assert parameter["description"] == entry.get("description", "")
     elderly = by_path["pkh.components.elderly_min_age"]
     assert (elderly["since"], elderly["until"], elderly["in_force"]) == ("2019-01-01", None, True)
@@ -206,3 +214,23 @@ def test_indonesian_output_has_no_english_words_of_its_own() -> None:
         output = re.sub(r"\b\w+(?:[._]\w+)+\b", "", output)  # names: pkh.max_desil, receives_pkh
         for word in ENGLISH:
             assert not re.search(rf"\b{word}\b", output, re.IGNORECASE), (word, output)
+
+
+def test_a_value_given_with_its_own_reference_shows_it() -> None:
+    """pkh.components.elderly_min_age cites Permensos 1/2018 with its 2018 value and the 2019
+    guideline with its 2019 value (read here from the YAML file itself)."""
+    import datetime
+
+    import yaml
+
+    from sejahtera.rules.ruleset import load_ruleset
+    from sejahtera.rules.show import parameter_on
+
+    rules = load_ruleset("indonesia")
+    raw = yaml.safe_load((rules.folder / "parameters" / "pkh.yaml").read_text("utf-8"))
+    values = raw["components"]["elderly_min_age"]["values"]
+    for day in (datetime.date(2018, 6, 1), datetime.date(2025, 6, 1)):
+        start = max(d for d in values if d <= day)
+        shown = parameter_on(rules, "pkh.components.elderly_min_age", day)
+        assert shown.reference.startswith(values[start]["reference"] + "; ")
+        assert shown.value == values[start]["value"]

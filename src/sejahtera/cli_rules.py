@@ -13,6 +13,20 @@ import click
 from sejahtera.cli_support import _friendly
 from sejahtera.i18n import text
 
+_baseline_option = click.option(
+    "--baseline",
+    type=click.Choice(["status-quo", "rules"]),
+    default="status-quo",
+    show_default=True,
+    help="status-quo: dari penerima saat ini menurut data / from today's recipients as recorded; "
+    "rules: setiap yang layak menurut aturan / everyone the rules make eligible.",
+)
+
+
+def _baseline(choice: str) -> str:
+    """The CLI's --baseline as the core names it."""
+    return "rules" if choice == "rules" else "status_quo"
+
 
 def register_rules_commands(main: click.Group) -> None:
     main.add_command(rules)
@@ -117,14 +131,7 @@ def rules_show(
     default=None,
     help="Reformasi YAML yang dibandingkan dengan baseline / YAML reform compared with baseline.",
 )
-@click.option(
-    "--baseline",
-    type=click.Choice(["status-quo", "rules"]),
-    default="status-quo",
-    show_default=True,
-    help="status-quo: penerima saat ini menurut data / today's recipients as recorded; rules: "
-    "setiap yang layak menurut aturan / everyone the rules make eligible.",
-)
+@_baseline_option
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
 @click.option(
@@ -150,7 +157,7 @@ def simulate_command(
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.scenario import reformed_rules, scenario
 
-    chosen = "rules" if baseline == "rules" else "status_quo"
+    chosen = _baseline(baseline)
     # The rules and the reform are checked whole before the data is read.
     ruleset = load_ruleset(ruleset_name)
     reformed = reformed_rules(ruleset, reform, chosen) if reform is not None else None
@@ -204,14 +211,7 @@ def simulate_command(
     show_default=True,
     help="Jumlah kecamatan prioritas untuk topup-wilayah / priority kecamatan for topup-wilayah.",
 )
-@click.option(
-    "--baseline",
-    type=click.Choice(["status-quo", "rules"]),
-    default="status-quo",
-    show_default=True,
-    help="Dibandingkan dengan kondisi saat ini atau aturan tertulis / compared with today or the "
-    "rules as written.",
-)
+@_baseline_option
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
 @_friendly
@@ -239,7 +239,7 @@ def budget_command(
     given = [budget_rp is not None, programme is not None, lever is not None]
     if (extra_rp is not None and any(given)) or (extra_rp is None and not all(given)):
         raise SejahteraError("budget.mode")
-    chosen = "rules" if baseline == "rules" else "status_quo"
+    chosen = _baseline(baseline)
     ruleset = load_ruleset(ruleset_name)  # checked whole before the data is read
     table = load(data)
     if table.dataset is None:

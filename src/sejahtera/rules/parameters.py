@@ -105,6 +105,13 @@ class Parameter:
     line: int
     # A modelling choice a report must state beside its figures ({id: …, en: …}, with {value}).
     statement: dict[str, str] | None = None
+    cited: tuple[tuple[Day, str], ...] = ()  # a reference given with one dated value
+
+    def reference_on(self, day: Day) -> str:
+        """The reference of the value in force on ``day``: its own first, then the parameter's."""
+        index = bisect_right(self.starts, day) - 1
+        own = dict(self.cited).get(self.starts[index]) if index >= 0 else None
+        return "; ".join(part for part in (own, self.reference) if part)
 
     def at(self, day: Day) -> object:
         value = self.get(day)
@@ -273,6 +280,20 @@ def _parameter(content: Located, name: str, file: str) -> Parameter:
         file,
         content.line,
         _statement(metadata, file, content.line),
+        _cited(content.get("values")),
+    )
+
+
+def _cited(raw: object) -> tuple[tuple[Day, str], ...]:
+    """The references given with single dated values (``2019-01-01: {value: 70, reference: …}``)."""
+    if not isinstance(raw, dict):
+        return ()
+    return tuple(
+        sorted(
+            (start, str(entry["reference"]))
+            for start, entry in raw.items()
+            if isinstance(entry, dict) and entry.get("reference") and isinstance(start, Day)
+        )
     )
 
 

@@ -112,6 +112,18 @@ class Programme:
     def title(self, language: str) -> str:
         return self.label.get(language) or self.label.get("id") or self.name
 
+    def parameters(self, levers: bool = True) -> tuple[str, ...]:
+        """The parameters the declaration names: how the programme is paid (take-up, consumed
+        share, switch, quota) and, with ``levers``, what the budget solver may move."""
+        named = [
+            self.take_up,
+            self.consumed,
+            self.switch,
+            *(() if self.quota is None else self.quota.parameters()),
+            *((path for group in self.levers.values() for path in group) if levers else ()),
+        ]
+        return tuple(path for path in named if path is not None)
+
 
 def read_programmes(path: Path, shown: str | None = None) -> dict[str, Programme]:
     """The declarations in the file ``path`` (not yet checked against a ruleset)."""
@@ -260,15 +272,7 @@ def check_programmes(ruleset: Ruleset, programmes: dict[str, Programme]) -> None
                     entity=benefit.entity,
                     kind=wanted_kind,
                 )
-        quota = programme.quota
-        paths = [
-            programme.take_up,
-            programme.consumed,
-            programme.switch,
-            *(() if quota is None else quota.parameters()),
-            *(path for group in programme.levers.values() for path in group),
-        ]
-        for path in (p for p in paths if p is not None):
+        for path in programme.parameters():
             if not isinstance(ruleset.parameters.get(tuple(path.split("."))), Parameter):
                 raise RulesFileError(
                     "rules.programme_parameter",

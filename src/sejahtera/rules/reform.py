@@ -209,5 +209,9 @@ def _from_date(old: Parameter, values: dict, **where: object) -> Parameter:
     keep = [(s, v) for s, v in zip(old.starts, old.values, strict=True) if s < first]
     merged = sorted(keep + list(values.items()), key=lambda pair: pair[0])
     return dataclasses.replace(
-        old, starts=tuple(s for s, _ in merged), values=tuple(v for _, v in merged), **where
+        old,
+        starts=tuple(s for s, _ in merged),
+        values=tuple(v for _, v in merged),
+        cited=tuple((s, r) for s, r in old.cited if s < first),
+        **where,
     )

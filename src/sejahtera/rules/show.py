@@ -187,17 +187,9 @@ def describe(ruleset: Ruleset, programme: str | None, day: datetime.date) -> Rul
 
 def programme_parameters(ruleset: Ruleset, name: str) -> tuple[str, ...]:
     """The parameters under the programme's name, then those its declaration names."""
-    declared = ruleset.programmes[name]
-    quota = declared.quota
-    named = [
-        *(path for group in declared.levers.values() for path in group),
-        *(() if quota is None else quota.parameters()),
-        declared.take_up,
-        declared.consumed,
-        declared.switch,
-    ]
+    named = ruleset.programmes[name].parameters()
     under = [path for path in _paths(ruleset) if path.split(".")[0] == name]
-    return tuple(dict.fromkeys([*under, *(path for path in named if path is not None)]))
+    return tuple(dict.fromkeys([*under, *named]))
 
 
 def parameter_on(ruleset: Ruleset, path: str, day: datetime.date) -> ParameterShown:
@@ -218,7 +210,7 @@ def parameter_on(ruleset: Ruleset, path: str, day: datetime.date) -> ParameterSh
         since=leaf.starts[index] if index >= 0 else None,
         until=leaf.starts[following] if has_next else None,  # type: ignore[index]
         next_value=leaf.values[following] if has_next else None,  # type: ignore[index]
-        reference=leaf.reference,
+        reference=leaf.reference_on(day),
         description=leaf.description,
         statement=leaf.statement,
         regional=_regional(ruleset, path, day),

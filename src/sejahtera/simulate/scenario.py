@@ -270,14 +270,7 @@ def unaffected(base: Ruleset, reformed: Ruleset) -> tuple[set[str], frozenset[st
 
 
 def _how_paid(programme: Programme) -> set[tuple[str, ...]]:
-    quota = programme.quota
-    paths = [
-        programme.take_up,
-        programme.switch,
-        programme.consumed,
-        *(() if quota is None else quota.parameters()),
-    ]
-    return {tuple(p.split(".")) for p in paths if p is not None}
+    return {tuple(path.split(".")) for path in programme.parameters(levers=False)}
 
 
 def reformed_rules(ruleset: Ruleset, reform: str | Path, baseline: Baseline) -> Ruleset:
@@ -368,15 +361,9 @@ def refuse_unused_changes(reformed: Ruleset, baseline: Baseline) -> None:
         for compiled in reformed.compiled.get(name, ())
         for path in compiled.parameters
     }
-    for programme in reformed.programmes.values():
-        quota = programme.quota
-        for path in (
-            programme.take_up,
-            programme.consumed,
-            *(() if quota is None else quota.parameters()),
-        ):
-            if path is not None:
-                read.add(tuple(path.split(".")))
+    read |= {
+        tuple(path.split(".")) for p in reformed.programmes.values() for path in p.parameters()
+    }
     read |= {("scenario", "take_up_newly_eligible"), ("scenario", "consumed_share")}
     separable = {p.variable for p in reformed.programmes.values() if p.separable}
     for change in reformed.changes:
