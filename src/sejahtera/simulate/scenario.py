@@ -43,6 +43,7 @@ from sejahtera.simulate.payments import (
     pay_today,
     paying_ruleset,
 )
+from sejahtera.simulate.report import Layout, compare, measured, summarise
 
 Baseline = Literal["status_quo", "rules"]
 BASELINES: tuple[Baseline, ...] = ("status_quo", "rules")
@@ -124,8 +125,6 @@ def scenario(
     elif baseline not in BASELINES:
         raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
     start = Start(base, persons, households, period, baseline)
-    from sejahtera.simulate.report import Layout, compare, measured, summarise
-
     notes = _notes(start.today)
     # The reform runs on the second core while the baseline's report is written.
     with ThreadPoolExecutor(max_workers=1) as pool:
