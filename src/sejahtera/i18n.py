@@ -2,17 +2,25 @@
 
 Every message a user can read has an Indonesian and an English text in the catalogue: the YAML
 files of ``resources/locale/`` (one per part of the product; a key may appear in only one).
-The language comes from ``SEJAHTERA_LANG`` (``id`` or ``en``), Indonesian by default; the
-CLI's ``--lang`` option sets it for one command.
+The language is the caller's: inside ``with speaking("en"):`` (the workbench wraps each request
+in its reader's language), else the CLI's ``--lang``, else ``SEJAHTERA_LANG`` (``id`` or ``en``),
+else Indonesian.
+
+Numbers are written one way everywhere (:func:`format_number`): the reader's separators
+(``1.234.567,5`` in Indonesian), never in scientific notation. Codes a reader meets — a column, a
+category, a region — are shown by their names (:func:`column_label`, :func:`value_label`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
 import os
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -23,6 +31,9 @@ import yaml
 Language = Literal["id", "en"]
 LANGUAGES: tuple[Language, ...] = ("id", "en")
 _override: list[Language] = []
+_speaking: contextvars.ContextVar[Language | None] = contextvars.ContextVar(
+    "sejahtera_language", default=None
+)
 
 
 @cache
@@ -54,8 +65,22 @@ def _checked(language: str) -> Language:
     return code  # type: ignore[return-value]
 
 
+@contextmanager
+def speaking(language_code: str) -> Iterator[Language]:
+    """Messages and numbers in ``language_code`` inside the block (this thread or task only)."""
+    token = _speaking.set(_checked(language_code))
+    try:
+        yield _speaking.get()  # type: ignore[misc]
+    finally:
+        _speaking.reset(token)
+
+
 def language() -> Language:
-    """The --lang choice, else SEJAHTERA_LANG when it names a known language, else Indonesian."""
+    """The caller's language (:func:`speaking`), else the --lang choice, else SEJAHTERA_LANG
+    when it names a known language, else Indonesian."""
+    spoken = _speaking.get()
+    if spoken is not None:
+        return spoken
     if _override:
         return _override[0]
     try:
@@ -110,6 +135,29 @@ def local_number(value: float, spec: str, language_code: Language | None = None)
     return local_digits(shown, language_code)
 
 
+def format_number(
+    value: object,
+    language_code: Language | None = None,
+    decimals: int = 0,
+    *,
+    percent: bool = False,
+    grouped: bool = True,
+) -> str:
+    """``value`` as a reader expects it: ``decimals`` places, thousands grouped, the reader's
+    separators (``1.234,5`` / ``1,234.5``), a fraction as a percentage with ``percent`` (0.125 →
+    ``12,5%``), never in scientific notation; ``–`` for a missing or infinite value."""
+    if value is None or isinstance(value, bool):
+        return "–" if value is None else str(value)
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        return "–"
+    spec = f"{',' if grouped else ''}.{decimals}f"
+    shown = local_number(number * 100 if percent else number, spec, language_code)
+    if not shown.strip("-0.,"):  # -0.0 rounds to no sign at all
+        shown = shown.lstrip("-")
+    return shown + ("%" if percent else "")
+
+
 def p_value(p: float, language_code: Language | None = None) -> str:
     """A p-value as readers expect it: three significant digits (``0,0123``), ``< 0,001`` below
     0.001, ``–`` when there is none."""
@@ -136,3 +184,39 @@ def local_digits(shown: str, language_code: Language | None = None) -> str:
     if (language_code or language()) == "id":
         return shown.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return shown
+
+
+def column_label(column: str, language_code: Language | None = None) -> str:
+    """A column's name for a reader (``district_code`` → Kecamatan), the column itself when the
+    catalogue has none."""
+    return _label_or(f"column.{column}", column, language_code)
+
+
+def value_label(column: str, value: object, language_code: Language | None = None) -> str:
+    """A value as a reader names it: a region code with its name (``34.03.01 Wonosari``), a
+    category by its words (``tertiary`` → Perguruan tinggi), a flag as yes or no (or urban as
+    Perkotaan/Perdesaan); other values as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if column in _REGION_COLUMNS:
+        from sejahtera.data.regions import registry
+
+        names = registry()
+        code = str(value)
+        return f"{code} {names.name(code)}" if code in names else code
+    if isinstance(value, bool) or str(value) in ("True", "False"):
+        flag = str(value) == "True"
+        return _label_or(f"value.{column}.{str(flag).lower()}", None, language_code) or text(
+            "cli.yes" if flag else "cli.no", language_code
+        )
+    return _label_or(f"value.{column}.{value}", str(value), language_code)
+
+
+_REGION_COLUMNS = ("province_code", "regency_code", "district_code", "village_code")
+
+
+def _label_or(key: str, fallback: str | None, language_code: Language | None) -> str:
+    entry = catalogue().get(key)
+    if entry is None:
+        return fallback  # type: ignore[return-value]
+    return entry[language_code or language()]

@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from sejahtera.i18n import Language, text
+from sejahtera.i18n import Language, column_label, format_number, text, value_label
 
 TIDY_COLUMNS = ("indicator", "estimate", "se", "ci_low", "ci_high", "n", "population")
 # An estimate is flagged, not hidden, when it rests on fewer rows than this or when its relative
@@ -100,7 +100,7 @@ class Estimates:
         table = self.table
         flags = reliability(table, self.min_rows)
         header = [
-            *self.by,
+            *(column_label(c, language) for c in self.by),
             text("measure.col_indicator", language),
             text("measure.col_estimate", language),
             text("measure.col_se", language),
@@ -113,13 +113,13 @@ class Estimates:
         for index, row in table.iterrows():
             rows.append(
                 [
-                    *(_label(row[c], language) for c in self.by),
+                    *(_label(c, row[c], language) for c in self.by),
                     indicator_label(str(row["indicator"]), language),
-                    _number(row["estimate"]),
-                    _number(row["se"]),
-                    f"{_number(row['ci_low'])} – {_number(row['ci_high'])}",
-                    f"{int(row['n']):,}",
-                    _number(row["population"], always_whole=True),
+                    _number(row["estimate"], language),
+                    _number(row["se"], language),
+                    f"{_number(row['ci_low'], language)} – {_number(row['ci_high'], language)}",
+                    format_number(int(row["n"]), language),
+                    _number(row["population"], language, always_whole=True),
                     "" if flags[index] == "ok" else text(f"measure.flag_{flags[index]}", language),
                 ]
             )
@@ -159,17 +159,15 @@ def indicator_label(name: str, language: Language | None = None) -> str:
         return name
 
 
-def _label(value: object, language: Language | None) -> str:
-    """A group's label; an empty one marks a row for the whole population."""
+def _label(column: str, value: object, language: Language | None) -> str:
+    """A group's label as a reader names it; an empty one marks a row for the whole population."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return text("measure.all", language)
-    return str(value)
+    return value_label(column, value, language)
 
 
-def _number(value: object, always_whole: bool = False) -> str:
+def _number(value: object, language: Language | None, always_whole: bool = False) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     number = float(value)  # type: ignore[arg-type]
-    if always_whole or abs(number) >= 1000:
-        return f"{number:,.0f}"
-    return f"{number:.4f}"
+    return format_number(number, language, 0 if always_whole or abs(number) >= 1000 else 4)

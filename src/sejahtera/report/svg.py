@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape as _html_escape
 
-from sejahtera.i18n import Language, language, local_digits
+from sejahtera.i18n import Language, format_number, language
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
 FONT_SIZE = 13.0
@@ -52,11 +52,7 @@ def number_format(
     chosen = language_code or language()
 
     def show(value: float) -> str:
-        shown = f"{value * 100 if percent else value:,.{decimals}f}"
-        shown = local_digits(shown, chosen)
-        if not shown.strip("-0.,"):  # −0.0 rounds to no sign at all
-            shown = shown.lstrip("-")
-        return shown.replace("-", "−") + ("%" if percent else "")
+        return format_number(value, chosen, decimals, percent=percent).replace("-", "−")
 
     return show
 

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, text
+from sejahtera.i18n import Language, format_number, text, value_label
 from sejahtera.rules.parameters import Parameter
 from sejahtera.rules.programmes import LEVERS, Programme
 from sejahtera.rules.reform import with_parameter_values
@@ -120,7 +120,12 @@ class BudgetResult:
     def summary(self, language: Language | None = None) -> str:
         """The choice, its cost and poverty effect, then the table of candidates."""
         lines = [
-            text("budget.title", language, programme=self.programme, lever=self.lever)
+            text(
+                "budget.title",
+                language,
+                programme=value_label("programme", self.programme, language),
+                lever=value_label("lever", self.lever, language),
+            )
             + " "
             + text("budget.budget", language, budget=self.budget_rp),
             text(f"budget.objective_{self.objective}", language),
@@ -133,8 +138,8 @@ class BudgetResult:
                 text(
                     "budget.chosen",
                     language,
-                    value=self.show(self.chosen.value),
-                    unit=self.unit,
+                    value=self.show(self.chosen.value, language),
+                    unit=value_label("unit", self.unit, language),
                     cost=self.chosen.cost_rp,
                     reduction=self.chosen.gap_reduction_rp,
                     reached=self.chosen.poor_persons_reached,
@@ -147,13 +152,11 @@ class BudgetResult:
         header = [text(f"budget.col_{column}", language) for column in _COLUMNS]
         rows = [header] + [
             [
-                self.show(c.value),
-                f"{c.cost_rp:,.0f}",
-                f"{c.fgt0:.2%}",
-                f"{c.fgt1:.2%}",
-                f"{c.fgt2:.2%}",
-                f"{c.gap_reduction_rp:,.0f}",
-                f"{c.poor_persons_reached:,.0f}",
+                self.show(c.value, language),
+                format_number(c.cost_rp, language),
+                *(format_number(p, language, 2, percent=True) for p in (c.fgt0, c.fgt1, c.fgt2)),
+                format_number(c.gap_reduction_rp, language),
+                format_number(c.poor_persons_reached, language),
                 text("cli.yes" if c.within_budget else "cli.no", language),
                 text("cli.yes" if c.efficient else "cli.no", language),
                 "*" if c == self.chosen else "",
@@ -172,18 +175,16 @@ class BudgetResult:
         """The error to raise when no candidate fits the budget: it names the cheapest cost."""
         return SejahteraError(
             "budget.nothing_fits",
-            programme=self.programme,
-            lever=self.lever,
+            programme=value_label("programme", self.programme),
+            lever=value_label("lever", self.lever),
             budget=self.budget_rp,
             cheapest=min(c.cost_rp for c in self.candidates),
         )
 
-    def show(self, value: float) -> str:
-        if self.lever == "desil":
-            return f"{value:.0f}"
-        if self.lever == "pmt":
-            return f"{value:.4f}"
-        return f"{value:.4f}" if self.unit == "factor" else f"{value:,.0f}"
+    def show(self, value: float, language: Language | None = None) -> str:
+        """A value of the lever: a desil, a PMT score, a factor or an amount."""
+        places = 0 if self.lever == "desil" or self.unit not in ("factor", "PMT score") else 4
+        return format_number(value, language, places, grouped=self.lever == "amount")
 
 
 _COLUMNS = (
