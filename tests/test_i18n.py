@@ -75,3 +75,47 @@ def test_formatted_numbers_follow_the_language() -> None:
     shown = text("simulate.poverty_line", "id", before=0.1005, after=0.0512, gini_before=0.42,
                  gini_after=0.394)  # fmt: skip
     assert "10,05% sebelum bantuan → 5,12%" in shown and "0,420 → 0,394" in shown
+
+
+def test_one_number_format_for_every_reader() -> None:
+    from sejahtera.i18n import format_number
+
+    assert format_number(1234567.456, "id", 1) == "1.234.567,5"
+    assert format_number(1234567.456, "en", 1) == "1,234,567.5"
+    assert format_number(0.1234, "id", 1, percent=True) == "12,3%"
+    assert format_number(3.14e-05, "id", 7) == "0,0000314"  # never 3,14e-05
+    assert format_number(1.5e20, "en") == "150,000,000,000,000,000,000"
+    assert format_number(-0.0001, "en", 2) == "0.00"  # no sign on what rounds to zero
+    assert format_number(float("nan"), "id") == format_number(None, "id") == "–"
+    assert format_number(float("inf"), "id") == "–"
+    assert format_number(12345, "id", grouped=False) == "12345"
+
+
+def test_codes_are_shown_by_their_names() -> None:
+    from sejahtera.i18n import column_label, value_label
+
+    assert column_label("district_code", "id") == "Kecamatan"
+    assert value_label("district_code", "34.03.01", "id") == "34.03.01 Wonosari"
+    assert value_label("urban", True, "id") == "Perkotaan"
+    assert value_label("urban", "False", "en") == "Rural"
+    assert value_label("head_education", "tertiary", "id") == "Perguruan tinggi"
+    assert value_label("employed", True, "id") == "ya"  # a flag without words of its own
+    assert value_label("anything", "x", "id") == "x" and column_label("x", "id") == "x"
+
+
+def test_the_caller_sets_the_language_for_its_own_work() -> None:
+    import threading
+
+    from sejahtera.i18n import language, speaking
+
+    seen: dict[str, str] = {}
+
+    def other_thread() -> None:
+        seen["other"] = language()
+
+    with speaking("en"):
+        assert language() == "en" and text("cli.yes") == "yes"
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert language() == "id" and seen["other"] == "id"  # one request's language stays its own
