@@ -16,7 +16,7 @@ from sejahtera.cli_measure import register_measure_commands
 from sejahtera.cli_rules import register_rules_commands
 from sejahtera.cli_support import ON_SCREEN, _friendly
 from sejahtera.errors import ProblemReport, SejahteraError
-from sejahtera.i18n import set_language, text
+from sejahtera.i18n import format_number, set_language, text
 
 
 @click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
@@ -192,22 +192,33 @@ def _describe_text(summary: dict[str, Any]) -> str:
     ]
     for row in summary["regencies"]:
         lines.append(
-            f"  {row['code']:<6} {row['name']:<34} {row['households']:>10,} "
-            f"{row['households_weighted']:>14,.0f}"
+            f"  {row['code']:<6} {row['name']:<34} {format_number(row['households']):>10} "
+            f"{format_number(row['households_weighted']):>14}"
         )
     for table, columns in summary["columns"].items():
-        lines += ["", f"{table}:"]
+        lines += ["", text(f"cli.describe_{table}")]
         for col in columns:
             detail = ""
             if "mean" in col:
-                detail = f"min {col['min']:g}  mean {col['mean']:.4g}  max {col['max']:g}"
+                detail = text(
+                    "cli.describe_range",
+                    low=_plain(col["min"]),
+                    mean=_plain(col["mean"]),
+                    high=_plain(col["max"]),
+                )
             elif "values" in col:
-                detail = ", ".join(f"{k} {v:,}" for k, v in col["values"].items())
+                detail = ", ".join(f"{k} {format_number(v)}" for k, v in col["values"].items())
             lines.append(
                 f"  {col['column']:<18} {col['type']:<8} "
-                f"{text('cli.missing')} {col['missing']:>8,}  {detail}"
+                f"{text('cli.missing')} {format_number(col['missing']):>8}  {detail}"
             )
     return "\n".join(lines)
+
+
+def _plain(value: float) -> str:
+    """A column's minimum, mean or maximum with as many decimals as its size calls for."""
+    size = abs(float(value))
+    return format_number(value, decimals=0 if size >= 100 else 2 if size >= 1 else 4)
 
 
 @data.command("load", help="Muat dataset ke basis data SQL / load a dataset into a SQL database.")
