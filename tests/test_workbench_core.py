@@ -9,19 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
 from sejahtera.data.dataset import Dataset
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core import profiles
-from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.core.roles import ROLES
+from workbench_users import PASSWORD, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 SEJAHTERA = str(Path(sys.executable).parent / "sejahtera")
-PASSWORD = "a long enough password 1"
 
 
 @pytest.fixture(autouse=True)
@@ -35,13 +33,6 @@ def _fresh(settings, tmp_path: Path):
     yield
     profiles.configured_profiles.cache_clear()
     profiles.dataset_summary.cache_clear()
-
-
-def user_with(role: str | None, name: str | None = None):
-    user = get_user_model().objects.create_user(name or f"user-{role}", password=PASSWORD)
-    if role is not None:
-        Profile.objects.create(user=user, role=role)
-    return user
 
 
 def in_language(language: str) -> Client:
@@ -70,7 +61,7 @@ def test_wrong_method_and_unknown_page() -> None:
 
 
 def test_sign_in_then_dashboard_and_out_with_each_event_audited() -> None:
-    user_with("analyst", "ana")
+    user_with("analyst", username="ana", password=PASSWORD)
     client = Client()
     assert client.get("/dashboard/").status_code == 302  # to the login page
     answer = client.post("/login/", {"username": "ana", "password": PASSWORD})
@@ -85,17 +76,13 @@ def test_sign_in_then_dashboard_and_out_with_each_event_audited() -> None:
 
 def test_every_role_reaches_the_dashboard_and_an_account_without_a_role_does_not() -> None:
     for role, _ in ROLES:
-        client = Client()
-        client.force_login(user_with(role))
-        assert client.get("/dashboard/").status_code == 200, role
-    client = Client()
-    client.force_login(user_with(None, "no-role"))
-    assert client.get("/dashboard/").status_code == 403
+        assert signed_in(role).get("/dashboard/").status_code == 200, role
+    assert signed_in(None).get("/dashboard/").status_code == 403
 
 
 def test_login_attempts_are_limited_and_logged(settings) -> None:
     settings.LOGIN_ATTEMPTS = 3
-    user_with("officer", "budi")
+    user_with("officer", username="budi", password=PASSWORD)
     client = Client()
     for _ in range(3):
         assert client.post("/login/", {"username": "budi", "password": "wrong"}).status_code == 401
@@ -104,7 +91,7 @@ def test_login_attempts_are_limited_and_logged(settings) -> None:
     assert blocked.status_code == 429
     assert "15" in blocked.text
     # …and from this address, for another account.
-    user_with("kepala", "sari")
+    user_with("kepala", username="sari", password=PASSWORD)
     other = client.post("/login/", {"username": "sari", "password": PASSWORD})
     assert other.status_code == 429
     failed = AuditEvent.objects.filter(action="login_failed").count()
@@ -112,7 +99,7 @@ def test_login_attempts_are_limited_and_logged(settings) -> None:
 
 
 def test_the_next_address_never_leaves_the_site() -> None:
-    user_with("analyst", "ana")
+    user_with("analyst", username="ana", password=PASSWORD)
     answer = Client().post(
         "/login/?next=https://evil.example/", {"username": "ana", "password": PASSWORD}
     )
@@ -178,19 +165,16 @@ def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
 
 
 def test_the_audit_log_is_for_auditors_and_the_head_only() -> None:
-    user_with("analyst", "ana")
+    user_with("analyst", username="ana", password=PASSWORD)
     Client().post("/login/", {"username": "ana", "password": "wrong"})
     for role, allowed in (("auditor", True), ("kepala", True), ("analyst", False),
                           ("officer", False), ("partner", False)):  # fmt: skip
-        client = Client()
-        client.force_login(user_with(role))
-        page = client.get("/audit/?action=login_failed")
+        page = signed_in(role).get("/audit/?action=login_failed")
         assert page.status_code == (200 if allowed else 403), role
         if allowed:
             assert "login_failed" in page.text and "ana" in page.text
     assert Client().get("/audit/").status_code == 302
-    auditor = Client()
-    auditor.force_login(get_user_model().objects.get(username="user-auditor"))
+    auditor = signed_in("auditor")
     assert auditor.post("/audit/").status_code == 405
     assert auditor.get("/audit/?page=x").status_code == 200
 

@@ -4,23 +4,18 @@ the demo data and the Indonesian translation."""
 
 from __future__ import annotations
 
-import ast
-import gettext
 import logging
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.grievances import notify, throttle, workflow
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
@@ -32,9 +27,9 @@ from sejahtera.workbench.grievances.models import (
 from sejahtera.workbench.grievances.statistics import COLUMNS, grievance_statistics
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
+from workbench_users import signed_in, user_with
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a long enough password 1"
 NIK = "3404134506900123"
 PERSON = {"name": "Sri Contoh", "nik": NIK, "phone": "+620001234567", "address": "Dusun Contoh"}
 VALID = {"category": "payment", "description": "Bantuan tahap dua belum masuk.", **PERSON}
@@ -50,19 +45,6 @@ def _fresh(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
     cache.clear()
-
-
-def user_with(role: str | None, name: str | None = None, organisation: str = ""):
-    user = get_user_model().objects.create_user(name or f"user-{role}", password=PASSWORD)
-    if role is not None:
-        Profile.objects.create(user=user, role=role, organisation=organisation)
-    return user
-
-
-def client_for(role: str, **kwargs: str) -> Client:
-    client = Client()
-    client.force_login(user_with(role, **kwargs))
-    return client
 
 
 @pytest.fixture
@@ -210,7 +192,7 @@ def test_robots_and_floods_are_turned_away(monkeypatch) -> None:
 
 
 def test_tracking_shows_the_public_history_without_personal_data() -> None:
-    officer = user_with("officer", "budi")
+    officer = user_with("officer", username="budi")
     grievance = make(**PERSON)
     workflow.assign(None, grievance, 1, officer, note="Cek rekening di bank penyalur")
     workflow.change_status(
@@ -266,22 +248,24 @@ def test_the_list_shows_each_role_what_it_may_see(cases) -> None:
         "partner": {"a"},
     }
     for role, keys in expected.items():
-        page = client_for(role, organisation="Yayasan A").get("/grievances/")
+        page = signed_in(role, organisation="Yayasan A").get("/grievances/")
         assert page.status_code == 200, role
         assert codes_on(page.text, cases) == keys, role
         assert "Sri Contoh" not in page.text and "S. C." in page.text, role  # masked
         assert ("/grievances/entry/" in page.text) == (role in HANDLERS), role
     assert Client().get("/grievances/")["Location"] == "/login/?next=/grievances/"
-    assert client_for("officer", name="o2").post("/grievances/").status_code == 405
-    other_partner = client_for("partner", name="p-b", organisation="Yayasan B").get("/grievances/")
+    assert signed_in("officer", username="o2").post("/grievances/").status_code == 405
+    other_partner = signed_in("partner", username="p-b", organisation="Yayasan B").get(
+        "/grievances/"
+    )
     assert codes_on(other_partner.text, cases) == {"b"}
-    no_organisation = client_for("partner", name="p-none").get("/grievances/")
+    no_organisation = signed_in("partner", username="p-none").get("/grievances/")
     assert codes_on(no_organisation.text, cases) == set()
 
 
 def test_an_account_without_a_role_sees_no_grievance_page() -> None:
     no_role = Client()
-    no_role.force_login(user_with(None, "no-role"))
+    no_role.force_login(user_with(None, username="no-role"))
     for url in ("/grievances/", "/grievances/entry/", "/grievances/statistics/"):
         assert no_role.get(url).status_code == 403, url
 
@@ -289,7 +273,7 @@ def test_an_account_without_a_role_sees_no_grievance_page() -> None:
 def test_the_list_filters(cases) -> None:
     late = make(received_at=timezone.now() - timedelta(days=30))
     resolved_late = make(received_at=timezone.now() - timedelta(days=30), status="resolved")
-    client = client_for("officer")
+    client = signed_in("officer")
     overdue = client.get("/grievances/?overdue=on")
     assert late.tracking_code in overdue.text and "terlambat" in overdue.text
     assert resolved_late.tracking_code not in overdue.text
@@ -305,7 +289,7 @@ def test_the_list_filters(cases) -> None:
 def test_the_detail_page_masks_personal_data_for_every_role(cases) -> None:
     pk = cases["a"].pk
     for role in READERS:
-        page = client_for(role, organisation="Yayasan A").get(f"/grievances/{pk}/")
+        page = signed_in(role, organisation="Yayasan A").get(f"/grievances/{pk}/")
         assert page.status_code == 200, role
         assert "************0123" in page.text and NIK not in page.text, role
         assert "Sri Contoh" not in page.text and "S. C." in page.text, role
@@ -317,36 +301,37 @@ def test_the_detail_page_masks_personal_data_for_every_role(cases) -> None:
 def test_revealing_personal_data_is_audited_and_only_for_the_roles_that_need_it(cases) -> None:
     pk = cases["a"].pk
     for role in ("kepala", "officer", "auditor"):
-        page = client_for(role).get(f"/grievances/{pk}/?reveal=1")
+        client = signed_in(role)
+        page = client.get(f"/grievances/{pk}/?reveal=1")
         assert page.status_code == 200, role
         assert NIK in page.text and "Sri Contoh" in page.text and "Dusun Contoh" in page.text
         assert "no-store" in page["Cache-Control"]
         event = AuditEvent.objects.filter(action="personal_data_viewed").latest("id")
-        assert (event.username, event.object_id) == (f"user-{role}", str(pk)), role
+        assert (event.username, event.object_id) == (client.user.username, str(pk)), role
     for role in ("analyst", "partner"):
-        refused = client_for(role, organisation="Yayasan A").get(f"/grievances/{pk}/?reveal=1")
+        refused = signed_in(role, organisation="Yayasan A").get(f"/grievances/{pk}/?reveal=1")
         assert refused.status_code == 403 and NIK not in refused.text, role
     assert AuditEvent.objects.filter(action="personal_data_viewed").count() == 3
 
 
 def test_the_detail_page_denies_what_a_role_may_not_see(cases) -> None:
     sensitive, other = cases["sensitive_a"].pk, cases["b"].pk
-    assert client_for("analyst").get(f"/grievances/{sensitive}/").status_code == 403
-    partner = client_for("partner", organisation="Yayasan A")
+    assert signed_in("analyst").get(f"/grievances/{sensitive}/").status_code == 403
+    partner = signed_in("partner", organisation="Yayasan A")
     assert partner.get(f"/grievances/{sensitive}/").status_code == 403
     assert partner.get(f"/grievances/{other}/").status_code == 403
     assert partner.get(f"/grievances/{cases['none'].pk}/").status_code == 403
-    assert client_for("auditor").get(f"/grievances/{sensitive}/").status_code == 200
+    assert signed_in("auditor").get(f"/grievances/{sensitive}/").status_code == 200
     assert Client().get(f"/grievances/{other}/").status_code == 302
-    assert client_for("kepala").get("/grievances/999999/").status_code == 404
-    assert client_for("kepala", name="k2").post(f"/grievances/{other}/").status_code == 405
+    assert signed_in("kepala").get("/grievances/999999/").status_code == 404
+    assert signed_in("kepala", username="k2").post(f"/grievances/{other}/").status_code == 405
 
 
 # Officer entry -----------------------------------------------------------------------------------
 
 
 def test_an_officer_enters_a_walk_in_grievance(area, django_capture_on_commit_callbacks) -> None:
-    client = client_for("officer", name="budi")
+    client = signed_in("officer", username="budi")
     assert client.get("/grievances/entry/").status_code == 200
     yesterday = timezone.localdate() - timedelta(days=1)
     data = {**VALID, "channel": "walk_in", "received_on": yesterday.isoformat()}
@@ -363,7 +348,7 @@ def test_an_officer_enters_a_walk_in_grievance(area, django_capture_on_commit_ca
 
 
 def test_officer_entry_refuses_invalid_input_other_roles_and_methods() -> None:
-    client = client_for("kepala")
+    client = signed_in("kepala")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     for data in (
         {**VALID, "channel": "web"},  # the web form is the public's
@@ -374,7 +359,7 @@ def test_officer_entry_refuses_invalid_input_other_roles_and_methods() -> None:
         assert client.post("/grievances/entry/", data).status_code == 400, data
     assert not Grievance.objects.exists()
     for role in NOT_HANDLERS:
-        denied = client_for(role)
+        denied = signed_in(role)
         assert denied.get("/grievances/entry/").status_code == 403, role
         assert denied.post("/grievances/entry/", {**VALID, "channel": "sms"}).status_code == 403
     assert Client().get("/grievances/entry/").status_code == 302
@@ -388,8 +373,8 @@ def test_assign_progress_resolve_appeal_and_close_each_audited(
     django_capture_on_commit_callbacks, recorded
 ) -> None:
     grievance = make(**PERSON)
-    officer = user_with("officer", "budi")
-    client = client_for("kepala", name="sari")
+    officer = user_with("officer", username="budi")
+    client = signed_in("kepala", username="sari")
     with django_capture_on_commit_callbacks(execute=True):
         steps = [
             ("assign", {"assigned_to": officer.pk, "note": "Tolong cek", "version": 1}),
@@ -424,8 +409,8 @@ def test_assign_progress_resolve_appeal_and_close_each_audited(
 
 def test_changes_refuse_invalid_input() -> None:
     grievance = make()
-    client = client_for("officer")
-    analyst = user_with("analyst", "ana")
+    client = signed_in("officer")
+    analyst = user_with("analyst", username="ana")
     invalid = [
         ("assign", {"assigned_to": analyst.pk, "version": 1}),  # analysts take no cases
         ("assign", {"version": 1}),
@@ -442,7 +427,7 @@ def test_changes_refuse_invalid_input() -> None:
     assert (grievance.status, grievance.version, grievance.events.count()) == ("received", 1, 1)
     closed = make(status="closed")
     for action, data in [
-        ("assign", {"assigned_to": user_with("officer", "o2").pk, "version": 1}),
+        ("assign", {"assigned_to": user_with("officer", username="o2").pk, "version": 1}),
         ("status", {"status": "in_progress", "note": "x", "version": 1}),
     ]:
         assert client.post(f"/grievances/{closed.pk}/{action}/", data).status_code == 400
@@ -455,11 +440,11 @@ def test_changes_are_denied_to_other_roles_the_public_and_other_methods(programm
     for action in ("assign", "status", "appeal"):
         url = f"/grievances/{grievance.pk}/{action}/"
         for role in NOT_HANDLERS:
-            client = client_for(role, name=f"{role}-{action}", organisation="Yayasan A")
+            client = signed_in(role, username=f"{role}-{action}", organisation="Yayasan A")
             assert client.post(url, data).status_code == 403, (role, action)
         assert Client().post(url, data).status_code == 302
-        assert client_for("officer", name=f"o-{action}").get(url).status_code == 405
-    officer = client_for("officer", name="o-404")
+        assert signed_in("officer", username=f"o-{action}").get(url).status_code == 405
+    officer = signed_in("officer", username="o-404")
     assert officer.post("/grievances/999999/status/", data).status_code == 404
     grievance.refresh_from_db()
     assert grievance.version == 1 and not AuditEvent.objects.exists()
@@ -467,7 +452,7 @@ def test_changes_are_denied_to_other_roles_the_public_and_other_methods(programm
 
 def test_a_stale_version_is_refused_with_409_and_changes_nothing() -> None:
     grievance = make()
-    budi, sari = user_with("officer", "budi"), user_with("officer", "sari")
+    budi, sari = user_with("officer", username="budi"), user_with("officer", username="sari")
     first, second = Client(), Client()
     first.force_login(budi)
     second.force_login(sari)
@@ -540,14 +525,14 @@ def test_statistics_count_and_time_without_personal_data(area, programmes) -> No
     for private in (*PERSON.values(), "Belum cair"):
         assert private not in dumped
     for role in READERS:
-        page = client_for(role, organisation="Yayasan A").get("/grievances/statistics/")
+        page = signed_in(role, organisation="Yayasan A").get("/grievances/statistics/")
         assert page.status_code == 200, role
         assert all(private not in page.text for private in PERSON.values()), role
         assert "Sleman" in page.text
-    partner = client_for("partner", name="p2", organisation="Yayasan A")
+    partner = signed_in("partner", username="p2", organisation="Yayasan A")
     assert "1 pengaduan" in partner.get("/grievances/statistics/").text  # its programme's only
     assert Client().get("/grievances/statistics/").status_code == 302
-    assert client_for("analyst", name="a2").post("/grievances/statistics/").status_code == 405
+    assert signed_in("analyst", username="a2").post("/grievances/statistics/").status_code == 405
 
 
 def test_the_demo_grievances_are_synthetic_varied_and_added_once(capsys) -> None:
@@ -567,29 +552,3 @@ def test_the_demo_grievances_are_synthetic_varied_and_added_once(capsys) -> None
         assert grievance.events.last().status == grievance.status
     call_command("escalate_grievances")
     assert Grievance.objects.filter(status="escalated").count() > 2
-
-
-PO_ENTRY = re.compile(r'^((?:#.*\n)*)msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
-
-
-def po_entries(path: Path) -> tuple[dict[str, str], list[str]]:
-    """msgid → msgstr of a .po file without plural forms or contexts (this app has none), and
-    the msgids flagged fuzzy."""
-    entries, fuzzy = {}, []
-    for comments, msgid, msgstr in PO_ENTRY.findall(path.read_text("utf-8") + "\n"):
-        key = "".join(ast.literal_eval(part) for part in msgid.splitlines())
-        entries[key] = "".join(ast.literal_eval(part) for part in msgstr.splitlines())
-        if re.search(r"^#,.*\bfuzzy\b", comments, re.MULTILINE):
-            fuzzy.append(key)
-    return entries, fuzzy
-
-
-def test_every_message_is_translated_to_indonesian_and_compiled() -> None:
-    entries, fuzzy = po_entries(LOCALE / "django.po")
-    assert fuzzy == [] and "msgid_plural" not in (LOCALE / "django.po").read_text("utf-8")
-    entries.pop("")  # the header
-    assert len(entries) > 100 and [k for k, v in entries.items() if not v.strip()] == []
-    with (LOCALE / "django.mo").open("rb") as compiled:
-        catalog = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
-    catalog.pop("")
-    assert catalog == entries, "django.mo is stale: run `django-admin compilemessages` in the app"

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from itertools import count
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev import progress
 from sejahtera.workbench.monev.models import (
@@ -31,20 +28,10 @@ from sejahtera.workbench.monev.models import (
 )
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
+from workbench_users import signed_in
 
 pytestmark = pytest.mark.django_db
 STAFF = ("kepala", "analyst", "officer", "auditor")
-_users = count()
-
-
-def client_as(role: str | None, organisation: str = "") -> Client:
-    user = get_user_model().objects.create_user(f"user-{role}-{next(_users)}")
-    if role is not None:
-        Profile.objects.create(user=user, role=role, organisation=organisation)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture
@@ -143,7 +130,7 @@ def reported(**change: object) -> dict[str, object]:
 
 @pytest.mark.parametrize("role", STAFF)
 def test_staff_read_every_page(world, role: str) -> None:
-    client = client_as(role)
+    client = signed_in(role)
     for url in read_pages(world):
         assert client.get(url).status_code == 200, url
 
@@ -160,7 +147,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(world) -> None:
 
 
 def test_an_account_without_a_role_sees_nothing(world) -> None:
-    client = client_as(None)
+    client = signed_in(None)
     for url in read_pages(world) + edit_pages(world) + report_pages(world):
         assert client.get(url).status_code == 403, url
     for url in review_urls(world).values():
@@ -169,7 +156,7 @@ def test_an_account_without_a_role_sees_nothing(world) -> None:
 
 @pytest.mark.parametrize("role", ["auditor", "partner"])
 def test_auditors_and_partners_do_not_edit_frameworks(world, role: str) -> None:
-    client = client_as(role, "Yayasan A")
+    client = signed_in(role, "Yayasan A")
     for url in edit_pages(world):
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"statement": "x", "version": 1}).status_code == 403, url
@@ -178,7 +165,7 @@ def test_auditors_and_partners_do_not_edit_frameworks(world, role: str) -> None:
 
 @pytest.mark.parametrize("role", ["kepala", "analyst", "auditor"])
 def test_only_officers_and_partners_report_actuals(world, role: str) -> None:
-    client = client_as(role)
+    client = signed_in(role)
     for url in report_pages(world):
         assert client.get(url).status_code == 403, url
         assert client.post(url, reported(version=1)).status_code == 403, url
@@ -195,7 +182,7 @@ def test_only_officers_and_partners_report_actuals(world, role: str) -> None:
 )
 def test_reviews_are_refused_to_other_roles(world, step: str, refused: tuple[str, ...]) -> None:
     for role in refused:
-        answer = client_as(role, "Yayasan A").post(
+        answer = signed_in(role, "Yayasan A").post(
             review_urls(world)[step], {"version": 1, "reason": "x"}
         )
         assert answer.status_code == 403, role
@@ -203,7 +190,7 @@ def test_reviews_are_refused_to_other_roles(world, step: str, refused: tuple[str
 
 
 def test_the_wrong_method_is_refused(world) -> None:
-    client = client_as("officer")
+    client = signed_in("officer")
     for url in read_pages(world):
         assert client.post(url).status_code == 405, url
     for url in review_urls(world).values():
@@ -213,7 +200,7 @@ def test_the_wrong_method_is_refused(world) -> None:
 
 
 def test_unknown_records_are_not_found(world) -> None:
-    client = client_as("kepala")
+    client = signed_in("kepala")
     for url in ("/monev/programmes/x/", "/monev/indicators/999/", "/monev/targets/999/edit/"):
         assert client.get(url).status_code == 404, url
     assert client.post("/monev/actuals/999/approve/", {"version": 1}).status_code == 404
@@ -223,7 +210,7 @@ def test_unknown_records_are_not_found(world) -> None:
 
 
 def test_the_framework_is_built_level_under_level(world) -> None:
-    client = client_as("analyst")
+    client = signed_in("analyst")
     url = "/monev/programmes/pangan/results/new/"
     data = {"level": "output", "parent": world.outcome.pk, "statement": "Paket tersalur"}
     assert client.post(url, {**data, "order": 1})["Location"] == "/monev/programmes/pangan/"
@@ -256,13 +243,13 @@ def test_the_framework_is_built_level_under_level(world) -> None:
 def test_an_invalid_result_is_refused(world, data: dict[str, str]) -> None:
     parents = {"impact": world.impact.pk, "other": world.dropouts.result_id, "": ""}
     data = {"statement": "x", "order": 1, **data, "parent": parents[data["parent"]]}
-    answer = client_as("officer").post("/monev/programmes/pangan/results/new/", data)
+    answer = signed_in("officer").post("/monev/programmes/pangan/results/new/", data)
     assert answer.status_code == 400 and 'class="error"' in answer.text
     assert ResultNode.objects.count() == 3 and not AuditEvent.objects.exists()
 
 
 def test_an_indicator_is_created_and_edited_with_its_version(world) -> None:
-    client = client_as("kepala")
+    client = signed_in("kepala")
     data = {
         "code": "P-2",
         "name": "Paket tepat waktu",
@@ -278,7 +265,7 @@ def test_an_indicator_is_created_and_edited_with_its_version(world) -> None:
     url = f"/monev/indicators/{made.pk}/edit/"
     assert 'name="version" value="1"' in client.get(url).text
     assert client.post(url, {**data, "unit": "persen", "version": 1}).status_code == 302
-    stale = client_as("analyst").post(url, {**data, "unit": "x", "version": 1})
+    stale = signed_in("analyst").post(url, {**data, "unit": "x", "version": 1})
     assert stale.status_code == 409 and "Orang lain menyimpan perubahan" in stale.text
     assert Indicator.objects.get(pk=made.pk).unit == "persen"
     assert actions() == ["indicator_created", "indicator_changed"]
@@ -288,7 +275,7 @@ def test_an_indicator_is_created_and_edited_with_its_version(world) -> None:
 
 
 def test_targets_are_one_per_period_and_area(world) -> None:
-    client = client_as("officer")
+    client = signed_in("officer")
     url = f"/monev/indicators/{world.fcs.pk}/targets/new/"
     assert client.post(url, {"period": "2025", "value": "78"}).status_code == 302
     assert (
@@ -316,7 +303,7 @@ def test_targets_are_one_per_period_and_area(world) -> None:
 
 
 def test_an_actual_is_submitted_verified_and_approved(world) -> None:
-    officer, analyst, kepala = client_as("officer"), client_as("analyst"), client_as("kepala")
+    officer, analyst, kepala = signed_in("officer"), signed_in("analyst"), signed_in("kepala")
     url = f"/monev/indicators/{world.fcs.pk}/actuals/new/"
     assert officer.post(url, reported())["Location"] == f"/monev/indicators/{world.fcs.pk}/"
     actual = Actual.objects.get(period="2025-Q3")
@@ -340,32 +327,32 @@ def test_an_approved_actual_is_locked(world) -> None:
         actual.save()
     with pytest.raises(Locked):
         actual.delete()
-    client = client_as("kepala")
+    client = signed_in("kepala")
     for step in ("approve", "reject"):
         answer = client.post(f"/monev/actuals/{actual.pk}/{step}/", {"version": 1, "reason": "x"})
         assert answer.status_code == 409 and "terkunci" in answer.text
-    officer = client_as("officer")
+    officer = signed_in("officer")
     assert officer.get(f"/monev/actuals/{actual.pk}/edit/").status_code == 409
     assert officer.post(f"/monev/actuals/{actual.pk}/edit/", reported(version=1)).status_code == 409
     assert Actual.objects.get(pk=actual.pk).value == 65 and not AuditEvent.objects.exists()
 
 
 def test_nobody_reviews_their_own_actual(world) -> None:
-    officer = client_as("officer")
+    officer = signed_in("officer")
     officer.post(f"/monev/indicators/{world.fcs.pk}/actuals/new/", reported())
     actual = Actual.objects.get(period="2025-Q3")
     assert officer.post(f"/monev/actuals/{actual.pk}/verify/", {"version": 1}).status_code == 403
     answer = officer.post(f"/monev/actuals/{actual.pk}/reject/", {"version": 1, "reason": "x"})
     assert answer.status_code == 403
     Actual.objects.filter(pk=actual.pk).update(status=Status.VERIFIED, submitted_by=None)
-    kepala = client_as("kepala")
+    kepala = signed_in("kepala")
     Actual.objects.filter(pk=actual.pk).update(submitted_by=kepala.user)
     assert kepala.post(f"/monev/actuals/{actual.pk}/approve/", {"version": 1}).status_code == 403
     assert Actual.objects.get(pk=actual.pk).status == Status.VERIFIED
 
 
 def test_steps_follow_the_order_and_the_version(world) -> None:
-    kepala, analyst = client_as("kepala"), client_as("analyst")
+    kepala, analyst = signed_in("kepala"), signed_in("analyst")
     url = review_urls(world)
     assert kepala.post(url["approve"], {"version": 1}).status_code == 409  # not verified yet
     assert analyst.post(url["verify"], {"version": 9}).status_code == 409  # stale
@@ -375,7 +362,7 @@ def test_steps_follow_the_order_and_the_version(world) -> None:
 
 
 def test_a_rejected_actual_is_corrected_and_submitted_again(world) -> None:
-    analyst, officer = client_as("analyst"), client_as("officer")
+    analyst, officer = signed_in("analyst"), signed_in("officer")
     answer = analyst.post(review_urls(world)["reject"], {"version": 1, "reason": "Salah hitung"})
     assert answer.status_code == 302
     page = officer.get(f"/monev/indicators/{world.fcs.pk}/").text
@@ -391,7 +378,7 @@ def test_a_rejected_actual_is_corrected_and_submitted_again(world) -> None:
 
 
 def test_an_invalid_actual_is_refused(world) -> None:
-    client = client_as("officer")
+    client = signed_in("officer")
     url = f"/monev/indicators/{world.fcs.pk}/actuals/new/"
     for bad in ({"value": ""}, {"value": "banyak"}, {"period": "Q2"}, {"source": ""}):
         assert client.post(url, reported(**bad)).status_code == 400, bad
@@ -402,7 +389,7 @@ def test_an_invalid_actual_is_refused(world) -> None:
 
 
 def test_a_partner_sees_and_reports_only_on_its_own_programmes(world) -> None:
-    partner = client_as("partner", "Yayasan A")
+    partner = signed_in("partner", "Yayasan A")
     listing = partner.get("/monev/").text
     assert "Bantuan Pangan" in listing and "Beasiswa Desa" not in listing
     for url in (
@@ -420,7 +407,7 @@ def test_a_partner_sees_and_reports_only_on_its_own_programmes(world) -> None:
     mine = Actual.objects.get(source="Laporan mitra")
     assert "Laporan mitra" in partner.get(f"/monev/indicators/{world.fcs.pk}/").text
     assert partner.get(f"/monev/actuals/{mine.pk}/edit/").status_code == 200
-    assert client_as("partner", "").get("/monev/programmes/pangan/").status_code == 403
+    assert signed_in("partner", "").get("/monev/programmes/pangan/").status_code == 403
 
 
 # Progress and the dashboard
@@ -456,7 +443,7 @@ def approve(actual: Actual) -> None:
 
 
 def test_the_dashboard_flags_off_track_indicators(world) -> None:
-    client = client_as("auditor")
+    client = signed_in("auditor")
     page = client.get("/monev/programmes/pangan/dashboard/").text
     assert 'data-state="no_data"' in page and "data-off-track=" not in page
     approve(world.actual)  # 65 at mid-year: 25 % of the way, 50 % expected → off track
@@ -487,16 +474,16 @@ def test_the_dashboard_counts_the_programmes_grievances(world) -> None:
         )
         for n in range(3)
     )
-    page = client_as("kepala").get("/monev/programmes/pangan/dashboard/").text
+    page = signed_in("kepala").get("/monev/programmes/pangan/dashboard/").text
     assert "data-grievances>3<" in page
     assert (
         "data-grievances>0<"
-        in client_as("kepala").get("/monev/programmes/beasiswa/dashboard/").text
+        in signed_in("kepala").get("/monev/programmes/beasiswa/dashboard/").text
     )
 
 
 def test_the_dashboard_reads_in_english_too(world) -> None:
-    client = client_as("kepala")
+    client = signed_in("kepala")
     client.cookies["django_language"] = "en"
     page = client.get("/monev/programmes/pangan/dashboard/").text
     assert "Progress" in page and "No approved data" in page

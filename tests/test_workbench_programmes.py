@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from itertools import count
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.programmes.generation import CycleError, generate
 from sejahtera.workbench.programmes.models import (
     Beneficiary,
@@ -33,10 +30,10 @@ from sejahtera.workbench.programmes.models import (
     Programme,
 )
 from sejahtera.workbench.stakeholders.demo import FOOD
+from workbench_users import signed_in
 
 pytestmark = pytest.mark.django_db
 STAFF = ("kepala", "analyst", "officer", "auditor")
-_users = count()
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +45,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def registry_later(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The registry after an update: other households, other desil."""
     return synthesise(SynthOptions("34", 300, seed=4), tmp_path_factory.mktemp("reg") / "b").path
-
-
-def client_as(role: str | None, organisation: str = "") -> Client:
-    user = get_user_model().objects.create_user(f"user-{role}-{next(_users)}")
-    if role is not None:
-        Profile.objects.create(user=user, role=role, organisation=organisation)
-    client = Client()
-    client.force_login(user)
-    client.user = user  # type: ignore[attr-defined]
-    return client
 
 
 @pytest.fixture
@@ -104,7 +91,7 @@ def read_pages(w: SimpleNamespace) -> list[str]:
 
 @pytest.mark.parametrize("role", STAFF)
 def test_staff_read_programmes_budgets_cycles_and_lists(world, role: str) -> None:
-    client = client_as(role)
+    client = signed_in(role)
     for url in read_pages(world):
         assert client.get(url).status_code == 200, url
     page = client.get("/programmes/pangan/").content.decode()
@@ -116,7 +103,7 @@ def test_staff_read_programmes_budgets_cycles_and_lists(world, role: str) -> Non
 
 
 def test_the_list_is_paginated(world) -> None:
-    client = client_as("analyst")
+    client = signed_in("analyst")
     total = Beneficiary.objects.filter(cycle=world.frozen).count()
     assert total > 50
     second = client.get(f"/programmes/cycles/{world.frozen.pk}/?page=2")
@@ -127,17 +114,17 @@ def test_anonymous_and_roleless_users_are_kept_out(world) -> None:
     for url in read_pages(world):
         answer = Client().get(url)
         assert answer.status_code == 302 and answer["Location"].startswith("/login/"), url
-        assert client_as(None).get(url).status_code == 403, url
+        assert signed_in(None).get(url).status_code == 403, url
 
 
 def test_a_partner_sees_only_its_programmes_read_only(world) -> None:
-    a = client_as("partner", "Yayasan A")
+    a = signed_in("partner", "Yayasan A")
     listing = a.get("/programmes/").content.decode()
     assert "Bantuan Pangan" in listing and "Beasiswa Desa" not in listing
     assert a.get(f"/programmes/cycles/{world.frozen.pk}/").status_code == 200
     assert a.get("/programmes/beasiswa/").status_code == 403
     assert a.get(f"/programmes/cycles/{world.other.pk}/").status_code == 403
-    assert client_as("partner").get("/programmes/pangan/").status_code == 403  # no organisation
+    assert signed_in("partner").get("/programmes/pangan/").status_code == 403  # no organisation
     for url in (
         f"/programmes/cycles/{world.draft.pk}/generate/",
         f"/programmes/cycles/{world.frozen.pk}/changes/new/",
@@ -150,7 +137,7 @@ def test_a_partner_sees_only_its_programmes_read_only(world) -> None:
 
 
 def test_unknown_records_answer_404(world) -> None:
-    client = client_as("kepala")
+    client = signed_in("kepala")
     assert client.get("/programmes/nothing/").status_code == 404
     assert client.get("/programmes/cycles/999999/").status_code == 404
 
@@ -158,11 +145,11 @@ def test_unknown_records_answer_404(world) -> None:
 def test_reveal_is_audited_and_limited_to_roles_that_see_personal_data(world) -> None:
     url = f"/programmes/cycles/{world.frozen.pk}/reveal/"
     first = Beneficiary.objects.filter(cycle=world.frozen).first()
-    answer = client_as("officer").post(url)
+    answer = signed_in("officer").post(url)
     assert answer.status_code == 200 and first.household_id in answer.content.decode()
     assert actions() == ["personal_data_viewed"]
-    assert client_as("analyst").post(url).status_code == 403
-    assert client_as("officer").get(url).status_code == 405
+    assert signed_in("analyst").post(url).status_code == 403
+    assert signed_in("officer").get(url).status_code == 405
     assert actions() == ["personal_data_viewed"]
 
 
@@ -170,14 +157,14 @@ def test_reveal_is_audited_and_limited_to_roles_that_see_personal_data(world) ->
 
 
 def test_an_officer_adds_a_cycle(world) -> None:
-    answer = client_as("officer").post(
+    answer = signed_in("officer").post(
         "/programmes/pangan/cycles/new/",
         {"name": "2026 tahap 1", "period": "2026-01", "benefit": "sembako"},
     )
     cycle = Cycle.objects.get(name="2026 tahap 1")
     assert answer.status_code == 302 and cycle.status == CycleStatus.DRAFT
     assert actions() == ["cycle_created"]
-    assert client_as("kepala").get("/programmes/pangan/cycles/new/").status_code == 200
+    assert signed_in("kepala").get("/programmes/pangan/cycles/new/").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -189,13 +176,13 @@ def test_an_officer_adds_a_cycle(world) -> None:
     ],
 )
 def test_an_invalid_cycle_is_refused(world, data: dict[str, str]) -> None:
-    answer = client_as("officer").post("/programmes/pangan/cycles/new/", data)
+    answer = signed_in("officer").post("/programmes/pangan/cycles/new/", data)
     assert answer.status_code == 400 and Cycle.objects.count() == 3
 
 
 @pytest.mark.parametrize("role", ["analyst", "auditor"])
 def test_only_kepala_and_officers_run_cycles(world, role: str) -> None:
-    client = client_as(role)
+    client = signed_in(role)
     assert client.get("/programmes/pangan/cycles/new/").status_code == 403
     for action in ("generate", "freeze"):
         url = f"/programmes/cycles/{world.draft.pk}/{action}/"
@@ -204,7 +191,7 @@ def test_only_kepala_and_officers_run_cycles(world, role: str) -> None:
 
 
 def test_generating_and_freezing_a_list(world, registry: Path) -> None:
-    client = client_as("kepala")
+    client = signed_in("kepala")
     url = f"/programmes/cycles/{world.draft.pk}/"
     assert client.get(url + "generate/").status_code == 405
     assert client.post(url + "generate/", version(world.draft)).status_code == 302
@@ -224,14 +211,14 @@ def test_generating_and_freezing_a_list(world, registry: Path) -> None:
 
 def test_a_stale_generate_changes_nothing(world) -> None:
     url = f"/programmes/cycles/{world.draft.pk}/generate/"
-    answer = client_as("officer").post(url, {"version": 99})
+    answer = signed_in("officer").post(url, {"version": 99})
     assert answer.status_code == 409 and not listed(world.draft) and not actions()
 
 
 def test_generating_without_a_dataset_or_with_an_unknown_benefit_is_refused(
     world, settings, registry: Path
 ) -> None:
-    client = client_as("officer")
+    client = signed_in("officer")
     url = f"/programmes/cycles/{world.draft.pk}/generate/"
     settings.DATASET = None
     assert client.post(url, version(world.draft)).status_code == 409
@@ -246,7 +233,7 @@ def test_a_frozen_list_is_never_regenerated_even_after_the_registry_changes(
 ) -> None:
     before = listed(world.frozen)
     settings.DATASET = str(registry_later)
-    answer = client_as("kepala").post(
+    answer = signed_in("kepala").post(
         f"/programmes/cycles/{world.frozen.pk}/generate/", version(world.frozen)
     )
     assert answer.status_code == 409 and "permintaan perubahan" in answer.content.decode()
@@ -269,7 +256,7 @@ def _request(client: Client, cycle: Cycle, **data: object) -> object:
 
 
 def test_maker_checker_add_remove_amend(world) -> None:
-    maker, checker = client_as("analyst"), client_as("officer")
+    maker, checker = signed_in("analyst"), signed_in("officer")
     frozen = world.frozen
     some = next(iter(listed(frozen)))
     for data in (
@@ -311,7 +298,7 @@ def test_maker_checker_add_remove_amend(world) -> None:
 
 
 def test_nobody_approves_their_own_request(world) -> None:
-    officer = client_as("officer")
+    officer = signed_in("officer")
     _request(officer, world.frozen, kind="remove", household_id="x", reason="r")
     change = ChangeRequest.objects.get()
     answer = officer.post(
@@ -322,9 +309,9 @@ def test_nobody_approves_their_own_request(world) -> None:
 
 @pytest.mark.parametrize("role", ["analyst", "auditor", "partner"])
 def test_only_kepala_and_officers_decide(world, role: str) -> None:
-    _request(client_as("analyst"), world.frozen, kind="remove", household_id="x", reason="r")
+    _request(signed_in("analyst"), world.frozen, kind="remove", household_id="x", reason="r")
     change = ChangeRequest.objects.get()
-    answer = client_as(role, "Yayasan A").post(
+    answer = signed_in(role, "Yayasan A").post(
         f"/programmes/changes/{change.pk}/decide/", {"decision": "approve", "version": 1}
     )
     assert answer.status_code == 403 and ChangeRequest.objects.get().status == "pending"
@@ -332,7 +319,7 @@ def test_only_kepala_and_officers_decide(world, role: str) -> None:
 
 @pytest.mark.parametrize("role", ["kepala", "auditor"])
 def test_only_analysts_and_officers_request_changes(world, role: str) -> None:
-    client = client_as(role)
+    client = signed_in(role)
     assert client.get(f"/programmes/cycles/{world.frozen.pk}/changes/new/").status_code == 403
     assert (
         _request(client, world.frozen, kind="remove", household_id="x", reason="r").status_code
@@ -341,7 +328,7 @@ def test_only_analysts_and_officers_request_changes(world, role: str) -> None:
 
 
 def test_invalid_or_impossible_changes_are_refused(world) -> None:
-    maker, checker = client_as("officer"), client_as("kepala")
+    maker, checker = signed_in("officer"), signed_in("kepala")
     assert maker.get(f"/programmes/cycles/{world.frozen.pk}/changes/new/").status_code == 200
     assert (
         _request(maker, world.frozen, kind="add", household_id="H1", reason="r").status_code == 400
@@ -375,7 +362,7 @@ def test_invalid_or_impossible_changes_are_refused(world) -> None:
 
 
 def test_payments_and_realisation(world) -> None:
-    client = client_as("officer")
+    client = signed_in("officer")
     url = f"/programmes/cycles/{world.frozen.pk}/payments/new/"
     region, *_ = sorted(
         set(Beneficiary.objects.filter(cycle=world.frozen).values_list("region_code", flat=True))
@@ -391,7 +378,7 @@ def test_payments_and_realisation(world) -> None:
     assert client.post(url, data).status_code == 302
     payment = Payment.objects.get()
     assert payment.paid_rp == Decimal(750_000) and actions() == ["payment_recorded"]
-    page = client_as("auditor").get(f"/programmes/cycles/{world.frozen.pk}/")
+    page = signed_in("auditor").get(f"/programmes/cycles/{world.frozen.pk}/")
     row = next(r for r in page.context["regions"] if r.region_code == region)
     assert row.realisation == pytest.approx(0.75) and "75,0%" in page.content.decode()
 
@@ -408,22 +395,22 @@ def test_an_invalid_payment_is_refused(world, change: dict[str, object]) -> None
         "paid_on": "2025-01-20",
         "channel": "bank",
     } | change
-    answer = client_as("kepala").post(f"/programmes/cycles/{world.frozen.pk}/payments/new/", data)
+    answer = signed_in("kepala").post(f"/programmes/cycles/{world.frozen.pk}/payments/new/", data)
     assert answer.status_code == 400 and not Payment.objects.exists()
 
 
 def test_payments_need_a_frozen_list_and_a_runner(world) -> None:
     assert (
-        client_as("officer").get(f"/programmes/cycles/{world.draft.pk}/payments/new/").status_code
+        signed_in("officer").get(f"/programmes/cycles/{world.draft.pk}/payments/new/").status_code
         == 409
     )
     for role in ("analyst", "auditor"):
         assert (
-            client_as(role).get(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
+            signed_in(role).get(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
             == 403
         )
     assert (
-        client_as("officer").put(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
+        signed_in("officer").put(f"/programmes/cycles/{world.frozen.pk}/payments/new/").status_code
         == 405
     )
 
@@ -449,7 +436,7 @@ def test_programmes_and_budgets_are_created_and_edited_by_the_head_and_officers(
     settings.ALLOWED_HOSTS = ["testserver"]
     from sejahtera.workbench.audit.models import AuditEvent as Event
 
-    head = client_as("kepala")
+    head = signed_in("kepala")
     created = head.post(
         "/programmes/new/",
         {"code": "rutilahu", "name": "Rehab Rumah", "objectives": "Rumah layak",
@@ -481,6 +468,6 @@ def test_programmes_and_budgets_are_created_and_edited_by_the_head_and_officers(
     actions = set(Event.objects.values_list("action", flat=True))
     assert {"programme_created", "programme_changed", "budget_added"} <= actions
     for role in ("analyst", "auditor", "partner"):
-        other = client_as(role)
+        other = signed_in(role)
         assert other.get("/programmes/new/").status_code == 403, role
         assert other.post("/programmes/rutilahu/budgets/new/", budget).status_code in (403, 404)
