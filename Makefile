@@ -44,9 +44,11 @@ run: demo
 	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 
+# Style, then the layer order of pyproject.toml's [tool.importlinter] contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
 
 # The workbench's tests run again on PostgreSQL when a server answers (DATABASE_URL).
 POSTGRES_URL ?= postgres://127.0.0.1:5432/test

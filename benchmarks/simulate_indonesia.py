@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from sejahtera.data.dataset import Dataset
-from sejahtera.measure.frame import household_frame
+from sejahtera.data.frame import household_frame
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate import simulate
 from sejahtera.synth import SynthOptions, synthesise

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sejahtera.data.dataset import Dataset
-from sejahtera.measure.frame import household_frame
+from sejahtera.data.frame import household_frame
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate.scenario import reformed_rules, scenario
 from sejahtera.synth import SynthOptions, synthesise

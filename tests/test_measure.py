@@ -16,11 +16,11 @@ import pytest
 
 import measure_reference as ref
 from sejahtera.data.dataset import Dataset
+from sejahtera.data.frame import load
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import set_language
 from sejahtera.measure.decompose import decompose_fgt, decompose_theil
 from sejahtera.measure.estimate import INDICATORS, INEQUALITY, POVERTY, measure
-from sejahtera.measure.frame import load
 from sejahtera.measure.lines import RelativeLine, parse_line
 from sejahtera.measure.quantiles import sorted_quantile, weighted_quantile
 from sejahtera.measure.result import reliability

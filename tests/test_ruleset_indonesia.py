@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sejahtera.data.dataset import Dataset
-from sejahtera.measure.frame import household_frame
+from sejahtera.data.frame import household_frame
 from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import load_ruleset, shipped_rulesets
 from sejahtera.simulate import simulate

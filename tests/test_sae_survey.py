@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
-from sejahtera.measure.frame import household_frame
+from sejahtera.data.frame import household_frame
 
 
 def two_stage_sample(frame: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from sejahtera.cli import main
+from sejahtera.data.frame import load
 from sejahtera.errors import SejahteraError
-from sejahtera.measure.frame import load
 from sejahtera.measure.functions import fgt
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate.budget import AMOUNT_TOLERANCE_RP, BudgetResult, solve_budget

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sejahtera.cli import main
+from sejahtera.data.frame import load
 from sejahtera.errors import SejahteraError
-from sejahtera.measure.frame import load
 from sejahtera.simulate.options import solve_extra
 from sejahtera.simulate.scenario import scenario
 from sejahtera.synth import SynthOptions, synthesise

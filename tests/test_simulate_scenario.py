@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
+from sejahtera.data.frame import household_frame
 from sejahtera.data.regions import registry
 from sejahtera.errors import SejahteraError
-from sejahtera.measure.frame import household_frame
 from sejahtera.rules.reform import with_parameter_values
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate.payments import draws

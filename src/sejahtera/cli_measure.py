@@ -52,7 +52,7 @@ def _columns(value: str) -> list[str]:
 
 def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None, str | None]:
     """Explicit design columns, else a dataset's own ``stratum``/``psu`` when they are filled."""
-    from sejahtera.measure.frame import design_columns
+    from sejahtera.data.frame import design_columns
 
     if table.is_dataset:
         own = design_columns(table.frame)
@@ -168,9 +168,9 @@ def measure_command(
     r_table: str | None,
     as_json: bool,
 ) -> None:
+    from sejahtera.data.frame import load
     from sejahtera.measure.decompose import decompose_fgt, decompose_theil
     from sejahtera.measure.estimate import measure
-    from sejahtera.measure.frame import load
     from sejahtera.measure.lines import parse_line
 
     groups = _columns(by)
@@ -300,7 +300,7 @@ def mpi_command(
     r_table: str | None,
     as_json: bool,
 ) -> None:
-    from sejahtera.measure.frame import load
+    from sejahtera.data.frame import load
     from sejahtera.measure.mpi import load_spec, mpi
 
     groups = _columns(by)
@@ -410,8 +410,8 @@ def sae_command(
     r_table: str | None,
     as_json: bool,
 ) -> None:
+    from sejahtera.data.frame import load
     from sejahtera.data.readers import read_table
-    from sejahtera.measure.frame import load
     from sejahtera.measure.inputs import numeric
     from sejahtera.measure.sae import FayHerriotOptions, SurveyColumns, fay_herriot_poverty
 

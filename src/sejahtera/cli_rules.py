@@ -57,7 +57,7 @@ def rules() -> None:
 def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) -> None:
     from sejahtera.rules.reform import apply_reform
     from sejahtera.rules.ruleset import load_ruleset
-    from sejahtera.rules.testing import run_tests
+    from sejahtera.simulate.testing import run_tests
 
     ruleset = load_ruleset(ruleset_name)
     if reform is not None:
@@ -152,8 +152,8 @@ def simulate_command(
 ) -> None:
     import json
 
+    from sejahtera.data.frame import load
     from sejahtera.errors import SejahteraError
-    from sejahtera.measure.frame import load
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.scenario import reformed_rules, scenario
 
@@ -230,8 +230,8 @@ def budget_command(
 ) -> None:
     import json
 
+    from sejahtera.data.frame import load
     from sejahtera.errors import SejahteraError
-    from sejahtera.measure.frame import load
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.budget import solve_budget
     from sejahtera.simulate.options import DEFAULT_OPTIONS, solve_extra

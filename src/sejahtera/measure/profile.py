@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.frame import Table, design_columns
 from sejahtera.data.regions import registry
 from sejahtera.measure.design import Design, Domain
 from sejahtera.measure.estimate import measure
-from sejahtera.measure.frame import Table, design_columns
 from sejahtera.measure.result import MIN_ROWS, reliability
 
 PROGRAMMES = ("receives_pkh", "receives_sembako", "receives_pbi")

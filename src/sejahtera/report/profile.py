@@ -20,10 +20,10 @@ import pandas as pd
 
 from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
+from sejahtera.data.frame import Table, household_frame
 from sejahtera.data.regions import level_of, registry
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
-from sejahtera.measure.frame import Table, household_frame
 from sejahtera.measure.profile import NeedsProfile, needs_profile
 from sejahtera.measure.result import indicator_label, records
 from sejahtera.report.charts import bar_chart
