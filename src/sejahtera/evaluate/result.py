@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, local_number, text
+from sejahtera.i18n import Language, catalogue, local_number, text
 
 TIDY_COLUMNS = ("term", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
 LEVEL = 0.95
@@ -142,7 +142,15 @@ class Evaluation:
     def summary(self, language: Language | None = None) -> str:
         """A table of the estimates (:func:`table_number`), then the reading."""
         table = self.tidy()
-        header = text("evaluate.summary_title", language, method=self.method, outcome=self.outcome)
+        key = f"evaluate.method_{self.method}"
+        method = text(key, language) if key in catalogue() else self.method
+        header = text("evaluate.summary_title", language, method=method, outcome=self.outcome)
+        table.columns = [
+            text(f"evaluate.col_{column}", language)
+            if f"evaluate.col_{column}" in catalogue()
+            else column
+            for column in table.columns
+        ]
         body = table.to_string(
             index=False,
             float_format=lambda x: table_number(x, language),
