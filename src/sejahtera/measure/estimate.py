@@ -101,7 +101,15 @@ def measure(
     notes = [("measure.note_variance_" + variance, {})]
     if table.loc[table["indicator"].isin(INEQUALITY), "estimate"].isna().any():
         notes.append(("measure.note_nonpositive", {}))
-    return Estimates(with_intervals(table, level), tuple(by), notes)
+    return Estimates(with_intervals(table, level), tuple(by), notes, unit=welfare_unit(welfare))
+
+
+def welfare_unit(column: str) -> str:
+    """The unit of a welfare column of the sejahtera/v1 schema (``IDR/person/month``), else none."""
+    from sejahtera.data.schema import COLUMNS
+
+    found = [c.unit for table in COLUMNS.values() for c in table if c.name == column]
+    return found[0] if found else ""
 
 
 def check_indicators(

@@ -74,6 +74,7 @@ class Estimates:
     title: str = "measure.title"
     # Direct estimates from fewer rows are flagged; a model-based estimate (small-area) sets 0.
     min_rows: int = MIN_ROWS
+    unit: str = ""  # the welfare's unit (IDR/person/month): shown with lines, means and quantiles
 
     def __post_init__(self) -> None:
         columns = [*self.by, *TIDY_COLUMNS]
@@ -114,10 +115,10 @@ class Estimates:
             rows.append(
                 [
                     *(_label(c, row[c], language) for c in self.by),
-                    indicator_label(str(row["indicator"]), language),
+                    self._indicator(str(row["indicator"]), language),
                     _number(row["estimate"], language),
                     _number(row["se"], language),
-                    f"{_number(row['ci_low'], language)} – {_number(row['ci_high'], language)}",
+                    _interval(row["ci_low"], row["ci_high"], language),
                     format_number(int(row["n"]), language),
                     _number(row["population"], language, always_whole=True),
                     "" if flags[index] == "ok" else text(f"measure.flag_{flags[index]}", language),
@@ -133,6 +134,20 @@ class Estimates:
                 lines.append("  ".join("-" * width for width in widths))
         lines += [text(key, language, **values) for key, values in self.notes]
         return "\n".join(line.rstrip() for line in lines)
+
+    def _indicator(self, name: str, language: Language | None) -> str:
+        """The indicator's name, with the welfare's unit where it is an amount of welfare."""
+        label = indicator_label(name, language)
+        amount = name in AMOUNTS or name.startswith("quantile")
+        return (
+            f"{label} ({value_label('unit', self.unit, language)})"
+            if amount and self.unit
+            else label
+        )
+
+
+# Indicators in the welfare's own unit (a rupiah amount per person per month for consumption).
+AMOUNTS = ("poverty_line", "extreme_line", "mean", "median")
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -164,6 +179,11 @@ def _label(column: str, value: object, language: Language | None) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return text("measure.all", language)
     return value_label(column, value, language)
+
+
+def _interval(low: object, high: object, language: Language | None) -> str:
+    shown = [_number(low, language), _number(high, language)]
+    return "–" if shown == ["–", "–"] else " – ".join(shown)
 
 
 def _number(value: object, language: Language | None, always_whole: bool = False) -> str:
