@@ -15,7 +15,7 @@ from django.test import Client
 from sejahtera.data.dataset import Dataset
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core import profiles
-from sejahtera.workbench.core.roles import ROLES
+from sejahtera.workbench.core.roles import Role
 from workbench_users import PASSWORD, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_sign_in_then_dashboard_and_out_with_each_event_audited() -> None:
 
 
 def test_every_role_reaches_the_dashboard_and_an_account_without_a_role_does_not() -> None:
-    for role, _ in ROLES:
+    for role in Role:
         assert signed_in(role).get("/dashboard/").status_code == 200, role
     assert signed_in(None).get("/dashboard/").status_code == 403
 

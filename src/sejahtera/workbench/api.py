@@ -17,6 +17,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from sejahtera.workbench.core.policy import allowed
 from sejahtera.workbench.core.roles import role_of
 from sejahtera.workbench.core.tokens import user_for
 
@@ -27,9 +28,15 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user  # the same checks as the pages
-        if role_of(request) is None:
+        if role_of(user) is None:
             return None
         return user
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    """403 unless the token's user may do ``action`` (:mod:`~.core.policy`)."""
+    if not allowed(request.user, action):
+        raise HttpError(403, "not allowed for this role")
 
 
 api = NinjaAPI(
@@ -73,16 +80,18 @@ class DatasetOut(Schema):
 
 @api.get("/programmes", response=list[ProgrammeOut], tags=["programmes"])
 def programmes(request: HttpRequest) -> list[object]:
-    from sejahtera.workbench.programmes.partners import visible_programmes
+    from sejahtera.workbench.programmes.access import visible_programmes
 
-    return list(visible_programmes(request))
+    _require(request, "programme.view")
+    return list(visible_programmes(request.user))
 
 
 @api.get("/grievances", response=list[GrievanceOut], tags=["grievances"])
 def grievances(request: HttpRequest, status: str = "", limit: int = 100) -> list[dict]:
     from sejahtera.workbench.grievances.access import personal_data, visible
 
-    found = visible(request)
+    _require(request, "grievance.view")
+    found = visible(request.user)
     if status:
         found = found.filter(status=status)
     return [_grievance(g, personal_data(g)) for g in found[: max(1, min(limit, 1000))]]
@@ -92,7 +101,8 @@ def grievances(request: HttpRequest, status: str = "", limit: int = 100) -> list
 def grievance(request: HttpRequest, code: str) -> dict:
     from sejahtera.workbench.grievances.access import personal_data, visible
 
-    found = visible(request).filter(code=code.replace("-", "").upper()).first()
+    _require(request, "grievance.view")
+    found = visible(request.user).filter(code=code.replace("-", "").upper()).first()
     if found is None:
         raise HttpError(404, "not found")
     return _grievance(found, personal_data(found))
@@ -144,11 +154,13 @@ class IndicatorOut(Schema):
 def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
     """The indicators of the programmes the role may see; a partner gets only the approved
     actuals and its own submissions, as on the pages."""
-    from sejahtera.workbench.monev.access import visible_actuals, visible_programmes
+    from sejahtera.workbench.monev.access import visible_actuals
     from sejahtera.workbench.monev.models import Indicator
+    from sejahtera.workbench.programmes.access import visible_programmes
 
+    _require(request, "monev.view")
     found = Indicator.objects.select_related("result__programme").filter(
-        result__programme__in=visible_programmes(request)
+        result__programme__in=visible_programmes(request.user)
     )
     if programme:
         found = found.filter(result__programme__code=programme)
@@ -173,7 +185,7 @@ def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
                     "status": a.status,
                     "source": a.source,
                 }
-                for a in visible_actuals(request, indicator)
+                for a in visible_actuals(request.user, indicator)
             ],
         }
         for indicator in found.order_by("result__programme__code", "code")
@@ -184,6 +196,7 @@ def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
 def datasets(request: HttpRequest) -> list[dict]:
     from sejahtera.workbench.core.profiles import dataset_summary
 
+    _require(request, "dataset.view")
     summary = dataset_summary()
     if summary is None:
         return []

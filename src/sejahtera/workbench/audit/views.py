@@ -7,13 +7,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core.roles import AUDITOR, KEPALA, require_role
+from sejahtera.workbench.core.policy import requires
 
 AUDIT_PAGE = 100
 
 
 @require_GET
-@require_role(AUDITOR, KEPALA)
+@requires("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, filtered by action and user; read-only."""
     events = AuditEvent.objects.all()

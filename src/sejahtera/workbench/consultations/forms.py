@@ -16,8 +16,8 @@ from sejahtera.workbench.consultations.models import (
     Response,
 )
 from sejahtera.workbench.core.locking import VersionedForm
+from sejahtera.workbench.core.policy import roles_for
 from sejahtera.workbench.core.privacy import initials
-from sejahtera.workbench.stakeholders.access import EDITORS
 from sejahtera.workbench.stakeholders.forms import region_field
 
 
@@ -79,7 +79,7 @@ class FollowUpForm(VersionedForm):
         owner.required = True
         owner.queryset = (
             get_user_model()
-            .objects.filter(is_active=True, profile__role__in=EDITORS)
+            .objects.filter(is_active=True, profile__role__in=roles_for("consultation.edit"))
             .order_by("username")
         )
         self.fields["input"].queryset = self.instance.consultation.inputs.all()

@@ -32,18 +32,17 @@ from sejahtera.workbench.consultations.models import (
 from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
 from sejahtera.workbench.core.pages import form_page, posted
-from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
-from sejahtera.workbench.stakeholders.access import EDITORS, may_edit, may_reveal
+from sejahtera.workbench.core.policy import allowed, requires
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "consultations/_nav.html"  # the navigation on this app's form pages
 
 
 @require_GET
-@require_role()
+@requires("consultation.view")
 def consultation_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    visible = access.visible_consultations(request)
+    visible = access.visible_consultations(request.user)
     consultations = visible.annotate(
         input_count=Count("inputs", distinct=True),
         open_count=Count("follow_ups", filter=Q(follow_ups__done_at=None), distinct=True),
@@ -58,7 +57,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
         "past": consultations.filter(date__lt=today).order_by("-date", "title"),
         "follow_ups": follow_ups,
         "today": today,
-        "may_edit": may_edit(request),
+        "may_edit": allowed(request.user, "consultation.edit"),
     }
     return render(request, "consultations/list.html", context)
 
@@ -70,7 +69,7 @@ def _seen(
     user may see them: of another organisation's participant, a partner learns nothing."""
     if participant is None:
         return "", "", ""
-    organisation = access.organisation_name(request, participant.organisation)
+    organisation = access.organisation_name(request.user, participant.organisation)
     if participant.organisation is not None and organisation != participant.organisation.name:
         return "", "", organisation
     name = privacy.person(participant.name, revealed=revealed).name
@@ -81,7 +80,7 @@ def _source(request: HttpRequest, received: Input, revealed: bool) -> str:
     """Who an input came from: the participant as :func:`_seen` shows them, and the
     organisation it came from if that is not the participant's own."""
     parts = [part for part in _seen(request, received.participant, revealed=revealed) if part]
-    organisation = access.organisation_name(request, received.organisation)
+    organisation = access.organisation_name(request.user, received.organisation)
     if organisation and organisation not in parts:
         parts.append(organisation)
     return ", ".join(parts)
@@ -101,30 +100,30 @@ def _detail_page(
         "follow_ups": consultation.follow_ups.select_related("owner", "input"),
         "today": timezone.localdate(),
         "revealed": revealed,
-        "may_reveal": may_reveal(request),
-        "may_edit": may_edit(request),
+        "may_reveal": allowed(request.user, "personal_data.reveal"),
+        "may_edit": allowed(request.user, "consultation.edit"),
     }
     return render(request, "consultations/detail.html", context)
 
 
 @require_GET
-@require_role()
+@requires("consultation.view")
 def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, access.load_consultation(request, pk), revealed=False)
+    return _detail_page(request, access.load_consultation(request.user, pk), revealed=False)
 
 
 @never_cache
 @require_POST
-@require_role(*SEES_PERSONAL_DATA)
+@requires("personal_data.reveal")
 def consultation_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = access.load_consultation(request, pk)
+    consultation = access.load_consultation(request.user, pk)
     shown = list(consultation.participants.values_list("pk", flat=True))
     privacy.record_view(request, consultation, "reveal", fields=["name"], participants=shown)
     return _detail_page(request, consultation, revealed=True)
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def consultation_create(request: HttpRequest) -> HttpResponse:
     form = ConsultationForm(posted(request))
@@ -139,10 +138,10 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = access.load_consultation(request, pk)
+    consultation = access.load_consultation(request.user, pk)
     title = _("Edit %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
     form = ConsultationForm(posted(request), instance=consultation)
@@ -157,10 +156,10 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def participant_create(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = access.load_consultation(request, pk)
+    consultation = access.load_consultation(request.user, pk)
     form = ParticipantForm(posted(request), instance=Participant(consultation=consultation))
     title = _("New participant in %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
@@ -174,10 +173,10 @@ def participant_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def participant_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = access.load_participant(request, pk)
+    participant = access.load_participant(request.user, pk)
     consultation = participant.consultation
     audit.record(request, "participant_removed", participant, consultation=consultation.pk)
     participant.delete()
@@ -185,10 +184,10 @@ def participant_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def input_create(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = access.load_consultation(request, pk)
+    consultation = access.load_consultation(request.user, pk)
     form = InputForm(posted(request), instance=Input(consultation=consultation))
     title = _("New input to %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
@@ -202,10 +201,10 @@ def input_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def response_create(request: HttpRequest, pk: int) -> HttpResponse:
-    received = access.load_input(request, pk)
+    received = access.load_input(request.user, pk)
     form = ResponseForm(posted(request), instance=Response(input=received))
     title = _("Respond to: %(input)s") % {"input": received}
     back = received.consultation.get_absolute_url()
@@ -221,10 +220,10 @@ def response_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = access.load_consultation(request, pk)
+    consultation = access.load_consultation(request.user, pk)
     form = FollowUpForm(posted(request), instance=FollowUp(consultation=consultation))
     title = _("New follow-up to %(title)s") % {"title": consultation.title}
     back = consultation.get_absolute_url()
@@ -245,10 +244,10 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    follow_up = access.load_follow_up(request, pk)
+    follow_up = access.load_follow_up(request.user, pk)
     title = _("Edit follow-up: %(action)s") % {"action": follow_up.action}
     back = follow_up.consultation.get_absolute_url()
     form = FollowUpForm(posted(request), instance=follow_up)
@@ -263,11 +262,11 @@ def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@requires("consultation.edit")
 @transaction.atomic
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark done, if the follow-up is still the version the user saw and still open."""
-    follow_up = access.load_follow_up(request, pk)
+    follow_up = access.load_follow_up(request.user, pk)
     consultation = follow_up.consultation
     try:
         seen = int(request.POST.get("version", ""))

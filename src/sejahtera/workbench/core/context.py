@@ -1,11 +1,14 @@
-"""What every page's template knows: the user's role and the languages."""
+"""What every page's template knows: the user's role and the actions it allows
+(``{% if "audit.view" in actions %}``)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
+from sejahtera.workbench.core.policy import POLICY
 from sejahtera.workbench.core.roles import role_of
 
 
 def workbench(request: HttpRequest) -> dict[str, object]:
-    return {"role": role_of(request)}
+    role = role_of(request.user)
+    return {"role": role, "actions": {action for action, roles in POLICY.items() if role in roles}}

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.workbench.core.roles import ROLES
+from sejahtera.workbench.core.roles import Role
 
 
 class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    role = models.CharField(_("role"), max_length=16, choices=ROLES)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     organisation = models.CharField(
         _("organisation"), max_length=200, blank=True, help_text=_("For partner organisations.")
     )

@@ -1,7 +1,8 @@
 """Masking personal data (NIK, names, phones, emails, addresses) across the workbench.
 
-Pages show the masked form; the roles in ``SEES_PERSONAL_DATA`` may reveal one record at a time,
-and each reveal, like each edit form that shows the data, is written to the audit log.
+Pages show the masked form; the roles allowed ``personal_data.reveal`` (:mod:`.policy`) may
+reveal one record at a time, and each reveal, like each edit form that shows the data, is written
+to the audit log.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The roles of the workbench and what each may do.
+"""The roles of the workbench. What each may do is in :mod:`.policy`.
 
 - ``kepala``: the head of social policy: sees and approves everything in the office.
 - ``analyst``: analyses and prepares; reads personal data only where the work needs it.
@@ -10,49 +10,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
-from django.shortcuts import redirect
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-KEPALA, ANALYST, OFFICER, PARTNER, AUDITOR = "kepala", "analyst", "officer", "partner", "auditor"
-ROLES = (
-    (KEPALA, _("Head of social policy")),
-    (ANALYST, _("Analyst")),
-    (OFFICER, _("Programme officer")),
-    (PARTNER, _("Partner organisation")),
-    (AUDITOR, _("Auditor")),
-)
-# Who may see unmasked personal data (NIK, names, addresses); every such view is audited.
-SEES_PERSONAL_DATA = frozenset({KEPALA, OFFICER, AUDITOR})
+
+class Role(models.TextChoices):
+    KEPALA = "kepala", _("Head of social policy")
+    ANALYST = "analyst", _("Analyst")
+    OFFICER = "officer", _("Programme officer")
+    PARTNER = "partner", _("Partner organisation")
+    AUDITOR = "auditor", _("Auditor")
 
 
-def role_of(request: HttpRequest) -> str | None:
-    user = request.user
+def role_of(user: User | AnonymousUser) -> Role | None:
+    """The role of a signed-in user with a profile; None for anyone else."""
     if not user.is_authenticated:
         return None
     profile = getattr(user, "profile", None)
-    return profile.role if profile is not None else None
-
-
-def require_role(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A view for signed-in users holding one of ``allowed`` (any role when none given):
-    anonymous users go to the login page, other roles get 403."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            if not request.user.is_authenticated:
-                return redirect(f"/login/?next={request.path}")
-            role = role_of(request)
-            if role is None or (allowed and role not in allowed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return checked
-
-    return decorate
+    return Role(profile.role) if profile is not None and profile.role in Role.values else None

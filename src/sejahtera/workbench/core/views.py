@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, ratelimit
+from sejahtera.workbench.core.policy import requires
 from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
-from sejahtera.workbench.core.roles import require_role, role_of
+from sejahtera.workbench.core.roles import role_of
 
 
 @require_GET
@@ -65,9 +66,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_role()
+@requires("dashboard.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {"role": role_of(request)})
+    return render(request, "core/dashboard.html", {"role": role_of(request.user)})
 
 
 @require_GET

@@ -1,68 +1,48 @@
-"""Who sees which grievance, and how much of the person behind it.
+"""Which grievances a user sees, and how much of the person behind them (who may do what is in
+:mod:`sejahtera.workbench.core.policy`, ``grievance.*``).
 
-- kepala and officers see and handle every grievance, sensitive ones included;
-- auditors see every grievance and change nothing;
-- analysts see the grievances that are not sensitive;
-- a partner sees the grievances, not sensitive, on programmes that name its organisation;
+- a role with ``grievance.view_sensitive`` (kepala, officers, auditors) sees every grievance;
+- the other roles see the grievances that are not sensitive, a partner (without
+  ``programme.view_all``) only those on the programmes it sees;
 - the public sees one grievance's status, through its tracking code.
 
-Personal data (name, NIK, phone, address) is masked on every page. The roles in
-``SEES_PERSONAL_DATA`` may reveal it for one grievance, and each reveal is audited.
+Personal data (name, NIK, phone, address) is masked on every page. The roles allowed
+``personal_data.reveal`` may reveal it for one grievance, and each reveal is audited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from sejahtera.workbench.core.policy import allowed
 from sejahtera.workbench.core.privacy import initials, mask_nik, mask_phone
-from sejahtera.workbench.core.roles import (
-    ANALYST,
-    AUDITOR,
-    KEPALA,
-    OFFICER,
-    PARTNER,
-    SEES_PERSONAL_DATA,
-    role_of,
-)
 from sejahtera.workbench.grievances.models import Grievance
-from sejahtera.workbench.programmes.partners import partner_organisation, partner_programme_ids
-
-HANDLERS = (KEPALA, OFFICER)  # take in, assign, change the status, record an appeal
-READERS = (KEPALA, OFFICER, AUDITOR, ANALYST, PARTNER)
-SEES_SENSITIVE = frozenset({KEPALA, OFFICER, AUDITOR})
+from sejahtera.workbench.programmes.access import visible_programmes
 
 
-def visible(request: HttpRequest) -> QuerySet[Grievance]:
-    """The grievances the signed-in user may see."""
-    role = role_of(request)
+def visible(user: User | AnonymousUser) -> QuerySet[Grievance]:
+    """The grievances ``user`` may see."""
     grievances = Grievance.objects.select_related("programme", "region", "assigned_to")
-    if role in SEES_SENSITIVE:
+    if allowed(user, "grievance.view_sensitive"):
         return grievances
-    if role == ANALYST:
+    if not allowed(user, "grievance.view"):
+        return grievances.none()
+    if allowed(user, "programme.view_all"):
         return grievances.filter(sensitive=False)
-    if role == PARTNER:
-        return grievances.filter(
-            sensitive=False,
-            programme_id__in=partner_programme_ids(partner_organisation(request) or ""),
-        )
-    return grievances.none()
+    return grievances.filter(sensitive=False, programme__in=visible_programmes(user))
 
 
-def load(request: HttpRequest, pk: int) -> Grievance:
+def load(user: User | AnonymousUser, pk: int) -> Grievance:
     """The grievance ``pk``: 404 when there is none, 403 when the user may not see it."""
     grievance = get_object_or_404(Grievance, pk=pk)
-    if not visible(request).filter(pk=pk).exists():
+    if not visible(user).filter(pk=pk).exists():
         raise PermissionDenied
     return grievance
-
-
-def may_reveal(request: HttpRequest) -> bool:
-    return role_of(request) in SEES_PERSONAL_DATA
 
 
 @dataclass(frozen=True)

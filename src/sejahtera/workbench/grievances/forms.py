@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.workbench.core.roles import KEPALA, OFFICER
+from sejahtera.workbench.core.policy import roles_for
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -192,7 +192,9 @@ class ChangeForm(forms.Form):
 
 
 def handlers() -> forms.ModelChoiceField:
-    users = get_user_model().objects.filter(is_active=True, profile__role__in=(KEPALA, OFFICER))
+    users = get_user_model().objects.filter(
+        is_active=True, profile__role__in=roles_for("grievance.handle")
+    )
     return forms.ModelChoiceField(queryset=users.order_by("username"), label=_("Assign to"))
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.roles import PARTNER, require_role, role_of
+from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.grievances import access, throttle, workflow
 from sejahtera.workbench.grievances.forms import (
     AppealForm,
@@ -143,7 +143,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered(request: HttpRequest, form: FilterForm) -> QuerySet[Grievance]:
-    grievances = access.visible(request)
+    grievances = access.visible(request.user)
     if not form.is_valid():
         return grievances
     if form.cleaned_data["status"]:
@@ -156,7 +156,7 @@ def _filtered(request: HttpRequest, form: FilterForm) -> QuerySet[Grievance]:
 
 
 @require_GET
-@require_role(*access.READERS)
+@requires("grievance.view")
 def grievance_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -168,14 +168,14 @@ def grievance_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
-        "handles": role_of(request) in access.HANDLERS,
+        "handles": allowed(request.user, "grievance.handle"),
     }
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "grievances/list.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
-@require_role(*access.HANDLERS)
+@requires("grievance.handle")
 def entry(request: HttpRequest) -> HttpResponse:
     """An officer types in a complaint received by SMS, WhatsApp, phone or in person."""
     status = 200
@@ -204,7 +204,7 @@ def _detail(
     revealed: bool = False,
     **forms: ChangeForm,
 ) -> HttpResponse:
-    handles = role_of(request) in access.HANDLERS
+    handles = allowed(request.user, "grievance.handle")
     refused = set(forms)  # a form sent back with its errors is shown even when it no longer fits
     if handles:
         forms.setdefault("assign_form", AssignForm(grievance, initial=_version_of(grievance)))
@@ -216,7 +216,9 @@ def _detail(
         "personal": personal,
         "events": grievance.events.select_related("by"),
         "handles": handles,
-        "can_reveal": access.may_reveal(request) and not revealed and not personal.anonymous,
+        "can_reveal": allowed(request.user, "personal_data.reveal")
+        and not revealed
+        and not personal.anonymous,
         "can_assign": handles and (grievance.is_open or "assign_form" in refused),
         "can_change_status": handles
         and (bool(grievance.next_statuses()) or "status_form" in refused),
@@ -232,14 +234,14 @@ def _version_of(grievance: Grievance) -> dict[str, int]:
 
 @never_cache
 @require_GET
-@require_role(*access.READERS)
+@requires("grievance.view")
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A grievance, personal data masked; ``?reveal=1`` shows it to the roles that may see it,
     and the audit log records that they did."""
-    grievance = access.load(request, pk)
+    grievance = access.load(request.user, pk)
     revealed = request.GET.get("reveal") == "1"
     if revealed:
-        if not access.may_reveal(request):
+        if not allowed(request.user, "personal_data.reveal"):
             raise PermissionDenied
         audit.record(
             request,
@@ -264,7 +266,7 @@ def _change(
     done: str,
 ) -> HttpResponse:
     """Check the version the officer started from, then the form, then apply the change."""
-    grievance = access.load(request, pk)
+    grievance = access.load(request.user, pk)
     form = form_class(grievance, request.POST)
     try:
         submitted = int(request.POST.get("version", ""))
@@ -283,7 +285,7 @@ def _change(
 
 
 @require_POST
-@require_role(*access.HANDLERS)
+@requires("grievance.handle")
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return _change(
         request,
@@ -297,7 +299,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*access.HANDLERS)
+@requires("grievance.handle")
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _change(
         request,
@@ -311,7 +313,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*access.HANDLERS)
+@requires("grievance.handle")
 def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     return _change(
         request,
@@ -323,10 +325,10 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@require_role(*access.READERS)
+@requires("grievance.view")
 def statistics(request: HttpRequest) -> HttpResponse:
     """Counts and resolution times, without personal data. A partner's cover its programmes."""
-    scope = access.visible(request) if role_of(request) == PARTNER else None
+    scope = None if allowed(request.user, "programme.view_all") else access.visible(request.user)
     result = grievance_statistics(scope)
     labels = {**dict(Category.choices), **dict(Status.choices)}
     rows = [

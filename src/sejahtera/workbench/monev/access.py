@@ -1,10 +1,10 @@
-"""Who sees and changes what in the monitoring pages.
+"""Which results, indicators, targets and actuals a user sees (who may change them is in
+:mod:`sejahtera.workbench.core.policy`).
 
-- kepala, analysts and programme officers see every programme and edit results frameworks,
-  indicators and targets; auditors see everything and change nothing;
-- a partner sees only the programmes that list its organisation among their partners, and of
-  their actuals only the approved ones and those it submitted itself;
-- who submits, verifies, approves and rejects actuals is in :mod:`.workflow`.
+- a role sees the monitoring of the programmes it sees
+  (:func:`~sejahtera.workbench.programmes.access.visible_programmes`);
+- a role with ``actual.view_all`` sees every actual; a partner only the approved ones and those
+  it submitted itself.
 
 Every ``load_*`` helper answers 404 for a record that does not exist and 403 for one the user
 may not see.
@@ -12,64 +12,57 @@ may not see.
 
 from __future__ import annotations
 
-from typing import Final
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, PARTNER, role_of
+from sejahtera.workbench.core.policy import allowed
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Status, Target
-from sejahtera.workbench.programmes.models import Programme
-from sejahtera.workbench.programmes.partners import visible_programmes
-
-EDITORS: Final = (KEPALA, ANALYST, OFFICER)
+from sejahtera.workbench.programmes.access import visible_programmes
 
 
-def may_edit(request: HttpRequest) -> bool:
-    return role_of(request) in EDITORS
-
-
-def visible_actuals(request: HttpRequest, indicator: Indicator) -> QuerySet[Actual]:
+def visible_actuals(user: User | AnonymousUser, indicator: Indicator) -> QuerySet[Actual]:
     actuals = indicator.actuals.select_related("region", "submitted_by")
-    if role_of(request) != PARTNER:
+    if allowed(user, "actual.view_all"):
         return actuals
-    return actuals.filter(Q(status=Status.APPROVED) | Q(submitted_by=request.user))
+    return actuals.filter(Q(status=Status.APPROVED) | Q(submitted_by=user.pk))
 
 
-def _check(request: HttpRequest, programme_id: int) -> None:
-    if not visible_programmes(request).filter(pk=programme_id).exists():
+def _check(user: User | AnonymousUser, programme_id: int) -> None:
+    if not visible_programmes(user).filter(pk=programme_id).exists():
         raise PermissionDenied
 
 
-def load_programme(request: HttpRequest, code: str) -> Programme:
-    programme = get_object_or_404(Programme, code=code)
-    _check(request, programme.pk)
-    return programme
-
-
-def load_result(request: HttpRequest, pk: int) -> ResultNode:
+def load_result(user: User | AnonymousUser, pk: int) -> ResultNode:
     result = get_object_or_404(ResultNode.objects.select_related("programme"), pk=pk)
-    _check(request, result.programme_id)
+    _check(user, result.programme_id)
     return result
 
 
-def load_indicator(request: HttpRequest, pk: int) -> Indicator:
+def load_indicator(user: User | AnonymousUser, pk: int) -> Indicator:
     indicator = get_object_or_404(Indicator.objects.select_related("result__programme"), pk=pk)
-    _check(request, indicator.result.programme_id)
+    _check(user, indicator.result.programme_id)
     return indicator
 
 
-def load_target(request: HttpRequest, pk: int) -> Target:
+def load_target(user: User | AnonymousUser, pk: int) -> Target:
     target = get_object_or_404(Target.objects.select_related("indicator__result"), pk=pk)
-    _check(request, target.indicator.result.programme_id)
+    _check(user, target.indicator.result.programme_id)
     return target
 
 
-def load_actual(request: HttpRequest, pk: int) -> Actual:
+def load_actual(user: User | AnonymousUser, pk: int) -> Actual:
     actual = get_object_or_404(Actual.objects.select_related("indicator__result"), pk=pk)
-    _check(request, actual.indicator.result.programme_id)
-    if not visible_actuals(request, actual.indicator).filter(pk=pk).exists():
+    _check(user, actual.indicator.result.programme_id)
+    if not visible_actuals(user, actual.indicator).filter(pk=pk).exists():
         raise PermissionDenied
     return actual
+
+
+def may_correct(user: User | AnonymousUser, actual: Actual) -> bool:
+    """Whether ``user`` may correct ``actual`` (its status aside): a role with
+    ``actual.correct_others`` any actual, one with only ``actual.submit`` its own."""
+    if allowed(user, "actual.correct_others"):
+        return True
+    return allowed(user, "actual.submit") and actual.submitted_by_id == user.pk

@@ -19,7 +19,7 @@ from sejahtera.workbench.core.locking import (
     save_if_current,
 )
 from sejahtera.workbench.core.pages import form_page, posted
-from sejahtera.workbench.core.roles import PARTNER, require_role, role_of
+from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.monev import access, workflow
 from sejahtera.workbench.monev.forms import (
     ActualForm,
@@ -38,6 +38,7 @@ from sejahtera.workbench.monev.models import (
     Target,
 )
 from sejahtera.workbench.monev.progress import ON_TRACK_SHARE, dashboard
+from sejahtera.workbench.programmes.access import load_programme, visible_programmes
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "monev/_nav.html"  # the navigation on this app's form pages
@@ -52,16 +53,16 @@ def _framework(code: str) -> str:
 
 
 @require_GET
-@require_role()
+@requires("monev.view")
 def programme_list(request: HttpRequest) -> HttpResponse:
-    programmes = access.visible_programmes(request)
+    programmes = visible_programmes(request.user)
     return render(request, "monev/programme_list.html", {"programmes": programmes})
 
 
 @require_GET
-@require_role()
+@requires("monev.view")
 def framework(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = load_programme(request.user, code)
     nodes = list(programme.results.prefetch_related("indicators"))
     children: dict[int | None, list[ResultNode]] = {}
     for node in nodes:
@@ -77,16 +78,16 @@ def framework(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "programme": programme,
         "nodes": tree(None, 0),
-        "may_edit": access.may_edit(request),
+        "may_edit": allowed(request.user, "monev.edit"),
     }
     return render(request, "monev/framework.html", context)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def result_create(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = load_programme(request.user, code)
     form = ResultNodeForm(posted(request), instance=ResultNode(programme=programme))
     title = _("New result in %(name)s") % {"name": programme.name}
     back = _framework(programme.code)
@@ -100,10 +101,10 @@ def result_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    node = access.load_result(request, pk)
+    node = access.load_result(request.user, pk)
     title = _("Edit %(level)s") % {"level": Level(node.level).label.lower()}
     back = _framework(node.programme.code)
     form = ResultNodeForm(posted(request), instance=node)
@@ -121,37 +122,38 @@ def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@require_role()
+@requires("monev.view")
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = access.load_indicator(request, pk)
-    role, user = role_of(request), request.user
+    indicator = access.load_indicator(request.user, pk)
+    user = request.user
     actuals = [
         {
             "actual": actual,
-            "may_correct": _may_correct(request, actual),
-            "may_verify": role in workflow.VERIFIERS and actual.status == "submitted",
-            "may_approve": role in workflow.APPROVERS and actual.status == "verified",
-            "may_reject": role in workflow.REJECTERS and actual.status in ("submitted", "verified"),
+            "may_correct": actual.status in EDITABLE and access.may_correct(user, actual),
+            "may_verify": allowed(user, "actual.verify") and actual.status == "submitted",
+            "may_approve": allowed(user, "actual.approve") and actual.status == "verified",
+            "may_reject": allowed(user, "actual.reject")
+            and actual.status in ("submitted", "verified"),
             "own": actual.submitted_by_id == user.pk,
         }
-        for actual in access.visible_actuals(request, indicator)
+        for actual in access.visible_actuals(request.user, indicator)
     ]
     context = {
         "indicator": indicator,
         "programme": indicator.result.programme,
         "targets": indicator.targets.select_related("region"),
         "actuals": actuals,
-        "may_edit": access.may_edit(request),
-        "may_submit": role in workflow.SUBMITTERS,
+        "may_edit": allowed(request.user, "monev.edit"),
+        "may_submit": allowed(user, "actual.submit"),
     }
     return render(request, "monev/indicator.html", context)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
-    node = access.load_result(request, pk)
+    node = access.load_result(request.user, pk)
     form = IndicatorForm(posted(request), instance=Indicator(result=node))
     title = _("New indicator for: %(result)s") % {"result": node.statement[:80]}
     back = _framework(node.programme.code)
@@ -165,10 +167,10 @@ def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = access.load_indicator(request, pk)
+    indicator = access.load_indicator(request.user, pk)
     title = _("Edit indicator %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
     form = IndicatorForm(posted(request), instance=indicator)
@@ -183,10 +185,10 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def target_create(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = access.load_indicator(request, pk)
+    indicator = access.load_indicator(request.user, pk)
     form = TargetForm(posted(request), instance=Target(indicator=indicator))
     title = _("New target for %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
@@ -205,10 +207,10 @@ def target_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("monev.edit")
 @transaction.atomic
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access.load_target(request, pk)
+    target = access.load_target(request.user, pk)
     title = _("Edit target %(target)s") % {"target": target}
     back = reverse("monev:indicator", args=[target.indicator_id])
     form = TargetForm(posted(request), instance=target)
@@ -240,18 +242,11 @@ def _target(target: Target) -> dict[str, object]:
 # Actuals
 
 
-def _may_correct(request: HttpRequest, actual: Actual) -> bool:
-    role = role_of(request)
-    if role not in workflow.SUBMITTERS or actual.status not in EDITABLE:
-        return False
-    return role != PARTNER or actual.submitted_by_id == request.user.pk
-
-
 @GET_POST
-@require_role(*workflow.SUBMITTERS)
+@requires("actual.submit")
 @transaction.atomic
 def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = access.load_indicator(request, pk)
+    indicator = access.load_indicator(request.user, pk)
     form = ActualForm(posted(request), instance=Actual(indicator=indicator))
     title = _("Report an actual for %(code)s") % {"code": indicator.code}
     back = reverse("monev:indicator", args=[pk])
@@ -264,10 +259,10 @@ def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*workflow.SUBMITTERS)
+@requires("actual.submit")
 def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actual = access.load_actual(request, pk)
-    if role_of(request) == PARTNER and actual.submitted_by_id != request.user.pk:
+    actual = access.load_actual(request.user, pk)
+    if not access.may_correct(request.user, actual):
         raise PermissionDenied
     title = _("Correct the actual %(actual)s") % {"actual": actual}
     back = reverse("monev:indicator", args=[actual.indicator_id])
@@ -287,7 +282,7 @@ def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    actual = access.load_actual(request, pk)
+    actual = access.load_actual(request.user, pk)
     form = ReviewForm(request.POST, needs_reason=step == "reject")
     if not form.is_valid():
         return _refused(request, actual, form, 400)
@@ -313,19 +308,19 @@ def _refused(request: HttpRequest, actual: Actual, form: ReviewForm, status: int
 
 
 @require_POST
-@require_role(*workflow.VERIFIERS)
+@requires("actual.verify")
 def actual_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, pk, "verify")
 
 
 @require_POST
-@require_role(*workflow.APPROVERS)
+@requires("actual.approve")
 def actual_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, pk, "approve")
 
 
 @require_POST
-@require_role(*workflow.REJECTERS)
+@requires("actual.reject")
 def actual_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, pk, "reject")
 
@@ -334,9 +329,9 @@ def actual_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@require_role()
+@requires("monev.view")
 def programme_dashboard(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = load_programme(request.user, code)
     period = request.GET.get("period", "")
     progress = dashboard(programme, period)
     if period not in progress.periods:

@@ -1,14 +1,12 @@
 """Every change to a reported actual: submission, correction, verification, approval and
 rejection.
 
-Who does what (maker-checker):
-
-- a programme officer, or a partner on its own programmes, submits an actual and may correct it
-  while it is submitted or rejected (a corrected rejected actual is submitted again);
-- an analyst or officer verifies a submitted actual;
-- the kepala approves a verified actual; an approved actual is locked for good;
-- an analyst, officer or the kepala rejects a submitted or verified actual, saying why;
-- nobody verifies, approves or rejects an actual they submitted.
+Who does what is in :mod:`sejahtera.workbench.core.policy` (``actual.*``): a programme officer,
+or a partner on its own programmes, submits an actual and may correct it while it is submitted or
+rejected (a corrected rejected actual is submitted again); an analyst or officer verifies it; the
+kepala approves it, and an approved actual is locked for good; a reviewer may reject a submitted
+or verified actual, saying why. Maker-checker: nobody verifies, approves or rejects an actual they
+submitted.
 
 Each change is one conditional ``UPDATE`` naming the version it started from and the statuses it
 may start from, with its audit event in the same transaction: when someone else saved first
@@ -31,7 +29,6 @@ from django.utils.translation import gettext_lazy as _
 
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.locking import CONFLICT
-from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, PARTNER
 from sejahtera.workbench.monev.models import (
     EDITABLE,
     LOCKED,
@@ -41,10 +38,6 @@ from sejahtera.workbench.monev.models import (
     Status,
 )
 
-SUBMITTERS: Final = (OFFICER, PARTNER)
-VERIFIERS: Final = (ANALYST, OFFICER)
-APPROVERS: Final = (KEPALA,)
-REJECTERS: Final = (KEPALA, ANALYST, OFFICER)
 # The fields a reporter fills in.
 REPORTED: Final = ("period", "region", "value", "source", "note")
 

@@ -1,54 +1,61 @@
-"""Who sees and changes what in the programme pages.
+"""Which programmes, cycles and change requests a user sees (who may change them is in
+:mod:`sejahtera.workbench.core.policy`).
 
-- everyone with a role reads the programmes it may see; a partner only those whose
-  ``partner_organisations`` name its ``Profile.organisation``, read-only;
-- kepala and programme officers create cycles, generate and freeze lists, record payments and
-  decide change requests (never their own);
-- analysts and programme officers propose change requests;
-- auditors read everything and change nothing.
-
-``load_*`` answers 404 for a record that does not exist and 403 for one the user may not see.
+A role with ``programme.view_all`` sees every programme; a partner sees the programmes whose
+partners include its organisation, and nothing of the others. Every app that shows programme
+data asks :func:`visible_programmes`. ``load_*`` answers 404 for a record that does not exist and
+403 for one the user may not see.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from sejahtera.workbench.core.roles import ANALYST, KEPALA, OFFICER, SEES_PERSONAL_DATA, role_of
+from sejahtera.workbench.core.policy import allowed
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, Programme
-from sejahtera.workbench.programmes.partners import visible_programmes
-
-EDITORS = (KEPALA, OFFICER)  # programmes and their budgets
-RUNNERS = (KEPALA, OFFICER)  # cycles, generation, freezing, payments
-MAKERS = (ANALYST, OFFICER)  # propose changes to a frozen list
-CHECKERS = (KEPALA, OFFICER)  # approve or reject them (not their own)
 
 
-def load_programme(request: HttpRequest, code: str) -> Programme:
+def partner_organisation(user: User | AnonymousUser) -> str:
+    """The organisation a partner speaks for ("" when its profile names none)."""
+    profile = getattr(user, "profile", None)
+    return profile.organisation.strip() if profile is not None else ""
+
+
+def visible_programmes(user: User | AnonymousUser) -> QuerySet[Programme]:
+    """Every programme for a role with ``programme.view_all``; a partner's own otherwise."""
+    if allowed(user, "programme.view_all"):
+        return Programme.objects.all()
+    organisation = partner_organisation(user) if allowed(user, "programme.view") else ""
+    if not organisation:
+        return Programme.objects.none()
+    # SQLite cannot look inside a JSON list, and the programme table is small.
+    return Programme.objects.filter(
+        pk__in=[
+            pk
+            for pk, partners in Programme.objects.values_list("pk", "partner_organisations")
+            if isinstance(partners, list) and organisation in partners
+        ]
+    )
+
+
+def load_programme(user: User | AnonymousUser, code: str) -> Programme:
     programme = get_object_or_404(Programme, code=code)
-    if not visible_programmes(request).filter(pk=programme.pk).exists():
+    if not visible_programmes(user).filter(pk=programme.pk).exists():
         raise PermissionDenied
     return programme
 
 
-def load_cycle(request: HttpRequest, pk: int) -> Cycle:
+def load_cycle(user: User | AnonymousUser, pk: int) -> Cycle:
     cycle = get_object_or_404(Cycle.objects.select_related("programme"), pk=pk)
-    if not visible_programmes(request).filter(pk=cycle.programme_id).exists():
+    if not visible_programmes(user).filter(pk=cycle.programme_id).exists():
         raise PermissionDenied
     return cycle
 
 
-def load_change(request: HttpRequest, pk: int) -> ChangeRequest:
+def load_change(user: User | AnonymousUser, pk: int) -> ChangeRequest:
     change = get_object_or_404(ChangeRequest.objects.select_related("cycle__programme"), pk=pk)
-    load_cycle(request, change.cycle_id)
+    load_cycle(user, change.cycle_id)
     return change
-
-
-def may(request: HttpRequest, roles: tuple[str, ...]) -> bool:
-    return role_of(request) in roles
-
-
-def may_reveal(request: HttpRequest) -> bool:
-    return role_of(request) in SEES_PERSONAL_DATA

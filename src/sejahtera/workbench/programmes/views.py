@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
 from sejahtera.workbench.core.pages import form_page, posted
-from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role
+from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.programmes import access
 from sejahtera.workbench.programmes.forms import (
     BudgetForm,
@@ -63,29 +63,29 @@ def _posted_version(request: HttpRequest) -> int | None:
 
 
 @require_GET
-@require_role()
+@requires("programme.view")
 def programme_list(request: HttpRequest) -> HttpResponse:
-    programmes = access.visible_programmes(request).prefetch_related("budgets")
-    context = {"programmes": programmes, "may_edit": access.may(request, access.EDITORS)}
+    programmes = access.visible_programmes(request.user).prefetch_related("budgets")
+    context = {"programmes": programmes, "may_edit": allowed(request.user, "programme.edit")}
     return render(request, "programmes/programme_list.html", context)
 
 
 @require_GET
-@require_role()
+@requires("programme.view")
 def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = access.load_programme(request.user, code)
     context = {
         "programme": programme,
         "budgets": programme.budgets.all(),
         "cycles": programme.cycles.all(),
-        "may_run": access.may(request, access.RUNNERS),
-        "may_edit": access.may(request, access.EDITORS),
+        "may_run": allowed(request.user, "cycle.run"),
+        "may_edit": allowed(request.user, "programme.edit"),
     }
     return render(request, "programmes/programme_detail.html", context)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("programme.edit")
 @transaction.atomic
 def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(posted(request))
@@ -102,10 +102,10 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("programme.edit")
 @transaction.atomic
 def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = access.load_programme(request.user, code)
     back = reverse("programmes:programme", args=[programme.code])
     form = ProgrammeForm(posted(request), instance=programme)
     if request.method == "POST" and form.is_valid():
@@ -120,10 +120,10 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("programme.edit")
 @transaction.atomic
 def budget_create(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = access.load_programme(request.user, code)
     back = reverse("programmes:programme", args=[programme.code])
     form = BudgetForm(posted(request), instance=Budget(programme=programme))
     if request.method == "POST" and form.is_valid():
@@ -138,10 +138,10 @@ def budget_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.RUNNERS)
+@requires("cycle.run")
 @transaction.atomic
 def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = access.load_programme(request.user, code)
     form = CycleForm(posted(request), instance=Cycle(programme=programme))
     title = _("New cycle of %(name)s") % {"name": programme.name}
     back = reverse("programmes:programme", args=[programme.code])
@@ -169,33 +169,33 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
         "regions": by_region(cycle),
         "changes": cycle.change_requests.select_related("maker", "checker"),
         "payments": cycle.payments.all(),
-        "may_run": access.may(request, access.RUNNERS),
-        "may_propose": access.may(request, access.MAKERS),
-        "may_check": access.may(request, access.CHECKERS),
-        "may_reveal": access.may_reveal(request),
+        "may_run": allowed(request.user, "cycle.run"),
+        "may_propose": allowed(request.user, "change.propose"),
+        "may_check": allowed(request.user, "change.decide"),
+        "may_reveal": allowed(request.user, "personal_data.reveal"),
     }
     return render(request, "programmes/cycle_detail.html", context)
 
 
 @require_GET
-@require_role()
+@requires("programme.view")
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _cycle_page(request, access.load_cycle(request, pk), revealed=False)
+    return _cycle_page(request, access.load_cycle(request.user, pk), revealed=False)
 
 
 @never_cache
 @require_POST
-@require_role(*SEES_PERSONAL_DATA)
+@requires("personal_data.reveal")
 def cycle_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request, pk)
+    cycle = access.load_cycle(request.user, pk)
     privacy.record_view(request, cycle, "reveal", fields=["household_id"])
     return _cycle_page(request, cycle, revealed=True)
 
 
 @require_POST
-@require_role(*access.RUNNERS)
+@requires("cycle.run")
 def cycle_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request, pk)
+    cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if _posted_version(request) != cycle.version:
         return _refused(request, str(CONFLICT), back)
@@ -217,10 +217,10 @@ def cycle_generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*access.RUNNERS)
+@requires("cycle.run")
 @transaction.atomic
 def cycle_freeze(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request, pk)
+    cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     version = _posted_version(request)
     try:
@@ -237,10 +237,10 @@ def cycle_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.MAKERS)
+@requires("change.propose")
 @transaction.atomic
 def change_create(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request, pk)
+    cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status != CycleStatus.FROZEN:
         return _refused(request, _("Changes are requested only on a frozen list."), back)
@@ -264,10 +264,10 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*access.CHECKERS)
+@requires("change.decide")
 @transaction.atomic
 def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    change = access.load_change(request, pk)
+    change = access.load_change(request.user, pk)
     back = reverse("programmes:cycle", args=[change.cycle_id])
     if change.maker_id == request.user.pk:
         raise PermissionDenied  # maker-checker: nobody approves their own request
@@ -306,10 +306,10 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.RUNNERS)
+@requires("cycle.run")
 @transaction.atomic
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request, pk)
+    cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status not in (CycleStatus.FROZEN, CycleStatus.CLOSED):
         return _refused(request, _("Payments are recorded only against a frozen list."), back)

@@ -1,93 +1,60 @@
-"""Who sees and changes what in the stakeholder and consultation pages.
+"""Which organisations, contacts and engagements a user sees (who may change them is in
+:mod:`sejahtera.workbench.core.policy`).
 
-- kepala, analysts and programme officers see everything and make changes;
-- auditors see everything and change nothing;
-- a partner sees only its own organisation (``Profile.organisation`` equal to
-  ``Organisation.name``), and only on the programmes that list it among their partners; a
-  partner account without an organisation sees nothing;
-- an account without a role sees nothing, and an anonymous visitor is sent to sign in.
+- a role with ``stakeholder.view_all`` sees every organisation and engagement;
+- a partner sees only its own organisation, and its engagements in the programmes that list it
+  among their partners; a partner account without an organisation sees nothing.
 
 Every ``load_*`` helper answers 404 for a record that does not exist and 403 for one the user
-may not see; the consultations app uses the same rules.
+may not see.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from sejahtera.workbench.core.roles import (
-    ANALYST,
-    KEPALA,
-    OFFICER,
-    SEES_PERSONAL_DATA,
-    role_of,
-)
-from sejahtera.workbench.programmes.models import Programme
-from sejahtera.workbench.programmes.partners import (
-    partner_organisation,
-    partner_programme_ids,
-    visible_programmes,
-)
+from sejahtera.workbench.core.policy import allowed
+from sejahtera.workbench.programmes.access import partner_organisation, visible_programmes
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
 
-EDITORS = (KEPALA, ANALYST, OFFICER)
-# Editing a contact shows its personal data, so it needs a role that may see it.
-CONTACT_EDITORS = tuple(role for role in EDITORS if role in SEES_PERSONAL_DATA)
 
-
-def may_edit(request: HttpRequest) -> bool:
-    return role_of(request) in EDITORS
-
-
-def may_reveal(request: HttpRequest) -> bool:
-    return role_of(request) in SEES_PERSONAL_DATA
-
-
-def visible_organisations(request: HttpRequest) -> QuerySet[Organisation]:
-    partner = partner_organisation(request)
+def visible_organisations(user: User | AnonymousUser) -> QuerySet[Organisation]:
     organisations = Organisation.objects.select_related("region")
-    if partner is None:
+    if allowed(user, "stakeholder.view_all"):
         return organisations
-    return organisations.filter(name=partner) if partner else organisations.none()
+    organisation = partner_organisation(user) if allowed(user, "stakeholder.view") else ""
+    return organisations.filter(name=organisation) if organisation else organisations.none()
 
 
-def visible_engagements(request: HttpRequest) -> QuerySet[Engagement]:
+def visible_engagements(user: User | AnonymousUser) -> QuerySet[Engagement]:
     engagements = Engagement.objects.select_related("organisation", "programme")
-    partner = partner_organisation(request)
-    if partner is None:
+    if allowed(user, "stakeholder.view_all"):
         return engagements
     return engagements.filter(
-        organisation__name=partner, programme_id__in=partner_programme_ids(partner)
+        organisation__in=visible_organisations(user), programme__in=visible_programmes(user)
     )
 
 
-def load_organisation(request: HttpRequest, pk: int) -> Organisation:
+def load_organisation(user: User | AnonymousUser, pk: int) -> Organisation:
     organisation = get_object_or_404(Organisation.objects.select_related("region"), pk=pk)
-    if not visible_organisations(request).filter(pk=pk).exists():
+    if not visible_organisations(user).filter(pk=pk).exists():
         raise PermissionDenied
     return organisation
 
 
-def load_contact(request: HttpRequest, pk: int) -> Contact:
+def load_contact(user: User | AnonymousUser, pk: int) -> Contact:
     contact = get_object_or_404(Contact.objects.select_related("organisation"), pk=pk)
-    load_organisation(request, contact.organisation_id)
+    load_organisation(user, contact.organisation_id)
     return contact
 
 
-def load_programme(request: HttpRequest, code: str) -> Programme:
-    programme = get_object_or_404(Programme, code=code)
-    if not visible_programmes(request).filter(pk=programme.pk).exists():
-        raise PermissionDenied
-    return programme
-
-
-def load_engagement(request: HttpRequest, pk: int) -> Engagement:
+def load_engagement(user: User | AnonymousUser, pk: int) -> Engagement:
     engagement = get_object_or_404(
         Engagement.objects.select_related("organisation", "programme"), pk=pk
     )
-    if not visible_engagements(request).filter(pk=pk).exists():
+    if not visible_engagements(user).filter(pk=pk).exists():
         raise PermissionDenied
     return engagement

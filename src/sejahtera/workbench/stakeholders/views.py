@@ -19,7 +19,8 @@ from sejahtera.workbench.core.locking import (
     save_if_current,
 )
 from sejahtera.workbench.core.pages import form_page, posted
-from sejahtera.workbench.core.roles import SEES_PERSONAL_DATA, require_role, role_of
+from sejahtera.workbench.core.policy import allowed, requires
+from sejahtera.workbench.programmes.access import load_programme, visible_programmes
 from sejahtera.workbench.stakeholders import access
 from sejahtera.workbench.stakeholders.forms import ContactForm, EngagementForm, OrganisationForm
 from sejahtera.workbench.stakeholders.influence import layout
@@ -33,9 +34,11 @@ NAV = "stakeholders/_nav.html"  # the navigation on this app's form pages
 
 
 @require_GET
-@require_role()
+@requires("stakeholder.view")
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    organisations = access.visible_organisations(request).annotate(contact_count=Count("contacts"))
+    organisations = access.visible_organisations(request.user).annotate(
+        contact_count=Count("contacts")
+    )
     kind = request.GET.get("kind", "")
     if kind in Kind.values:
         organisations = organisations.filter(kind=kind)
@@ -45,31 +48,31 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "organisations": organisations,
         "kinds": Kind.choices,
         "kind": kind,
-        "may_edit": access.may_edit(request),
+        "may_edit": allowed(request.user, "stakeholder.edit"),
     }
     return render(request, "stakeholders/organisation_list.html", context)
 
 
 @require_GET
-@require_role()
+@requires("stakeholder.view")
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = access.load_organisation(request, pk)
+    organisation = access.load_organisation(request.user, pk)
     contacts = [
         (contact, privacy.person(contact.name, contact.phone, contact.email))
         for contact in organisation.contacts.all()
     ]
-    engagements = access.visible_engagements(request).filter(organisation=organisation)
+    engagements = access.visible_engagements(request.user).filter(organisation=organisation)
     context = {
         "organisation": organisation,
         "contacts": contacts,
         "engagements": engagements,
-        "may_edit": access.may_edit(request),
+        "may_edit": allowed(request.user, "stakeholder.edit"),
     }
     return render(request, "stakeholders/organisation_detail.html", context)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(posted(request))
@@ -84,10 +87,10 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = access.load_organisation(request, pk)
+    organisation = access.load_organisation(request.user, pk)
     title = _("Edit %(name)s") % {"name": organisation.name}
     back = organisation.get_absolute_url()
     form = OrganisationForm(posted(request), instance=organisation)
@@ -108,33 +111,33 @@ def _contact_page(request: HttpRequest, contact: Contact, *, revealed: bool) -> 
     context = {
         "contact": contact,
         "person": privacy.person(contact.name, contact.phone, contact.email, revealed=revealed),
-        "may_reveal": access.may_reveal(request),
-        "may_edit": access.may_edit(request),
-        "may_edit_contact": role_of(request) in access.CONTACT_EDITORS,
+        "may_reveal": allowed(request.user, "personal_data.reveal"),
+        "may_edit": allowed(request.user, "stakeholder.edit"),
+        "may_edit_contact": allowed(request.user, "contact.edit"),
     }
     return render(request, "stakeholders/contact_detail.html", context)
 
 
 @require_GET
-@require_role()
+@requires("stakeholder.view")
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _contact_page(request, access.load_contact(request, pk), revealed=False)
+    return _contact_page(request, access.load_contact(request.user, pk), revealed=False)
 
 
 @never_cache
 @require_POST
-@require_role(*SEES_PERSONAL_DATA)
+@requires("personal_data.reveal")
 def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = access.load_contact(request, pk)
+    contact = access.load_contact(request.user, pk)
     privacy.record_view(request, contact, "reveal", fields=["name", "phone", "email"])
     return _contact_page(request, contact, revealed=True)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = access.load_organisation(request, pk)
+    organisation = access.load_organisation(request.user, pk)
     form = ContactForm(posted(request), instance=Contact(organisation=organisation))
     title = _("New contact at %(name)s") % {"name": organisation.name}
     back = organisation.get_absolute_url()
@@ -149,10 +152,10 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @GET_POST
-@require_role(*access.CONTACT_EDITORS)
+@requires("contact.edit")
 @transaction.atomic
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = access.load_contact(request, pk)
+    contact = access.load_contact(request.user, pk)
     title = _("Edit contact at %(name)s") % {"name": contact.organisation.name}
     back = contact.get_absolute_url()
     form = ContactForm(posted(request), instance=contact)
@@ -171,37 +174,37 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@require_role()
+@requires("stakeholder.view")
 def programme_list(request: HttpRequest) -> HttpResponse:
     counts = dict(
-        access.visible_engagements(request)
+        access.visible_engagements(request.user)
         .order_by()
         .values("programme")
         .annotate(n=Count("pk"))
         .values_list("programme", "n")
     )
-    programmes = [(p, counts.get(p.pk, 0)) for p in access.visible_programmes(request)]
+    programmes = [(p, counts.get(p.pk, 0)) for p in visible_programmes(request.user)]
     return render(request, "stakeholders/programme_list.html", {"programmes": programmes})
 
 
 @require_GET
-@require_role()
+@requires("stakeholder.view")
 def programme_engagements(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
-    engagements = access.visible_engagements(request).filter(programme=programme)
+    programme = load_programme(request.user, code)
+    engagements = access.visible_engagements(request.user).filter(programme=programme)
     context = {
         "programme": programme,
         "map": layout(engagements),
-        "may_edit": access.may_edit(request),
+        "may_edit": allowed(request.user, "stakeholder.edit"),
     }
     return render(request, "stakeholders/programme_engagements.html", context)
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
-    programme = access.load_programme(request, code)
+    programme = load_programme(request.user, code)
     form = EngagementForm(posted(request), instance=Engagement(programme=programme))
     title = _("New engagement in %(name)s") % {"name": programme.name}
     back = reverse("stakeholders:programme", args=[programme.code])
@@ -220,10 +223,10 @@ def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @GET_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = access.load_engagement(request, pk)
+    engagement = access.load_engagement(request.user, pk)
     title = _("Edit engagement: %(name)s") % {"name": engagement}
     back = reverse("stakeholders:programme", args=[engagement.programme.code])
     form = EngagementForm(posted(request), instance=engagement)
@@ -244,10 +247,10 @@ def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*access.EDITORS)
+@requires("stakeholder.edit")
 @transaction.atomic
 def engagement_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = access.load_engagement(request, pk)
+    engagement = access.load_engagement(request.user, pk)
     described = _described(engagement)
     audit.record(request, "engagement_deleted", engagement, **described)
     engagement.delete()

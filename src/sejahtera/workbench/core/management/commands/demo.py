@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from sejahtera.workbench.core.models import Profile
-from sejahtera.workbench.core.roles import PARTNER, ROLES
+from sejahtera.workbench.core.roles import Role
 
 DEMO_PARTNER = "Yayasan Sejahtera Bersama (demo)"
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         users = get_user_model()
         lines = []
         with transaction.atomic():
-            for role, label in ROLES:
+            for role in Role:
                 username = f"demo-{role}"
                 password = secrets.token_urlsafe(12)
                 user, _ = users.objects.get_or_create(username=username)
@@ -35,10 +35,10 @@ class Command(BaseCommand):
                     user=user,
                     defaults={
                         "role": role,
-                        "organisation": DEMO_PARTNER if role == PARTNER else "",
+                        "organisation": DEMO_PARTNER if role == Role.PARTNER else "",
                     },
                 )
-                lines.append(f"  {label!s:<24} {username:<16} {password}")
+                lines.append(f"  {role.label!s:<24} {username:<16} {password}")
         self.stdout.write("Pengguna demo / demo users (role, username, password):")
         for line in lines:
             self.stdout.write(line)

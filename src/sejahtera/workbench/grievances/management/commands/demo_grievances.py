@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.roles import KEPALA, OFFICER
+from sejahtera.workbench.core.policy import roles_for
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -140,7 +140,9 @@ class Command(BaseCommand):
         )
         programmes = list(Programme.objects.order_by("code"))
         officers = list(
-            get_user_model().objects.filter(profile__role__in=(OFFICER, KEPALA)).order_by("pk")
+            get_user_model()
+            .objects.filter(profile__role__in=roles_for("grievance.handle"))
+            .order_by("pk")
         )
         now = timezone.now()
         with transaction.atomic():

@@ -1,0 +1,93 @@
+"""Who may do what: one table of actions and the roles allowed each, read by every page and by
+the REST API.
+
+A view names its action with :func:`requires`; a page shows a button only when :func:`allowed`
+says so. Which *records* a role sees (a partner: its own organisation's) is decided, from the
+``*.view_all`` actions here, by one helper per kind of record in the apps' ``access.py``.
+``tests/test_workbench_policy.py`` walks every address of the workbench and checks each role
+against this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, Final
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from sejahtera.workbench.core.roles import Role, role_of
+
+KEPALA, ANALYST, OFFICER = Role.KEPALA, Role.ANALYST, Role.OFFICER
+PARTNER, AUDITOR = Role.PARTNER, Role.AUDITOR
+EVERYONE: Final = frozenset(Role)
+STAFF: Final = EVERYONE - {PARTNER}  # the office itself, not a partner organisation
+
+POLICY: Final[Mapping[str, frozenset[Role]]] = {
+    "dashboard.view": EVERYONE,
+    "audit.view": frozenset({KEPALA, AUDITOR}),
+    # Unmasked personal data (NIK, names, phones, addresses), one record at a time, audited.
+    "personal_data.reveal": frozenset({KEPALA, OFFICER, AUDITOR}),
+    # Programmes. A role without programme.view_all sees only its organisation's programmes.
+    "programme.view": EVERYONE,
+    "programme.view_all": STAFF,
+    "programme.edit": frozenset({KEPALA, OFFICER}),  # programmes and their budgets
+    "cycle.run": frozenset({KEPALA, OFFICER}),  # cycles, lists, freezing, payments
+    "change.propose": frozenset({ANALYST, OFFICER}),  # a change to a frozen list
+    "change.decide": frozenset({KEPALA, OFFICER}),  # never one's own proposal
+    # Monitoring. Without actual.view_all: the approved actuals and one's own.
+    "monev.view": EVERYONE,
+    "monev.edit": frozenset({KEPALA, ANALYST, OFFICER}),  # results, indicators, targets
+    "actual.view_all": STAFF,
+    "actual.submit": frozenset({OFFICER, PARTNER}),
+    "actual.correct_others": frozenset({OFFICER}),  # a partner corrects only its own
+    "actual.verify": frozenset({ANALYST, OFFICER}),  # never one's own submission
+    "actual.approve": frozenset({KEPALA}),
+    "actual.reject": frozenset({KEPALA, ANALYST, OFFICER}),
+    # Stakeholders and consultations. Without stakeholder.view_all: one's own organisation.
+    "stakeholder.view": EVERYONE,
+    "stakeholder.view_all": STAFF,
+    "stakeholder.edit": frozenset({KEPALA, ANALYST, OFFICER}),
+    "contact.edit": frozenset({KEPALA, OFFICER}),  # the form shows personal data
+    "consultation.view": EVERYONE,
+    "consultation.edit": frozenset({KEPALA, ANALYST, OFFICER}),
+    # Grievances. Without grievance.view_sensitive only those not sensitive are seen.
+    "grievance.view": EVERYONE,
+    "grievance.view_sensitive": frozenset({KEPALA, OFFICER, AUDITOR}),
+    "grievance.handle": frozenset({KEPALA, OFFICER}),  # intake, assignment, status, appeal
+    # The REST API's datasets (names and counts, no personal data).
+    "dataset.view": EVERYONE,
+}
+
+
+def roles_for(action: str) -> frozenset[Role]:
+    """The roles allowed ``action`` (a KeyError for an action the table does not know)."""
+    return POLICY[action]
+
+
+def allowed(user: User | AnonymousUser, action: str) -> bool:
+    """Whether ``user`` holds a role that may do ``action``."""
+    return role_of(user) in roles_for(action)
+
+
+def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view for the roles allowed ``action``: an anonymous visitor is sent to sign in, anyone
+    else without it gets 403. The view keeps the action as ``view.action``."""
+    roles_for(action)  # an unknown action fails when the module loads, not on a request
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        checked.action = action  # type: ignore[attr-defined]
+        return checked
+
+    return decorate

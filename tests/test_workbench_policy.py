@@ -1,0 +1,261 @@
+"""Every address of the workbench, for every role, answers as the policy table says.
+
+The URL configuration is walked, so a new page cannot be added without saying here which
+records it opens, and a page that forgets to check who may see it fails: each non-public view
+must name its action (``core.policy.requires``), and each role must then get 403 exactly when
+the table does not allow it that action. The REST API is checked the same way, path by path
+from its OpenAPI schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from sejahtera.workbench.consultations.models import Consultation, FollowUp, Input, Participant
+from sejahtera.workbench.core.policy import POLICY, allowed, roles_for
+from sejahtera.workbench.core.roles import Role
+from sejahtera.workbench.core.tokens import issue
+from sejahtera.workbench.grievances.models import Grievance
+from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
+from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus, Programme
+from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
+from workbench_users import signed_in, user_with
+
+pytestmark = pytest.mark.django_db
+PARTNER = "Yayasan A"
+
+# Pages anyone may open, signed in or not.
+PUBLIC = {
+    "core:home",
+    "core:login",
+    "core:logout",
+    "core:profile",
+    "core:profile_file",
+    "grievances:new",
+    "grievances:submitted",
+    "grievances:track",
+    "set_language",
+}
+
+# The records each address opens: all of them the partner's, so that only the role decides.
+ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
+    "grievances:detail": lambda w: {"pk": w.grievance.pk},
+    "grievances:assign": lambda w: {"pk": w.grievance.pk},
+    "grievances:status": lambda w: {"pk": w.grievance.pk},
+    "grievances:appeal": lambda w: {"pk": w.grievance.pk},
+    "programmes:programme_edit": lambda w: {"code": w.programme.code},
+    "programmes:budget_create": lambda w: {"code": w.programme.code},
+    "programmes:programme": lambda w: {"code": w.programme.code},
+    "programmes:cycle_create": lambda w: {"code": w.programme.code},
+    "programmes:cycle": lambda w: {"pk": w.cycle.pk},
+    "programmes:cycle_reveal": lambda w: {"pk": w.cycle.pk},
+    "programmes:cycle_generate": lambda w: {"pk": w.cycle.pk},
+    "programmes:cycle_freeze": lambda w: {"pk": w.cycle.pk},
+    "programmes:change_create": lambda w: {"pk": w.cycle.pk},
+    "programmes:payment_create": lambda w: {"pk": w.cycle.pk},
+    "programmes:change_decide": lambda w: {"pk": w.change.pk},
+    "stakeholders:organisation": lambda w: {"pk": w.organisation.pk},
+    "stakeholders:organisation_edit": lambda w: {"pk": w.organisation.pk},
+    "stakeholders:contact_create": lambda w: {"pk": w.organisation.pk},
+    "stakeholders:contact": lambda w: {"pk": w.contact.pk},
+    "stakeholders:contact_reveal": lambda w: {"pk": w.contact.pk},
+    "stakeholders:contact_edit": lambda w: {"pk": w.contact.pk},
+    "stakeholders:programme": lambda w: {"code": w.programme.code},
+    "stakeholders:engagement_create": lambda w: {"code": w.programme.code},
+    "stakeholders:engagement_edit": lambda w: {"pk": w.engagement.pk},
+    "stakeholders:engagement_delete": lambda w: {"pk": w.engagement.pk},
+    "consultations:detail": lambda w: {"pk": w.consultation.pk},
+    "consultations:reveal": lambda w: {"pk": w.consultation.pk},
+    "consultations:edit": lambda w: {"pk": w.consultation.pk},
+    "consultations:participant_create": lambda w: {"pk": w.consultation.pk},
+    "consultations:participant_delete": lambda w: {"pk": w.participant.pk},
+    "consultations:input_create": lambda w: {"pk": w.consultation.pk},
+    "consultations:response_create": lambda w: {"pk": w.input.pk},
+    "consultations:follow_up_create": lambda w: {"pk": w.consultation.pk},
+    "consultations:follow_up_edit": lambda w: {"pk": w.follow_up.pk},
+    "consultations:follow_up_done": lambda w: {"pk": w.follow_up.pk},
+    "monev:framework": lambda w: {"code": w.programme.code},
+    "monev:dashboard": lambda w: {"code": w.programme.code},
+    "monev:result_create": lambda w: {"code": w.programme.code},
+    "monev:result_edit": lambda w: {"pk": w.result.pk},
+    "monev:indicator_create": lambda w: {"pk": w.result.pk},
+    "monev:indicator": lambda w: {"pk": w.indicator.pk},
+    "monev:indicator_edit": lambda w: {"pk": w.indicator.pk},
+    "monev:target_create": lambda w: {"pk": w.indicator.pk},
+    "monev:target_edit": lambda w: {"pk": w.target.pk},
+    "monev:actual_create": lambda w: {"pk": w.indicator.pk},
+    "monev:actual_edit": lambda w: {"pk": w.actual.pk},
+    "monev:actual_verify": lambda w: {"pk": w.actual.pk},
+    "monev:actual_approve": lambda w: {"pk": w.actual.pk},
+    "monev:actual_reject": lambda w: {"pk": w.actual.pk},
+}
+
+# The REST API: each path and the action it needs.
+API = {
+    "/api/programmes": "programme.view",
+    "/api/grievances": "grievance.view",
+    "/api/grievances/{code}": "grievance.view",
+    "/api/indicators": "monev.view",
+    "/api/datasets": "dataset.view",
+}
+
+
+def patterns(
+    resolver: URLResolver, prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, Callable[..., object]]]:
+    """(name with its namespace, route, view) of every named page of the workbench's own apps;
+    the REST API (checked below) and Django's admin are left out."""
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in ("api", "admin"):
+                continue
+            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
+            yield from patterns(entry, prefix + str(entry.pattern), inner.lstrip(":"))
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern), entry.callback
+
+
+PAGES = sorted((name, view) for name, _, view in patterns(get_resolver()))
+GUARDED = [(name, view) for name, view in PAGES if name not in PUBLIC]
+
+
+@pytest.fixture
+def world(settings) -> SimpleNamespace:
+    """One record of each kind, all on the partner organisation's programme, and a user for
+    each role (the partner's actual is its own, so that it may correct it)."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.DATASET = None
+    users = {role: user_with(role, PARTNER if role == Role.PARTNER else "") for role in Role}
+    programme = Programme.objects.create(
+        code="pangan", name="Bantuan Pangan", partner_organisations=[PARTNER]
+    )
+    organisation = Organisation.objects.create(name=PARTNER, kind="ngo")
+    cycle = Cycle.objects.create(
+        programme=programme,
+        name="2025 tahap 1",
+        period="2025-01",
+        benefit="sembako",
+        status=CycleStatus.FROZEN,
+    )
+    consultation = Consultation.objects.create(
+        title="Rapat", kind="meeting", date=date(2025, 1, 10), programme=programme
+    )
+    participant = Participant.objects.create(
+        consultation=consultation, name="Siti Aminah", organisation=organisation
+    )
+    result = ResultNode.objects.create(programme=programme, level="impact", statement="Turun")
+    indicator = Indicator.objects.create(
+        result=result, code="P-1", name="Pangan", definition="FCS", unit="%",
+        baseline_value=Decimal("60"), baseline_year=2024,
+    )  # fmt: skip
+    return SimpleNamespace(
+        users=users,
+        programme=programme,
+        organisation=organisation,
+        cycle=cycle,
+        change=ChangeRequest.objects.create(
+            cycle=cycle,
+            kind="remove",
+            household_id="h1",
+            reason="pindah",
+            maker=user_with(Role.ANALYST),
+        ),
+        contact=Contact.objects.create(organisation=organisation, name="Yusuf Hidayat"),
+        engagement=Engagement.objects.create(
+            organisation=organisation,
+            programme=programme,
+            role="responsible",
+            influence=3,
+            interest=4,
+        ),
+        consultation=consultation,
+        participant=participant,
+        input=Input.objects.create(consultation=consultation, participant=participant, text="x"),
+        follow_up=FollowUp.objects.create(
+            consultation=consultation, action="Kirim data", due_date=date(2025, 2, 1)
+        ),
+        grievance=Grievance.objects.create(
+            channel="web", category="payment", description="Belum cair.", programme=programme
+        ),
+        result=result,
+        indicator=indicator,
+        target=Target.objects.create(indicator=indicator, period="2025", value=Decimal("70")),
+        actual=Actual.objects.create(
+            indicator=indicator,
+            period="2025",
+            value=Decimal("65"),
+            source="Survei",
+            submitted_by=users[Role.PARTNER],
+        ),
+    )
+
+
+def address(name: str, route: str, w: SimpleNamespace) -> str:
+    from django.urls import reverse
+
+    return reverse(name, kwargs=ARGUMENTS[name](w) if "<" in route else None)
+
+
+def answer(client: Client, path: str):
+    """A GET, or an empty POST where GET is not allowed; whatever it changes is undone."""
+    with transaction.atomic():
+        response = client.get(path)
+        if response.status_code == 405:
+            response = client.post(path)
+        transaction.set_rollback(True)
+    return response
+
+
+def test_every_page_is_public_or_names_its_action() -> None:
+    unchecked = [name for name, view in GUARDED if getattr(view, "action", None) not in POLICY]
+    assert unchecked == [], "decorate these views with core.policy.requires(ACTION)"
+    assert {name for name, _ in PAGES} >= PUBLIC, "a public page listed here no longer exists"
+
+
+def test_every_page_with_arguments_is_in_the_table() -> None:
+    routes = {name: route for name, route, _ in patterns(get_resolver())}
+    missing = [n for n, r in routes.items() if "<" in r and n not in PUBLIC and n not in ARGUMENTS]
+    assert missing == [], "say in ARGUMENTS which records these pages open"
+    assert set(ARGUMENTS) <= set(routes), "ARGUMENTS names a page that no longer exists"
+
+
+@pytest.mark.parametrize(("name", "view"), GUARDED, ids=[name for name, _ in GUARDED])
+def test_each_role_gets_what_the_policy_table_says(world, name: str, view) -> None:
+    routes = {n: route for n, route, _ in patterns(get_resolver())}
+    path = address(name, routes[name], world)
+    action = view.action
+    for role, user in world.users.items():
+        status = answer(signed_in(user=user), path).status_code
+        if allowed(user, action):
+            assert status not in (403, 404), (role, action, status)
+        else:
+            assert status == 403, (role, action, status)
+    anonymous = answer(Client(), path)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/?next=")
+    assert answer(signed_in(None), path).status_code == 403
+
+
+def test_the_table_names_only_roles_and_the_head_may_do_what_the_office_does() -> None:
+    for action, roles in POLICY.items():
+        assert roles and roles <= set(Role), action
+    assert roles_for("audit.view") == {Role.KEPALA, Role.AUDITOR}
+    assert Role.PARTNER not in roles_for("programme.view_all")
+
+
+def test_each_api_path_answers_each_role_as_the_policy_table_says(world) -> None:
+    schema = Client().get("/api/openapi.json").json()
+    assert set(schema["paths"]) == set(API), "say in API which action each path needs"
+    for role, user in world.users.items():
+        token = issue(user)
+        for path, action in API.items():
+            url = path.replace("{code}", world.grievance.code)
+            status = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+            assert status == (200 if allowed(user, action) else 403), (role, path, status)
