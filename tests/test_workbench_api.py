@@ -4,13 +4,13 @@ personal data in the clear."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from sejahtera.workbench.core.models import ApiToken, Profile
+from sejahtera.workbench.core.models import ApiToken
 from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.programmes.models import Programme
+from workbench_users import new_programme, user_with
 
 pytestmark = pytest.mark.django_db
 NIK = "3404130101900001"
@@ -22,10 +22,7 @@ def _hosts(settings):
 
 
 def token_for(role: str | None, organisation: str = "") -> str:
-    user = get_user_model().objects.create_user(f"api-{role}-{organisation}")
-    if role is not None:
-        Profile.objects.create(user=user, role=role, organisation=organisation)
-    return issue(user)
+    return issue(user_with(role, organisation))
 
 
 def get(path: str, token: str | None = None):
@@ -35,8 +32,8 @@ def get(path: str, token: str | None = None):
 
 @pytest.fixture
 def data() -> dict[str, object]:
-    ours = Programme.objects.create(code="ours", name="Ours", partner_organisations=["Mitra A"])
-    theirs = Programme.objects.create(code="theirs", name="Theirs", partner_organisations=[])
+    ours = new_programme("ours", "Ours", ("Mitra A",))
+    theirs = new_programme("theirs", "Theirs")
     made = {}
     for key, programme, sensitive in (("ours", ours, False), ("theirs", theirs, False),
                                       ("secret", ours, True)):  # fmt: skip
@@ -105,7 +102,7 @@ def test_indicators_with_targets_and_the_actuals_each_role_may_see() -> None:
 
     from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
 
-    ours = Programme.objects.create(code="ours", name="Ours", partner_organisations=["Mitra A"])
+    ours = new_programme("ours", "Ours", ("Mitra A",))
     theirs = Programme.objects.create(code="theirs", name="Theirs")
     made = {}
     for programme in (ours, theirs):

@@ -26,9 +26,7 @@ from sejahtera.workbench.consultations.models import (
     Response,
     Status,
 )
-from sejahtera.workbench.programmes.models import Programme
-from sejahtera.workbench.stakeholders.models import Organisation
-from workbench_users import signed_in, user_with
+from workbench_users import new_programme, organisation_named, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 APP = Path(__file__).resolve().parent.parent / "src/sejahtera/workbench/consultations"
@@ -39,14 +37,10 @@ STAFF = ("kepala", "analyst", "officer", "auditor")
 def world(settings) -> SimpleNamespace:
     settings.ALLOWED_HOSTS = ["testserver"]
     today = timezone.localdate()
-    food = Programme.objects.create(
-        code="pangan", name="Bantuan Pangan", partner_organisations=["Yayasan A"]
-    )
-    school = Programme.objects.create(
-        code="beasiswa", name="Beasiswa Desa", partner_organisations=["Yayasan B"]
-    )
-    a = Organisation.objects.create(name="Yayasan A", kind="ngo")
-    b = Organisation.objects.create(name="Yayasan B", kind="ngo")
+    food = new_programme("pangan", "Bantuan Pangan", ("Yayasan A",))
+    school = new_programme("beasiswa", "Beasiswa Desa", ("Yayasan B",))
+    a = organisation_named("Yayasan A")
+    b = organisation_named("Yayasan B")
     officer = user_with("officer")
     musrenbang = Consultation.objects.create(
         title="Musrenbang Kecamatan Contoh",

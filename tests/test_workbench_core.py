@@ -142,6 +142,63 @@ def test_migrations_match_the_models() -> None:
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_links_organisation_names_and_reports_it(capsys) -> None:
+    """Programme partners and partner accounts named organisations by free text; the migration
+    links each name to an organisation (exactly, or ignoring case and spaces) or makes one, says
+    what it did, and can be reversed."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from sejahtera.workbench.core.models import Profile
+    from sejahtera.workbench.programmes.models import Programme
+    from sejahtera.workbench.stakeholders.models import Organisation
+
+    names = [
+        ("core", "0003_delete_auditevent"),
+        ("programmes", "0002_cycles"),
+        ("stakeholders", "0001_initial"),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate(names)
+    old = executor.loader.project_state(names).apps
+    yayasan = old.get_model("stakeholders", "Organisation").objects.create(
+        name="Yayasan A", kind="ngo"
+    )
+    old.get_model("programmes", "Programme").objects.create(
+        code="pangan", name="Pangan", partner_organisations=["Yayasan A", "Forum  Warga"]
+    )
+    user = old.get_model("auth", "User").objects.create(username="mitra")
+    old.get_model("core", "Profile").objects.create(
+        user=user, role="partner", organisation=" yayasan a "
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    food = Programme.objects.get(code="pangan")
+    assert sorted(o.name for o in food.partners.all()) == ["Forum Warga", "Yayasan A"]
+    made = Organisation.objects.get(name="Forum Warga")
+    assert made.kind == "ngo" and "Forum Warga" in made.notes
+    assert Profile.objects.get(user__username="mitra").organisation_id == yayasan.pk
+    report = capsys.readouterr().out
+    assert (
+        f'programme pangan: "Yayasan A" → organisation {yayasan.pk} "Yayasan A" (matched)' in report
+    )
+    assert '"Forum  Warga" → organisation' in report and "(created)" in report
+    assert "account mitra" in report and "(matched ignoring case and spaces)" in report
+    linked = AuditEvent.objects.get(action="programme_partners_linked").detail["linked"]
+    assert len(linked) == 2 and AuditEvent.objects.filter(action="account_organisations_linked")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(names)  # and back: the names return
+    back = executor.loader.project_state(names).apps
+    programme = back.get_model("programmes", "Programme").objects.get(code="pangan")
+    assert programme.partner_organisations == ["Forum Warga", "Yayasan A"]
+    assert back.get_model("core", "Profile").objects.get().organisation == "Yayasan A"
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
     environment = {
         **os.environ,

@@ -27,7 +27,7 @@ from sejahtera.workbench.grievances.models import (
 from sejahtera.workbench.grievances.statistics import COLUMNS, grievance_statistics
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
-from workbench_users import signed_in, user_with
+from workbench_users import new_programme, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 NIK = "3404134506900123"
@@ -56,10 +56,7 @@ def area() -> Region:
 
 @pytest.fixture
 def programmes() -> dict[str, Programme]:
-    return {
-        key: Programme.objects.create(code=key, name=key, partner_organisations=[f"Yayasan {key}"])
-        for key in ("A", "B")
-    }
+    return {key: new_programme(key, key, (f"Yayasan {key}",)) for key in ("A", "B")}
 
 
 def make(**fields: object) -> Grievance:

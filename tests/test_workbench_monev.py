@@ -28,7 +28,7 @@ from sejahtera.workbench.monev.models import (
 )
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
-from workbench_users import signed_in
+from workbench_users import new_programme, signed_in
 
 pytestmark = pytest.mark.django_db
 STAFF = ("kepala", "analyst", "officer", "auditor")
@@ -37,12 +37,8 @@ STAFF = ("kepala", "analyst", "officer", "auditor")
 @pytest.fixture
 def world(settings) -> SimpleNamespace:
     settings.ALLOWED_HOSTS = ["testserver"]
-    food = Programme.objects.create(
-        code="pangan", name="Bantuan Pangan", partner_organisations=["Yayasan A"]
-    )
-    school = Programme.objects.create(
-        code="beasiswa", name="Beasiswa Desa", partner_organisations=["Yayasan B"]
-    )
+    food = new_programme("pangan", "Bantuan Pangan", ("Yayasan A",))
+    school = new_programme("beasiswa", "Beasiswa Desa", ("Yayasan B",))
     diy = Region.objects.create(code="34", name="DI Yogyakarta", level="province")
     bantul = Region.objects.create(code="34.02", name="Bantul", level="regency", parent=diy)
     impact = ResultNode.objects.create(programme=food, level="impact", statement="Rawan turun")

@@ -24,9 +24,9 @@ from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
-from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus, Programme
-from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
-from workbench_users import signed_in, user_with
+from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus
+from sejahtera.workbench.stakeholders.models import Contact, Engagement
+from workbench_users import new_programme, organisation_named, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 PARTNER = "Yayasan A"
@@ -134,31 +134,29 @@ def world(settings) -> SimpleNamespace:
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DATASET = None
     users = {role: user_with(role, PARTNER if role == Role.PARTNER else "") for role in Role}
-    programme = Programme.objects.create(
-        code="pangan", name="Bantuan Pangan", partner_organisations=[PARTNER]
-    )
-    organisation = Organisation.objects.create(name=PARTNER, kind="ngo")
+    food = new_programme("pangan", "Bantuan Pangan", (PARTNER,))
+    organisation = organisation_named(PARTNER)
     cycle = Cycle.objects.create(
-        programme=programme,
+        programme=food,
         name="2025 tahap 1",
         period="2025-01",
         benefit="sembako",
         status=CycleStatus.FROZEN,
     )
     consultation = Consultation.objects.create(
-        title="Rapat", kind="meeting", date=date(2025, 1, 10), programme=programme
+        title="Rapat", kind="meeting", date=date(2025, 1, 10), programme=food
     )
     participant = Participant.objects.create(
         consultation=consultation, name="Siti Aminah", organisation=organisation
     )
-    result = ResultNode.objects.create(programme=programme, level="impact", statement="Turun")
+    result = ResultNode.objects.create(programme=food, level="impact", statement="Turun")
     indicator = Indicator.objects.create(
         result=result, code="P-1", name="Pangan", definition="FCS", unit="%",
         baseline_value=Decimal("60"), baseline_year=2024,
     )  # fmt: skip
     return SimpleNamespace(
         users=users,
-        programme=programme,
+        programme=food,
         organisation=organisation,
         cycle=cycle,
         change=ChangeRequest.objects.create(
@@ -171,7 +169,7 @@ def world(settings) -> SimpleNamespace:
         contact=Contact.objects.create(organisation=organisation, name="Yusuf Hidayat"),
         engagement=Engagement.objects.create(
             organisation=organisation,
-            programme=programme,
+            programme=food,
             role="responsible",
             influence=3,
             interest=4,
@@ -183,7 +181,7 @@ def world(settings) -> SimpleNamespace:
             consultation=consultation, action="Kirim data", due_date=date(2025, 2, 1)
         ),
         grievance=Grievance.objects.create(
-            channel="web", category="payment", description="Belum cair.", programme=programme
+            channel="web", category="payment", description="Belum cair.", programme=food
         ),
         result=result,
         indicator=indicator,

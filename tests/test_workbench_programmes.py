@@ -30,7 +30,7 @@ from sejahtera.workbench.programmes.models import (
     Programme,
 )
 from sejahtera.workbench.stakeholders.demo import FOOD
-from workbench_users import signed_in
+from workbench_users import new_programme, organisation_named, signed_in
 
 pytestmark = pytest.mark.django_db
 STAFF = ("kepala", "analyst", "officer", "auditor")
@@ -51,12 +51,8 @@ def registry_later(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def world(settings, registry: Path) -> SimpleNamespace:
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DATASET = str(registry)
-    food = Programme.objects.create(
-        code="pangan", name="Bantuan Pangan", partner_organisations=["Yayasan A"]
-    )
-    school = Programme.objects.create(
-        code="beasiswa", name="Beasiswa Desa", partner_organisations=["Yayasan B"]
-    )
+    food = new_programme("pangan", "Bantuan Pangan", ("Yayasan A",))
+    school = new_programme("beasiswa", "Beasiswa Desa", ("Yayasan B",))
     Budget.objects.create(programme=food, year=2025, source="APBD", amount_rp=1_000_000_000)
     draft = Cycle.objects.create(
         programme=food, name="2025 tahap 2", period="2025-06", benefit="sembako"
@@ -115,6 +111,33 @@ def test_anonymous_and_roleless_users_are_kept_out(world) -> None:
         answer = Client().get(url)
         assert answer.status_code == 302 and answer["Location"].startswith("/login/"), url
         assert signed_in(None).get(url).status_code == 403, url
+
+
+def test_access_follows_the_organisation_not_its_name(world) -> None:
+    """Renaming an organisation keeps its partner's access; a new organisation under the old
+    name gets none."""
+    yayasan_a = organisation_named("Yayasan A")
+    partner = signed_in("partner", yayasan_a)
+    renamed = signed_in("officer").post(
+        f"/stakeholders/{yayasan_a.pk}/edit/",
+        {"name": "Yayasan A Baru", "kind": "ngo", "version": 1},
+    )
+    assert renamed.status_code == 302
+    assert "Bantuan Pangan" in partner.get("/programmes/").text
+    for url in (
+        "/programmes/pangan/",
+        "/monev/programmes/pangan/",
+        f"/stakeholders/{yayasan_a.pk}/",
+    ):
+        assert partner.get(url).status_code == 200, url
+    impostor = signed_in("partner", organisation_named("Yayasan A"))
+    assert "Bantuan Pangan" not in impostor.get("/programmes/").text
+    for url in (
+        "/programmes/pangan/",
+        "/monev/programmes/pangan/",
+        f"/stakeholders/{yayasan_a.pk}/",
+    ):
+        assert impostor.get(url).status_code == 403, url
 
 
 def test_a_partner_sees_only_its_programmes_read_only(world) -> None:
@@ -437,24 +460,26 @@ def test_programmes_and_budgets_are_created_and_edited_by_the_head_and_officers(
     from sejahtera.workbench.audit.models import AuditEvent as Event
 
     head = signed_in("kepala")
+    a, b = organisation_named("Yayasan A"), organisation_named("Yayasan B")
     created = head.post(
         "/programmes/new/",
         {"code": "rutilahu", "name": "Rehab Rumah", "objectives": "Rumah layak",
-         "partners": "Yayasan A\nYayasan A\n Yayasan B "},
+         "partners": [a.pk, b.pk]},
     )  # fmt: skip
     assert created.status_code == 302
     programme = Programme.objects.get(code="rutilahu")
-    assert programme.partner_organisations == ["Yayasan A", "Yayasan B"]
+    assert set(programme.partners.all()) == {a, b}
     assert head.post("/programmes/new/", {"code": "bad code", "name": ""}).status_code == 400
     assert head.get("/programmes/new/").status_code == 200
     assert head.delete("/programmes/new/").status_code == 405
     edited = head.post(
         "/programmes/rutilahu/edit/",
-        {"name": "Rehabilitasi Rumah", "partners": "Yayasan B", "version": 1},
+        {"name": "Rehabilitasi Rumah", "partners": [b.pk], "version": 1},
     )
     assert edited.status_code == 302
     programme.refresh_from_db()
     assert programme.name == "Rehabilitasi Rumah" and programme.version == 2
+    assert list(programme.partners.all()) == [b]
     stale = head.post("/programmes/rutilahu/edit/", {"name": "X", "version": 1})
     assert stale.status_code == 409
     programme.refresh_from_db()

@@ -16,11 +16,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core.management.commands.demo import DEMO_PARTNER
 from sejahtera.workbench.programmes.models import Programme
+from sejahtera.workbench.stakeholders.demo import DEMO_PARTNER
 from sejahtera.workbench.stakeholders.influence import Quadrant, quadrant
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
-from workbench_users import signed_in
+from workbench_users import new_programme, organisation_named, signed_in
 
 pytestmark = pytest.mark.django_db
 APP = Path(__file__).resolve().parent.parent / "src/sejahtera/workbench/stakeholders"
@@ -31,15 +31,11 @@ EDITORS = ("kepala", "analyst", "officer")
 @pytest.fixture
 def world(settings) -> SimpleNamespace:
     settings.ALLOWED_HOSTS = ["testserver"]
-    food = Programme.objects.create(
-        code="pangan", name="Bantuan Pangan", partner_organisations=["Yayasan A"]
-    )
-    school = Programme.objects.create(
-        code="beasiswa", name="Beasiswa Desa", partner_organisations=["Yayasan B"]
-    )
+    food = new_programme("pangan", "Bantuan Pangan", ("Yayasan A",))
+    school = new_programme("beasiswa", "Beasiswa Desa", ("Yayasan B",))
     dinsos = Organisation.objects.create(name="Dinas Sosial Contoh", kind="government")
-    a = Organisation.objects.create(name="Yayasan A", kind="ngo")
-    b = Organisation.objects.create(name="Yayasan B", kind="ngo", notes="catatan rahasia B")
+    a = organisation_named("Yayasan A")
+    b = organisation_named("Yayasan B", notes="catatan rahasia B")
     rina = Contact.objects.create(
         organisation=dinsos,
         name="Rina Pratiwi",

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from sejahtera.workbench.consultations.models import Consultation, FollowUp, Input, Participant
 from sejahtera.workbench.core.policy import allowed
+from sejahtera.workbench.core.roles import organisation_of
 from sejahtera.workbench.programmes.access import visible_programmes
-from sejahtera.workbench.stakeholders.access import visible_organisations
 from sejahtera.workbench.stakeholders.models import Organisation
 
 
@@ -59,8 +59,6 @@ def organisation_name(user: User | AnonymousUser, organisation: Organisation | N
     """The name to show: a partner sees its own organisation's, and no other."""
     if organisation is None:
         return ""
-    if allowed(user, "stakeholder.view_all"):
-        return organisation.name
-    if visible_organisations(user).filter(pk=organisation.pk).exists():
+    if allowed(user, "stakeholder.view_all") or organisation.pk == organisation_of(user):
         return organisation.name
     return _("another organisation")

@@ -20,9 +20,9 @@ from sejahtera.workbench.consultations.models import (
     Participant,
     Response,
 )
-from sejahtera.workbench.core.management.commands.demo import DEMO_PARTNER
 from sejahtera.workbench.regions.models import Region
 from sejahtera.workbench.stakeholders import demo as stakeholders
+from sejahtera.workbench.stakeholders.demo import DEMO_PARTNER
 from sejahtera.workbench.stakeholders.models import Organisation
 
 # Each consultation: title → (kind, days from today, region, programme, summary, participants,

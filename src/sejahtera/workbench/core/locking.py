@@ -38,10 +38,12 @@ def changed_fields(form: VersionedForm) -> list[str]:
 
 def save_if_current(form: VersionedForm, **also: Any) -> bool:
     """Write the valid ``form`` (and the ``also`` values) if the record still has the version
-    the form was opened with; False, with nothing written, if it does not."""
+    the form was opened with; False, with nothing written, if it does not. Many-to-many fields
+    (a programme's partners) are set after the record's own row, in the same transaction."""
     instance: Model = form.instance
     started_from = form.cleaned_data["version"]
     changes = {name: form.cleaned_data[name] for name in form.Meta.fields} | also
+    links = {name: changes.pop(name) for name in list(changes) if _many(instance, name)}
     saved = (
         type(instance)
         .objects.filter(pk=instance.pk, version=started_from)
@@ -49,4 +51,10 @@ def save_if_current(form: VersionedForm, **also: Any) -> bool:
     )
     if saved:
         instance.version = started_from + 1
+        for name, values in links.items():
+            getattr(instance, name).set(values)
     return bool(saved)
+
+
+def _many(instance: Model, name: str) -> bool:
+    return bool(instance._meta.get_field(name).many_to_many)

@@ -14,8 +14,14 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    organisation = models.CharField(
-        _("organisation"), max_length=200, blank=True, help_text=_("For partner organisations.")
+    organisation = models.ForeignKey(
+        "stakeholders.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="profiles",
+        help_text=_("For partner organisations."),
     )
 
     def __str__(self) -> str:

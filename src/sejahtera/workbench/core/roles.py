@@ -29,3 +29,9 @@ def role_of(user: User | AnonymousUser) -> Role | None:
         return None
     profile = getattr(user, "profile", None)
     return Role(profile.role) if profile is not None and profile.role in Role.values else None
+
+
+def organisation_of(user: User | AnonymousUser) -> int | None:
+    """The key of the organisation a signed-in user's profile names (a partner's), or None."""
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile.organisation_id if profile is not None else None

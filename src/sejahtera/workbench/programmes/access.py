@@ -15,30 +15,19 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from sejahtera.workbench.core.policy import allowed
+from sejahtera.workbench.core.roles import organisation_of
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, Programme
 
 
-def partner_organisation(user: User | AnonymousUser) -> str:
-    """The organisation a partner speaks for ("" when its profile names none)."""
-    profile = getattr(user, "profile", None)
-    return profile.organisation.strip() if profile is not None else ""
-
-
 def visible_programmes(user: User | AnonymousUser) -> QuerySet[Programme]:
-    """Every programme for a role with ``programme.view_all``; a partner's own otherwise."""
+    """Every programme for a role with ``programme.view_all``; otherwise those whose partners
+    include the user's organisation."""
     if allowed(user, "programme.view_all"):
         return Programme.objects.all()
-    organisation = partner_organisation(user) if allowed(user, "programme.view") else ""
-    if not organisation:
+    organisation = organisation_of(user) if allowed(user, "programme.view") else None
+    if organisation is None:
         return Programme.objects.none()
-    # SQLite cannot look inside a JSON list, and the programme table is small.
-    return Programme.objects.filter(
-        pk__in=[
-            pk
-            for pk, partners in Programme.objects.values_list("pk", "partner_organisations")
-            if isinstance(partners, list) and organisation in partners
-        ]
-    )
+    return Programme.objects.filter(partners=organisation)
 
 
 def load_programme(user: User | AnonymousUser, code: str) -> Programme:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,26 +21,24 @@ from sejahtera.workbench.programmes.models import (
 
 
 class ProgrammeForm(VersionedForm):
-    """A programme's description; partners one organisation name per line."""
-
-    partners = forms.CharField(
-        label=_("Partner organisations (one per line)"), required=False, widget=forms.Textarea
-    )
+    """A programme's description and its partner organisations (their accounts see it)."""
 
     class Meta:
         model = Programme
         fields = ("code", "name", "objectives", "legal_basis", "owner_unit", "ruleset",
-                  "ruleset_version")  # fmt: skip
+                  "ruleset_version", "partners")  # fmt: skip
+        widgets: ClassVar[dict[str, forms.Widget]] = {"partners": forms.CheckboxSelectMultiple}
+        help_texts: ClassVar[dict[str, object]] = {
+            "partners": _(
+                "Their accounts see this programme. An organisation missing here is added under "
+                "Stakeholders first."
+            )
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.fields["partners"].initial = "\n".join(self.instance.partner_organisations)
             self.fields["code"].disabled = True  # other records and addresses refer to it
-
-    def clean_partners(self) -> list[str]:
-        lines = (line.strip() for line in self.cleaned_data["partners"].splitlines())
-        return sorted({line for line in lines if line})
 
 
 class BudgetForm(forms.ModelForm):

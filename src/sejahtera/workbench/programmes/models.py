@@ -27,9 +27,13 @@ class Programme(models.Model):
     owner_unit = models.CharField(_("owner unit"), max_length=200, blank=True)
     ruleset = models.CharField(_("ruleset"), max_length=100, blank=True)
     ruleset_version = models.CharField(_("ruleset version"), max_length=40, blank=True)
-    partner_organisations = models.JSONField(
-        _("partner organisations"), default=list, blank=True
-    )  # names of partner organisations allowed to see this programme
+    partners = models.ManyToManyField(
+        "stakeholders.Organisation",
+        verbose_name=_("partner organisations"),
+        blank=True,
+        related_name="partner_programmes",
+        help_text=_("Their accounts see this programme."),
+    )
     version = models.PositiveIntegerField(default=1)  # optimistic locking
 
     class Meta:

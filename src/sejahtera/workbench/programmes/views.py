@@ -90,9 +90,7 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
 def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        programme = form.save(commit=False)
-        programme.partner_organisations = form.cleaned_data["partners"]
-        programme.save()
+        programme = form.save()
         audit.record(request, "programme_created", programme, code=programme.code)
         return redirect(reverse("programmes:programme", args=[programme.code]))
     status = 400 if request.method == "POST" else 200
@@ -109,8 +107,7 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     back = reverse("programmes:programme", args=[programme.code])
     form = ProgrammeForm(posted(request), instance=programme)
     if request.method == "POST" and form.is_valid():
-        partners = form.cleaned_data["partners"]
-        if not save_if_current(form, partner_organisations=partners):
+        if not save_if_current(form):
             return _refused(request, str(CONFLICT), back)
         fields = changed_fields(form)
         audit.record(request, "programme_changed", programme, fields=fields)

@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from sejahtera.workbench.core.policy import allowed
-from sejahtera.workbench.programmes.access import partner_organisation, visible_programmes
+from sejahtera.workbench.core.roles import organisation_of
+from sejahtera.workbench.programmes.access import visible_programmes
 from sejahtera.workbench.stakeholders.models import Contact, Engagement, Organisation
 
 
@@ -25,8 +26,8 @@ def visible_organisations(user: User | AnonymousUser) -> QuerySet[Organisation]:
     organisations = Organisation.objects.select_related("region")
     if allowed(user, "stakeholder.view_all"):
         return organisations
-    organisation = partner_organisation(user) if allowed(user, "stakeholder.view") else ""
-    return organisations.filter(name=organisation) if organisation else organisations.none()
+    organisation = organisation_of(user) if allowed(user, "stakeholder.view") else None
+    return organisations.filter(pk=organisation) if organisation else organisations.none()
 
 
 def visible_engagements(user: User | AnonymousUser) -> QuerySet[Engagement]:

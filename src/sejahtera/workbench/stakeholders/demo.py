@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from sejahtera.workbench.core.management.commands.demo import DEMO_PARTNER
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
 from sejahtera.workbench.stakeholders.models import (
@@ -20,6 +19,8 @@ from sejahtera.workbench.stakeholders.models import (
     RaciRole,
 )
 
+# The organisation of the demo partner account (`sejahtera manage demo`), and another partner.
+DEMO_PARTNER = "Yayasan Sejahtera Bersama (demo)"
 OTHER_PARTNER = "Perkumpulan Peduli Anak Desa (demo)"
 FOOD, SCHOLARSHIPS = "bantuan-pangan-daerah", "beasiswa-anak-desa"
 PROGRAMMES = {
@@ -80,32 +81,43 @@ class Loaded:
     engagements: int
 
 
+def demo_organisation(name: str) -> Organisation:
+    """The demo organisation ``name`` with its contacts, made if missing (an existing one is
+    left as it is)."""
+    kind, region, notes, contacts = ORGANISATIONS[name]
+    organisation, created = Organisation.objects.get_or_create(
+        name=name,
+        defaults={
+            "kind": kind,
+            "region": Region.objects.filter(code=region).first(),
+            "notes": notes,
+        },
+    )
+    if created:
+        Contact.objects.bulk_create(
+            Contact(organisation=organisation, name=n, position=p, phone=t, email=e)
+            for n, p, t, e in contacts
+        )
+    return organisation
+
+
 def demo_programmes() -> dict[str, Programme]:
-    """The two demo programmes, made if missing (an existing one is left as it is)."""
+    """The two demo programmes with their partners, made if missing (an existing one is left as
+    it is)."""
     made = {}
     for code, (name, unit, partners) in PROGRAMMES.items():
-        made[code], _ = Programme.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "owner_unit": unit, "partner_organisations": partners},
+        made[code], created = Programme.objects.get_or_create(
+            code=code, defaults={"name": name, "owner_unit": unit}
         )
+        if created:
+            made[code].partners.set(demo_organisation(partner) for partner in partners)
     return made
 
 
 @transaction.atomic
 def load() -> Loaded:
     programmes = demo_programmes()
-    regions = Region.objects.in_bulk({region for _, region, _, _ in ORGANISATIONS.values()})
-    organisations: dict[str, Organisation] = {}
-    for name, (kind, region, notes, contacts) in ORGANISATIONS.items():
-        organisation, created = Organisation.objects.get_or_create(
-            name=name, defaults={"kind": kind, "region": regions.get(region), "notes": notes}
-        )
-        organisations[name] = organisation
-        if created:
-            Contact.objects.bulk_create(
-                Contact(organisation=organisation, name=n, position=p, phone=t, email=e)
-                for n, p, t, e in contacts
-            )
+    organisations = {name: demo_organisation(name) for name in ORGANISATIONS}
     for organisation, programme, role, influence, interest in ENGAGEMENTS:
         Engagement.objects.get_or_create(
             organisation=organisations[organisation],

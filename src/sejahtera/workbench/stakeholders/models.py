@@ -21,7 +21,8 @@ class Kind(models.TextChoices):
 
 
 class Organisation(models.Model):
-    """A partner organisation's user has ``Profile.organisation`` equal to :attr:`name`."""
+    """An organisation; a partner's account names one (``Profile.organisation``), and so do the
+    programmes it partners on (``Programme.partners``), by key: renaming it changes no access."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

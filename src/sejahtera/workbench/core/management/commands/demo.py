@@ -1,7 +1,8 @@
 """``sejahtera manage demo``: a demo user for each role, with a fresh random password printed.
 
-Run again, it sets new passwords: the printed ones are always the ones that work. The demo's
-organisations, programmes, stakeholders and grievances come with the apps that hold them.
+Run again, it sets new passwords: the printed ones are always the ones that work. The partner
+speaks for the demo's partner organisation (made here if missing); the demo's programmes,
+stakeholders and grievances come with the apps that hold them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from django.db import transaction
 
 from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.core.roles import Role
-
-DEMO_PARTNER = "Yayasan Sejahtera Bersama (demo)"
+from sejahtera.workbench.stakeholders.demo import DEMO_PARTNER, demo_organisation
 
 
 class Command(BaseCommand):
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         users = get_user_model()
         lines = []
         with transaction.atomic():
+            partner = demo_organisation(DEMO_PARTNER)
             for role in Role:
                 username = f"demo-{role}"
                 password = secrets.token_urlsafe(12)
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                     user=user,
                     defaults={
                         "role": role,
-                        "organisation": DEMO_PARTNER if role == Role.PARTNER else "",
+                        "organisation": partner if role == Role.PARTNER else None,
                     },
                 )
                 lines.append(f"  {role.label!s:<24} {username:<16} {password}")
