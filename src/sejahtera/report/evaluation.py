@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from html import escape
 from pathlib import Path
 
 from sejahtera.evaluate.result import Evaluation, table_number
 from sejahtera.i18n import Language, language, p_value, text
-from sejahtera.report import svg
+from sejahtera.report import html, svg
+from sejahtera.report.html import Cell, Figure, figure
 from sejahtera.report.svg import number_format
 from sejahtera.report.xy import Series, xy_chart
-
-STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;
-max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;
-padding:.25rem .6rem;text-align:left;vertical-align:top}td.n{text-align:right;
-font-variant-numeric:tabular-nums}.warning{background:#fff3cd;border-left:4px solid #d39e00;
-padding:.6rem 1rem}.conclusion{font-size:1.05rem}figure{margin:1rem 0}.wide{overflow-x:auto}
-"""
 
 
 def write_report(
@@ -49,37 +39,25 @@ def evaluation_page(
     checks: Sequence[tuple[str, Evaluation]],
     language_code: Language | None = None,
 ) -> str:
+    """The page (templates/evaluation.html): values are plain text here, escaped by the
+    template."""
     chosen = language_code or language()
-    method = text(f"evaluate.method_{result.method}", chosen)
-    title = text("evaluate.report_title", chosen, outcome=result.outcome)
-    reading = result.interpretation(chosen).split("\n")
-    severe = any(c.severe for c in result.caveats)
-    parts = [
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{escape(text('evaluate.report_method', chosen, method=method))}</p>",
-        f"<h2>{escape(text('evaluate.report_conclusion', chosen))}</h2>",
-        f'<div class="{"warning" if severe else "conclusion"}">',
-        *(f"<p>{escape(line)}</p>" for line in reading if not line.startswith("- ")),
-        "</div>",
-        f"<h2>{escape(text('evaluate.report_estimates', chosen))}</h2>",
-        _table(result.tidy().to_dict(orient="records"), chosen),
-        *_pictures(result, chosen),
-        f"<h2>{escape(text('evaluate.report_design', chosen))}</h2>",
-        _diagnostics(result.diagnostics, chosen),
-    ]
-    if checks:
-        parts.append(f"<h2>{escape(text('evaluate.report_robustness', chosen))}</h2>")
-        parts.append(_checks(result, checks, chosen))
-    if result.caveats:
-        parts.append(f"<h2>{escape(text('evaluate.report_caveats', chosen))}</h2><ul>")
-        parts.extend(f"<li>{escape(c.text(chosen))}</li>" for c in result.caveats)
-        parts.append("</ul>")
-    parts.append(f"<p><small>{escape(text('evaluate.report_footer', chosen))}</small></p>")
-    return (
-        f'<!doctype html><html lang="{chosen}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-        + "".join(parts)
-        + "</body></html>"
+    scalars, blocks = _diagnostics(result.diagnostics, chosen)
+    return html.render(
+        "evaluation.html",
+        chosen,
+        title=text("evaluate.report_title", chosen, outcome=result.outcome),
+        method=text(f"evaluate.method_{result.method}", chosen),
+        severe=any(c.severe for c in result.caveats),
+        reading=[
+            line for line in result.interpretation(chosen).split("\n") if not line.startswith("- ")
+        ],
+        estimates=_table(result.tidy().to_dict(orient="records"), chosen),
+        figures=_pictures(result, chosen),
+        diagnostics=scalars,
+        blocks=blocks,
+        checks=_checks(result, checks, chosen) if checks else None,
+        caveats=[c.text(chosen) for c in result.caveats],
     )
 
 
@@ -87,58 +65,55 @@ def _number(value: object, language_code: Language, *, is_p: bool = False) -> st
     """Numbers in the reader's convention, never in scientific notation, p-values as
     ``0,0123`` or ``< 0,001``; anything else as text."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return escape(str(value))
+        return str(value)
     if not math.isfinite(value):
         return "–"
     if is_p:
-        return escape(p_value(value, language_code))
-    return escape(table_number(value, language_code))
+        return p_value(value, language_code)
+    return table_number(value, language_code)
 
 
 def _names_p(name: object) -> bool:
     return isinstance(name, str) and (name in ("p", "p_value") or name.endswith("_p_value"))
 
 
-def _table(rows: Sequence[dict], language_code: Language) -> str:
+def _table(rows: Sequence[dict], language_code: Language) -> html.Table | None:
     if not rows:
-        return ""
+        return None
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
-    body = []
+    shown = []
     for row in rows:
         cells = []
         for column in columns:
             value = row.get(column, "")
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             is_p = _names_p(column) or _names_p(row.get(""))  # a diagnostics row names it
-            shown = _number(value, language_code, is_p=is_p)
-            cells.append(f'<td class="n">{shown}</td>' if numeric else f"<td>{shown}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+            cells.append(Cell(_number(value, language_code, is_p=is_p), "n" if numeric else "text"))
+        shown.append(cells)
+    return html.Table([str(c) for c in columns], shown)
 
 
-def _diagnostics(diagnostics: dict[str, object], language_code: Language) -> str:
+def _diagnostics(
+    diagnostics: dict[str, object], language_code: Language
+) -> tuple[html.Table | None, list[tuple[str, html.Table | None]]]:
     """Scalars as a two-column table; lists of records (balance, ATT(g,t)…) as tables of their
-    own; nested mappings as sub-tables."""
+    own; nested mappings as sub-tables: (the scalars' table, [(heading, table)])."""
     scalars, blocks = [], []
     for key, value in diagnostics.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            blocks.append(f"<h3>{escape(key)}</h3>{_table(value, language_code)}")
+            blocks.append((key, _table(value, language_code)))
         elif isinstance(value, dict):
             rows = [{"": k, " ": v} for k, v in value.items() if not isinstance(v, list | dict)]
             if rows:
-                blocks.append(f"<h3>{escape(key)}</h3>{_table(rows, language_code)}")
+                blocks.append((key, _table(rows, language_code)))
         elif not isinstance(value, list):
             scalars.append({"": key, " ": value})
-    return _table(scalars, language_code) + "".join(blocks)
+    return _table(scalars, language_code), blocks
 
 
 def _checks(
     result: Evaluation, checks: Sequence[tuple[str, Evaluation]], language_code: Language
-) -> str:
+) -> html.Table | None:
     rows = []
     for label, evaluation in [("evaluate.check_main", result), *checks]:
         main = evaluation.main
@@ -156,7 +131,7 @@ def _checks(
     return _table(rows, language_code)
 
 
-def _pictures(result: Evaluation, language_code: Language) -> list[str]:
+def _pictures(result: Evaluation, language_code: Language) -> list[Figure]:
     """The charts a method's plot data allows (nothing when it carries none)."""
     draw = {
         "rdd": _rd_plot,
@@ -171,10 +146,9 @@ def _pictures(result: Evaluation, language_code: Language) -> list[str]:
     if draw is None or not result.plot:
         return []
     try:
-        figures = draw(result, language_code)
+        return draw(result, language_code)
     except (KeyError, TypeError, ValueError):  # a picture never stops the report
         return []
-    return [f"<figure>{figure}</figure>" for figure in figures]
 
 
 def _whole(values: Sequence[float], language_code: Language) -> svg.Format | None:
@@ -186,7 +160,7 @@ def _whole(values: Sequence[float], language_code: Language) -> svg.Format | Non
     )
 
 
-def _rd_plot(result: Evaluation, language_code: Language) -> list[str]:
+def _rd_plot(result: Evaluation, language_code: Language) -> list[Figure]:
     plot = result.plot
     series = []
     for side in ("below", "above"):
@@ -210,18 +184,20 @@ def _rd_plot(result: Evaluation, language_code: Language) -> list[str]:
             )
         )
     return [
-        xy_chart(
-            series,
-            title=text("evaluate.report_rd_plot", language_code),
-            x_label=str(plot["x"]),
-            y_label=result.outcome,
-            vertical=float(plot["cutoff"]),  # type: ignore[arg-type]
-            language_code=language_code,
+        figure(
+            xy_chart(
+                series,
+                title=text("evaluate.report_rd_plot", language_code),
+                x_label=str(plot["x"]),
+                y_label=result.outcome,
+                vertical=float(plot["cutoff"]),  # type: ignore[arg-type]
+                language_code=language_code,
+            )
         )
     ]
 
 
-def _overlap(result: Evaluation, language_code: Language) -> list[str]:
+def _overlap(result: Evaluation, language_code: Language) -> list[Figure]:
     """Propensity scores of the treated and the comparison group, before and after adjustment:
     where the two outlines do not overlap, there is nobody to compare with."""
     plot = result.plot
@@ -244,18 +220,20 @@ def _overlap(result: Evaluation, language_code: Language) -> list[str]:
                 )
             )
         figures.append(
-            xy_chart(
-                series,
-                title=text(f"evaluate.report_overlap_{stage}", language_code),
-                x_label=text("evaluate.report_score", language_code),
-                y_label=text("evaluate.report_count", language_code),
-                language_code=language_code,
+            figure(
+                xy_chart(
+                    series,
+                    title=text(f"evaluate.report_overlap_{stage}", language_code),
+                    x_label=text("evaluate.report_score", language_code),
+                    y_label=text("evaluate.report_count", language_code),
+                    language_code=language_code,
+                )
             )
         )
     return figures
 
 
-def _trends(result: Evaluation, language_code: Language) -> list[str]:
+def _trends(result: Evaluation, language_code: Language) -> list[Figure]:
     """The outcome of each group over time (before the programme the lines should run parallel)
     and, for an event study, the effect by time relative to the start with its interval."""
     plot = result.plot
@@ -266,37 +244,37 @@ def _trends(result: Evaluation, language_code: Language) -> list[str]:
             (x, float(m)) for x, m in zip(periods, line["mean"], strict=True) if m is not None
         ]
         series.append(Series(str(line["group"]), points))
-    figures = [
-        xy_chart(
-            series,
-            title=text("evaluate.report_trends", language_code),
-            x_label=str(plot.get("x", "")),
-            y_label=result.outcome,
-            x_format=_whole(periods, language_code),
-            language_code=language_code,
-        )
-        + f"<figcaption>{escape(text('evaluate.report_trends_note', language_code))}</figcaption>"
-    ]
+    trends = xy_chart(
+        series,
+        title=text("evaluate.report_trends", language_code),
+        x_label=str(plot.get("x", "")),
+        y_label=result.outcome,
+        x_format=_whole(periods, language_code),
+        language_code=language_code,
+    )
+    figures = [figure(trends, text("evaluate.report_trends_note", language_code))]
     effects = plot.get("coefficients")
     if isinstance(effects, dict) and effects.get("relative_time"):
         times = [float(t) for t in effects["relative_time"]]
         figures.append(
-            xy_chart(
-                [
-                    Series(
-                        text("evaluate.report_effect", language_code),
-                        list(zip(times, effects["estimate"], strict=True)),
-                        style="points",
-                        intervals=list(zip(effects["ci_low"], effects["ci_high"], strict=True)),
-                    )
-                ],
-                title=text("evaluate.report_event_study", language_code),
-                x_label=text("evaluate.report_relative_time", language_code),
-                y_label=result.outcome,
-                x_format=_whole(times, language_code),
-                vertical=-0.5,
-                horizontal=0.0,
-                language_code=language_code,
+            figure(
+                xy_chart(
+                    [
+                        Series(
+                            text("evaluate.report_effect", language_code),
+                            list(zip(times, effects["estimate"], strict=True)),
+                            style="points",
+                            intervals=list(zip(effects["ci_low"], effects["ci_high"], strict=True)),
+                        )
+                    ],
+                    title=text("evaluate.report_event_study", language_code),
+                    x_label=text("evaluate.report_relative_time", language_code),
+                    y_label=result.outcome,
+                    x_format=_whole(times, language_code),
+                    vertical=-0.5,
+                    horizontal=0.0,
+                    language_code=language_code,
+                )
             )
         )
     return figures

@@ -11,7 +11,8 @@ import json
 import math
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -26,9 +27,11 @@ from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
 from sejahtera.measure.profile import NeedsProfile, needs_profile
 from sejahtera.measure.result import indicator_label, records
+from sejahtera.report import html
 from sejahtera.report.charts import bar_chart
+from sejahtera.report.html import Cell, Figure, figure
 from sejahtera.report.maps import choropleth
-from sejahtera.report.svg import escape, number_format
+from sejahtera.report.svg import number_format
 
 
 def today(
@@ -130,122 +133,112 @@ def _tables(profile: NeedsProfile) -> dict[str, pd.DataFrame]:
     return tables
 
 
-# -- HTML ------------------------------------------------------------------------------------
+# -- HTML (templates/profile.html) -------------------------------------------------------------
 
-STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
-margin:1.5rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #225ea8;
-padding-bottom:.2rem}h3{margin-top:1.4rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
-th,td{border-bottom:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align:top}
-th{background:#f3f6fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.flag{color:#a33;font-size:.85em}.note{color:#555;font-size:.9rem}
-.synthetic{background:#fff4d6;border:1px solid #e0b84c;padding:.5rem .8rem}
-figure{margin:1rem 0}figcaption{font-size:.9rem;color:#444}
-.kpis{display:flex;flex-wrap:wrap;gap:.8rem}.kpi{border:1px solid #ccd;padding:.5rem .8rem;
-min-width:10rem}.kpi b{display:block;font-size:1.3rem}
-@media print{h2{break-before:page}}
-"""
-
-
-def render(profile: NeedsProfile, meta: dict[str, object], lang: Language) -> str:
-    def t(key: str, **values: object) -> str:
-        return escape(text(key, lang, **values))
-
-    pct = number_format(1, percent=True, language_code=lang)
-    num = number_format(0, language_code=lang)
-    dec = number_format(3, language_code=lang)
-    counts = {**meta, "households": num(meta["households"]), "persons": num(meta["persons"])}
-    parts = [
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>{t('profile.title', region=meta['region'])}</title><style>{STYLE}</style>",
-        "</head><body>",
-        f"<h1>{t('profile.title', region=meta['region'])}</h1>",
-        f"<p class='note'>{t('profile.meta', **counts)}</p>",
-    ]
-    if meta["synthetic"]:
-        parts.append(f"<p class='synthetic'>{t('profile.synthetic')}</p>")
-    parts += _summary(profile, t, pct, num, lang)
-    parts += _areas(profile, t, pct, num, dec, lang)
-    parts += _who(profile, t, pct, dec, lang)
-    parts += _mpi(profile, t, pct, dec, lang)
-    parts += _coverage(profile, t, pct, num, lang)
-    parts += [
-        f"<h2>{t('profile.h_method')}</h2>",
-        *(
-            f"<p class='note'>{t(key)}</p>"
-            for key in (
-                "profile.method_fgt",
-                "profile.method_se",
-                "profile.method_flags",
-                "profile.method_coverage",
-                "profile.method_mpi",
-            )
-        ),
-        f"<p class='note'>{t('profile.footer', version=__version__, date=meta['generated'])}</p>",
-        "</body></html>",
-    ]
-    return "\n".join(parts)
-
-
-Text = Callable[..., str]
 Fmt = Callable[[float], str]
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[tuple[str, bool]]]) -> str:
-    """An HTML table; each cell is (already escaped text, is numeric)."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td class='n'>{c}</td>" if n else f"<td>{c}</td>" for c, n in row)
-        + "</tr>"
-        for row in rows
+@dataclass(frozen=True)
+class Formats:
+    """The page's number formats in the reader's convention."""
+
+    pct: Fmt
+    num: Fmt
+    dec: Fmt
+
+    @classmethod
+    def of(cls, lang: Language) -> Formats:
+        return cls(
+            pct=number_format(1, percent=True, language_code=lang),
+            num=number_format(0, language_code=lang),
+            dec=number_format(3, language_code=lang),
+        )
+
+
+def render(profile: NeedsProfile, meta: dict[str, object], lang: Language) -> str:
+    """The profile page: values are plain text here, escaped by the template."""
+    formats = Formats.of(lang)
+    counts = {
+        **meta,
+        "households": formats.num(meta["households"]),  # type: ignore[arg-type]
+        "persons": formats.num(meta["persons"]),  # type: ignore[arg-type]
+    }
+    return html.render(
+        "profile.html",
+        lang,
+        meta=meta,
+        counts=counts,
+        version=__version__,
+        kpis=_summary(profile, formats, lang),
+        areas=_areas(profile, formats, lang),
+        traits=_traits(profile, formats, lang),
+        rates=_rates(profile, formats, lang),
+        mpi=_mpi(profile, formats, lang),
+        coverage=_coverage(profile, formats, lang),
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _fmt(fmt: Fmt, value: object) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    return escape(fmt(float(value)))  # type: ignore[arg-type]
+    return fmt(float(value))  # type: ignore[arg-type]
 
 
-def _summary(profile: NeedsProfile, t: Text, pct: Fmt, num: Fmt, lang: Language) -> list[str]:
+def _interval(fmt: Fmt, low: object, high: object) -> str:
+    return f"{_fmt(fmt, low)} – {_fmt(fmt, high)}"
+
+
+def _n(fmt: Fmt, value: object) -> Cell:
+    return Cell(_fmt(fmt, value), "n")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    interval: str
+
+
+def _summary(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Kpi]:
     overall = profile.overall.set_index("indicator")
     shown = [
-        ("fgt0", pct),
-        ("poor_count", num),
-        ("fgt1", pct),
-        ("fgt2", pct),
-        ("gini", number_format(3, language_code=lang)),
-        ("poverty_line", num),
-        ("mean", num),
+        ("fgt0", formats.pct),
+        ("poor_count", formats.num),
+        ("fgt1", formats.pct),
+        ("fgt2", formats.pct),
+        ("gini", formats.dec),
+        ("poverty_line", formats.num),
+        ("mean", formats.num),
     ]
-    kpis = []
-    for name, fmt in shown:
-        if name not in overall.index:
-            continue
-        row = overall.loc[name]
-        interval = f"{_fmt(fmt, row['ci_low'])} – {_fmt(fmt, row['ci_high'])}"
-        kpis.append(
-            f"<div class='kpi'>{escape(indicator_label(name, lang))}<b>{_fmt(fmt, row['estimate'])}"
-            f"</b><span class='note'>{t('profile.ci')}: {interval}</span></div>"
+    return [
+        Kpi(
+            indicator_label(name, lang),
+            _fmt(fmt, overall.loc[name, "estimate"]),
+            _interval(fmt, overall.loc[name, "ci_low"], overall.loc[name, "ci_high"]),
         )
-    return [f"<h2>{t('profile.h_summary')}</h2>", f"<div class='kpis'>{''.join(kpis)}</div>"]
+        for name, fmt in shown
+        if name in overall.index
+    ]
 
 
-def _flag(reliability: object, t: Text) -> str:
+def _flag(reliability: object, lang: Language) -> Cell:
     if reliability in (None, "ok") or (isinstance(reliability, float) and math.isnan(reliability)):
-        return ""
-    return f"<span class='flag'>{t(f'measure.flag_{reliability}')}</span>"
+        return Cell("", "flag")
+    return Cell(text(f"measure.flag_{reliability}", lang), "flag")
 
 
-def _areas(
-    profile: NeedsProfile, t: Text, pct: Fmt, num: Fmt, dec: Fmt, lang: Language
-) -> list[str]:
-    parts = [f"<h2>{t('profile.h_areas')}</h2>", f"<p>{t('profile.areas_intro')}</p>"]
+@dataclass(frozen=True)
+class Level:
+    """One level of areas: its maps and chart, then its table (or, for desa, a note)."""
+
+    figures: list[Figure]
+    heading: str = ""
+    table: html.Table | None = None
+    note: str = ""
+
+
+def _areas(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Level]:
+    levels = []
     for level, frame in profile.areas.items():
         name = LEVEL_NAMES[level]
         flags = {
@@ -253,81 +246,63 @@ def _areas(
             for row in frame.itertuples()
             if row.reliability != "ok"
         }
-        if name in ("regency", "district", "village"):
-            parts.append(
-                _map(
-                    frame,
-                    "fgt0",
-                    t("profile.map_fgt0", level=t(f"profile.level_{name}")),
-                    indicator_label("fgt0", lang),
-                    pct,
-                    flags,
-                    lang,
-                )
-            )
+        title = text("profile.map_fgt0", lang, level=text(f"profile.level_{name}", lang))
+        fgt0 = indicator_label("fgt0", lang)
+        figures = [_map(frame, "fgt0", title, fgt0, formats.pct, flags, lang)]
         if name == "district":
-            parts.append(
-                _map(
-                    frame,
-                    "gini",
-                    t("profile.map_gini"),
-                    indicator_label("gini", lang),
-                    dec,
-                    flags,
-                    lang,
-                )
+            gini = indicator_label("gini", lang)
+            figures.append(
+                _map(frame, "gini", text("profile.map_gini", lang), gini, formats.dec, flags, lang)
             )
         if name == "regency":
-            parts.append(_bars(frame, profile, t("profile.chart_regency"), pct, lang))
-        if name == "village":
-            parts.append(f"<p class='note'>{t('profile.village_note', count=len(frame))}</p>")
-            continue  # 400+ desa: the map and the CSV, not a table on the page
-        parts.append(f"<h3>{t(f'profile.table_{name}')}</h3>")
-        parts.append(
-            _table(
-                [
-                    t("profile.col_area"),
-                    *(
-                        escape(indicator_label(i, lang))
-                        for i in ("fgt0", "poor_count", "fgt1", "gini")
-                    ),
-                    t("profile.col_se_fgt0"),
-                    "n",
-                    "",
-                ],
-                (
-                    [
-                        (escape(f"{row.name} ({row.code})"), False),
-                        (_fmt(pct, row.fgt0), True),
-                        (_fmt(num, row.poor_count), True),
-                        (_fmt(pct, row.fgt1), True),
-                        (_fmt(dec, row.gini), True),
-                        (_fmt(pct, row.fgt0_se), True),
-                        (_fmt(num, row.n), True),
-                        (_flag(row.reliability, t), False),
-                    ]
-                    for row in frame.itertuples()
-                ),
+            figures.append(
+                _bars(frame, profile, text("profile.chart_regency", lang), formats, lang)
             )
-        )
-    return parts
+        if name == "village":  # 400+ desa: the map and the CSV, not a table on the page
+            levels.append(Level(figures, note=text("profile.village_note", lang, count=len(frame))))
+            continue
+        header = [
+            text("profile.col_area", lang),
+            *(indicator_label(i, lang) for i in ("fgt0", "poor_count", "fgt1", "gini")),
+            text("profile.col_se_fgt0", lang),
+            "n",
+            "",
+        ]
+        rows = [
+            [
+                Cell(f"{row.name} ({row.code})"),
+                _n(formats.pct, row.fgt0),
+                _n(formats.num, row.poor_count),
+                _n(formats.pct, row.fgt1),
+                _n(formats.dec, row.gini),
+                _n(formats.pct, row.fgt0_se),
+                _n(formats.num, row.n),
+                _flag(row.reliability, lang),
+            ]
+            for row in frame.itertuples()
+        ]
+        levels.append(Level(figures, text(f"profile.table_{name}", lang), html.Table(header, rows)))
+    return levels
 
 
-def _bars(frame: pd.DataFrame, profile: NeedsProfile, title: str, fmt: Fmt, lang: Language) -> str:
+def _bars(
+    frame: pd.DataFrame, profile: NeedsProfile, title: str, formats: Formats, lang: Language
+) -> Figure:
     """P0 per area with its 95 % interval, against the whole region's P0."""
     overall = profile.overall.set_index("indicator").loc["fgt0", "estimate"]
     intervals = [(r.fgt0 - 1.96 * r.fgt0_se, r.fgt0 + 1.96 * r.fgt0_se) for r in frame.itertuples()]
-    svg = bar_chart(
-        [str(name) for name in frame["name"]],
-        frame["fgt0"].tolist(),
-        title=title,
-        fmt=fmt,
-        intervals=intervals,
-        reference=float(overall),
-        reference_label=text("profile.whole_region", lang),
-        language_code=lang,
+    return figure(
+        bar_chart(
+            [str(name) for name in frame["name"]],
+            frame["fgt0"].tolist(),
+            title=title,
+            fmt=formats.pct,
+            intervals=intervals,
+            reference=float(overall),
+            reference_label=text("profile.whole_region", lang),
+            language_code=lang,
+        )
     )
-    return f"<figure>{svg}</figure>"
 
 
 def _map(
@@ -338,12 +313,12 @@ def _map(
     fmt: Fmt,
     flags: dict[str, str],
     lang: Language,
-) -> str:
+) -> Figure:
     """A choropleth of ``column`` by area, or a note when no boundaries ship for those areas."""
     values = {row["code"]: row[column] for row in frame.to_dict("records")}
     level = level_of(next(iter(values), ""))
     if level is None:
-        return ""
+        return Figure()
     try:
         svg = choropleth(
             values,
@@ -356,8 +331,8 @@ def _map(
             language_code=lang,
         )
     except SejahteraError:  # kecamatan and desa boundaries ship for DI Yogyakarta only
-        return f"<p class='note'>{escape(text('profile.no_map', lang, title=title))}</p>"
-    return f"<figure>{svg}</figure>"
+        return Figure(note=text("profile.no_map", lang, title=title))
+    return figure(svg)
 
 
 def _common_parent(codes: list[str]) -> str | None:
@@ -374,146 +349,151 @@ def _common_parent(codes: list[str]) -> str | None:
     return ".".join(shared[:depth]) or None
 
 
-def _who(profile: NeedsProfile, t: Text, pct: Fmt, dec: Fmt, lang: Language) -> list[str]:
-    parts = [f"<h2>{t('profile.h_who')}</h2>", f"<p>{t('profile.who_intro')}</p>"]
+def _traits(profile: NeedsProfile, formats: Formats, lang: Language) -> html.Table:
     rows = []
     for row in profile.traits.itertuples():
-        fmt = pct if row.kind == "share" else dec
+        fmt = formats.pct if row.kind == "share" else formats.dec
         rows.append(
             [
-                (t(f"profile.trait.{_trait_key(row.trait)}"), False),
-                (_fmt(fmt, row.poor), True),
-                (_fmt(fmt, row.non_poor), True),
-                (_fmt(fmt, row.all), True),
+                Cell(text(f"profile.trait.{_trait_key(row.trait)}", lang)),
+                _n(fmt, row.poor),
+                _n(fmt, row.non_poor),
+                _n(fmt, row.all),
             ]
         )
-    parts.append(
-        _table(
-            [
-                t("profile.col_trait"),
-                t("profile.col_poor"),
-                t("profile.col_non_poor"),
-                t("profile.col_all"),
-            ],
-            rows,
-        )
-    )
+    header = [
+        text(f"profile.col_{column}", lang) for column in ("trait", "poor", "non_poor", "all")
+    ]
+    return html.Table(header, rows)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """P0 by one trait of the household: a chart and its table."""
+
+    heading: str
+    chart: Figure
+    table: html.Table
+
+
+def _rates(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Rate]:
+    rates = []
+    overall = profile.overall.set_index("indicator").loc["fgt0", "estimate"]
     for column, frame in profile.rates.items():
         fgt0 = frame[frame["indicator"] == "fgt0"]
         heading = text("profile.rate_by", lang, group=text(f"profile.group.{column}", lang))
-        parts.append(f"<h3>{escape(heading)}</h3>")
-        overall = profile.overall.set_index("indicator").loc["fgt0", "estimate"]
-        svg = bar_chart(
-            [_group_value(value, t) for value in fgt0[column]],
+        chart = bar_chart(
+            [_group_value(value) for value in fgt0[column]],
             fgt0["estimate"].tolist(),
             title=heading,
-            fmt=pct,
+            fmt=formats.pct,
             intervals=list(zip(fgt0["ci_low"], fgt0["ci_high"], strict=True)),
             reference=float(overall),
             reference_label=text("profile.whole_region", lang),
             language_code=lang,
         )
-        parts.append(f"<figure>{svg}</figure>")
-        parts.append(
-            _table(
-                [
-                    t(f"profile.group.{column}"),
-                    escape(indicator_label("fgt0", lang)),
-                    t("profile.ci"),
-                    "n",
-                ],
-                (
-                    [
-                        (escape(_group_value(row[column], t)), False),
-                        (_fmt(pct, row["estimate"]), True),
-                        (f"{_fmt(pct, row['ci_low'])} – {_fmt(pct, row['ci_high'])}", True),
-                        (_fmt(number_format(0, language_code=lang), row["n"]), True),
-                    ]
-                    for row in fgt0.to_dict("records")
-                ),
-            )
-        )
-    return parts
+        header = [
+            text(f"profile.group.{column}", lang),
+            indicator_label("fgt0", lang),
+            text("profile.ci", lang),
+            "n",
+        ]
+        rows = [
+            [
+                Cell(_group_value(row[column])),
+                _n(formats.pct, row["estimate"]),
+                Cell(_interval(formats.pct, row["ci_low"], row["ci_high"]), "n"),
+                _n(formats.num, row["n"]),
+            ]
+            for row in fgt0.to_dict("records")
+        ]
+        rates.append(Rate(heading, figure(chart), html.Table(header, rows)))
+    return rates
 
 
 def _trait_key(trait: str) -> str:
     return trait.replace("=", "_").replace("|", "_").replace("<", "_below_")
 
 
-def _group_value(value: object, t: Text) -> str:
+def _group_value(value: object) -> str:
     if isinstance(value, bool):
         return text("cli.yes") if value else text("cli.no")
     return str(value)
 
 
-def _mpi(profile: NeedsProfile, t: Text, pct: Fmt, dec: Fmt, lang: Language) -> list[str]:
-    if not profile.mpi:
-        return []
-    parts = [f"<h2>{t('profile.h_mpi')}</h2>", f"<p>{t('profile.mpi_intro')}</p>"]
+@dataclass(frozen=True)
+class Spec:
+    """One MPI specification: the map of M0 and the ten areas with the highest M0."""
+
+    map: Figure
+    table: html.Table
+
+
+def _mpi(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Spec]:
+    specs = []
     for spec, frame in profile.mpi.items():
-        label = t(f"profile.spec.{spec.replace('-', '_')}")
-        parts.append(_map(frame, "mpi_M0", t("profile.map_mpi", spec=label), "M0", dec, {}, lang))
-        parts.append(
-            _table(
-                [t("profile.col_area"), "H", "A", "M0"],
-                (
-                    [
-                        (escape(f"{row['name']} ({row['code']})"), False),
-                        (_fmt(pct, row["mpi_H"]), True),
-                        (_fmt(pct, row["mpi_A"]), True),
-                        (_fmt(dec, row["mpi_M0"]), True),
-                    ]
-                    for row in frame.head(10).to_dict("records")
-                ),
+        label = text(f"profile.spec.{spec.replace('-', '_')}", lang)
+        title = text("profile.map_mpi", lang, spec=label)
+        rows = [
+            [
+                Cell(f"{row['name']} ({row['code']})"),
+                _n(formats.pct, row["mpi_H"]),
+                _n(formats.pct, row["mpi_A"]),
+                _n(formats.dec, row["mpi_M0"]),
+            ]
+            for row in frame.head(10).to_dict("records")
+        ]
+        header = [text("profile.col_area", lang), "H", "A", "M0"]
+        specs.append(
+            Spec(
+                _map(frame, "mpi_M0", title, "M0", formats.dec, {}, lang), html.Table(header, rows)
             )
         )
-    return parts
+    return specs
 
 
-def _coverage(profile: NeedsProfile, t: Text, pct: Fmt, num: Fmt, lang: Language) -> list[str]:
+@dataclass(frozen=True)
+class Coverage:
+    """Poor people no programme reaches, by area: a map and the ranked table."""
+
+    map: Figure
+    table: html.Table
+
+
+def _coverage(profile: NeedsProfile, formats: Formats, lang: Language) -> Coverage | None:
     frame = profile.coverage
     if frame.empty:
-        return [f"<h2>{t('profile.h_coverage')}</h2>", f"<p>{t('profile.no_coverage')}</p>"]
-    parts = [f"<h2>{t('profile.h_coverage')}</h2>", f"<p>{t('profile.coverage_intro')}</p>"]
+        return None
     flags = {
         row.code: text("measure.flag_few_rows", lang) for row in frame.itertuples() if row.few_rows
     }
-    parts.append(
-        _map(
-            frame,
-            "exclusion",
-            t("profile.map_exclusion"),
-            t("profile.col_exclusion"),
-            pct,
-            flags,
-            lang,
-        )
-    )
+    exclusion = text("profile.col_exclusion", lang)
+    title = text("profile.map_exclusion", lang)
     programmes = [
         c.removeprefix("exclusion_")
         for c in frame
         if c.startswith("exclusion_") and not c.endswith("_se")
     ]
     header = [
-        t("profile.col_rank"),
-        t("profile.col_area"),
-        t("profile.col_poor_people"),
-        t("profile.col_unreached"),
-        t("profile.col_exclusion"),
-        t("profile.col_inclusion"),
-        *(t(f"profile.col_exclusion_{p}") for p in programmes),
+        *(
+            text(f"profile.col_{column}", lang)
+            for column in ("rank", "area", "poor_people", "unreached", "exclusion", "inclusion")
+        ),
+        *(text(f"profile.col_exclusion_{p}", lang) for p in programmes),
     ]
-    rows = (
+    rows = [
         [
-            (str(row["rank"]), True),
-            (escape(f"{row['name']} ({row['code']})"), False),
-            (_fmt(num, row["poor_people"]), True),
-            (_fmt(num, row["unreached_poor"]), True),
-            (_fmt(pct, row["exclusion"]), True),
-            (_fmt(pct, row["inclusion"]), True),
-            *((_fmt(pct, row[f"exclusion_{p}"]), True) for p in programmes),
+            Cell(str(row["rank"]), "n"),
+            Cell(f"{row['name']} ({row['code']})"),
+            _n(formats.num, row["poor_people"]),
+            _n(formats.num, row["unreached_poor"]),
+            _n(formats.pct, row["exclusion"]),
+            _n(formats.pct, row["inclusion"]),
+            *(_n(formats.pct, row[f"exclusion_{p}"]) for p in programmes),
         ]
         for row in frame.to_dict("records")
+    ]
+    return Coverage(
+        _map(frame, "exclusion", title, exclusion, formats.pct, flags, lang),
+        html.Table(header, rows),
     )
-    parts.append(_table(header, rows))
-    return parts
