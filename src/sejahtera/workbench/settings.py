@@ -42,6 +42,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",  # accounts, roles and organisations, for staff accounts (/admin/)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

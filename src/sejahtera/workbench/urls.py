@@ -1,11 +1,18 @@
 """The workbench's addresses."""
 
+from django.contrib import admin
 from django.urls import include, path
 
 from sejahtera.workbench.api import api
+from sejahtera.workbench.core import views as core
 
 urlpatterns = [
     path("api/", api.urls),
+    # The administration pages sign in and out through the workbench's own (rate-limited,
+    # audited) pages.
+    path("admin/login/", core.admin_sign_in),
+    path("admin/logout/", core.sign_out),
+    path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("sejahtera.workbench.audit.urls")),
     path("grievances/", include("sejahtera.workbench.grievances.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,8 +25,23 @@ class Profile(models.Model):
         help_text=_("For partner organisations."),
     )
 
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
     def __str__(self) -> str:
         return f"{self.user.username} ({self.role})"
+
+    def clean(self) -> None:
+        """A partner speaks for one organisation; the office's own roles for none."""
+        if self.role == Role.PARTNER and self.organisation_id is None:
+            raise ValidationError(
+                {"organisation": _("A partner account needs the organisation it speaks for.")}
+            )
+        if self.role != Role.PARTNER and self.organisation_id is not None:
+            raise ValidationError(
+                {"organisation": _("Only a partner account belongs to an organisation.")}
+            )
 
 
 class ApiToken(models.Model):

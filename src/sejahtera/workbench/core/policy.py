@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import render
 
 from sejahtera.workbench.core.roles import Role, role_of
 
@@ -74,8 +75,9 @@ def allowed(user: User | AnonymousUser, action: str) -> bool:
 
 
 def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A view for the roles allowed ``action``: an anonymous visitor is sent to sign in, anyone
-    else without it gets 403. The view keeps the action as ``view.action``."""
+    """A view for the roles allowed ``action``: an anonymous visitor is sent to sign in, an
+    account without a role is told how to get one, and any other role gets 403. The view keeps
+    the action as ``view.action``."""
     roles_for(action)  # an unknown action fails when the module loads, not on a request
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,6 +85,9 @@ def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if role_of(request.user) is None:
+                context = {"roles": Role.choices}
+                return render(request, "core/no_role.html", context, status=403)
             if not allowed(request.user, action):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

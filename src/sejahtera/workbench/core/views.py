@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,6 +57,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     target = "/dashboard/"
                 return redirect(target or "/dashboard/")
     return render(request, "core/login.html", {"error": error, "username": username}, status=status)
+
+
+@require_GET
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The administration pages' sign-in: the workbench's own, then back; an account that is
+    signed in but not staff may not go there (403)."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next", "/admin/"))
 
 
 @require_POST
