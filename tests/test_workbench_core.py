@@ -14,7 +14,7 @@ from django.test import Client
 
 from sejahtera.data.dataset import Dataset
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core import profiles
+from sejahtera.workbench.core import profiles, ratelimit
 from sejahtera.workbench.core.roles import Role
 from workbench_users import PASSWORD, signed_in, user_with
 
@@ -80,8 +80,8 @@ def test_every_role_reaches_the_dashboard_and_an_account_without_a_role_does_not
     assert signed_in(None).get("/dashboard/").status_code == 403
 
 
-def test_login_attempts_are_limited_and_logged(settings) -> None:
-    settings.LOGIN_ATTEMPTS = 3
+def test_login_attempts_are_limited_and_logged(monkeypatch) -> None:
+    monkeypatch.setitem(ratelimit.LIMITS, "login", ratelimit.Limit(3, 15 * 60))
     user_with("officer", username="budi", password=PASSWORD)
     client = Client()
     for _ in range(3):
@@ -256,3 +256,13 @@ def test_the_client_address_behind_a_trusted_proxy(settings) -> None:
     assert client_address(request) == "198.51.100.7"  # the last hop before the proxy
     settings.TRUSTED_PROXIES = ("10.0.0.2", "198.51.100.7")
     assert client_address(request) == "203.0.113.9"
+
+
+def test_the_rate_limits_are_the_documented_ones() -> None:
+    """The user guide promises these: 5 failed sign-ins per account or address in 15 minutes,
+    20 grievances and 30 unknown tracking codes per address an hour."""
+    assert ratelimit.LIMITS == {
+        "login": ratelimit.Limit(5, 15 * 60),
+        "grievance": ratelimit.Limit(20, 60 * 60),
+        "lookup": ratelimit.Limit(30, 60 * 60),
+    }

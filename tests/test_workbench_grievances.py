@@ -16,7 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.grievances import notify, throttle, workflow
+from sejahtera.workbench.core import ratelimit
+from sejahtera.workbench.grievances import notify, workflow
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
     Grievance,
@@ -176,7 +177,7 @@ def test_robots_and_floods_are_turned_away(monkeypatch) -> None:
     client = Client()
     trapped = client.post("/grievances/new/", {**VALID, "website": "http://spam.example"})
     assert trapped.status_code == 400 and not Grievance.objects.exists()
-    monkeypatch.setitem(throttle.LIMITS, "submit", 3)
+    monkeypatch.setitem(ratelimit.LIMITS, "grievance", ratelimit.Limit(3, 60 * 60))
     cache.clear()
     for _ in range(3):
         assert client.post("/grievances/new/", VALID).status_code == 302
@@ -213,7 +214,7 @@ def test_tracking_an_unknown_or_malformed_code_gets_a_friendly_page(monkeypatch)
     assert malformed.status_code == 400 and "10 huruf dan angka" in malformed.text
     assert client.post("/grievances/track/", {}).status_code == 400
     assert client.put("/grievances/track/").status_code == 405
-    monkeypatch.setitem(throttle.LIMITS, "lookup", 2)
+    monkeypatch.setitem(ratelimit.LIMITS, "lookup", ratelimit.Limit(2, 60 * 60))
     client.post("/grievances/track/", {"code": "ABCDE-23457"})
     assert client.post("/grievances/track/", {"code": "ABCDE-23458"}).status_code == 429
 

@@ -9,7 +9,7 @@
 - ``SEJAHTERA_ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
 - ``SEJAHTERA_DATASET`` / ``SEJAHTERA_PROFILES``: the dataset and needs-profile folders the public
   pages describe (``sejahtera serve --dataset … --profiles …`` sets them).
-- ``REDIS_URL``: a shared cache (login rate limits across workers); a local cache otherwise.
+- ``REDIS_URL``: a shared cache (rate limits across workers); a local cache otherwise.
 - ``SEJAHTERA_TRUSTED_PROXIES``: reverse proxies whose X-Forwarded-For gives the client's
   address (rate limits and the audit log); none by default.
 """
@@ -119,8 +119,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
-LOGIN_ATTEMPTS = 5  # failures per account and address before a pause
-LOGIN_PAUSE_SECONDS = 15 * 60
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]

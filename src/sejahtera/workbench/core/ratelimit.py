@@ -1,28 +1,57 @@
-"""Login attempts are limited: after :data:`settings.LOGIN_ATTEMPTS` failures for one account
-or from one address, further attempts are refused for :data:`settings.LOGIN_PAUSE_SECONDS`."""
+"""Rate limits: a count per key in the cache (shared by all workers when ``REDIS_URL`` is set),
+refused once it reaches the limit, until the window since the first counted event has passed.
+
+- ``login``: failed sign-ins, per account and per address: 5 in 15 minutes;
+- ``grievance``: grievances sent from one address: 20 an hour;
+- ``lookup``: unknown tracking codes tried from one address: 30 an hour.
+
+The address is :func:`~sejahtera.workbench.core.audit.client_address`'s; behind a reverse proxy
+it is right only when the proxy is listed in ``SEJAHTERA_TRUSTED_PROXIES``.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
+from dataclasses import dataclass
+from typing import Final, Literal
+
 from django.core.cache import cache
 
-
-def _keys(username: str, address: str | None) -> list[str]:
-    return [f"login-fail:user:{username.lower()}", f"login-fail:addr:{address or '-'}"]
+Kind = Literal["login", "grievance", "lookup"]
 
 
-def blocked(username: str, address: str | None) -> bool:
-    return any((cache.get(key) or 0) >= settings.LOGIN_ATTEMPTS for key in _keys(username, address))
+@dataclass(frozen=True)
+class Limit:
+    events: int  # counted events before further ones are refused
+    seconds: int  # the window, from the first counted event
 
 
-def failed(username: str, address: str | None) -> None:
-    for key in _keys(username, address):
-        cache.add(key, 0, settings.LOGIN_PAUSE_SECONDS)
+LIMITS: Final[dict[str, Limit]] = {
+    "login": Limit(5, 15 * 60),
+    "grievance": Limit(20, 60 * 60),
+    "lookup": Limit(30, 60 * 60),
+}
+
+
+def _key(kind: Kind, key: str | None) -> str:
+    return f"limit:{kind}:{key or '-'}"
+
+
+def exceeded(kind: Kind, *keys: str | None) -> bool:
+    """Whether any of ``keys`` has reached the limit of ``kind``."""
+    return any((cache.get(_key(kind, key)) or 0) >= LIMITS[kind].events for key in keys)
+
+
+def count(kind: Kind, *keys: str | None) -> None:
+    """Count one event for each of ``keys``."""
+    for key in keys:
+        name = _key(kind, key)
+        cache.add(name, 0, LIMITS[kind].seconds)
         try:
-            cache.incr(key)
+            cache.incr(name)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, settings.LOGIN_PAUSE_SECONDS)
+            cache.set(name, 1, LIMITS[kind].seconds)
 
 
-def succeeded(username: str, address: str | None) -> None:
-    cache.delete(_keys(username, address)[0])
+def clear(kind: Kind, key: str | None) -> None:
+    """Forget the events counted for ``key`` (a successful sign-in clears its account's)."""
+    cache.delete(_key(kind, key))

@@ -39,17 +39,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "")[:150]
         password = request.POST.get("password", "")
         address = audit.client_address(request)
-        if ratelimit.blocked(username, address):
+        account = f"user:{username.lower()}"
+        if ratelimit.exceeded("login", account, f"address:{address or '-'}"):
             error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
             audit.record(request, "login_blocked", attempted=username)
         else:
             user = authenticate(request, username=username, password=password)
             if user is None:
-                ratelimit.failed(username, address)
+                ratelimit.count("login", account, f"address:{address or '-'}")
                 error, status = _("Wrong username or password."), 401
                 audit.record(request, "login_failed", attempted=username)
             else:
-                ratelimit.succeeded(username, address)
+                ratelimit.clear("login", account)
                 login(request, user)
                 audit.record(request, "login")
                 target = request.GET.get("next", "")

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit
+from sejahtera.workbench.core import audit, ratelimit
 from sejahtera.workbench.core.policy import allowed, requires
-from sejahtera.workbench.grievances import access, throttle, workflow
+from sejahtera.workbench.grievances import access, workflow
 from sejahtera.workbench.grievances.forms import (
     AppealForm,
     AssignForm,
@@ -63,7 +63,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         address = audit.client_address(request)
         form = PublicGrievanceForm(request.POST)
-        if throttle.exceeded("submit", address):
+        if ratelimit.exceeded("grievance", address):
             status = 429
             error = _(
                 "Too many grievances were sent from this connection. Wait an hour, or bring "
@@ -71,12 +71,12 @@ def new(request: HttpRequest) -> HttpResponse:
             )
         elif form.is_valid():
             grievance = workflow.submit(request, form.save(commit=False))
-            throttle.count("submit", address)
+            ratelimit.count("grievance", address)
             request.session[SUBMITTED] = grievance.code
             return redirect("grievances:submitted")
         else:
             if form.has_error("website"):
-                throttle.count("submit", address)
+                ratelimit.count("grievance", address)
             status = 400
     else:
         form = PublicGrievanceForm()
@@ -121,14 +121,14 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "grievances/track.html", {"form": TrackForm()})
     address = audit.client_address(request)
     form = TrackForm(request.POST)
-    if throttle.exceeded("lookup", address):
+    if ratelimit.exceeded("lookup", address):
         error = _("Too many unknown codes were tried from this connection. Wait an hour.")
         return render(request, "grievances/track.html", {"form": form, "error": error}, status=429)
     if not form.is_valid():
         return render(request, "grievances/track.html", {"form": form}, status=400)
     grievance = Grievance.objects.filter(code=form.cleaned_data["code"]).first()
     if grievance is None:
-        throttle.count("lookup", address)
+        ratelimit.count("lookup", address)
         context = {"form": form, "not_found": True}
         return render(request, "grievances/track.html", context, status=404)
     context = {
