@@ -109,11 +109,11 @@ def test_scales(ruleset: Path) -> None:
         ("values:\n  2025-01-01: {amount: 1}\n", 2, "rules.value_missing"),
         ("values:\n  2025-01-01: {value: lots}\n", 2, "rules.not_a_number"),
         ("description: x\nvalues: {}\n", 2, "rules.values_needed"),
-        ("values:\n  2025-01-01: {value: 1}\nunits: IDR\n", 3, "rules.unknown_key"),
+        ("values:\n  2025-01-01: {value: 1}\nunits: IDR\n", 3, "yamlfile.unknown_key"),
         ("a:\n  b: 3\n", 2, "rules.not_a_parameter"),
         ("metadata: {type: flat}\nbrackets: []\n", 1, "rules.scale_type"),
         ("brackets:\n  - threshold: {2020-01-01: {value: 0}}\n", 2, "rules.bracket_keys"),
-        ("values: [\n", 2, "rules.yaml_error"),
+        ("values: [\n", 2, "yamlfile.syntax"),
     ],
 )
 def test_mistakes_name_file_and_line(tmp_path: Path, text: str, line: int, key: str) -> None:

@@ -79,8 +79,8 @@ def test_replace_keeps_what_it_does_not_name(tmp_path: Path) -> None:
             3,
         ),
         ("variables:\n  replace:\n    pkh: {formula: desil + age}\n", "rules.in_formula", 3),
-        ("variables:\n  rename: {}\n", "rules.unknown_key", 2),
-        ("budget: 5\n", "rules.unknown_key", 1),
+        ("variables:\n  rename: {}\n", "yamlfile.unknown_key", 2),
+        ("budget: 5\n", "yamlfile.unknown_key", 1),
     ],
 )
 def test_reform_mistakes_name_file_and_line(tmp_path: Path, text: str, key: str, line: int) -> None:

@@ -14,7 +14,9 @@ marginal_rate}``, the default) or ``amount`` (``single_amount``: the amount of t
 reaches; ``marginal_amount``, the default for amounts: the sum of the amounts of every threshold
 the base exceeds). A value holds from its date until the next one; ``value: null`` ends it, and
 OpenFisca's ``expected`` entries (values announced, not in force) are skipped. ``index.yaml`` in a
-folder describes the folder. Every mistake names the file and line.
+folder describes the folder. Every mistake names the file and line. Files are read by
+:func:`sejahtera.yamlfile.read_yaml` (YAML 1.2; ``2025-01-01`` is a date, as the dated values
+need; every mapping a :class:`~sejahtera.yamlfile.Located` that knows its lines).
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from sejahtera.errors import SejahteraError
+from sejahtera.yamlfile import FileError, Located, only_keys, read_yaml
 
 Day = datetime.date
 PARAMETER_KEYS = {"description", "metadata", "values", "documentation", "reference", "unit"}
@@ -37,58 +38,9 @@ NODE_KEYS = {"description", "metadata", "documentation", "reference"}
 SCALE_TYPES = ("marginal_rate", "single_amount", "marginal_amount")
 
 
-class RulesFileError(SejahteraError):
-    """A mistake in a ruleset file: where it is (file, line) and what it is."""
-
-    def __init__(self, key: str, /, file: str, line: int, **values: object) -> None:
-        super().__init__(key, file=file, line=line, **values)
-        self.file, self.line = file, line
-
-
-class Located(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the line of each key (1-based)."""
-
-    lines: dict[object, int]
-    line: int
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-class _BadDate(Exception):
-    def __init__(self, value: str, line: int) -> None:
-        super().__init__(value)
-        self.value, self.line = value, line
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
-    located = Located()
-    located.line = node.start_mark.line + 1
-    located.lines = {}
-    for key_node, value_node in node.value:
-        try:
-            key = loader.construct_object(key_node, deep=True)
-        except ValueError:  # looks like a date but is none (2025-13-01)
-            raise _BadDate(key_node.value, key_node.start_mark.line + 1) from None
-        located[key] = loader.construct_object(value_node, deep=True)
-        located.lines[key] = key_node.start_mark.line + 1
-    return located
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
-
-
-def read_yaml(path: Path, shown: str) -> object:
-    try:
-        return yaml.load(path.read_text("utf-8"), Loader=_Loader)  # _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise RulesFileError(
-            "rules.yaml_error", file=shown, line=line, detail=exc.problem
-        ) from None
-    except _BadDate as exc:
-        raise RulesFileError("rules.bad_date", file=shown, line=exc.line, value=exc.value) from None
+# A mistake in a ruleset file: where it is (file, line) and what it is. The rules name it so;
+# it is the one error of a place in a YAML file, raised by the reader as well.
+RulesFileError = FileError
 
 
 @dataclass(frozen=True)
@@ -244,19 +196,6 @@ def parameter_tree(
                     name=f"{name}.{key}",
                 )
             parameter_tree(child, (*path, str(key)), file, leaves)
-
-
-def only_keys(content: Located, allowed: set[str], file: str) -> None:
-    """Refuse a key outside ``allowed``, naming its file and line."""
-    for key in content:
-        if key not in allowed:
-            raise RulesFileError(
-                "rules.unknown_key",
-                file=file,
-                line=content.lines[key],
-                key=key,
-                allowed=", ".join(sorted(allowed)),
-            )
 
 
 def _metadata(content: Located) -> dict[str, object]:

@@ -12,15 +12,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from sejahtera.errors import SejahteraError
+from sejahtera.yamlfile import read_yaml
 
 
 @cache
 def calibration() -> dict[str, Any]:
     path = resources.files("sejahtera").joinpath("resources/facts/calibration.yaml")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path, "resources/facts/calibration.yaml")
 
 
 @cache
