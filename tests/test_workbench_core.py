@@ -199,6 +199,18 @@ def test_the_migration_links_organisation_names_and_reports_it(capsys) -> None:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+def test_migrate_makes_the_data_folder_when_it_does_not_exist_yet(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "data"
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["SEJAHTERA_DATA"] = str(folder)
+    migrate = subprocess.run(
+        [SEJAHTERA, "manage", "migrate", "--noinput"],
+        env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    assert (folder / "workbench.sqlite3").is_file()
+
+
 def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
     environment = {
         **os.environ,

@@ -1,7 +1,19 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
     name = "sejahtera.workbench.core"
     label = "core"
     verbose_name = "Sejahtera"
+
+    def ready(self) -> None:
+        """A SQLite database's folder (``SEJAHTERA_DATA``) is made when it does not exist yet, so
+        that the first ``migrate`` on a new machine creates the database there."""
+        for database in settings.DATABASES.values():
+            name = str(database.get("NAME") or "")
+            on_disk = name and ":memory:" not in name and not name.startswith("file:")
+            if database["ENGINE"].endswith("sqlite3") and on_disk:
+                Path(name).parent.mkdir(parents=True, exist_ok=True)
