@@ -27,7 +27,9 @@ from data_fixtures import (
 from sejahtera.data.coerce import parse_numbers
 from sejahtera.data.importer import ImportFailed, import_dataset
 from sejahtera.data.mapping import load_mapping
-from sejahtera.errors import Problem, SejahteraError
+from sejahtera.errors import Problem
+from sejahtera.i18n import text as message
+from sejahtera.yamlfile import FileError
 
 
 @pytest.fixture(autouse=True)
@@ -242,12 +244,13 @@ def test_household_inconsistent_in_a_person_level_file(tmp_path: Path) -> None:
 # --- mapping files -------------------------------------------------------------------------
 
 
-def mapping_error(tmp_path: Path, text: str) -> SejahteraError:
+def mapping_error(tmp_path: Path, text: str) -> FileError:
     path = tmp_path / "pemetaan.yaml"
     path.write_text(text, "utf-8")
-    with pytest.raises(SejahteraError) as error:
+    with pytest.raises(FileError) as error:
         load_mapping(path)
     assert "pemetaan.yaml" in str(error.value)
+    assert error.value.file == str(path)
     return error.value
 
 
@@ -256,35 +259,33 @@ def test_mapping_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 
     error = mapping_error(tmp_path, "\n".join(lines) + "\n")
 
-    assert error.key == "mapping.yaml"
-    assert "(baris 4)" in str(error)  # the tab, which YAML does not allow for indenting
+    assert error.key == "yamlfile.syntax"
+    assert "baris 4" in str(error)  # the tab, which YAML does not allow for indenting
 
 
 def test_mapping_unknown_key(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, "households:\n  colums: {ID_KELUARGA: household_id}\n")
 
-    assert error.key == "mapping.unknown_key"
-    assert "households.colums" in str(error)
+    assert (error.key, error.line, error.values["key"]) == ("yamlfile.unknown_key", 2, "colums")
+    assert "columns" in error.values["allowed"]
 
 
 def test_mapping_unknown_top_level_key(tmp_path: Path) -> None:
-    error = mapping_error(tmp_path, "household:\n  columns: {ID_KELUARGA: household_id}\n")
+    error = mapping_error(tmp_path, "name: x\nhousehold:\n  columns: {ID_KELUARGA: household_id}\n")
 
-    assert error.key == "mapping.unknown_key"
-    assert "(top).household" in str(error)
+    assert (error.key, error.line, error.values["key"]) == ("yamlfile.unknown_key", 2, "household")
 
 
 def test_mapping_table_must_be_key_value_pairs(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, "persons: [ID_ART, JK]\n")
 
-    assert error.key == "mapping.shape"
-    assert "'persons'" in str(error)
+    assert (error.key, error.line, error.values["entry"]) == ("yamlfile.not_mapping", 1, "persons")
 
 
 def test_mapping_unknown_schema_column(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, "persons:\n  columns: {JK: gender}\n")
 
-    assert error.key == "mapping.unknown_column"
+    assert (error.key, error.line) == ("mapping.unknown_column", 2)
     assert (error.values["table"], error.values["column"]) == ("persons", "gender")
 
 
@@ -305,29 +306,29 @@ def test_mapping_column_mapped_twice(tmp_path: Path) -> None:
 def test_mapping_bad_csv_decimal(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, 'csv: {delimiter: ";", decimal: ";"}\n')
 
-    assert error.key == "mapping.decimal"
-    assert error.values["value"] == ";"
+    assert (error.key, error.line, error.values["value"]) == ("yamlfile.not_choice", 1, ";")
     assert "csv.decimal" in str(error)
+    assert "'.', ','" in str(error)
 
 
 def test_mapping_wrong_format(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, "format: sejahtera-mapping/v2\n")
 
-    assert error.key == "mapping.format"
-    assert "sejahtera-mapping/v2" in str(error)
+    assert error.key == "yamlfile.not_choice"
+    assert "sejahtera-mapping/v2" in str(error) and "sejahtera-mapping/v1" in str(error)
 
 
 def test_mapping_columns_must_be_pairs(tmp_path: Path) -> None:
     error = mapping_error(tmp_path, "persons:\n  columns: [ID_ART, JK]\n")
 
-    assert error.key == "mapping.shape"
+    assert (error.key, error.line) == ("yamlfile.not_mapping", 2)
     assert "persons.columns" in str(error)
 
 
 def test_mapping_recode_must_be_pairs(tmp_path: Path) -> None:
-    error = mapping_error(tmp_path, "persons:\n  values: {sex: [L, P]}\n")
+    error = mapping_error(tmp_path, "persons:\n  values:\n    sex: [L, P]\n")
 
-    assert error.key == "mapping.shape"
+    assert (error.key, error.line) == ("yamlfile.not_mapping", 3)
     assert "persons.values.sex" in str(error)
 
 
@@ -336,7 +337,48 @@ def test_mapping_file_must_be_a_name(tmp_path: Path) -> None:
 
     error = mapping_error(tmp_path, text)
 
-    assert error.key == "mapping.file"
+    assert (error.key, error.line, error.values["entry"]) == (
+        "yamlfile.not_text",
+        2,
+        "households.file",
+    )
+    english = message(error.key, "en", **error.values)
+    assert english == f"{error.file}, line 2: households.file must be text, not 2024."
+
+
+def test_mapping_wrong_type_names_file_and_line(tmp_path: Path) -> None:
+    text = "households:\n  columns: {ID: household_id}\n  sheet: [1, 2]\n"
+
+    error = mapping_error(tmp_path, text)
+
+    assert (error.key, error.line, error.values["entry"]) == (
+        "yamlfile.not_text",
+        3,
+        "households.sheet",
+    )
+
+
+def test_mapping_codes_stay_text(tmp_path: Path) -> None:
+    text = (
+        "households:\n  columns: {ID: household_id}\n"
+        "persons:\n  columns: {No: person_id, ID: household_id, JK: sex}\n"
+        "  values:\n    sex: {no: male, yes: female, 01: male}\n"
+    )
+    path = tmp_path / "pemetaan.yaml"
+    path.write_text(text, "utf-8")
+
+    mapping = load_mapping(path)
+
+    assert mapping.persons.columns == {"No": "person_id", "ID": "household_id", "JK": "sex"}
+    assert mapping.persons.values["sex"] == {"no": "male", "yes": "female", "01": "male"}
+
+
+def test_mapping_key_written_twice(tmp_path: Path) -> None:
+    text = "households:\n  columns:\n    ID: household_id\n    ID: village_code\n"
+
+    error = mapping_error(tmp_path, text)
+
+    assert (error.key, error.line, error.values["first"]) == ("yamlfile.duplicate_key", 4, 3)
 
 
 def test_mapping_needs_both_sections(tmp_path: Path) -> None:
@@ -350,13 +392,16 @@ def test_mapping_that_is_not_utf8_text(tmp_path: Path) -> None:
     path = tmp_path / "pemetaan.yaml"
     path.write_bytes("households:\n  columns: {ALAMAT_DÉSA: address}\n".encode("latin-1"))
 
-    with pytest.raises(SejahteraError) as error:
+    with pytest.raises(FileError) as error:
         load_mapping(path)
 
-    assert error.value.key == "mapping.unreadable"
-    with pytest.raises(SejahteraError) as error:
+    assert error.value.key == "yamlfile.unreadable"
+    with pytest.raises(FileError) as error:
         load_mapping(tmp_path)
-    assert error.value.key == "mapping.unreadable"
+    assert error.value.key == "yamlfile.unreadable"
+    with pytest.raises(FileError) as error:
+        load_mapping(tmp_path / "tidak-ada.yaml")
+    assert error.value.key == "yamlfile.not_found"
 
 
 def test_leading_zero_is_not_a_thousands_group() -> None:

@@ -24,48 +24,52 @@ extract) and reused for every file of that kind::
 
 When households and persons come from the same person-level file (a Susenas individual file),
 household columns are taken from each household's rows, which must agree.
+
+The file is read by :func:`sejahtera.yamlfile.read_yaml` (YAML 1.2: ``Ya``, ``No`` or ``on`` stay
+text, and ``01`` stays ``"01"``) and checked against :class:`MappingFile`: every mistake names the
+file and the line.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import Field
 
 from sejahtera.data.readers import CsvOptions
 from sejahtera.data.schema import COLUMNS, TABLES, Table, column
-from sejahtera.errors import SejahteraError
+from sejahtera.yamlfile import Declared, FileError, read_yaml, validate
 
 FORMAT = "sejahtera-mapping/v1"
 
-
-class _Loader(yaml.SafeLoader):
-    """YAML as people write codes: ``Ya``/``No``/``on`` stay text, ``01`` stays ``"01"``.
-
-    Only ``true``/``false`` are booleans and only integers without a leading zero are numbers,
-    as in YAML 1.2; PyYAML's YAML 1.1 rules would turn codes into booleans or strip zeros.
-    """
+Code = str | int | float | bool  # a source's column name or value as written: ID, 1, 1.5, true
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_TABLE_KEYS = {"file", "sheet", "columns", "values", "constants"}
-_TOP_KEYS = {"format", "name", "households", "persons", "csv", "description"}
+class CsvSection(Declared):
+    delimiter: str | None = None  # "tab" or \t for a tab
+    encoding: str | None = None
+    decimal: Literal[".", ","] | None = None
+
+
+class TableSection(Declared):
+    file: str | None = None
+    sheet: str | int | None = None
+    columns: dict[Code, str] = Field(default_factory=dict)  # source column → schema column
+    values: dict[str, dict[Code, Any]] = Field(default_factory=dict)  # schema column → recode
+    constants: dict[str, Any] = Field(default_factory=dict)  # schema column → value
+
+
+class MappingFile(Declared):
+    """A mapping file as written."""
+
+    format: Literal["sejahtera-mapping/v1"] = FORMAT
+    name: str | None = None
+    description: str = ""
+    households: TableSection | None = None
+    persons: TableSection | None = None
+    csv: CsvSection = Field(default_factory=CsvSection)
 
 
 @dataclass(frozen=True)
@@ -104,93 +108,58 @@ def value_key(value: Any) -> str:
 
 def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except FileNotFoundError:
-        raise SejahteraError("mapping.not_found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SejahteraError("mapping.unreadable", path=path, detail=exc) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
-        raise SejahteraError(
-            "mapping.yaml", path=path, line=line, detail=getattr(exc, "problem", str(exc))
-        ) from None
-    if not isinstance(raw, dict):
-        raise SejahteraError("mapping.shape", path=path, key="(top)")
-    if raw.get("format", FORMAT) != FORMAT:
-        raise SejahteraError("mapping.format", path=path, found=raw.get("format"), expected=FORMAT)
-    _only(raw, _TOP_KEYS, path, "(top)")
-    tables = {name: _table(raw.get(name), name, path) for name in TABLES}
-    csv = _csv_options(raw.get("csv") or {}, path)
+    file = str(path)
+    declared = validate(MappingFile, read_yaml(path, file), file)
+    sections = {name: getattr(declared, name) for name in TABLES}
+    tables = {name: _table(section, name, file) for name, section in sections.items()}
     for name, table in tables.items():
         if not (table.columns or table.constants):
-            raise SejahteraError("mapping.no_section", path=path, table=name)
+            line = sections[name].line_of() if sections[name] else None
+            raise FileError("mapping.no_section", file=file, line=line, table=name)
+    csv = declared.csv
+    delimiter = "\t" if csv.delimiter in ("tab", "\\t") else csv.delimiter
     return Mapping(
-        name=str(raw.get("name", path.stem)),
+        name=declared.name or path.stem,
         path=path,
         households=tables["households"],
         persons=tables["persons"],
-        csv=csv,
+        csv=CsvOptions(delimiter, csv.encoding, csv.decimal),
     )
 
 
-def _only(raw: dict[str, Any], allowed: set[str], path: Path, where: str) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise SejahteraError(
-                "mapping.unknown_key",
-                path=path,
-                key=f"{where}.{key}",
-                allowed=", ".join(sorted(allowed)),
-            )
-
-
-def _pairs(raw: Any, path: Path, key: str) -> dict[Any, Any]:
-    """``raw`` when it is a mapping (or empty), else a message naming ``key``."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise SejahteraError("mapping.shape", path=path, key=key)
-    return raw
-
-
-def _table(raw: Any, table: Table, path: Path) -> TableMapping:
-    raw = _pairs(raw, path, table)
-    _only(raw, _TABLE_KEYS, path, table)
-    columns = {
-        str(k): str(v) for k, v in _pairs(raw.get("columns"), path, f"{table}.columns").items()
-    }
+def _table(section: TableSection | None, table: Table, file: str) -> TableMapping:
+    if section is None:
+        return TableMapping(table)
+    columns = {str(source): target for source, target in section.columns.items()}
     values = {
-        str(k): {value_key(s): t for s, t in _pairs(v, path, f"{table}.values.{k}").items()}
-        for k, v in _pairs(raw.get("values"), path, f"{table}.values").items()
+        name: {value_key(source): target for source, target in recode.items()}
+        for name, recode in section.values.items()
     }
-    constants = dict(_pairs(raw.get("constants"), path, f"{table}.constants"))
-    file = raw.get("file")
-    if file is not None and not isinstance(file, str):
-        raise SejahteraError("mapping.file", path=path, table=table, value=file)
-    named = [*columns.values(), *values, *constants]
-    for schema_column in named:
+    named = [
+        *((target, "columns") for target in columns.values()),
+        *((name, "values") for name in values),
+        *((name, "constants") for name in section.constants),
+    ]
+    for schema_column, part in named:
         if column(table, schema_column) is None:
-            known = ", ".join(c.name for c in COLUMNS[table])
-            raise SejahteraError(
-                "mapping.unknown_column", path=path, table=table, column=schema_column, known=known
+            raise FileError(
+                "mapping.unknown_column",
+                file=file,
+                line=section.line_of(part),
+                table=table,
+                column=schema_column,
+                known=", ".join(c.name for c in COLUMNS[table]),
             )
     targets = list(columns.values())
-    for schema_column in set(targets):
+    for schema_column in dict.fromkeys(targets):
         if targets.count(schema_column) > 1:
-            raise SejahteraError("mapping.twice", path=path, table=table, column=schema_column)
-    return TableMapping(table, file, raw.get("sheet"), columns, values, constants)
-
-
-def _csv_options(raw: Any, path: Path) -> CsvOptions:
-    if not isinstance(raw, dict):
-        raise SejahteraError("mapping.shape", path=path, key="csv")
-    _only(raw, {"delimiter", "encoding", "decimal"}, path, "csv")
-    decimal = raw.get("decimal")
-    if decimal not in (None, ".", ","):
-        raise SejahteraError("mapping.decimal", path=path, value=decimal)
-    delimiter = raw.get("delimiter")
-    if delimiter in ("tab", "\\t"):
-        delimiter = "\t"
-    return CsvOptions(delimiter, raw.get("encoding"), decimal)
+            raise FileError(
+                "mapping.twice",
+                file=file,
+                line=section.line_of("columns"),
+                table=table,
+                column=schema_column,
+            )
+    return TableMapping(
+        table, section.file, section.sheet, columns, values, dict(section.constants)
+    )
