@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core import ratelimit
+from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.grievances import notify, workflow
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
@@ -466,7 +467,7 @@ def test_a_stale_version_is_refused_with_409_and_changes_nothing() -> None:
     assert grievance.events.count() == 2 and AuditEvent.objects.count() == 1
     # The race the page's check cannot see, the row changing between reading and writing, is
     # caught by the update itself.
-    with pytest.raises(workflow.StaleVersion) as stale:
+    with pytest.raises(StaleVersion) as stale:
         workflow.change_status(None, Grievance(pk=grievance.pk), 1, Status.CLOSED, "x")
     assert stale.value.current.version == 2 and grievance.events.count() == 2
 

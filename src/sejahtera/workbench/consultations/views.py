@@ -30,8 +30,8 @@ from sejahtera.workbench.consultations.models import (
     Response,
 )
 from sejahtera.workbench.core import audit, privacy
-from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
-from sejahtera.workbench.core.pages import form_page, posted
+from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -122,54 +122,43 @@ def consultation_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, consultation, revealed=True)
 
 
+def _page(title: str, consultation: Consultation) -> FormPage:
+    return FormPage(title, consultation.get_absolute_url(), NAV)
+
+
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def consultation_create(request: HttpRequest) -> HttpResponse:
     form = ConsultationForm(posted(request))
-    title, back = _("New consultation"), reverse("consultations:list")
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        consultation = form.save()
+    page = FormPage(_("New consultation"), reverse("consultations:list"), NAV)
+
+    def saved(consultation: Consultation) -> str:
         audit.record(request, "consultation_created", consultation, title=consultation.title)
-        return redirect(consultation)
-    return form_page(request, form, title, back, NAV)
+        return consultation.get_absolute_url()
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request.user, pk)
-    title = _("Edit %(title)s") % {"title": consultation.title}
-    back = consultation.get_absolute_url()
     form = ConsultationForm(posted(request), instance=consultation)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "consultation_changed", consultation, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    page = _page(_("Edit %(title)s") % {"title": consultation.title}, consultation)
+    return edit_page(request, form, page, "consultation_changed")
 
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def participant_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request.user, pk)
     form = ParticipantForm(posted(request), instance=Participant(consultation=consultation))
-    title = _("New participant in %(title)s") % {"title": consultation.title}
-    back = consultation.get_absolute_url()
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        participant = form.save()
+    page = _page(_("New participant in %(title)s") % {"title": consultation.title}, consultation)
+
+    def saved(participant: Participant) -> None:
         audit.record(request, "participant_added", participant, consultation=consultation.pk)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    return create_page(request, form, page, saved)
 
 
 @require_POST
@@ -185,80 +174,54 @@ def participant_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def input_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request.user, pk)
     form = InputForm(posted(request), instance=Input(consultation=consultation))
-    title = _("New input to %(title)s") % {"title": consultation.title}
-    back = consultation.get_absolute_url()
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        received = form.save()
+    page = _page(_("New input to %(title)s") % {"title": consultation.title}, consultation)
+
+    def saved(received: Input) -> None:
         audit.record(request, "input_received", received, consultation=consultation.pk)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def response_create(request: HttpRequest, pk: int) -> HttpResponse:
     received = access.load_input(request.user, pk)
-    form = ResponseForm(posted(request), instance=Response(input=received))
-    title = _("Respond to: %(input)s") % {"input": received}
-    back = received.consultation.get_absolute_url()
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        response = form.save(commit=False)
-        response.responded_by = request.user
-        response.save()
+    response = Response(input=received, responded_by=request.user)
+    form = ResponseForm(posted(request), instance=response)
+    page = _page(_("Respond to: %(input)s") % {"input": received}, received.consultation)
+
+    def saved(response: Response) -> None:
         audit.record(request, "input_answered", response, input=received.pk)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = access.load_consultation(request.user, pk)
     form = FollowUpForm(posted(request), instance=FollowUp(consultation=consultation))
-    title = _("New follow-up to %(title)s") % {"title": consultation.title}
-    back = consultation.get_absolute_url()
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        follow_up = form.save()
+    page = _page(_("New follow-up to %(title)s") % {"title": consultation.title}, consultation)
+
+    def saved(follow_up: FollowUp) -> None:
         audit.record(
-            request,
-            "follow_up_created",
-            follow_up,
-            consultation=consultation.pk,
-            owner=follow_up.owner_id,
-            due_date=follow_up.due_date.isoformat(),
-        )
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+            request, "follow_up_created", follow_up, consultation=consultation.pk,
+            owner=follow_up.owner_id, due_date=follow_up.due_date.isoformat(),
+        )  # fmt: skip
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("consultation.edit")
-@transaction.atomic
 def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = access.load_follow_up(request.user, pk)
-    title = _("Edit follow-up: %(action)s") % {"action": follow_up.action}
-    back = follow_up.consultation.get_absolute_url()
     form = FollowUpForm(posted(request), instance=follow_up)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "follow_up_changed", follow_up, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    title = _("Edit follow-up: %(action)s") % {"action": follow_up.action}
+    return edit_page(request, form, _page(title, follow_up.consultation), "follow_up_changed")
 
 
 @require_POST
@@ -271,17 +234,20 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         seen = int(request.POST.get("version", ""))
     except ValueError:
-        return render(
-            request,
-            "consultations/problem.html",
-            {"consultation": consultation, "problem": _("The form was incomplete: try again.")},
-            status=400,
-        )
+        return _problem(request, consultation, _("The form was incomplete: try again."), 400)
     done = FollowUp.objects.filter(pk=pk, version=seen, done_at=None).update(
         done_at=timezone.now(), version=F("version") + 1
     )
     if not done:
-        context = {"consultation": consultation, "problem": CONFLICT}
-        return render(request, "consultations/problem.html", context, status=409)
+        return _problem(request, consultation, str(CONFLICT), 409)
     audit.record(request, "follow_up_done", follow_up, consultation=consultation.pk)
     return redirect(consultation)
+
+
+def _problem(
+    request: HttpRequest, consultation: Consultation, message: str, status: int
+) -> HttpResponse:
+    return refused(
+        request, message, consultation.get_absolute_url(), status=status, nav=NAV,
+        title=consultation.title, back_label=_("Back to the consultation"),
+    )  # fmt: skip

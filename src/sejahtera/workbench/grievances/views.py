@@ -17,12 +17,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, ratelimit
+from sejahtera.workbench.core.locking import StaleVersion
+from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.grievances import access, workflow
 from sejahtera.workbench.grievances.forms import (
@@ -255,7 +258,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _conflict(request: HttpRequest, current: Grievance) -> HttpResponse:
     """Someone else saved first: nothing was changed; say how the grievance is now."""
-    return render(request, "grievances/conflict.html", {"grievance": current}, status=409)
+    assigned = current.assigned_to.get_username() if current.assigned_to else "–"
+    return refused(
+        request,
+        _("Grievance %(code)s was changed by someone else after you opened it. Nothing was saved.")
+        % {"code": current.tracking_code},
+        reverse("grievances:detail", args=[current.pk]),
+        title=_("Changed by someone else"),
+        detail=_("It is now: %(status)s, assigned to %(assigned)s.")
+        % {"status": current.get_status_display(), "assigned": assigned},
+        back_label=_("Open it again to see the changes, then make yours if it is still needed →"),
+    )
 
 
 def _change(
@@ -278,7 +291,7 @@ def _change(
         return _detail(request, grievance, status=400, **{f"{form.id_prefix}_form": form})
     try:
         apply(grievance, form.cleaned_data["version"], form.cleaned_data)
-    except workflow.StaleVersion as stale:
+    except StaleVersion as stale:
         return _conflict(request, stale.current)
     messages.success(request, done)
     return redirect("grievances:detail", pk=pk)

@@ -2,8 +2,8 @@
 
 Each change is one transaction that writes the grievance, a :class:`GrievanceEvent` and an audit
 event together, then notifies after commit. A change names the version it started from: when the
-grievance has moved on since (someone else saved first), :class:`StaleVersion` is raised and
-nothing is written.
+grievance has moved on since (someone else saved first), nothing is written and
+:class:`~sejahtera.workbench.core.locking.StaleVersion` is raised with the grievance as it now is.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.grievances import notify
 from sejahtera.workbench.grievances.models import (
     BECOMES_ASSIGNED,
@@ -27,14 +28,6 @@ from sejahtera.workbench.grievances.models import (
     Status,
     due_date,
 )
-
-
-class StaleVersion(Exception):
-    """The grievance was changed by someone else after the form was opened."""
-
-    def __init__(self, current: Grievance) -> None:
-        super().__init__(f"grievance {current.code} is at version {current.version}")
-        self.current = current
 
 
 def _actor(request: HttpRequest | None) -> AbstractBaseUser | None:

@@ -5,7 +5,6 @@ audited; records people edit together are saved with optimistic locking."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,11 +13,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.locking import (
-    changed_fields,
-    save_if_current,
+from sejahtera.workbench.core.locking import StaleVersion
+from sejahtera.workbench.core.pages import (
+    FormPage,
+    create_page,
+    edit_page,
+    form_page,
+    posted,
+    refused,
 )
-from sejahtera.workbench.core.pages import form_page, posted
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.monev import access, workflow
 from sejahtera.workbench.monev.forms import (
@@ -47,6 +50,10 @@ TAKEN = gettext_lazy("This indicator already has a target for this period and ar
 
 def _framework(code: str) -> str:
     return reverse("monev:framework", args=[code])
+
+
+def _indicator(pk: int) -> str:
+    return reverse("monev:indicator", args=[pk])
 
 
 # Programmes and their results frameworks
@@ -85,37 +92,25 @@ def framework(request: HttpRequest, code: str) -> HttpResponse:
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def result_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = load_programme(request.user, code)
     form = ResultNodeForm(posted(request), instance=ResultNode(programme=programme))
     title = _("New result in %(name)s") % {"name": programme.name}
-    back = _framework(programme.code)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        node = form.save()
+
+    def saved(node: ResultNode) -> None:
         audit.record(request, "result_created", node, level=node.level, programme=code)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    return create_page(request, form, FormPage(title, _framework(programme.code), NAV), saved)
 
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     node = access.load_result(request.user, pk)
-    title = _("Edit %(level)s") % {"level": Level(node.level).label.lower()}
-    back = _framework(node.programme.code)
     form = ResultNodeForm(posted(request), instance=node)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "result_changed", node, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    title = _("Edit %(level)s") % {"level": Level(node.level).label.lower()}
+    page = FormPage(title, _framework(node.programme.code), NAV)
+    return edit_page(request, form, page, "result_changed")
 
 
 # Indicators and targets
@@ -151,83 +146,49 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
     node = access.load_result(request.user, pk)
     form = IndicatorForm(posted(request), instance=Indicator(result=node))
     title = _("New indicator for: %(result)s") % {"result": node.statement[:80]}
-    back = _framework(node.programme.code)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        indicator = form.save()
+
+    def saved(indicator: Indicator) -> str:
         audit.record(request, "indicator_created", indicator, code=indicator.code)
-        return redirect("monev:indicator", indicator.pk)
-    return form_page(request, form, title, back, NAV)
+        return _indicator(indicator.pk)
+
+    return create_page(request, form, FormPage(title, _framework(node.programme.code), NAV), saved)
 
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request.user, pk)
-    title = _("Edit indicator %(code)s") % {"code": indicator.code}
-    back = reverse("monev:indicator", args=[pk])
     form = IndicatorForm(posted(request), instance=indicator)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "indicator_changed", indicator, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    title = _("Edit indicator %(code)s") % {"code": indicator.code}
+    return edit_page(request, form, FormPage(title, _indicator(pk), NAV), "indicator_changed")
 
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def target_create(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request.user, pk)
     form = TargetForm(posted(request), instance=Target(indicator=indicator))
     title = _("New target for %(code)s") % {"code": indicator.code}
-    back = reverse("monev:indicator", args=[pk])
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        try:
-            with transaction.atomic():
-                target = form.save()
-        except IntegrityError:  # the same target, added at the same moment
-            form.add_error(None, TAKEN)
-            return form_page(request, form, title, back, NAV, status=400)
+
+    def saved(target: Target) -> None:
         audit.record(request, "target_created", target, **_target(target))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    page = FormPage(title, _indicator(pk), NAV)
+    return create_page(request, form, page, saved, clash=TAKEN)
 
 
 @GET_POST
 @requires("monev.edit")
-@transaction.atomic
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = access.load_target(request.user, pk)
-    title = _("Edit target %(target)s") % {"target": target}
-    back = reverse("monev:indicator", args=[target.indicator_id])
     form = TargetForm(posted(request), instance=target)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        try:
-            with transaction.atomic():
-                saved = save_if_current(form)
-        except IntegrityError:
-            form.add_error(None, TAKEN)
-            return form_page(request, form, title, back, NAV, status=400)
-        if not saved:
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "target_changed", target, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    title = _("Edit target %(target)s") % {"target": target}
+    page = FormPage(title, _indicator(target.indicator_id), NAV)
+    return edit_page(request, form, page, "target_changed", clash=TAKEN)
 
 
 def _target(target: Target) -> dict[str, object]:
@@ -244,67 +205,72 @@ def _target(target: Target) -> dict[str, object]:
 
 @GET_POST
 @requires("actual.submit")
-@transaction.atomic
 def actual_create(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request.user, pk)
     form = ActualForm(posted(request), instance=Actual(indicator=indicator))
     title = _("Report an actual for %(code)s") % {"code": indicator.code}
-    back = reverse("monev:indicator", args=[pk])
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        workflow.submit(request, form.instance)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    page = FormPage(title, _indicator(pk), NAV)
+
+    def submit(form: ActualForm) -> Actual:
+        return workflow.submit(request, form.instance)  # which audits it
+
+    return create_page(request, form, page, lambda actual: None, save=submit)
 
 
 @GET_POST
 @requires("actual.submit")
 def actual_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Like :func:`~.core.pages.edit_page`, through the workflow: only a submitted or rejected
+    actual may be corrected, and correcting a rejected one submits it again."""
     actual = access.load_actual(request.user, pk)
     if not access.may_correct(request.user, actual):
         raise PermissionDenied
-    title = _("Correct the actual %(actual)s") % {"actual": actual}
-    back = reverse("monev:indicator", args=[actual.indicator_id])
     form = ActualForm(posted(request), instance=actual)
+    title = _("Correct the actual %(actual)s") % {"actual": actual}
+    page = FormPage(title, _indicator(actual.indicator_id), NAV)
     if actual.status not in EDITABLE:
         reason = _("Only a submitted or rejected actual can be corrected.")
-        return form_page(request, form, title, back, NAV, status=409, conflict=reason)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        try:
-            workflow.correct(request, actual, form.cleaned_data["version"], form.cleaned_data)
-        except MonevError as refused:
-            return form_page(request, form, title, back, NAV, status=409, conflict=str(refused))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+        return form_page(request, form, page, status=409, conflict=reason)
+    if request.method != "POST":
+        return form_page(request, form, page)
+    if not form.is_valid():
+        return form_page(request, form, page, status=400)
+    try:
+        workflow.correct(request, actual, form.cleaned_data["version"], form.cleaned_data)
+    except (MonevError, StaleVersion) as refusal:
+        return form_page(request, form, page, status=409, conflict=str(refusal))
+    return redirect(page.back)
 
 
 def _review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     actual = access.load_actual(request.user, pk)
     form = ReviewForm(request.POST, needs_reason=step == "reject")
     if not form.is_valid():
-        return _refused(request, actual, form, 400)
+        return _review_refused(request, actual, form, 400)
     version = form.cleaned_data["version"]
     try:
         if step == "reject":
             workflow.reject(request, actual, version, form.cleaned_data["reason"])
         else:
             getattr(workflow, step)(request, actual, version)
-    except MonevError as refused:
-        form.add_error(None, str(refused))
-        return _refused(request, actual, form, 409)
+    except (MonevError, StaleVersion) as refusal:
+        form.add_error(None, str(refusal))
+        return _review_refused(request, actual, form, 409)
     return redirect("monev:indicator", actual.indicator_id)
 
 
-def _refused(request: HttpRequest, actual: Actual, form: ReviewForm, status: int) -> HttpResponse:
-    context = {
-        "actual": actual,
-        "form": form,
-        "back": reverse("monev:indicator", args=[actual.indicator_id]),
-    }
-    return render(request, "monev/refused.html", context, status=status)
+def _review_refused(
+    request: HttpRequest, actual: Actual, form: ReviewForm, status: int
+) -> HttpResponse:
+    problems = [str(error) for error in form.non_field_errors()]
+    if form.has_error("reason"):
+        problems.append(_("Say why the actual is rejected."))
+    if form.has_error("version"):
+        problems.append(_("The form did not say which version you reviewed."))
+    return refused(
+        request, " ".join(problems), _indicator(actual.indicator_id), status=status, nav=NAV,
+        title=_("Review not saved"), back_label=_("Back to the indicator"),
+    )  # fmt: skip
 
 
 @require_POST

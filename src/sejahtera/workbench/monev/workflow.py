@@ -10,8 +10,9 @@ submitted.
 
 Each change is one conditional ``UPDATE`` naming the version it started from and the statuses it
 may start from, with its audit event in the same transaction: when someone else saved first
-:class:`StaleVersion` is raised, when the actual is approved :class:`~.models.Locked`, when its
-status does not allow the step :class:`WrongStatus`; nothing is written in each case.
+:class:`~sejahtera.workbench.core.locking.StaleVersion` is raised, when the actual is approved
+:class:`~.models.Locked`, when its status does not allow the step :class:`WrongStatus`; nothing
+is written in each case.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.monev.models import (
     EDITABLE,
     LOCKED,
@@ -40,11 +41,6 @@ from sejahtera.workbench.monev.models import (
 
 # The fields a reporter fills in.
 REPORTED: Final = ("period", "region", "value", "source", "note")
-
-
-class StaleVersion(MonevError):
-    def __init__(self) -> None:
-        super().__init__(CONFLICT)
 
 
 class WrongStatus(MonevError):
@@ -130,7 +126,7 @@ def _update(
     if current.status == Status.APPROVED:
         raise Locked(LOCKED)
     if current.version != version:
-        raise StaleVersion
+        raise StaleVersion(current)
     raise WrongStatus(
         _("This step is not possible while the actual is %(status)s.")
         % {"status": current.get_status_display().lower()}

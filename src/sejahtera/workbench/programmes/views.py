@@ -20,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, privacy
-from sejahtera.workbench.core.locking import CONFLICT, changed_fields, save_if_current
-from sejahtera.workbench.core.pages import form_page, posted
+from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.programmes import access
 from sejahtera.workbench.programmes.forms import (
@@ -39,6 +39,7 @@ from sejahtera.workbench.programmes.models import (
     Cycle,
     CycleStatus,
     Payment,
+    Programme,
 )
 from sejahtera.workbench.programmes.realisation import by_region
 
@@ -48,8 +49,7 @@ PAGE_SIZE = 50
 
 
 def _refused(request: HttpRequest, message: str, back: str, status: int = 409) -> HttpResponse:
-    context = {"message": message, "back": back}
-    return render(request, "programmes/refused.html", context, status=status)
+    return refused(request, message, back, status=status, nav=NAV)
 
 
 def _posted_version(request: HttpRequest) -> int | None:
@@ -86,69 +86,58 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @GET_POST
 @requires("programme.edit")
-@transaction.atomic
 def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        programme = form.save()
+    page = FormPage(_("New programme"), reverse("programmes:programmes"), NAV)
+
+    def saved(programme: Programme) -> str:
         audit.record(request, "programme_created", programme, code=programme.code)
-        return redirect(reverse("programmes:programme", args=[programme.code]))
-    status = 400 if request.method == "POST" else 200
-    return form_page(
-        request, form, _("New programme"), reverse("programmes:programmes"), NAV, status
-    )
+        return _programme_url(programme)
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("programme.edit")
-@transaction.atomic
 def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
-    back = reverse("programmes:programme", args=[programme.code])
     form = ProgrammeForm(posted(request), instance=programme)
-    if request.method == "POST" and form.is_valid():
-        if not save_if_current(form):
-            return _refused(request, str(CONFLICT), back)
-        fields = changed_fields(form)
-        audit.record(request, "programme_changed", programme, fields=fields)
-        return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return form_page(request, form, _("Edit programme"), back, NAV, status)
+    page = FormPage(_("Edit programme"), _programme_url(programme), NAV)
+    return edit_page(request, form, page, "programme_changed")
 
 
 @GET_POST
 @requires("programme.edit")
-@transaction.atomic
 def budget_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
-    back = reverse("programmes:programme", args=[programme.code])
     form = BudgetForm(posted(request), instance=Budget(programme=programme))
-    if request.method == "POST" and form.is_valid():
-        budget = form.save()
+    page = FormPage(_("Add a budget"), _programme_url(programme), NAV)
+
+    def saved(budget: Budget) -> None:
         audit.record(
             request, "budget_added", programme, year=budget.year, source=budget.source,
             amount_rp=str(budget.amount_rp),
         )  # fmt: skip
-        return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return form_page(request, form, _("Add a budget"), back, NAV, status)
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("cycle.run")
-@transaction.atomic
 def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
     form = CycleForm(posted(request), instance=Cycle(programme=programme))
     title = _("New cycle of %(name)s") % {"name": programme.name}
-    back = reverse("programmes:programme", args=[programme.code])
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        cycle = form.save()
+
+    def saved(cycle: Cycle) -> str:
         audit.record(request, "cycle_created", cycle, programme=programme.code, name=cycle.name)
-        return redirect("programmes:cycle", cycle.pk)
-    return form_page(request, form, title, back, NAV)
+        return reverse("programmes:cycle", args=[cycle.pk])
+
+    return create_page(request, form, FormPage(title, _programme_url(programme), NAV), saved)
+
+
+def _programme_url(programme: Programme) -> str:
+    return reverse("programmes:programme", args=[programme.code])
 
 
 # Cycles
@@ -235,29 +224,22 @@ def cycle_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("change.propose")
-@transaction.atomic
 def change_create(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status != CycleStatus.FROZEN:
         return _refused(request, _("Changes are requested only on a frozen list."), back)
-    form = ChangeRequestForm(posted(request), instance=ChangeRequest(cycle=cycle))
+    change = ChangeRequest(cycle=cycle, maker=request.user)
+    form = ChangeRequestForm(posted(request), instance=change)
     title = _("Request a change to %(name)s") % {"name": cycle}
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        form.instance.maker = request.user
-        change = form.save()
+
+    def saved(change: ChangeRequest) -> None:
         audit.record(
-            request,
-            "change_requested",
-            change,
-            cycle=cycle.pk,
-            kind=change.kind,
+            request, "change_requested", change, cycle=cycle.pk, kind=change.kind,
             household_id=change.household_id,
-        )
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+        )  # fmt: skip
+
+    return create_page(request, form, FormPage(title, back, NAV), saved)
 
 
 @require_POST
@@ -304,7 +286,6 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("cycle.run")
-@transaction.atomic
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
@@ -315,18 +296,11 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = PaymentForm(posted(request), instance=Payment(cycle=cycle), regions=regions)
     title = _("Record a payment for %(name)s") % {"name": cycle}
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        payment = form.save()
+
+    def saved(payment: Payment) -> None:
         audit.record(
-            request,
-            "payment_recorded",
-            payment,
-            cycle=cycle.pk,
-            region=payment.region_code,
-            planned_rp=str(payment.planned_rp),
-            paid_rp=str(payment.paid_rp),
-        )
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+            request, "payment_recorded", payment, cycle=cycle.pk, region=payment.region_code,
+            planned_rp=str(payment.planned_rp), paid_rp=str(payment.paid_rp),
+        )  # fmt: skip
+
+    return create_page(request, form, FormPage(title, back, NAV), saved)

@@ -4,30 +4,29 @@ is masked unless revealed, and every reveal is audited too."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.workbench.core import audit, privacy
-from sejahtera.workbench.core.locking import (
-    changed_fields,
-    save_if_current,
-)
-from sejahtera.workbench.core.pages import form_page, posted
+from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.programmes.access import load_programme, visible_programmes
 from sejahtera.workbench.stakeholders import access
 from sejahtera.workbench.stakeholders.forms import ContactForm, EngagementForm, OrganisationForm
 from sejahtera.workbench.stakeholders.influence import layout
-from sejahtera.workbench.stakeholders.models import Contact, Engagement, Kind
+from sejahtera.workbench.stakeholders.models import Contact, Engagement, Kind, Organisation
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "stakeholders/_nav.html"  # the navigation on this app's form pages
+# Two people adding the same engagement at the same moment: the second is told.
+TAKEN = gettext_lazy("This organisation already has this role in this programme.")
 
 
 # Organisations
@@ -73,35 +72,25 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("stakeholder.edit")
-@transaction.atomic
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(posted(request))
-    title, back = _("New organisation"), reverse("stakeholders:organisations")
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        organisation = form.save()
+    page = FormPage(_("New organisation"), reverse("stakeholders:organisations"), NAV)
+
+    def saved(organisation: Organisation) -> str:
         audit.record(request, "organisation_created", organisation, name=organisation.name)
-        return redirect(organisation)
-    return form_page(request, form, title, back, NAV)
+        return organisation.get_absolute_url()
+
+    return create_page(request, form, page, saved)
 
 
 @GET_POST
 @requires("stakeholder.edit")
-@transaction.atomic
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = access.load_organisation(request.user, pk)
     title = _("Edit %(name)s") % {"name": organisation.name}
-    back = organisation.get_absolute_url()
     form = OrganisationForm(posted(request), instance=organisation)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "organisation_changed", organisation, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    page = FormPage(title, organisation.get_absolute_url(), NAV)
+    return edit_page(request, form, page, "organisation_changed")
 
 
 # Contacts
@@ -135,39 +124,29 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @GET_POST
 @requires("stakeholder.edit")
-@transaction.atomic
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = access.load_organisation(request.user, pk)
     form = ContactForm(posted(request), instance=Contact(organisation=organisation))
     title = _("New contact at %(name)s") % {"name": organisation.name}
-    back = organisation.get_absolute_url()
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        contact = form.save()
+
+    def saved(contact: Contact) -> None:
         audit.record(request, "contact_created", contact, organisation=organisation.pk)
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    page = FormPage(title, organisation.get_absolute_url(), NAV)
+    return create_page(request, form, page, saved)
 
 
 @never_cache
 @GET_POST
 @requires("contact.edit")
-@transaction.atomic
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = access.load_contact(request.user, pk)
     title = _("Edit contact at %(name)s") % {"name": contact.organisation.name}
-    back = contact.get_absolute_url()
     form = ContactForm(posted(request), instance=contact)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        if not save_if_current(form):
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "contact_changed", contact, fields=changed_fields(form))
-        return redirect(back)
-    privacy.record_view(request, contact, "edit", fields=["name", "phone", "email"])
-    return form_page(request, form, title, back, NAV)
+    if request.method != "POST":
+        privacy.record_view(request, contact, "edit", fields=["name", "phone", "email"])
+    page = FormPage(title, contact.get_absolute_url(), NAV)
+    return edit_page(request, form, page, "contact_changed")
 
 
 # Programmes and engagements
@@ -202,48 +181,26 @@ def programme_engagements(request: HttpRequest, code: str) -> HttpResponse:
 
 @GET_POST
 @requires("stakeholder.edit")
-@transaction.atomic
 def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
     programme = load_programme(request.user, code)
     form = EngagementForm(posted(request), instance=Engagement(programme=programme))
     title = _("New engagement in %(name)s") % {"name": programme.name}
-    back = reverse("stakeholders:programme", args=[programme.code])
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        try:
-            with transaction.atomic():
-                engagement = form.save()
-        except IntegrityError:  # the same engagement, added at the same moment
-            form.add_error(None, _("This organisation already has this role in this programme."))
-            return form_page(request, form, title, back, NAV, status=400)
+
+    def saved(engagement: Engagement) -> None:
         audit.record(request, "engagement_created", engagement, **_described(engagement))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+
+    page = FormPage(title, reverse("stakeholders:programme", args=[programme.code]), NAV)
+    return create_page(request, form, page, saved, clash=TAKEN)
 
 
 @GET_POST
 @requires("stakeholder.edit")
-@transaction.atomic
 def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = access.load_engagement(request.user, pk)
     title = _("Edit engagement: %(name)s") % {"name": engagement}
-    back = reverse("stakeholders:programme", args=[engagement.programme.code])
     form = EngagementForm(posted(request), instance=engagement)
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, form, title, back, NAV, status=400)
-        try:
-            with transaction.atomic():
-                saved = save_if_current(form)
-        except IntegrityError:
-            form.add_error(None, _("This organisation already has this role in this programme."))
-            return form_page(request, form, title, back, NAV, status=400)
-        if not saved:
-            return form_page(request, form, title, back, NAV, status=409)
-        audit.record(request, "engagement_changed", engagement, fields=changed_fields(form))
-        return redirect(back)
-    return form_page(request, form, title, back, NAV)
+    page = FormPage(title, reverse("stakeholders:programme", args=[engagement.programme.code]), NAV)
+    return edit_page(request, form, page, "engagement_changed", clash=TAKEN)
 
 
 @require_POST
