@@ -64,8 +64,8 @@ def test_rdd_on_the_panel_with_a_report_in_both_languages(panel: Dataset, tmp_pa
         result = CliRunner().invoke(
             main,
             ["--lang", language, "evaluate", "rdd", str(panel.path), "--outcome",
-             "consumption_pc", "--running", "pmt_margin", "--cutoff", "0", "--fuzzy", "receives",
-             "--report", str(report)],
+             "consumption_pc", "--running", "pmt_margin", "--cutoff", "0",
+             "--treatment", "receives", "--report", str(report)],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         page = report.read_text()
@@ -103,13 +103,13 @@ def test_every_estimator_recovers_the_panels_true_effect_on_most_seeds(tmp_path:
     ]
     commands = {
         2: {
-            "2x2": [*did, "--treated", "ever_receives", "--post", "follow_up"],
-            "twfe": [*did, "--treated", "ever_receives", "--post", "post", *panel],
+            "2x2": [*did, "--treatment", "ever_receives", "--post", "follow_up"],
+            "twfe": [*did, "--treatment", "ever_receives", "--post", "post", *panel],
             "nn": [*match, "--neighbours", "5"],
             "ipw": [*match, "--method", "ipw"],
             "aipw": [*match, "--method", "aipw"],
             "rdd": ["rdd", "{data}", "--outcome", "consumption_pc", "--running", "pmt_margin",
-                    "--cutoff", "0", "--fuzzy", "receives",
+                    "--cutoff", "0", "--treatment", "receives",
                     "--covariates", "baseline_consumption_pc"],
         },
         3: {

@@ -491,18 +491,20 @@ def test_no_common_support() -> None:
     assert error.key == "evaluate.no_common_support"
 
 
-def test_missing_values_and_columns_are_named() -> None:
-    frame = programme(1)
-    frame.loc[[3, 8], "consumption"] = np.nan
-    error = _reason(frame, COVARIATES)
-    assert error.key == "evaluate.match_missing_values"
-    assert error.values == {"column": "consumption", "count": 2}
+def test_rows_missing_a_value_are_left_out_and_counted_and_columns_named() -> None:
     frame = programme(1).astype({"district": object})
+    frame.loc[[3, 8], "consumption"] = np.nan
     frame.loc[5, "district"] = None
-    assert _reason(frame, COVARIATES).values == {"column": "district", "count": 1}
+    result = match(frame, "consumption", "pkh", COVARIATES, method="ipw")
+    assert result.diagnostics["dropped_missing"] == 3
+    assert result.diagnostics["sample"]["n"] == len(frame) - 3  # type: ignore[index]
+    (caveat,) = [c for c in result.caveats if c.key == "evaluate.dropped_missing"]
+    assert caveat.values["columns"] == "consumption (2), district (1)"
+    complete = match(frame.drop(index=[3, 5, 8]), "consumption", "pkh", COVARIATES, method="ipw")
+    assert complete.main.estimate == result.main.estimate
     with pytest.raises(SejahteraError) as caught:
         match(programme(1), "consumption", "pkh", ["income_before", "land_area"])
-    assert caught.value.key == "evaluate.match_no_column"
+    assert caught.value.key == "evaluate.no_column"
     assert caught.value.values["column"] == "land_area"
 
 

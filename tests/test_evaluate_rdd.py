@@ -59,7 +59,7 @@ def test_senate_reproduces_published_rdrobust_output(senate_above) -> None:
     for side in ("below", "above"):
         assert round(diagnostics["bandwidth"][side], 3) == 17.754
         assert round(diagnostics["bias_bandwidth"][side], 3) == 28.028
-    assert diagnostics["n_missing_dropped"] == len(rdrobust_RDsenate()) - 1297
+    assert diagnostics["dropped_missing"] == len(rdrobust_RDsenate()) - 1297
 
 
 def test_senate_density_test_reproduces_published_rddensity_output(senate_above) -> None:
@@ -140,7 +140,7 @@ def _fuzzy(seed: int, tau: float, n: int = 2000, high: float = 0.85, low: float 
 def test_fuzzy_design_covers_the_true_effect_and_reports_the_first_stage() -> None:
     covered = jumps_covered = 0
     for seed in range(8):
-        result = rdd(_fuzzy(seed, tau=20), "y", "pmt", 40, side="below", fuzzy="received")
+        result = rdd(_fuzzy(seed, tau=20), "y", "pmt", 40, side="below", treatment="received")
         main, first = result.main, result.diagnostics["first_stage"]
         covered += main.ci_low <= 20 <= main.ci_high
         jumps_covered += first["ci_low"] <= 0.7 <= first["ci_high"]
@@ -152,8 +152,8 @@ def test_fuzzy_design_covers_the_true_effect_and_reports_the_first_stage() -> No
 
 def test_fuzzy_estimate_does_not_depend_on_the_side_but_its_first_stage_does() -> None:
     frame = _fuzzy(21, tau=20)
-    below = rdd(frame, "y", "pmt", 40, side="below", fuzzy="received")
-    above = rdd(frame, "y", "pmt", 40, side="above", fuzzy="received")
+    below = rdd(frame, "y", "pmt", 40, side="below", treatment="received")
+    above = rdd(frame, "y", "pmt", 40, side="above", treatment="received")
     assert below.main.estimate == pytest.approx(above.main.estimate, rel=1e-6)
     jump_below = below.diagnostics["first_stage"]["jump"]
     assert jump_below > 0
@@ -164,7 +164,7 @@ def test_fuzzy_estimate_does_not_depend_on_the_side_but_its_first_stage_does() -
 
 def test_weak_first_stage_is_a_severe_caveat() -> None:
     frame = _fuzzy(5, tau=20, n=4000, high=0.47, low=0.40)
-    result = rdd(frame, "y", "pmt", 40, side="below", fuzzy="received")
+    result = rdd(frame, "y", "pmt", 40, side="below", treatment="received")
     weak = [c for c in result.caveats if c.key == "evaluate.rdd_weak_first_stage"]
     assert weak and weak[0].severe
     assert result.interpretation("en").startswith(text("evaluate.do_not_rely", "en"))
@@ -227,18 +227,18 @@ def test_a_score_on_one_side_only_or_constant_is_not_identified() -> None:
 
 def test_missing_columns_are_named() -> None:
     frame = _sharp(3, "below", tau=0.5)
-    with pytest.raises(NotIdentified) as error:
+    with pytest.raises(SejahteraError) as error:
         rdd(frame, "y", "pmt_score", 0, side="below", cluster="village_code")
-    assert _key(error) == "evaluate.rdd_missing_columns"
+    assert _key(error) == "evaluate.no_column"
     for language in ("id", "en"):
         message = text(error.value.key, language, **error.value.values)
-        assert "pmt_score" in message and "village_code" in message and "score" in message
+        assert "pmt_score" in message and "score" in message
 
 
 def test_fuzzy_take_up_without_variation_or_jump_is_not_identified() -> None:
     frame = _fuzzy(4, tau=20)
     with pytest.raises(NotIdentified) as error:
-        rdd(frame.assign(received=1), "y", "pmt", 40, side="below", fuzzy="received")
+        rdd(frame.assign(received=1), "y", "pmt", 40, side="below", treatment="received")
     assert _key(error) == "evaluate.rdd_no_treatment_variation"
     # Take-up mirrored around the cut-off: the same share on both sides, no jump at all.
     offset = (np.arange(400) + 0.5) / 400
@@ -250,7 +250,7 @@ def test_fuzzy_take_up_without_variation_or_jump_is_not_identified() -> None:
         }
     )
     with pytest.raises(NotIdentified) as error:
-        rdd(mirrored, "y", "pmt", 40, side="below", fuzzy="received")
+        rdd(mirrored, "y", "pmt", 40, side="below", treatment="received")
     assert _key(error) == "evaluate.rdd_no_first_stage"
 
 
@@ -288,11 +288,11 @@ def test_missing_values_covariates_clusters_and_mass_points() -> None:
     frame.loc[:9, "y"] = np.nan
     result = rdd(frame, "y", "score", 0.3, side="below", covariates=["age"], cluster="village")
     diagnostics = result.diagnostics
-    assert diagnostics["n_missing_dropped"] == 10
+    assert diagnostics["dropped_missing"] == 10
     assert diagnostics["variance"] == "CR1" and diagnostics["covariates"] == ["age"]
     keys = [c.key for c in result.caveats]
     assert "evaluate.rdd_few_clusters" in keys and "evaluate.rdd_mass_points" not in keys
-    assert keys[-1] == "evaluate.rdd_local"
+    assert keys[-2:] == ["evaluate.rdd_local", "evaluate.dropped_missing"]
     coarse = frame.assign(score=frame["score"].round(2))  # about 130 distinct scores a side
     assert "evaluate.rdd_mass_points" in [
         c.key for c in rdd(coarse, "y", "score", 0.3, side="below").caveats

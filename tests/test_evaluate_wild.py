@@ -256,7 +256,7 @@ def test_messages_and_open_intervals_are_written_out() -> None:
 def test_command_line_inference_options(tmp_path: Path) -> None:
     data = tmp_path / "panel.csv"
     areas_panel(6, areas=40, per_area=5).to_csv(data, index=False)
-    base = ["--lang", "en", "evaluate", "did", str(data), "--outcome", "y", "--treated",
+    base = ["--lang", "en", "evaluate", "did", str(data), "--outcome", "y", "--treatment",
             "treated", "--post", "post", "--cluster", "area", "--json"]  # fmt: skip
     invoke = CliRunner().invoke
     result = invoke(main, [*base, "--inference", "wild-bootstrap", "--bootstrap-reps", "199",
@@ -285,7 +285,7 @@ def test_report_shows_the_bootstrap_beside_the_analytic_check(tmp_path: Path) ->
     report = tmp_path / "did.html"
     result = CliRunner().invoke(
         main,
-        ["--lang", "id", "evaluate", "did", str(data), "--outcome", "y", "--treated", "treated",
+        ["--lang", "id", "evaluate", "did", str(data), "--outcome", "y", "--treatment", "treated",
          "--post", "post", "--cluster", "area", "--bootstrap-reps", "999", "--report",
          str(report)],
     )  # fmt: skip

@@ -31,6 +31,11 @@ _report = click.option(
 _covariates = click.option(
     "--covariates", default="", help="Kovariat, dipisah koma / covariates, comma-separated."
 )
+# --treatment and --weights: one name each across did, match and rdd, as in the Python functions
+# (evaluate/columns.py).
+_weights = click.option(
+    "--weights", default=None, help="Kolom bobot survei / survey weights column."
+)
 _where = click.option(
     "--where",
     multiple=True,
@@ -119,7 +124,12 @@ def _finish(
 )
 @_data
 @_outcome
-@click.option("--treated", default=None, help="Kolom kelompok perlakuan / treated column.")
+@click.option(
+    "--treatment",
+    default=None,
+    help="Kolom perlakuan: kelompok yang dijangkau program (0/1) / treatment column: the group "
+    "the programme reaches (0/1).",
+)
 @click.option("--post", default=None, help="Kolom periode sesudah / post-period column.")
 @click.option("--unit", default=None, help="Kolom unit panel / panel unit column.")
 @click.option("--time", "time_column", default=None, help="Kolom waktu / time column.")
@@ -161,6 +171,7 @@ def _finish(
     help="Benih acak bootstrap, agar hasil dapat diulang / bootstrap random seed, so results "
     "reproduce.",
 )
+@_weights
 @_where
 @_json
 @_report
@@ -168,7 +179,7 @@ def _finish(
 def did_command(
     data: Path,
     outcome: str,
-    treated: str | None,
+    treatment: str | None,
     post: str | None,
     unit: str | None,
     time_column: str | None,
@@ -179,6 +190,7 @@ def did_command(
     inference: str,
     bootstrap_reps: int,
     seed: int,
+    weights: str | None,
     where: tuple[str, ...],
     as_json: bool,
     report: Path | None,
@@ -194,6 +206,8 @@ def did_command(
         if inference != "auto":
             raise SejahteraError("evaluate.inference_needs_did")
         if staggered_first:
+            if weights:
+                raise SejahteraError("evaluate.weights_not_staggered")
             result = staggered_did(
                 frame, outcome, unit, time_column, staggered_first,
                 covariates=covariate_list, cluster=cluster,
@@ -201,11 +215,11 @@ def did_command(
         else:
             result = event_study(
                 frame, outcome, unit, time_column, event_first,  # type: ignore[arg-type]
-                cluster=cluster, covariates=covariate_list,
+                cluster=cluster, covariates=covariate_list, weights=weights,
             )  # fmt: skip
         _finish(result, as_json, report, lambda: [])
         return
-    if not (treated and post):
+    if not (treatment and post):
         raise SejahteraError("evaluate.needs_treated_post")
 
     def run(**changes: Any) -> Any:
@@ -214,12 +228,13 @@ def did_command(
             "time": time_column,
             "cluster": cluster,
             "covariates": covariate_list,
+            "weights": weights,
             "inference": inference,
             "bootstrap": bootstrap_reps,
             "seed": seed,
         }
         options.update(changes)
-        return did(frame, outcome, treated, post, **options)
+        return did(frame, outcome, treatment, post, **options)
 
     result = run()
 
@@ -240,7 +255,12 @@ def did_command(
 )
 @_data
 @_outcome
-@click.option("--treatment", required=True, help="Kolom perlakuan (0/1) / treatment column.")
+@click.option(
+    "--treatment",
+    required=True,
+    help="Kolom perlakuan: siapa menerima program (0/1) / treatment column: who receives the "
+    "programme (0/1).",
+)
 @click.option("--covariates", required=True, help="Kovariat, dipisah koma / covariates.")
 @click.option(
     "--method",
@@ -276,7 +296,7 @@ def did_command(
     help="Pangkas skor: 'crump', 'minmax' atau 'RENDAH,TINGGI' / trim scores: 'crump', "
     "'minmax' or 'LOW,HIGH'.",
 )
-@click.option("--weight", default=None, help="Kolom bobot survei / survey weight column.")
+@_weights
 @_where
 @_json
 @_report
@@ -292,7 +312,7 @@ def match_command(
     neighbours: int,
     without_replacement: bool,
     trim: str | None,
-    weight: str | None,
+    weights: str | None,
     where: tuple[str, ...],
     as_json: bool,
     report: Path | None,
@@ -314,7 +334,7 @@ def match_command(
         nearest = how == "nn"  # the other methods have no neighbours to choose
         return match(
             frame, outcome, treatment, covariate_list,
-            method=how, estimand=estimand, trim=trimming, weights=weight,
+            method=how, estimand=estimand, trim=trimming, weights=weights,
             caliper=caliper if nearest else None,
             neighbours=neighbours if nearest else 1,
             replace=not without_replacement if nearest else True,
@@ -341,7 +361,10 @@ def match_command(
 @click.option("--running", required=True, help="Variabel penentu (mis. pmt_score) / running.")
 @click.option("--cutoff", required=True, type=float, help="Batas / cut-off.")
 @click.option(
-    "--fuzzy", default=None, help="Kolom penerimaan (desain fuzzy) / take-up column (fuzzy)."
+    "--treatment",
+    default=None,
+    help="Kolom perlakuan: siapa benar-benar menerima program (0/1), bila tidak semua yang layak "
+    "menerima / treatment column: who actually receives the programme (0/1), for a fuzzy design.",
 )
 @click.option(
     "--treated-side",
@@ -351,6 +374,7 @@ def match_command(
     help="Sisi batas yang layak (PMT: di bawah) / the eligible side of the cut-off (PMT: below).",
 )
 @_covariates
+@_weights
 @_where
 @_json
 @_report
@@ -360,9 +384,10 @@ def rdd_command(
     outcome: str,
     running: str,
     cutoff: float,
-    fuzzy: str | None,
+    treatment: str | None,
     treated_side: str,
     covariates: str,
+    weights: str | None,
     where: tuple[str, ...],
     as_json: bool,
     report: Path | None,
@@ -375,7 +400,8 @@ def rdd_command(
     def run(**changes: Any) -> Any:
         return rdd(
             frame, outcome, running, cutoff,
-            fuzzy=fuzzy, side=treated_side, covariates=covariate_list, **changes,
+            treatment=treatment, side=treated_side, covariates=covariate_list, weights=weights,
+            **changes,
         )  # fmt: skip
 
     result = run()

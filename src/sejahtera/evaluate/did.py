@@ -50,6 +50,7 @@ from linearmodels.panel import PanelOLS
 from scipy import stats
 
 from sejahtera.evaluate import wild_bootstrap as wild
+from sejahtera.evaluate.columns import complete_rows, positive_weights
 from sejahtera.evaluate.group_means import cell_means, difference_of_means, means_plot
 from sejahtera.evaluate.result import LEVEL, Caveat, Estimate, Evaluation, NotIdentified
 from sejahtera.evaluate.wild_bootstrap import FEW_CLUSTERS, Design, Inference
@@ -62,7 +63,7 @@ PERIOD = "_period_"  # prefix of the period dummies
 def did(
     frame: pd.DataFrame,
     outcome: str,
-    treated: str,
+    treatment: str,
     post: str,
     *,
     unit: str | None = None,
@@ -74,21 +75,23 @@ def did(
     bootstrap: int = wild.REPS,
     seed: int = 0,
 ) -> Evaluation:
-    """The difference-in-differences of ``outcome`` between ``treated`` (0/1) and control units,
-    after (``post`` = 1) against before; two-way fixed effects when ``unit`` and ``time`` are
-    given. Rows with a missing value in a used column are left out (counted in diagnostics).
-    ``inference``, ``bootstrap`` and ``seed``: see the module's docstring."""
+    """The difference-in-differences of ``outcome`` between the units of ``treatment`` (0/1:
+    the group the programme reaches) and the others, after (``post`` = 1) against before; two-way
+    fixed effects when ``unit`` and ``time`` are given. Rows with a missing value in a used
+    column are left out, counted and named in a caveat (:mod:`.columns`). ``inference``,
+    ``bootstrap`` and ``seed``: see the module's docstring."""
     wild.check_inference(inference, bootstrap, seed)
     if (unit is None) != (time is None):
         raise NotIdentified("evaluate.did_unit_needs_time")
     covariates = tuple(covariates)
-    used = [outcome, treated, post, unit, time, cluster, *covariates, weights]
-    data, dropped = complete_rows(frame, used)
-    t = binary(data, treated)
+    used = [outcome, treatment, post, unit, time, cluster, *covariates, weights]
+    rows = complete_rows(frame, used)
+    data = rows.data
+    t = binary(data, treatment)
     p = binary(data, post)
-    check_design(data, outcome, treated, post, t, p, panel=unit is not None)
+    check_design(data, outcome, treatment, post, t, p, panel=unit is not None)
     if unit is not None and t.all() and not _staggered(data, unit, time, p):
-        raise NotIdentified("evaluate.did_no_treatment_variation", column=treated)
+        raise NotIdentified("evaluate.did_no_treatment_variation", column=treatment)
     w = positive_weights(data, weights)
     cells = cell_means(data[outcome].to_numpy(float), t, p, w)
     cluster = cluster or unit  # fixed effects: by unit unless told
@@ -116,7 +119,7 @@ def did(
         "inference": used,
         "clusters": None if groups is None else int(groups.max()) + 1,
         "n": len(data),
-        "dropped_missing": dropped,
+        "dropped_missing": rows.dropped,
         "covariates": list(covariates),
         "weights": weights,
         "group_means": cells,
@@ -125,7 +128,7 @@ def did(
     }
     plot = means_plot(data, outcome, time or post, t, {0: "control", 1: "treated"}, w)
     estimate = Estimate("treated×post", n=len(data), **result)
-    return Evaluation(method, outcome, [estimate], diagnostics, caveats, plot)
+    return Evaluation(method, outcome, [estimate], diagnostics, caveats + rows.caveats(), plot)
 
 
 def event_study(
@@ -139,6 +142,7 @@ def event_study(
     lags: int | None = None,
     cluster: str | None = None,
     covariates: Sequence[str] = (),
+    weights: str | None = None,
 ) -> Evaluation:
     """Two-way fixed effects with a dummy for each period relative to first treatment.
 
@@ -148,14 +152,18 @@ def event_study(
     weighted average of the post-period coefficients. Diagnostics: the joint Wald test that all
     lead coefficients (``t-2`` and before) are zero; if it rejects at 5 % a severe caveat says not
     to rely on the estimate. Standard errors are clustered by ``cluster`` (default: the unit).
-    ``n`` of a coefficient counts the rows of treated units in its relative period.
+    ``n`` of a coefficient counts the rows of treated units in its relative period. ``weights``
+    and rows with missing values: as in :func:`did`.
     """
     covariates = tuple(covariates)
     if (leads is not None and leads < 1) or (lags is not None and lags < 0):
         raise NotIdentified("evaluate.did_bad_window", leads=leads, lags=lags)
     cluster = cluster or unit
-    used = [outcome, unit, time, cluster, *covariates]
-    data, dropped = complete_rows(frame, used, optional=[first_treated])
+    rows = complete_rows(
+        frame, [outcome, unit, time, cluster, *covariates, weights], optional=[first_treated]
+    )
+    data = rows.data
+    w = positive_weights(data, weights)
     cohort = cohorts(data, time, first_treated)
     relative = data[time].to_numpy(float) - cohort
     treated = ~np.isnan(cohort)
@@ -174,7 +182,7 @@ def event_study(
     dummies = pd.DataFrame({term: (binned == r).astype(float) for term, r in terms.items()})
     collinear = NotIdentified("evaluate.did_event_not_identified", terms=", ".join(terms))
     fit, se_type, clusters = _panel_fit(
-        data, outcome, unit, time, dummies, cluster, covariates, None, collinear
+        data, outcome, unit, time, dummies, cluster, covariates, w, collinear
     )
     missing = [term for term in terms if term not in fit.params.index]
     if missing:
@@ -193,35 +201,20 @@ def event_study(
         "se_type": se_type,
         "clusters": clusters,
         "n": len(data),
-        "dropped_missing": dropped,
+        "dropped_missing": rows.dropped,
         "covariates": list(covariates),
+        "weights": weights,
         "absorbed": [c for c in covariates if c not in fit.params.index],
         "pretrend": pretrend,
         "binned": {"leads": leads, "lags": lags},
     }
-    plot = means_plot(data, outcome, time, cohort_labels(cohort), None, None)
+    plot = means_plot(data, outcome, time, cohort_labels(cohort), None, w)
     plot["coefficients"] = _coefficient_plot(estimates[1:], values)
+    caveats += rows.caveats()
     return Evaluation("event_study", outcome, estimates, diagnostics, caveats, plot)
 
 
 # --- shared checks (also used by staggered.py) ---
-
-
-def complete_rows(
-    frame: pd.DataFrame, columns: Sequence[str | None], optional: Sequence[str] = ()
-) -> tuple[pd.DataFrame, int]:
-    """The rows with a value in each of ``columns`` (and their ``optional`` columns, which may
-    be missing); how many rows were left out."""
-    names = list(dict.fromkeys(c for c in columns if c is not None))
-    extra = [c for c in optional if c not in names]
-    for column in [*names, *extra]:
-        if column not in frame.columns:
-            raise NotIdentified("evaluate.did_missing_column", column=column)
-    data = frame.loc[:, [*names, *extra]]
-    keep = data[names].notna().all(axis=1).to_numpy()
-    if keep.all():
-        return data, 0
-    return data.loc[keep], int((~keep).sum())
 
 
 def binary(data: pd.DataFrame, column: str) -> np.ndarray:
@@ -271,15 +264,6 @@ def check_design(
     values = _numeric(data, outcome)
     if values.min() == values.max():
         raise NotIdentified("evaluate.did_constant_outcome", column=outcome)
-
-
-def positive_weights(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
-    if weights is None:
-        return None
-    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(float)
-    if not np.all(np.isfinite(w) & (w > 0)):
-        raise NotIdentified("evaluate.did_bad_weights", column=weights)
-    return w
 
 
 def codes(values: pd.Series) -> np.ndarray:

@@ -46,6 +46,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from sejahtera.errors import SejahteraError
+from sejahtera.evaluate.columns import Complete, complete_rows
 from sejahtera.evaluate.neighbours import Links, greedy, nearest, same_group_variance
 from sejahtera.evaluate.propensity import (
     BalanceRow,
@@ -184,16 +185,18 @@ def match(
     (AIPW included). ``plot`` holds the overlap plot's score histograms, before and after.
     ``n`` of the estimate counts the units that carry weight in it.
 
-    Raises :class:`NotIdentified` when the data cannot give an effect: no variation in
-    treatment, missing values, too few units for the covariates, a constant or redundant
-    covariate, separation in the score model, or no common support.
+    Rows with a missing value in a used column are left out, counted (``dropped_missing``) and
+    named in a caveat (:mod:`.columns`). Raises :class:`NotIdentified` when the data cannot give
+    an effect: no variation in treatment, no complete row, too few units for the covariates, a
+    constant or redundant covariate, separation in the score model, or no common support.
     """
     options = MatchOptions(method, estimand, caliper, replace, neighbours, trim, weights)
-    sample = prepare(frame, outcome, treatment, covariates, weights)
+    rows = complete_rows(frame, [outcome, treatment, *covariates, weights])
+    sample = prepare(rows.data, outcome, treatment, covariates, weights)
     score = fit_score(sample)
     keep, trimming = _trim(options, sample, score)
     fitted = _ESTIMATORS[options.method](sample, score, keep, options)
-    return _evaluation(options, outcome, sample, score, keep, trimming, fitted)
+    return _evaluation(options, outcome, rows, sample, score, keep, trimming, fitted)
 
 
 def _trim(options: MatchOptions, sample: Sample, score: Score) -> tuple[np.ndarray, dict[str, Any]]:
@@ -380,6 +383,7 @@ _ESTIMATORS: dict[str, Callable[[Sample, Score, np.ndarray, MatchOptions], _Fit]
 def _evaluation(
     options: MatchOptions,
     outcome: str,
+    rows: Complete,
     sample: Sample,
     score: Score,
     keep: np.ndarray,
@@ -394,6 +398,7 @@ def _evaluation(
     diagnostics: dict[str, object] = {
         "estimand": options.estimand,
         "sample": {"n": len(t), "treated": int(t.sum()), "controls": int((~t).sum())},
+        "dropped_missing": rows.dropped,
         "propensity": {"model": "logit", "terms": sample.terms},
         "common_support": overlap,
         "trimming": trimming,
@@ -413,7 +418,7 @@ def _evaluation(
         outcome=outcome,
         estimates=[estimate],
         diagnostics=diagnostics,
-        caveats=_caveats(options, balance, overlap, trimming, fitted, t, keep),
+        caveats=_caveats(options, balance, overlap, trimming, fitted, t, keep) + rows.caveats(),
         plot=overlap_plot(score.p, t, sample.weights, fitted.weights)
         | {"support": overlap["region"]},
     )

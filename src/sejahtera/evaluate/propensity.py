@@ -1,6 +1,7 @@
 """The propensity score and the design around it, for :mod:`sejahtera.evaluate.matching`.
 
-- :func:`prepare` checks the table and builds the covariate columns: numeric and boolean columns
+- :func:`prepare` checks the complete rows (:func:`.columns.complete_rows` has left out those
+  with a missing value) and builds the covariate columns: numeric and boolean columns
   as they are, text and categorical columns one-hot (one 0/1 column per value; the model leaves
   out the first value as the reference, the balance table shows every value).
 - :func:`fit_score` fits the logit of treatment on the covariates (statsmodels GLM, binomial
@@ -25,6 +26,7 @@ from scipy.optimize import linprog
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from sejahtera.errors import SejahteraError
+from sejahtera.evaluate.columns import positive_weights
 from sejahtera.evaluate.result import NotIdentified
 
 # A fitted logit whose linear predictor reaches this size (a score within 3e-7 of 0 or 1) is
@@ -69,16 +71,11 @@ def prepare(
     covariates: Sequence[str],
     weights: str | None,
 ) -> Sample:
-    """Check the columns and build the arrays; every problem names its column."""
+    """Check the columns of the complete rows in ``frame`` and build the arrays; every problem
+    names its column."""
     covariates = list(dict.fromkeys(covariates))
     if not covariates:
         raise SejahteraError("evaluate.match_no_covariates")
-    for column in (outcome, treatment, *covariates, *([weights] if weights else [])):
-        if column not in frame.columns:
-            raise SejahteraError(
-                "evaluate.match_no_column", column=column, known=", ".join(map(str, frame.columns))
-            )
-        _no_missing(frame[column], column)
     for column in (outcome, treatment):
         if column in covariates or column == weights:
             raise SejahteraError("evaluate.match_column_twice", column=column)
@@ -93,11 +90,8 @@ def prepare(
         )
     if not _numeric(frame[outcome]):
         raise SejahteraError("evaluate.match_outcome_not_numeric", column=outcome)
-    unit_weights = np.ones(len(frame))
-    if weights:
-        unit_weights = frame[weights].to_numpy(dtype=float) if _numeric(frame[weights]) else None
-        if unit_weights is None or not (unit_weights > 0).all():
-            raise SejahteraError("evaluate.match_bad_weights", column=weights)
+    given = positive_weights(frame, weights)
+    unit_weights = np.ones(len(frame)) if given is None else given
     model, terms, balance, balance_terms = _covariates(frame, covariates)
     sample = Sample(
         outcome=frame[outcome].to_numpy(dtype=float),
@@ -122,16 +116,6 @@ def prepare(
 
 def _numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-
-
-def _no_missing(series: pd.Series, column: str) -> None:
-    missing = series.isna().to_numpy().copy()
-    if _numeric(series) and not pd.api.types.is_bool_dtype(series):
-        missing |= ~np.isfinite(series.to_numpy(dtype=float, na_value=np.nan))
-    if missing.any():
-        raise NotIdentified(
-            "evaluate.match_missing_values", column=column, count=int(missing.sum())
-        )
 
 
 def _treatment(series: pd.Series, column: str) -> np.ndarray:

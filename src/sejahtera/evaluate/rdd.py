@@ -15,11 +15,17 @@ Every estimate is *eligible side minus the other side*, so a positive number rea
 eligible raised the outcome". (rdrobust itself always takes the side at or above the cut-off as
 treated; for ``side="below"`` it is given the mirrored score ``cutoff − score``.)
 
-**Sharp and fuzzy.** Without ``fuzzy`` the design is sharp: the estimate is the effect of being
-eligible. With ``fuzzy=COLUMN`` (take-up, 0/1) it is the effect of taking the programme up for the
-households whose take-up the cut-off decides: the jump in the outcome divided by the jump in
+**Sharp and fuzzy.** Without ``treatment`` the design is sharp: the estimate is the effect of
+being eligible. With ``treatment=COLUMN`` (who receives the programme, 0/1: take-up) the design is
+fuzzy, as rdrobust's ``fuzzy``: the estimate is the effect of receiving the programme for the
+households whose receipt the cut-off decides: the jump in the outcome divided by the jump in
 take-up. The first stage (the jump in take-up on the eligible side) is in
 ``diagnostics["first_stage"]``.
+
+**Weights and missing values** as in every estimator (:mod:`.columns`): ``weights`` (survey
+weights) multiply rdrobust's kernel weights and weight rdplot's binned means; the density test
+counts households unweighted. Rows missing a used value are left out, counted in
+``dropped_missing`` and named in a caveat.
 
 **Rows** (practice of Cattaneo, Idrobo & Titiunik 2020, *A Practical Introduction to Regression
 Discontinuity Designs: Foundations*, section 4):
@@ -35,7 +41,7 @@ Discontinuity Designs: Foundations*, section 4):
 **Diagnostics** (``below``/``above`` are the sides of the cut-off, whichever is eligible):
 ``design``, ``cutoff``, ``treated_side``, ``kernel``, ``polynomial`` (p), ``bias_polynomial`` (q),
 ``bandwidth_method``, ``bandwidth`` (h), ``bias_bandwidth`` (b), ``n``, ``n_effective``,
-``n_missing_dropped``, ``variance`` (rdrobust's ``NN`` or, with ``cluster``, ``CR1``),
+``dropped_missing``, ``weights``, ``variance`` (rdrobust's ``NN`` or, with ``cluster``, ``CR1``),
 ``clusters``, ``covariates``, ``density_test`` (``statistic``: positive when households are denser
 just on the eligible side; ``p_value``; ``bandwidth``; ``n_effective``; ``None`` when it could not
 be computed) and, when fuzzy, ``first_stage`` (``jump``, ``se``, ``p_value``, ``ci_low``,
@@ -65,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
+from sejahtera.evaluate.columns import complete_rows, positive_weights
 from sejahtera.evaluate.result import LEVEL, Caveat, Estimate, Evaluation, NotIdentified
 
 Side = Literal["below", "above"]
@@ -96,7 +103,7 @@ class _Sample:
     d: np.ndarray | None
     z: np.ndarray | None
     g: np.ndarray | None
-    dropped: int
+    w: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -129,27 +136,30 @@ def rdd(
     cutoff: float,
     *,
     side: Side,
-    fuzzy: str | None = None,
+    treatment: str | None = None,
     covariates: Sequence[str] = (),
     kernel: Kernel = "triangular",
     bandwidth: float | tuple[float, float] | None = None,
     polynomial: int = 1,
     cluster: str | None = None,
+    weights: str | None = None,
 ) -> Evaluation:
     """The effect on ``outcome`` of being on the eligible ``side`` of ``cutoff`` in ``running``.
 
-    ``side`` has no default: the same data give opposite signs for the two sides. ``fuzzy``
-    names the take-up column (a fuzzy design); ``covariates`` adjust the estimate; ``bandwidth``
-    replaces the data-driven one (one number, or one below and one above); ``cluster`` names the
-    column whose groups share errors (village, district). Rows missing any of these values are
-    dropped. Raises :class:`NotIdentified` when the design cannot give an effect.
+    ``side`` has no default: the same data give opposite signs for the two sides.
+    ``treatment`` names the column of who receives the programme (a fuzzy design);
+    ``covariates`` adjust the estimate; ``bandwidth`` replaces the data-driven one (one number,
+    or one below and one above); ``cluster`` names the column whose groups share errors
+    (village, district); ``weights`` the survey weights. Rows missing any of these values are
+    left out and counted. Raises :class:`NotIdentified` when the design cannot give an effect.
     """
     covariates = tuple(covariates)
     cutoff = _check_options(side, kernel, bandwidth, polynomial, cutoff)
     axis = _Axis(cutoff, 1.0 if side == "above" else -1.0)
-    sample = _sample(frame, axis, outcome, running, fuzzy, covariates, cluster)
+    rows = complete_rows(frame, [outcome, running, treatment, *covariates, cluster, weights])
+    sample = _sample(rows.data, axis, outcome, running, treatment, covariates, cluster, weights)
     h = _manual_bandwidth(bandwidth, axis)
-    _check_support(sample, axis, running, fuzzy, h)
+    _check_support(sample, axis, running, treatment, h)
     fit = _rdrobust(sample, kernel, h, polynomial)
     left, right = (int(n) for n in fit.N_h)
     if min(left, right) < MIN_NEAR:
@@ -161,13 +171,14 @@ def rdd(
             **axis.sides(left, right),
         )
     diagnostics = _diagnostics(fit, sample, axis, side, kernel, bandwidth, covariates)
+    diagnostics |= {"dropped_missing": rows.dropped, "weights": weights}
     caveats: list[Caveat] = []
-    if fuzzy is not None:
+    if treatment is not None:
         diagnostics["first_stage"] = first = _first_stage(fit, axis)
-        caveats += _first_stage_caveats(first, fuzzy)
+        caveats += _first_stage_caveats(first, treatment)
     _check_finite(fit)
     diagnostics["density_test"] = density = _density(sample.u, axis)
-    caveats += _design_caveats(sample, fit, density, axis, running, cluster)
+    caveats += _design_caveats(sample, fit, density, axis, running, cluster) + rows.caveats()
     plot = {"cutoff": cutoff, "treated_side": side, "x": running, "y": outcome}
     plot |= _plot(sample, fit, axis)
     return Evaluation("rdd", outcome, _estimates(fit, left + right), diagnostics, caveats, plot)
@@ -210,36 +221,27 @@ def _sample(
     axis: _Axis,
     outcome: str,
     running: str,
-    fuzzy: str | None,
+    treatment: str | None,
     covariates: tuple[str, ...],
     cluster: str | None,
+    weights: str | None,
 ) -> _Sample:
-    """The named columns as float arrays, rows with a missing value dropped."""
-    numeric = list(dict.fromkeys([outcome, running, *([fuzzy] if fuzzy else []), *covariates]))
-    missing = [c for c in [*numeric, *([cluster] if cluster else [])] if c not in frame.columns]
-    if missing:
-        raise NotIdentified(
-            "evaluate.rdd_missing_columns",
-            columns=", ".join(missing),
-            known=", ".join(map(str, frame.columns)),
-        )
+    """The named columns of the complete rows in ``frame`` as float arrays."""
+    given = [treatment] if treatment else []
+    numeric = list(dict.fromkeys([outcome, running, *given, *covariates]))
     arrays = {}
     for column in numeric:
         values = frame[column]
         if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
             raise NotIdentified("evaluate.rdd_not_numeric", column=column)
-        arrays[column] = values.to_numpy(dtype=float, na_value=np.nan)
-    keep = np.logical_and.reduce([np.isfinite(a) for a in arrays.values()])
-    codes = pd.factorize(frame[cluster])[0] if cluster else None
-    if codes is not None:
-        keep &= codes >= 0
+        arrays[column] = values.to_numpy(dtype=float)
     return _Sample(
-        y=arrays[outcome][keep],
-        u=axis.sign * (arrays[running][keep] - axis.cutoff),
-        d=arrays[fuzzy][keep] if fuzzy else None,
-        z=np.column_stack([arrays[c][keep] for c in covariates]) if covariates else None,
-        g=codes[keep] if codes is not None else None,
-        dropped=int((~keep).sum()),
+        y=arrays[outcome],
+        u=axis.sign * (arrays[running] - axis.cutoff),
+        d=arrays[treatment] if treatment else None,
+        z=np.column_stack([arrays[c] for c in covariates]) if covariates else None,
+        g=pd.factorize(frame[cluster])[0] if cluster else None,
+        w=positive_weights(frame, weights),
     )
 
 
@@ -252,7 +254,7 @@ def _manual_bandwidth(bandwidth: object, axis: _Axis) -> list[float] | None:
 
 
 def _check_support(
-    sample: _Sample, axis: _Axis, running: str, fuzzy: str | None, h: list[float] | None
+    sample: _Sample, axis: _Axis, running: str, treatment: str | None, h: list[float] | None
 ) -> None:
     """Refuse, before estimating, data with no comparison to make at the cut-off."""
     u = sample.u
@@ -275,7 +277,7 @@ def _check_support(
         )
     if sample.d is not None and np.unique(sample.d).size < 2:
         raise NotIdentified(
-            "evaluate.rdd_no_treatment_variation", treatment=fuzzy, value=float(sample.d[0])
+            "evaluate.rdd_no_treatment_variation", treatment=treatment, value=float(sample.d[0])
         )
 
 
@@ -304,6 +306,7 @@ def _rdrobust(sample: _Sample, kernel: str, h: list[float] | None, polynomial: i
                 h=h,
                 p=polynomial,
                 cluster=sample.g,
+                weights=sample.w,
             )
         except Exception as exc:  # rdrobust raises bare Exception, ValueError, LinAlgError …
             raise NotIdentified("evaluate.rdd_estimation_failed", detail=str(exc)) from exc
@@ -370,7 +373,6 @@ def _diagnostics(
         "bias_bandwidth": axis.sides(*_pair(fit.bws, "b")),
         "n": axis.sides(*(int(n) for n in fit.N)),
         "n_effective": axis.sides(*(int(n) for n in fit.N_h)),
-        "n_missing_dropped": sample.dropped,
         "variance": str(fit.vce),
         "clusters": clusters,
         "covariates": list(covariates),
@@ -479,7 +481,9 @@ def _binned(sample: _Sample, axis: _Axis) -> dict[str, object]:
 
     with _quiet():
         try:
-            out = rdplot(sample.y, sample.u, c=0.0, binselect=BIN_SELECT, hide=True)
+            out = rdplot(
+                sample.y, sample.u, c=0.0, binselect=BIN_SELECT, weights=sample.w, hide=True
+            )
         except Exception:  # the estimate stands without its picture
             return {"bins": [], "global_fit": []}
     table = out.vars_bins

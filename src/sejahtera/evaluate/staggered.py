@@ -48,6 +48,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from sejahtera.evaluate.columns import Complete, complete_rows
 from sejahtera.evaluate.did import (
     PRETREND_LEVEL,
     check_design,
@@ -55,7 +56,6 @@ from sejahtera.evaluate.did import (
     codes,
     cohort_labels,
     cohorts,
-    complete_rows,
     means_plot,
 )
 from sejahtera.evaluate.result import LEVEL, Caveat, Estimate, Evaluation, NotIdentified
@@ -76,7 +76,7 @@ class _Panel:
     clusters: np.ndarray  # cluster code of each unit
     rows: pd.DataFrame  # the rows used, for the plot
     row_cohort: np.ndarray
-    dropped_missing: int
+    complete: Complete  # the rows with every used value, and how many were left out
     dropped_first: int
 
 
@@ -153,7 +153,7 @@ def staggered_did(
         "periods": [_plain(p) for p in panel.periods],
         "cohorts": {_label(g): int((panel.cohort == g).sum()) for g in np.unique(cells.group)},
         "never_treated": int(np.isinf(panel.cohort).sum()),
-        "dropped_missing": panel.dropped_missing,
+        "dropped_missing": panel.complete.dropped,
         "dropped_first_period": panel.dropped_first,
         "covariates": list(covariates),
         "att_gt": _table(cells, se[len(names) :]),
@@ -221,7 +221,7 @@ def _caveats(
     if cells.skipped:
         skipped = {"cells": ", ".join(cells.skipped)}
         caveats.append(Caveat("evaluate.did_cells_without_controls", skipped))
-    return caveats
+    return caveats + panel.complete.caveats()
 
 
 def _table(cells: _Cells, se: np.ndarray) -> list[dict[str, object]]:
@@ -250,8 +250,8 @@ def _panel(
     cluster: str | None,
     covariates: tuple[str, ...],
 ) -> _Panel:
-    used = [outcome, unit, time, cluster, *covariates]
-    data, dropped = complete_rows(frame, used, optional=[first_treated])
+    complete = complete_rows(frame, [outcome, unit, time, cluster, *covariates], [first_treated])
+    data = complete.data
     cohort = cohorts(data, time, first_treated)
     periods = np.sort(data[time].unique())
     cohort[cohort > periods[-1]] = np.nan  # first treated after the panel: never, here
@@ -303,7 +303,7 @@ def _panel(
         clusters=unit_clusters,
         rows=data,
         row_cohort=cohort,
-        dropped_missing=dropped,
+        complete=complete,
         dropped_first=dropped_first,
     )
 
