@@ -92,7 +92,7 @@ def test_one_number_format_for_every_reader() -> None:
 
 
 def test_codes_are_shown_by_their_names() -> None:
-    from sejahtera.i18n import column_label, value_label
+    from sejahtera.data.labels import column_label, value_label
 
     assert column_label("district_code", "id") == "Kecamatan"
     assert value_label("district_code", "34.03.01", "id") == "34.03.01 Wonosari"

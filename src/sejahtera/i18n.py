@@ -8,7 +8,7 @@ else Indonesian.
 
 Numbers are written one way everywhere (:func:`format_number`): the reader's separators
 (``1.234.567,5`` in Indonesian), never in scientific notation. Codes a reader meets — a column, a
-category, a region — are shown by their names (:func:`column_label`, :func:`value_label`).
+category, a region — are shown by their names (:mod:`sejahtera.data.labels`).
 """
 
 from __future__ import annotations
@@ -184,39 +184,3 @@ def local_digits(shown: str, language_code: Language | None = None) -> str:
     if (language_code or language()) == "id":
         return shown.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return shown
-
-
-def column_label(column: str, language_code: Language | None = None) -> str:
-    """A column's name for a reader (``district_code`` → Kecamatan), the column itself when the
-    catalogue has none."""
-    return _label_or(f"column.{column}", column, language_code)
-
-
-def value_label(column: str, value: object, language_code: Language | None = None) -> str:
-    """A value as a reader names it: a region code with its name (``34.03.01 Wonosari``), a
-    category by its words (``tertiary`` → Perguruan tinggi), a flag as yes or no (or urban as
-    Perkotaan/Perdesaan); other values as they are."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if column in _REGION_COLUMNS:
-        from sejahtera.data.regions import registry
-
-        names = registry()
-        code = str(value)
-        return f"{code} {names.name(code)}" if code in names else code
-    if isinstance(value, bool) or str(value) in ("True", "False"):
-        flag = str(value) == "True"
-        return _label_or(f"value.{column}.{str(flag).lower()}", None, language_code) or text(
-            "cli.yes" if flag else "cli.no", language_code
-        )
-    return _label_or(f"value.{column}.{value}", str(value), language_code)
-
-
-_REGION_COLUMNS = ("province_code", "regency_code", "district_code", "village_code")
-
-
-def _label_or(key: str, fallback: str | None, language_code: Language | None) -> str:
-    entry = catalogue().get(key)
-    if entry is None:
-        return fallback  # type: ignore[return-value]
-    return entry[language_code or language()]

@@ -9,7 +9,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from sejahtera.i18n import Language, column_label, format_number, text, value_label
+from sejahtera.data.labels import column_label, value_label
+from sejahtera.i18n import Language, format_number, text
 
 TIDY_COLUMNS = ("indicator", "estimate", "se", "ci_low", "ci_high", "n", "population")
 # An estimate is flagged, not hidden, when it rests on fewer rows than this or when its relative

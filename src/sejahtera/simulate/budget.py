@@ -42,8 +42,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.labels import value_label
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, format_number, text, value_label
+from sejahtera.i18n import Language, format_number, text
 from sejahtera.rules.parameters import Parameter
 from sejahtera.rules.programmes import LEVERS, Programme
 from sejahtera.rules.reform import with_parameter_values
