@@ -17,6 +17,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.i18n import text
 from sejahtera.measure.mpi import MpiSpec, deprivations, load_spec, mpi
 from sejahtera.measure.mpi_spec import shipped_specs
+from sejahtera.yamlfile import FileError
 
 # Alkire & Foster (2011), "Counting and multidimensional poverty measurement", Journal of Public
 # Economics 95(7–8), 476–487, section 3: four persons (rows) and four dimensions (columns), the
@@ -363,8 +364,6 @@ BROKEN = [
     ("weights", lambda s: _water(s).update(weight=0.4), "mpi.spec_weight_sum", "dimensions"),
     ("k_zero", lambda s: s.update(k=0), "mpi.spec_k_range", "k"),
     ("k_above_one", lambda s: s.update(k="3/2"), "mpi.spec_k_range", "k"),
-    ("top_key", lambda s: s.update(cutoff=0.3), "mpi.spec_unknown_key", "(top)"),
-    ("indicator_key", lambda s: _water(s).update(wieght=1), "mpi.spec_unknown_key", "living/water"),
     (
         "column",
         lambda s: _water(s).update(column="water_sorce"),
@@ -396,12 +395,6 @@ BROKEN = [
         "living/school/persons/where/klass",
     ),
     (
-        "aggregate",
-        lambda s: _school(s)["persons"].update(deprived_if="some"),
-        "mpi.spec_bad_choice",
-        "living/school/persons/deprived_if",
-    ),
-    (
         "between",
         lambda s: _school(s)["persons"]["where"].update(age={"between": [15, 7]}),
         "mpi.spec_bad_between",
@@ -409,22 +402,10 @@ BROKEN = [
     ),
     ("duplicate", lambda s: _school(s).update(name="water"), "mpi.spec_duplicate_name", "water"),
     (
-        "label",
-        lambda s: _water(s).update(label={"id": "Air"}),
-        "mpi.spec_missing_key",
-        "living/water/label",
-    ),
-    (
         "two_forms",
         lambda s: _water(s).update(any_of={"toilet": {"in": ["none"]}}),
         "mpi.spec_form",
         "living/water",
-    ),
-    (
-        "weight_text",
-        lambda s: _water(s).update(weight="half"),
-        "mpi.spec_bad_number",
-        "living/water/weight",
     ),
     (
         "name",
@@ -443,13 +424,73 @@ def test_a_broken_spec_is_refused_before_any_data(
     change(spec)
     path = tmp_path / f"{case}.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(SejahteraError) as error:
+    with pytest.raises(FileError) as error:
         load_spec(path)
     assert error.value.key == key
     assert error.value.values["entry"] == entry
+    assert isinstance(error.value.line, int)
     for language in ("id", "en"):
         message = text(key, language, **error.value.values)
         assert str(path) in message and entry in message
+
+
+# The shape of the file, checked by its declared model: the messages every YAML file shares,
+# with the line of the offending key (``marker`` is on it).
+MISSHAPEN = [
+    ("top_key", lambda s: s.update(cutoff=0.3), "yamlfile.unknown_key", "cutoff:"),
+    ("indicator_key", lambda s: _water(s).update(wieght=1), "yamlfile.unknown_key", "wieght:"),
+    (
+        "aggregate",
+        lambda s: _school(s)["persons"].update(deprived_if="some"),
+        "yamlfile.not_choice",
+        "deprived_if: some",
+    ),
+    ("weight_text", lambda s: _water(s).update(weight="half"), "yamlfile.not_number", "half"),
+    ("weight_bool", lambda s: _water(s).update(weight=True), "yamlfile.not_number", "true"),
+    ("label", lambda s: _water(s).update(label={"id": "Air"}), "yamlfile.missing_key", "label:"),
+    ("no_indicators", lambda s: s["dimensions"][0].update(indicators=[]), "yamlfile.empty", "[]"),
+    ("k_list", lambda s: s.update(k=[1, 3]), "yamlfile.not_number", "k:"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "key", "marker"), MISSHAPEN, ids=[m[0] for m in MISSHAPEN]
+)
+def test_a_misshapen_spec_names_the_line(
+    case: str, change: Any, key: str, marker: str, tmp_path: Path
+) -> None:
+    spec = copy.deepcopy(BASE)
+    change(spec)
+    written = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(written, encoding="utf-8")
+    with pytest.raises(FileError) as error:
+        load_spec(path)
+    lines = written.splitlines()
+    marked = [n for n, line in enumerate(lines, start=1) if marker in line]
+    if case == "label":  # the water indicator's label, which lacks its English text
+        marked = [n - 1 for n, line in enumerate(lines, start=1) if "id: Air" in line]
+    assert (error.value.key, error.value.file, error.value.line) == (key, str(path), marked[0])
+    for language in ("id", "en"):
+        assert f"{path}, {'baris' if language == 'id' else 'line'} {marked[0]}" in text(
+            key, language, **error.value.values
+        )
+
+
+def test_no_stays_text_in_a_spec(tmp_path: Path) -> None:
+    spec = copy.deepcopy(BASE)
+    spec["columns"] = {"answer": {"kind": "str"}}
+    _water(spec).update(column="answer", deprived_if={"equals": "no"})
+    path = tmp_path / "jawaban.yaml"
+    path.write_text(yaml.safe_dump(spec).replace("'no'", "no"), encoding="utf-8")
+    assert "equals: no\n" in path.read_text("utf-8")  # unquoted, as people write it
+
+    assert load_spec(path).indicators[0].tests[0].value == "no"
+    spec["columns"] = {"answer": {"kind": "bool"}}
+    path.write_text(yaml.safe_dump(spec).replace("'no'", "no"), encoding="utf-8")
+    with pytest.raises(FileError) as error:
+        load_spec(path)
+    assert error.value.key == "mpi.spec_bad_value"  # no is not false
 
 
 def test_the_base_spec_is_valid_and_unreadable_files_are_named(tmp_path: Path) -> None:
@@ -460,9 +501,9 @@ def test_the_base_spec_is_valid_and_unreadable_files_are_named(tmp_path: Path) -
     assert spec.k == pytest.approx(1 / 3) and spec.file == str(good)
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nk: [1/3\n", encoding="utf-8")
-    with pytest.raises(SejahteraError) as error:
+    with pytest.raises(FileError) as error:
         load_spec(broken)
-    assert error.value.key == "mpi.spec_yaml" and str(broken) in str(error.value)
+    assert error.value.key == "yamlfile.syntax" and str(broken) in str(error.value)
     with pytest.raises(SejahteraError) as error:
         load_spec(tmp_path / "absent.yaml")
     assert error.value.key == "mpi.spec_not_found" and "housing-id" in str(error.value)

@@ -1,4 +1,5 @@
-"""The one YAML reader: YAML 1.2 scalars, lines, duplicate keys and the limits on a file."""
+"""The one YAML reader: YAML 1.2 scalars, lines, duplicate keys, the limits on a file, and the one
+unknown-key message of mapping files, MPI specifications and rulesets."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from sejahtera.data.mapping import load_mapping
 from sejahtera.i18n import text
+from sejahtera.measure.mpi import load_spec
+from sejahtera.rules.parameters import load_parameters
 from sejahtera.yamlfile import FileError, Limits, Located, parse_yaml, read_yaml
 
 
@@ -135,3 +139,29 @@ def test_an_empty_file_is_none(tmp_path: Path) -> None:
     path.write_text("# nothing yet\n", "utf-8")
 
     assert read_yaml(path) is None
+
+
+def test_the_same_unknown_key_message_everywhere(tmp_path: Path) -> None:
+    mapping = tmp_path / "pemetaan.yaml"
+    mapping.write_text("households:\n  columns: {ID: household_id}\n  colums: {}\n", "utf-8")
+    spec = tmp_path / "ikm.yaml"
+    spec.write_text("name: ikm\ncutoff: 1/3\n", "utf-8")
+    rules = tmp_path / "parameters"
+    rules.mkdir()
+    (rules / "benefit.yaml").write_text("values:\n  2025-01-01: {value: 1}\nunits: IDR\n", "utf-8")
+    errors = []
+    for load, path in ((load_mapping, mapping), (load_spec, spec), (load_parameters, rules)):
+        with pytest.raises(FileError) as caught:
+            load(path)
+        errors.append(caught.value)
+
+    assert [(e.key, e.line, e.values["key"]) for e in errors] == [
+        ("yamlfile.unknown_key", 3, "colums"),
+        ("yamlfile.unknown_key", 2, "cutoff"),
+        ("yamlfile.unknown_key", 3, "units"),
+    ]
+    allowed = "columns, constants, file, sheet, values"
+    assert text("yamlfile.unknown_key", "en", **errors[0].values) == (
+        f"{mapping}, line 3: unknown key 'colums'; allowed: {allowed}."
+    )
+    assert str(errors[2]).startswith("benefit.yaml, baris 3: kunci 'units' tidak dikenal")

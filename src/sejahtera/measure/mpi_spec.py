@@ -3,7 +3,9 @@
 A specification names dimensions, each with weighted indicators, and the poverty cut-off ``k``.
 Every indicator says, in a small declarative vocabulary, when a household is *deprived* in it;
 nothing in a specification is ever evaluated as code. The whole file is checked before any data is
-touched, and every problem is reported with the file and the entry it concerns.
+touched, and every problem is reported with the file, the line and the entry it concerns. The file
+is read by :func:`sejahtera.yamlfile.read_yaml` (YAML 1.2: ``no`` or ``off`` are text, only
+``true``/``false`` booleans), its shape checked by the model :class:`SpecFile`, the rest here.
 
 Top level::
 
@@ -52,12 +54,14 @@ from fractions import Fraction
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from sejahtera.data.schema import COLUMNS, TABLES, Table
+from sejahtera.data.schema import COLUMNS, Table
 from sejahtera.errors import SejahteraError
+from sejahtera.yamlfile import Declared, FileError, read_yaml, validate
 
 Comparison = Literal["equals", "in", "below", "at_most", "above", "at_least", "between"]
 Form = Literal["column", "any_of", "all_of", "persons"]
@@ -79,27 +83,71 @@ SHIPPED_FOLDER = "resources/mpi"
 
 _ORDERED = ("below", "at_most", "above", "at_least", "between")
 _NUMERIC_KINDS = ("int", "float")
-_DECLARABLE_KINDS = ("bool", "int", "float", "str", "category")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SPEC_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_TOP_KEYS = ("name", "label", "source", "k", "columns", "dimensions")
-_DIMENSION_KEYS = ("name", "label", "indicators")
-_INDICATOR_KEYS = ("name", "label", "weight", "reference", "deprived_if", *FORMS)
-_PERSONS_KEYS = ("where", "deprived_if")
-_COLUMN_KEYS = ("kind", "categories", "table")
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only ``true``/``false``; ``no``, ``off`` or ``ya`` stay text."""
+# --- the file as written --------------------------------------------------------------------
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in found if tag != "tag:yaml.org,2002:bool"]
-    for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+def _fraction(raw: object) -> object:
+    """A number, or a fraction written as text (``"1/18"``) so that weights add up exactly."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return float(Fraction(raw.replace(" ", "")))
+    except (ValueError, ZeroDivisionError):
+        raise PydanticCustomError("float_parsing", "not a number or fraction") from None
+
+
+Number = Annotated[float, BeforeValidator(_fraction)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Tests = dict[str, dict[str, Any]]  # column → {comparison: value}
+
+
+class LabelEntry(Declared):
+    id: Text  # Indonesian first
+    en: Text
+
+
+class ColumnEntry(Declared):
+    kind: Literal["bool", "int", "float", "str", "category"]
+    table: Literal["households", "persons"] = "households"
+    categories: list[str | int] | None = None  # category columns only
+
+
+class PersonsEntry(Declared):
+    where: Tests = Field(default_factory=dict)
+    deprived_if: Aggregate
+
+
+class IndicatorEntry(Declared):
+    name: str
+    label: LabelEntry
+    weight: Number
+    reference: str = ""
+    column: str | None = None
+    deprived_if: dict[str, Any] | None = None  # with column
+    any_of: Tests | None = None
+    all_of: Tests | None = None
+    persons: PersonsEntry | None = None
+
+
+class DimensionEntry(Declared):
+    name: str
+    label: LabelEntry
+    indicators: list[IndicatorEntry] = Field(min_length=1)
+
+
+class SpecFile(Declared):
+    """A specification as written; :class:`MpiSpec` is the checked one."""
+
+    name: str
+    label: LabelEntry
+    source: str = ""
+    k: Number
+    columns: dict[str, ColumnEntry] = Field(default_factory=dict)
+    dimensions: list[DimensionEntry] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -189,35 +237,15 @@ def load_spec(path_or_name: str | Path) -> MpiSpec:
     if isinstance(path_or_name, str) and text in shipped_specs():
         return _shipped(text)
     path = Path(path_or_name)
-    try:
-        content = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SejahteraError(
-            "mpi.spec_not_found", path=path, shipped=", ".join(shipped_specs())
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SejahteraError("mpi.spec_unreadable", file=path, detail=exc) from None
-    return _parse(content, str(path))
+    if not path.exists():
+        raise SejahteraError("mpi.spec_not_found", path=path, shipped=", ".join(shipped_specs()))
+    return MpiSpec.from_mapping(read_yaml(path, text), text)
 
 
 @cache
 def _shipped(name: str) -> MpiSpec:
     entry = resources.files("sejahtera").joinpath(f"{SHIPPED_FOLDER}/{name}.yaml")
-    return _parse(entry.read_text(encoding="utf-8"), f"{name}.yaml")
-
-
-def _parse(content: str, file: str) -> MpiSpec:
-    try:
-        raw = yaml.load(content, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SejahteraError(
-            "mpi.spec_yaml",
-            file=file,
-            line=mark.line + 1 if mark else "?",
-            detail=getattr(exc, "problem", None) or exc,
-        ) from None
-    return MpiSpec.from_mapping(raw, file)
+    return MpiSpec.from_mapping(read_yaml(entry, f"{name}.yaml"), f"{name}.yaml")
 
 
 def _is_yaml(name: str) -> bool:
@@ -225,7 +253,8 @@ def _is_yaml(name: str) -> bool:
 
 
 class _Reader:
-    """Checks one specification, raising at the first problem with the file and the entry."""
+    """Checks what the file's model cannot: names, forms, columns and their values, weights.
+    It raises at the first problem, with the file, the line and the entry."""
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -234,236 +263,205 @@ class _Reader:
             for table, columns in COLUMNS.items()
         }
 
-    def fail(self, message: str, entry: str, /, **values: object) -> SejahteraError:
-        return SejahteraError(message, file=self.file, entry=entry, **values)
+    def fail(self, message: str, entry: str, line: int | None, /, **values: object) -> FileError:
+        return FileError(message, file=self.file, line=line, entry=entry, **values)
 
     def spec(self, raw: object) -> MpiSpec:
-        top = self.mapping(raw, "(top)", _TOP_KEYS, required=("name", "label", "k", "dimensions"))
-        name = top["name"]
-        if not isinstance(name, str) or not _SPEC_NAME.match(name):
-            raise self.fail("mpi.spec_bad_name", "name", name=name)
-        declared = self.declared_columns(top.get("columns", {}))
-        k = self.fraction(top["k"], "k")
-        if not 0 < k <= 1:
-            raise self.fail("mpi.spec_k_range", "k", value=top["k"])
-        dimensions = self.dimensions(top["dimensions"])
+        found = validate(SpecFile, raw, self.file)
+        if not _SPEC_NAME.match(found.name):
+            raise self.fail("mpi.spec_bad_name", "name", found.line_of("name"), name=found.name)
+        declared = self.declared_columns(found.columns)
+        if not 0 < found.k <= 1:
+            raise self.fail("mpi.spec_k_range", "k", found.line_of("k"), value=f"{found.k:.6g}")
+        dimensions = self.dimensions(found.dimensions)
         indicators = [i for d in dimensions for i in d.indicators]
         total = sum(i.weight for i in indicators)
         if abs(total - 1) > WEIGHT_TOLERANCE:
             shown = ", ".join(f"{i.name}={i.weight:.6g}" for i in indicators)
             raise self.fail(
-                "mpi.spec_weight_sum", "dimensions", total=f"{total:.12g}", weights=shown
+                "mpi.spec_weight_sum",
+                "dimensions",
+                found.line_of("dimensions"),
+                total=f"{total:.12g}",
+                weights=shown,
             )
         return MpiSpec(
-            name=name,
-            label=self.label(top["label"], "label"),
-            k=k,
+            name=found.name,
+            label=_label(found.label),
+            k=found.k,
             dimensions=tuple(dimensions),
             file=self.file,
-            source=self.text(top.get("source", ""), "source"),
+            source=found.source,
             columns=declared,
         )
 
-    def mapping(
-        self, raw: object, entry: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        if not isinstance(raw, dict):
-            raise self.fail("mpi.spec_not_mapping", entry)
-        for key in raw:
-            if key not in allowed:
-                raise self.fail("mpi.spec_unknown_key", entry, key=key, allowed=", ".join(allowed))
-        for key in required:
-            if key not in raw:
-                raise self.fail("mpi.spec_missing_key", entry, key=key)
-        return raw
-
-    def items(self, raw: object, entry: str) -> list[Any]:
-        if not isinstance(raw, list) or not raw:
-            raise self.fail("mpi.spec_not_list", entry)
-        return raw
-
-    def text(self, raw: object, entry: str) -> str:
-        if not isinstance(raw, str):
-            raise self.fail("mpi.spec_not_text", entry)
-        return raw
-
-    def label(self, raw: object, entry: str) -> dict[str, str]:
-        found = self.mapping(raw, entry, ("id", "en"), required=("id", "en"))
-        if not all(isinstance(v, str) and v.strip() for v in found.values()):
-            raise self.fail("mpi.spec_bad_label", entry)
-        return {"id": found["id"], "en": found["en"]}
-
-    def fraction(self, raw: object, entry: str) -> float:
-        """A number, or a fraction written as text (``"1/18"``) so that weights add up exactly."""
-        if isinstance(raw, bool):
-            raise self.fail("mpi.spec_bad_number", entry, value=raw)
-        if isinstance(raw, int | float):
-            return float(raw)
-        try:
-            return float(Fraction(str(raw).replace(" ", "")))
-        except (ValueError, ZeroDivisionError):
-            raise self.fail("mpi.spec_bad_number", entry, value=raw) from None
-
-    def declared_columns(self, raw: object) -> tuple[tuple[Table, str, ColumnKind], ...]:
-        if not isinstance(raw, dict):
-            raise self.fail("mpi.spec_not_mapping", "columns")
+    def declared_columns(
+        self, found: dict[str, ColumnEntry]
+    ) -> tuple[tuple[Table, str, ColumnKind], ...]:
         declared = []
-        for name, spec in raw.items():
-            entry = f"columns/{name}"
-            found = self.mapping(spec, entry, _COLUMN_KEYS, required=("kind",))
-            table = self.choice(found.get("table", "households"), f"{entry}/table", TABLES)
-            kind = self.choice(found["kind"], f"{entry}/kind", _DECLARABLE_KINDS)
-            if not isinstance(name, str) or not _NAME.match(name) or name in self.kinds[table]:
-                raise self.fail("mpi.spec_column_exists", entry, column=name, table=table)
-            categories: list[Any] = []
-            if kind == "category":
-                categories = self.items(found.get("categories"), f"{entry}/categories")
-            elif "categories" in found:
+        for name, spec in found.items():
+            entry, line = f"columns/{name}", spec.line_of()
+            if not _NAME.match(name) or name in self.kinds[spec.table]:
                 raise self.fail(
-                    "mpi.spec_unknown_key", entry, key="categories", allowed="kind, table"
+                    "mpi.spec_column_exists", entry, line, column=name, table=spec.table
                 )
-            declared_kind = ColumnKind(kind, tuple(str(c) for c in categories))
-            self.kinds[table][name] = declared_kind
-            declared.append((table, name, declared_kind))
+            if spec.kind == "category" and not spec.categories:
+                raise self.fail("yamlfile.missing_key", entry, line, key="categories")
+            if spec.kind != "category" and spec.categories is not None:
+                line = spec.line_of("categories")
+                raise self.fail(
+                    "yamlfile.unknown_key", entry, line, key="categories", allowed="kind, table"
+                )
+            kind = ColumnKind(spec.kind, tuple(str(c) for c in spec.categories or ()))
+            self.kinds[spec.table][name] = kind
+            declared.append((spec.table, name, kind))
         return tuple(declared)
 
-    def choice(self, raw: object, entry: str, allowed: tuple[str, ...]) -> Any:
-        if raw not in allowed:
-            raise self.fail("mpi.spec_bad_choice", entry, value=raw, allowed=", ".join(allowed))
-        return raw
-
-    def dimensions(self, raw: object) -> list[Dimension]:
+    def dimensions(self, found: list[DimensionEntry]) -> list[Dimension]:
         dimensions: list[Dimension] = []
         seen: set[str] = set()
-        for position, item in enumerate(self.items(raw, "dimensions")):
-            entry = _entry("", "dimensions", position, item)
-            found = self.mapping(item, entry, _DIMENSION_KEYS, required=_DIMENSION_KEYS)
-            name = self.name(found["name"], entry, seen)
-            listed = self.items(found["indicators"], f"{entry}/indicators")
+        for position, item in enumerate(found):
+            name = self.name(item, _entry("", "dimensions", position, item.name), seen)
             indicators = tuple(
-                self.indicator(indicator, name, _entry(name, "indicators", i, indicator))
-                for i, indicator in enumerate(listed)
+                self.indicator(indicator, name, _entry(name, "indicators", i, indicator.name))
+                for i, indicator in enumerate(item.indicators)
             )
-            dimensions.append(
-                Dimension(name, self.label(found["label"], f"{entry}/label"), indicators)
-            )
-        names = [i.name for d in dimensions for i in d.indicators]
-        for position, name in enumerate(names):
-            if name in names[:position]:
-                raise self.fail("mpi.spec_duplicate_name", name, name=name)
+            dimensions.append(Dimension(name, _label(item.label), indicators))
+        named = [indicator for item in found for indicator in item.indicators]
+        for position, indicator in enumerate(named):
+            if indicator.name in {i.name for i in named[:position]}:
+                line = indicator.line_of("name")
+                raise self.fail(
+                    "mpi.spec_duplicate_name", indicator.name, line, name=indicator.name
+                )
         return dimensions
 
-    def name(self, raw: object, entry: str, seen: set[str]) -> str:
-        if not isinstance(raw, str) or not _NAME.match(raw):
-            raise self.fail("mpi.spec_bad_name", f"{entry}/name", name=raw)
-        if raw in seen:
-            raise self.fail("mpi.spec_duplicate_name", entry, name=raw)
-        seen.add(raw)
-        return raw
-
-    def indicator(self, raw: object, dimension: str, entry: str) -> Indicator:
-        found = self.mapping(raw, entry, _INDICATOR_KEYS, required=("name", "label", "weight"))
-        name = self.name(found["name"], entry, set())
-        forms = [form for form in FORMS if form in found]
-        if len(forms) != 1:
-            raise self.fail("mpi.spec_form", entry, forms=", ".join(FORMS))
-        form = forms[0]
-        if form == "column" and "deprived_if" not in found:
-            raise self.fail("mpi.spec_missing_key", entry, key="deprived_if")
-        if form != "column" and "deprived_if" in found:
-            raise self.fail("mpi.spec_form", f"{entry}/deprived_if", forms=", ".join(FORMS))
-        weight = self.fraction(found["weight"], f"{entry}/weight")
-        if not weight > 0:
-            raise self.fail("mpi.spec_weight_positive", f"{entry}/weight", value=found["weight"])
-        aggregate = None
-        if form == "column":
-            column = self.text(found["column"], f"{entry}/column")
-            self.kind("households", column, f"{entry}/column")
-            tests = (self.test("households", column, found["deprived_if"], f"{entry}/deprived_if"),)
-        elif form == "persons":
-            part = self.mapping(
-                found["persons"], f"{entry}/persons", _PERSONS_KEYS, ("deprived_if",)
+    def name(self, item: DimensionEntry | IndicatorEntry, entry: str, seen: set[str]) -> str:
+        if not _NAME.match(item.name):
+            raise self.fail(
+                "mpi.spec_bad_name", f"{entry}/name", item.line_of("name"), name=item.name
             )
-            aggregate = self.choice(part["deprived_if"], f"{entry}/persons/deprived_if", AGGREGATES)
-            where = part.get("where", {})
-            tests = self.tests("persons", where, f"{entry}/persons/where", allow_empty=True)
+        if item.name in seen:
+            raise self.fail("mpi.spec_duplicate_name", entry, item.line_of("name"), name=item.name)
+        seen.add(item.name)
+        return item.name
+
+    def indicator(self, item: IndicatorEntry, dimension: str, entry: str) -> Indicator:
+        name = self.name(item, entry, set())
+        forms = [form for form in FORMS if getattr(item, form) is not None]
+        if len(forms) != 1:
+            raise self.fail("mpi.spec_form", entry, item.line_of(), forms=", ".join(FORMS))
+        form = forms[0]
+        if form == "column" and item.deprived_if is None:
+            raise self.fail("yamlfile.missing_key", entry, item.line_of(), key="deprived_if")
+        if form != "column" and item.deprived_if is not None:
+            line = item.line_of("deprived_if")
+            raise self.fail("mpi.spec_form", f"{entry}/deprived_if", line, forms=", ".join(FORMS))
+        if not item.weight > 0:
+            line = item.line_of("weight")
+            raise self.fail("mpi.spec_weight_positive", f"{entry}/weight", line, value=item.weight)
+        aggregate = None
+        if item.column is not None and item.deprived_if is not None:
+            self.kind("households", item.column, f"{entry}/column", item.line_of("column"))
+            where, line = f"{entry}/deprived_if", item.line_of("deprived_if")
+            tests = (self.test("households", item.column, item.deprived_if, where, line),)
+        elif item.persons is not None:
+            aggregate = item.persons.deprived_if
+            where, line = f"{entry}/persons/where", item.persons.line_of("where")
+            tests = self.tests("persons", item.persons.where, where, line, allow_empty=True)
         else:
-            tests = self.tests("households", found[form], f"{entry}/{form}")
+            tests = self.tests(
+                "households", getattr(item, form), f"{entry}/{form}", item.line_of(form)
+            )
         return Indicator(
             name=name,
-            label=self.label(found["label"], f"{entry}/label"),
-            weight=weight,
+            label=_label(item.label),
+            weight=item.weight,
             dimension=dimension,
             form=form,
             tests=tests,
             aggregate=aggregate,
-            reference=self.text(found.get("reference", ""), f"{entry}/reference"),
+            reference=item.reference,
         )
 
     def tests(
-        self, table: Table, raw: object, entry: str, allow_empty: bool = False
+        self, table: Table, found: Tests, entry: str, line: int | None, allow_empty: bool = False
     ) -> tuple[Test, ...]:
-        if not isinstance(raw, dict) or not (raw or allow_empty):
-            raise self.fail("mpi.spec_not_mapping", entry)
+        if not (found or allow_empty):
+            raise self.fail("yamlfile.empty", entry, line)
         return tuple(
-            self.test(table, column, test, f"{entry}/{column}") for column, test in raw.items()
+            self.test(table, column, test, f"{entry}/{column}", line)
+            for column, test in found.items()
         )
 
-    def kind(self, table: Table, column: object, entry: str) -> ColumnKind:
-        kind = self.kinds[table].get(column) if isinstance(column, str) else None
+    def kind(self, table: Table, column: str, entry: str, line: int | None) -> ColumnKind:
+        kind = self.kinds[table].get(column)
         if kind is None:
-            raise self.fail("mpi.spec_unknown_column", entry, column=column, table=table)
+            raise self.fail("mpi.spec_unknown_column", entry, line, column=column, table=table)
         return kind
 
-    def test(self, table: Table, column: object, raw: object, entry: str) -> Test:
-        kind = self.kind(table, column, entry)
-        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in COMPARISONS:
-            raise self.fail("mpi.spec_bad_test", entry, allowed=", ".join(COMPARISONS))
-        comparison, value = next(iter(raw.items()))
+    def test(
+        self, table: Table, column: str, found: dict[str, Any], entry: str, line: int | None
+    ) -> Test:
+        kind = self.kind(table, column, entry, line)
+        if len(found) != 1 or next(iter(found)) not in COMPARISONS:
+            raise self.fail("mpi.spec_bad_test", entry, line, allowed=", ".join(COMPARISONS))
+        comparison, value = next(iter(found.items()))
         entry = f"{entry}/{comparison}"
         if comparison in _ORDERED and kind.kind not in _NUMERIC_KINDS:
-            raise self.fail("mpi.spec_not_numeric", entry, column=column)
+            raise self.fail("mpi.spec_not_numeric", entry, line, column=column)
         if comparison == "between":
             bounds = value if isinstance(value, list) and len(value) == 2 else None
             if bounds is None or not all(_is_number(b) for b in bounds) or bounds[0] > bounds[1]:
-                raise self.fail("mpi.spec_bad_between", entry, value=value)
+                raise self.fail("mpi.spec_bad_between", entry, line, value=value)
             return Test(column, comparison, (float(bounds[0]), float(bounds[1])))
         if comparison in _ORDERED:
             if not _is_number(value):
-                raise self.fail("mpi.spec_bad_number", entry, value=value)
+                raise self.fail("mpi.spec_bad_number", entry, line, value=value)
             return Test(column, comparison, float(value))
-        values = self.items(value, entry) if comparison == "in" else [value]
+        if comparison == "in" and not (isinstance(value, list) and value):
+            raise self.fail("yamlfile.not_list", entry, line, value=value)
+        values = value if comparison == "in" else [value]
         for item in values:
-            self.check_value(kind, column, item, entry)
+            self.check_value(kind, column, item, entry, line)
         return Test(column, comparison, tuple(values) if comparison == "in" else value)
 
-    def check_value(self, kind: ColumnKind, column: str, value: object, entry: str) -> None:
+    def check_value(
+        self, kind: ColumnKind, column: str, value: object, entry: str, line: int | None
+    ) -> None:
         if kind.kind == "category":
             if value not in kind.categories:
+                allowed = ", ".join(kind.categories)
                 raise self.fail(
                     "mpi.spec_unknown_category",
                     entry,
+                    line,
                     column=column,
                     value=value,
-                    allowed=", ".join(kind.categories),
+                    allowed=allowed,
                 )
         elif kind.kind == "bool":
             if not isinstance(value, bool) and value not in (0, 1):
                 raise self.fail(
-                    "mpi.spec_bad_value", entry, column=column, value=value, kind="bool"
+                    "mpi.spec_bad_value", entry, line, column=column, value=value, kind="bool"
                 )
         elif kind.kind in _NUMERIC_KINDS:
             if not _is_number(value):
-                raise self.fail("mpi.spec_bad_number", entry, value=value)
+                raise self.fail("mpi.spec_bad_number", entry, line, value=value)
         elif not isinstance(value, str):
-            raise self.fail("mpi.spec_bad_value", entry, column=column, value=value, kind=kind.kind)
+            raise self.fail(
+                "mpi.spec_bad_value", entry, line, column=column, value=value, kind=kind.kind
+            )
 
 
-def _entry(parent: str, plural: str, position: int, item: object) -> str:
+def _label(found: LabelEntry) -> dict[str, str]:
+    return {"id": found.id, "en": found.en}
+
+
+def _entry(parent: str, plural: str, position: int, name: str) -> str:
     """``living/water`` when the entry has a usable name, else ``living/indicators[2]``."""
-    name = item.get("name") if isinstance(item, dict) else None
     prefix = f"{parent}/" if parent else ""
-    if isinstance(name, str) and _NAME.match(name):
+    if _NAME.match(name):
         return f"{prefix}{name}"
     return f"{prefix}{plural}[{position + 1}]"
 
