@@ -279,3 +279,23 @@ def test_the_rate_limits_are_the_documented_ones() -> None:
         "lookup": ratelimit.Limit(30, 60 * 60),
     }
     assert documented == ratelimit.LIMITS
+
+
+def test_the_analytics_core_speaks_the_pages_language() -> None:
+    """A message of the core (a SejahteraError, a number) in the reader's language, whatever
+    the server's: English for a reader who chose it, Indonesian otherwise."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from sejahtera.i18n import format_number, language, text
+    from sejahtera.workbench.core.middleware import CoreSpeaksThePagesLanguage, IndonesianFirst
+
+    def page(request) -> HttpResponse:
+        return HttpResponse(f"{text('cli.yes')} {format_number(1234.5, decimals=1)}")
+
+    chain = IndonesianFirst(CoreSpeaksThePagesLanguage(page))
+    english = RequestFactory().get("/")
+    english.COOKIES["django_language"] = "en"
+    assert chain(english).content.decode() == "yes 1,234.5"
+    assert chain(RequestFactory().get("/")).content.decode() == "ya 1.234,5"
+    assert language() == "id"  # nothing left behind after the request

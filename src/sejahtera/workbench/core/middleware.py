@@ -1,4 +1,6 @@
-"""A strict Content-Security-Policy: every asset ships with the package, nothing else loads."""
+"""The workbench's request wrappers: a strict Content-Security-Policy (every asset ships with the
+package, nothing else loads), Indonesian first, and the analytics core speaking the page's
+language."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from sejahtera.i18n import speaking
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -37,3 +41,16 @@ class IndonesianFirst(LocaleMiddleware):
             chosen = settings.LANGUAGE_CODE
         translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class CoreSpeaksThePagesLanguage:
+    """Messages and numbers of the analytics core (``sejahtera.i18n``) in the language of the
+    page being served, not the server's: set per request, so two readers at once each get
+    their own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with speaking(translation.get_language() or settings.LANGUAGE_CODE):
+            return self.get_response(request)
