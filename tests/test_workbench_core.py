@@ -299,3 +299,27 @@ def test_the_analytics_core_speaks_the_pages_language() -> None:
     assert chain(english).content.decode() == "yes 1,234.5"
     assert chain(RequestFactory().get("/")).content.decode() == "ya 1.234,5"
     assert language() == "id"  # nothing left behind after the request
+
+
+def test_pages_write_numbers_and_regions_the_one_way() -> None:
+    """The pages' filters are sejahtera.i18n.format_number and the region registry's names."""
+    from django.utils import translation
+
+    from sejahtera.workbench.core.templatetags.numbers import number, percent, region
+
+    with translation.override("id"):
+        assert number(1234567) == "1.234.567" and number(0.5, 2) == "0,50"
+        assert percent(12.34, 1) == "12,3%" and number(None) == "–"
+        assert region("34.03") == "34.03 Kabupaten Gunungkidul"
+    with translation.override("en"):
+        assert number(1234567) == "1,234,567" and percent(12.34, 1) == "12.3%"
+    assert region("99.99") == "99.99" and region("") == "–"
+
+
+def test_an_appealed_grievance_reads_diajukan_banding() -> None:
+    from django.utils import translation
+
+    from sejahtera.workbench.grievances.models import Status
+
+    with translation.override("id"):
+        assert str(Status.APPEALED.label) == "Diajukan banding"
