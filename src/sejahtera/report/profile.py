@@ -21,8 +21,10 @@ import pandas as pd
 
 from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
-from sejahtera.data.frame import Table, household_frame
+from sejahtera.data.frame import AGE_GROUPS, Table, household_frame
+from sejahtera.data.labels import value_label
 from sejahtera.data.regions import level_of, registry
+from sejahtera.data.schema import EDUCATION
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
 from sejahtera.measure.profile import NeedsProfile, needs_profile
@@ -380,10 +382,10 @@ def _rates(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Rate
     rates = []
     overall = profile.overall.set_index("indicator").loc["fgt0", "estimate"]
     for column, frame in profile.rates.items():
-        fgt0 = frame[frame["indicator"] == "fgt0"]
+        fgt0 = _in_order(frame[frame["indicator"] == "fgt0"], column)
         heading = text("profile.rate_by", lang, group=text(f"profile.group.{column}", lang))
         chart = bar_chart(
-            [_group_value(value) for value in fgt0[column]],
+            [value_label(column, value, lang) for value in fgt0[column]],
             fgt0["estimate"].tolist(),
             title=heading,
             fmt=formats.pct,
@@ -400,7 +402,7 @@ def _rates(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Rate
         ]
         rows = [
             [
-                Cell(_group_value(row[column])),
+                Cell(value_label(column, row[column], lang)),
                 _n(formats.pct, row["estimate"]),
                 Cell(_interval(formats.pct, row["ci_low"], row["ci_high"]), "n"),
                 _n(formats.num, row["n"]),
@@ -411,14 +413,23 @@ def _rates(profile: NeedsProfile, formats: Formats, lang: Language) -> list[Rate
     return rates
 
 
+# Groups with a natural order are shown in it (education from none up), not alphabetically.
+_ORDER = {
+    "head_education": (*EDUCATION, "unknown"),
+    "head_age_group": tuple(label for _, _, label in AGE_GROUPS),
+}
+
+
+def _in_order(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    order = _ORDER.get(column)
+    if order is None:
+        return frame
+    rank = {value: position for position, value in enumerate(order)}
+    return frame.sort_values(column, key=lambda values: values.map(rank), kind="stable")
+
+
 def _trait_key(trait: str) -> str:
     return trait.replace("=", "_").replace("|", "_").replace("<", "_below_")
-
-
-def _group_value(value: object) -> str:
-    if isinstance(value, bool):
-        return text("cli.yes") if value else text("cli.no")
-    return str(value)
 
 
 @dataclass(frozen=True)
