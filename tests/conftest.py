@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,25 @@ def _postgres_reachable() -> str | None:
 
 
 _POSTGRES_PROBLEM = _postgres_reachable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_run_in_the_request() -> Iterator[None]:
+    """The workbench's background jobs run inside the request that starts them (the Tasks
+    framework's immediate backend, as ``SEJAHTERA_TASKS=immediate``);
+    tests/test_workbench_jobs.py also runs them with the database backend and a real worker."""
+    from django.test import override_settings
+
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        yield
+
+
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 
 def pytest_report_header(config: pytest.Config) -> str:

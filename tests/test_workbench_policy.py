@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sejahtera.workbench.consultations.models import Consultation, FollowUp, Input, Participant
+from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.policy import POLICY, allowed, roles_for
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.core.tokens import issue
@@ -46,6 +47,9 @@ PUBLIC = {
 
 # The records each address opens: all of them the partner's, so that only the role decides.
 ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
+    "core:job": lambda w: {"pk": w.job.pk},
+    "core:job_json": lambda w: {"pk": w.job.pk},
+    "core:job_cancel": lambda w: {"pk": w.job.pk},
     "grievances:detail": lambda w: {"pk": w.grievance.pk},
     "grievances:assign": lambda w: {"pk": w.grievance.pk},
     "grievances:status": lambda w: {"pk": w.grievance.pk},
@@ -156,6 +160,7 @@ def world(settings) -> SimpleNamespace:
     )  # fmt: skip
     return SimpleNamespace(
         users=users,
+        job=Job.objects.create(kind="cycle.generate", title="x", owner=users[Role.PARTNER]),
         programme=food,
         organisation=organisation,
         cycle=cycle,

@@ -12,6 +12,12 @@
 - ``REDIS_URL``: a shared cache (rate limits across workers); a local cache otherwise.
 - ``SEJAHTERA_TRUSTED_PROXIES``: reverse proxies whose X-Forwarded-For gives the client's
   address (rate limits and the audit log); none by default.
+- ``SEJAHTERA_TASKS``: where background jobs (``core/jobs.py``) wait for a worker. ``database``
+  (the default): the workbench's own database, SQLite or PostgreSQL, and a worker started with
+  ``sejahtera manage worker`` (``make run`` starts one); ``immediate``: each job runs inside the
+  request that starts it, no worker (the tests).
+
+A value that is not one of the documented choices stops the start with a message naming them.
 """
 
 from __future__ import annotations
@@ -21,16 +27,24 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-ENVIRONMENT = os.environ.get("SEJAHTERA_ENV", "development")
+
+def choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """The environment variable ``name``: one of ``choices``, ``default`` when unset or empty."""
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+ENVIRONMENT = choice("SEJAHTERA_ENV", ("development", "production"), "development")
 PRODUCTION = ENVIRONMENT == "production"
 DATA_FOLDER = Path(os.environ.get("SEJAHTERA_DATA", "var")).resolve()
 
 SECRET_KEY = os.environ.get("SEJAHTERA_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("SEJAHTERA_SECRET_KEY must be set in production")
     SECRET_KEY = secrets.token_urlsafe(50)
 
@@ -48,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",  # the queue's table, whichever backend runs the jobs
     "sejahtera.workbench.core",
     "sejahtera.workbench.audit",
     "sejahtera.workbench.regions",
@@ -96,7 +112,25 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The server and the worker write to one file: readers go on while a job writes its result
+    # (WAL), and a writer waits its turn rather than failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE", timeout=20
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (core/jobs.py) through Django's Tasks framework (the django-tasks backport).
+TASKS_BACKEND = choice("SEJAHTERA_TASKS", ("database", "immediate"), "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
 
 CACHES = {
     "default": (

@@ -27,10 +27,13 @@ def record(
     request: HttpRequest | None,
     action: str,
     obj: object | None = None,
+    *,
+    user: object | None = None,
     **detail: object,
 ) -> AuditEvent:
-    """Add an event: ``action`` on ``obj`` (any model instance) by the request's user."""
-    user = getattr(request, "user", None)
+    """Add an event: ``action`` on ``obj`` (any model instance) by the request's user, or by
+    ``user`` for work done outside a request (a background job, by the user who started it)."""
+    user = user if request is None else getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     return AuditEvent.objects.create(
         user=user if signed_in else None,

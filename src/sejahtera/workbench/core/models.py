@@ -60,3 +60,63 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+class Job(models.Model):
+    """Work that runs in the background (:mod:`sejahtera.workbench.core.jobs`): what it is, who
+    started it, how far it is, and how it ended. The row is the job's whole state, so a job
+    survives a restart of the server or of the worker."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    arguments = models.JSONField(default=dict)  # what the kind's work needs, as JSON
+    language = models.CharField(max_length=8, default="id")  # its messages' language
+    object_type = models.CharField(max_length=64, blank=True)  # the record it works on
+    object_id = models.CharField(max_length=64, blank=True)
+    link = models.CharField(max_length=300, blank=True)  # that record's page
+    state = models.CharField(
+        _("state"), max_length=12, choices=JobState.choices, default=JobState.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)  # 0–1
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)  # for the user: never a traceback
+    reference = models.CharField(max_length=16, blank=True)  # of the logged traceback
+    cancel_requested = models.BooleanField(default=False)
+    task_id = models.CharField(max_length=64, blank=True)  # the queue's id for it
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = (models.Index(fields=("object_type", "object_id", "kind")),)
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.progress, 1)

@@ -59,6 +59,10 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "grievance.view": EVERYONE,
     "grievance.view_sensitive": frozenset({KEPALA, OFFICER, AUDITOR}),
     "grievance.handle": frozenset({KEPALA, OFFICER}),  # intake, assignment, status, appeal
+    # Background jobs (core/jobs.py): progress, result, failure. Without job.view_all: one's own.
+    "job.view": EVERYONE,
+    "job.view_all": STAFF,
+    "job.cancel": frozenset({KEPALA, OFFICER}),  # any job they see (they start them)
     # The REST API's datasets (names and counts, no personal data).
     "dataset.view": EVERYONE,
 }

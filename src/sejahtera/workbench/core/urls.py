@@ -10,4 +10,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("profile/<str:language>/", views.profile_file, name="profile"),
     path("profile/<str:language>/<str:name>", views.profile_file, name="profile_file"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
+    path("jobs/<int:pk>/json/", views.job_json, name="job_json"),
+    path("jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
 ]

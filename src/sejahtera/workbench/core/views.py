@@ -1,17 +1,22 @@
-"""The public landing page, signing in and out, the dashboard, and the needs profile."""
+"""The public landing page, signing in and out, the dashboard, the needs profile, and the pages
+of background jobs."""
 
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit, ratelimit
+from sejahtera.workbench.core import audit, jobs, ratelimit
+from sejahtera.workbench.core.models import Job
+from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import requires
 from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
 from sejahtera.workbench.core.roles import role_of
@@ -93,3 +98,42 @@ def profile_file(request: HttpRequest, language: str, name: str = "index.html") 
     # The profile page is self-contained: no script, inline styles only.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+# Background jobs
+
+
+def _load_job(request: HttpRequest, pk: int) -> Job:
+    job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
+    if not jobs.visible(request.user, job):
+        raise PermissionDenied
+    return job
+
+
+@never_cache
+@require_GET
+@requires("job.view")
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A job's progress, polled by the page itself (htmx) until it ends, then its outcome."""
+    job = _load_job(request, pk)
+    response = render(request, "core/job.html", jobs.shown(request.user, job))
+    if job.finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the polling page shows the outcome (a cycle's list)
+    return response
+
+
+@never_cache
+@require_GET
+@requires("job.view")
+def job_json(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(jobs.as_json(_load_job(request, pk)))
+
+
+@require_POST
+@requires("job.cancel")
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _load_job(request, pk)
+    back = job.link or reverse("core:job", args=[job.pk])  # the page of the job's record
+    if not jobs.cancel(request, job):
+        return refused(request, _("This job has already ended: there is nothing to cancel."), back)
+    return redirect(back)

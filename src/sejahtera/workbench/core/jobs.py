@@ -1,0 +1,239 @@
+"""Long work in the background: one :class:`~.models.Job` row per piece of work, run by a worker
+of Django's Tasks framework (the django-tasks backport; ``SEJAHTERA_TASKS`` chooses the backend).
+
+An app registers each kind of work once, by name, with :func:`kind`; the function gets a
+:class:`Progress` and the job's arguments and returns its result (JSON). A view starts it with
+:func:`start`, which stores the job and queues :func:`run_job`; the worker claims the job, runs
+the work in the language of the page that started it, and records how it ended:
+
+- done, with its result;
+- failed, with the message of a :class:`~sejahtera.errors.SejahteraError` or :class:`JobError`
+  (what was wrong and what to do), or, for anything else, a general message and a reference to
+  the traceback in the log: never the traceback itself;
+- cancelled: :func:`cancel` stops a queued job before it starts and a running one at its next
+  :meth:`Progress.step`.
+
+Work that writes writes at the end, in :meth:`Progress.last_step` (one transaction), so a job
+that fails or is cancelled changes nothing. Every start, cancellation and ending is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import speaking
+from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.models import Job, JobState
+from sejahtera.workbench.core.policy import allowed
+
+logger = logging.getLogger(__name__)
+Work = Callable[["Progress", dict[str, Any]], dict[str, Any]]
+KINDS: dict[str, Work] = {}
+
+
+def kind(name: str) -> Callable[[Work], Work]:
+    """Register ``work`` as the kind of job ``name`` (at import, from the app's ``ready``)."""
+
+    def register(work: Work) -> Work:
+        if KINDS.setdefault(name, work) is not work:
+            raise ValueError(f"the kind of job {name!r} is registered twice")
+        return work
+
+    return register
+
+
+class JobError(Exception):
+    """A failure the user can understand: its message (translated) is what the job's page
+    shows."""
+
+
+class Cancelled(Exception):
+    """Someone asked the job to stop; raised between steps, so nothing is half written."""
+
+
+class Progress:
+    """What running work tells its page: how far it is (0–1) and what it is doing."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @property
+    def owner(self) -> Any:
+        """The user who started the job (the one its audit events name)."""
+        return self.job.owner
+
+    def step(self, fraction: float, message: str) -> None:
+        """Say how far the work is; stop here (:class:`Cancelled`) if it was cancelled."""
+        if Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise Cancelled
+        Job.objects.filter(pk=self.job.pk, state=JobState.RUNNING).update(
+            progress=max(0.0, min(1.0, fraction)), message=message[:200]
+        )
+
+    @contextmanager
+    def last_step(self, fraction: float, message: str) -> Iterator[None]:
+        """The step that writes the result, in one transaction: not begun once the job is
+        cancelled, and not cancelled once begun."""
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().get(pk=self.job.pk)
+            if locked.cancel_requested:
+                raise Cancelled
+            Job.objects.filter(pk=self.job.pk).update(progress=fraction, message=message[:200])
+            yield
+
+
+def start(
+    request: HttpRequest,
+    name: str,
+    title: str,
+    arguments: dict[str, Any],
+    *,
+    subject: Model | None = None,
+    link: str = "",
+) -> Job:
+    """Store a job of kind ``name`` for ``subject`` (whose page is ``link``), started by the
+    request's user in the page's language, and queue it."""
+    if name not in KINDS:
+        raise ValueError(f"no kind of job {name!r} is registered")
+    job = Job.objects.create(
+        kind=name,
+        title=title[:200],
+        owner=request.user,
+        arguments=arguments,
+        language=translation.get_language() or "id",
+        object_type=type(subject).__name__ if subject is not None else "",
+        object_id=str(subject.pk) if subject is not None else "",
+        link=link,
+    )
+    audit.record(request, "job_queued", job, kind=name, title=job.title)
+    queued = run_job.enqueue(job.pk)
+    Job.objects.filter(pk=job.pk).update(task_id=str(queued.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def cancel(request: HttpRequest, job: Job) -> bool:
+    """Stop ``job``: a queued one never starts; a running one stops at its next step (and is
+    then cancelled by its worker). False when it had already finished."""
+    now = timezone.now()
+    message = _("Cancelled before it started.")
+    if Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+        state=JobState.CANCELLED, cancel_requested=True, finished_at=now, message=message
+    ):
+        audit.record(request, "job_cancelled", job, kind=job.kind)
+        return True
+    if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True):
+        audit.record(request, "job_cancel_requested", job, kind=job.kind)
+        return True
+    return False
+
+
+def visible(user: User | AnonymousUser, job: Job) -> bool:
+    """Whether ``user`` sees ``job``: its own, or any with ``job.view_all``."""
+    own = user.is_authenticated and job.owner_id == user.pk
+    return allowed(user, "job.view") and (own or allowed(user, "job.view_all"))
+
+
+def shown(user: User | AnonymousUser, job: Job | None) -> dict[str, object]:
+    """What a page needs to show ``job`` (``core/_job.html``): nothing if ``user`` may not
+    see it."""
+    if job is None or not visible(user, job):
+        return {"job": None}
+    return {"job": job, "may_cancel": not job.finished and allowed(user, "job.cancel")}
+
+
+def as_json(job: Job) -> dict[str, object]:
+    """The job as its JSON view gives it: state, progress (0–1) and message, and its outcome
+    (the result once done; the message and log reference once failed)."""
+
+    def moment(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "title": job.title,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "progress": job.progress,
+        "message": job.message,
+        "cancel_requested": job.cancel_requested,
+        "result": job.result if job.state == JobState.DONE else None,
+        "error": job.error,
+        "reference": job.reference,
+        "link": job.link,
+        "created_at": moment(job.created_at),
+        "started_at": moment(job.started_at),
+        "finished_at": moment(job.finished_at),
+    }
+
+
+def latest(subject: Model, name: str) -> Job | None:
+    """The last job of kind ``name`` started for ``subject``."""
+    return Job.objects.filter(
+        object_type=type(subject).__name__, object_id=str(subject.pk), kind=name
+    ).first()
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """The worker's side: claim the queued job, run its work, record how it ended. A job that
+    is no longer queued (cancelled, or claimed by another worker) is left alone."""
+    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=timezone.now()
+    )
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if not claimed or job is None:
+        return "skipped"
+    with translation.override(job.language), speaking(_core_language(job.language)):
+        _run(job)
+    return str(Job.objects.values_list("state", flat=True).get(pk=job_id))
+
+
+def _core_language(language: str) -> str:
+    return "en" if language.startswith("en") else "id"
+
+
+def _run(job: Job) -> None:
+    try:
+        work = KINDS[job.kind]
+        result = work(Progress(job), job.arguments)
+    except Cancelled:
+        _end(job, JobState.CANCELLED, message=_("Cancelled."))
+    except (SejahteraError, JobError) as exc:
+        _end(job, JobState.FAILED, error=str(exc), message=_("Failed."))
+    except Exception:
+        reference = secrets.token_hex(4)
+        logger.exception("Job %s (%s) failed: reference %s", job.pk, job.kind, reference)
+        error = _(
+            "Something went wrong that the workbench did not expect. Nothing was changed. "
+            "Give your administrator the reference %(reference)s: the details are in the "
+            "server's log."
+        ) % {"reference": reference}
+        _end(job, JobState.FAILED, error=error, reference=reference, message=_("Failed."))
+    else:
+        _end(job, JobState.DONE, result=result, progress=1.0, message=_("Done."))
+
+
+def _end(job: Job, state: JobState, **fields: Any) -> None:
+    ended = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=state, finished_at=timezone.now(), **fields
+    )
+    if ended:
+        detail = {"kind": job.kind} | {
+            name: fields[name] for name in ("error", "reference") if fields.get(name)
+        }
+        audit.record(None, f"job_{state}", job, user=job.owner, **detail)
