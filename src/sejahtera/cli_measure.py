@@ -50,19 +50,6 @@ def _columns(value: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
 
-def _design(table: Any, strata: str | None, psu: str | None) -> tuple[str | None, str | None]:
-    """Explicit design columns, else a dataset's own ``stratum``/``psu`` when they are filled."""
-    from sejahtera.data.frame import design_columns
-
-    if table.is_dataset:
-        own = design_columns(table.frame)
-        strata = strata or own.get("strata")
-        psu = psu or own.get("psu")
-        if psu is None and table.size is None:  # persons of one household are one cluster
-            psu = "household_id"
-    return strata, psu
-
-
 def _show(result: Any, as_json: bool) -> None:
     """A result as JSON tidy rows, or as its summary for people."""
     if as_json:
@@ -168,10 +155,7 @@ def measure_command(
     r_table: str | None,
     as_json: bool,
 ) -> None:
-    from sejahtera.data.frame import load
-    from sejahtera.measure.decompose import decompose_fgt, decompose_theil
-    from sejahtera.measure.estimate import measure
-    from sejahtera.measure.lines import parse_line
+    from sejahtera.measure.measurement import measure_of
 
     groups = _columns(by)
     if stream:
@@ -190,45 +174,24 @@ def measure_command(
             data, welfare, weight, size, line, extreme_line, groups, _columns(indicators), as_json
         )
         return
-    table = load(data, groups, r_table)
-    if table.is_dataset:
-        welfare = welfare or "consumption_pc"
-        weight = weight or "weight"
-        size = size or table.size
-        line = line or ("poverty_line" if "poverty_line" in table.frame else None)
-    if welfare is None:
-        raise SejahteraError("measure.welfare_required", file=table.source)
-    strata, psu = _design(table, strata, psu)
-    common: dict[str, Any] = {
-        "weight": weight,
-        "size": size,
-        "strata": strata,
-        "psu": psu,
-        "source": table.source,
-    }
-    poverty_line = parse_line(line)
-    result = measure(
-        table.frame,
+    result = measure_of(
+        data,
         welfare,
-        line=poverty_line,
-        extreme_line=parse_line(extreme_line),
+        weight=weight,
+        size=size,
+        line=line,
+        extreme_line=extreme_line,
         by=groups,
+        strata=strata,
+        psu=psu,
         indicators=_columns(indicators) or None,
         quantile_method=quantile_method,  # type: ignore[arg-type]
         variance=variance,  # type: ignore[arg-type]
         replicates=replicates,
-        decimal=table.decimal,
-        **common,
+        decompose=decompose,
+        table=r_table,
     )
-    parts = [result]
-    if decompose:
-        if poverty_line is not None:
-            parts.append(decompose_fgt(table.frame, welfare, poverty_line, groups, **common))
-        parts.append(decompose_theil(table.frame, welfare, groups, **common))
-    if as_json:
-        _echo_tidy(pd.concat([part.tidy() for part in parts], ignore_index=True))
-        return
-    click.echo("\n\n".join(part.summary() for part in parts))
+    _show(result, as_json)
 
 
 def _measure_stream(
@@ -300,30 +263,10 @@ def mpi_command(
     r_table: str | None,
     as_json: bool,
 ) -> None:
-    from sejahtera.data.frame import load
-    from sejahtera.measure.mpi import load_spec, mpi
+    from sejahtera.measure.measurement import mpi_of
 
-    groups = _columns(by)
-    chosen = load_spec(spec)
-    if cutoff is not None:
-        from dataclasses import replace
-
-        chosen = replace(chosen, k=cutoff)
-    table = load(data, (), r_table)
-    persons = None
-    if table.dataset is not None:
-        weight = weight or "weight"
-        persons = table.dataset.persons()
-    strata, psu = _design(table, strata, psu)
-    result = mpi(
-        table.frame,
-        chosen,
-        persons=persons,
-        weight=weight,
-        by=groups,
-        size=table.size,
-        strata=strata,
-        psu=psu,
+    result = mpi_of(
+        data, spec, k=cutoff, weight=weight, by=_columns(by), strata=strata, psu=psu, table=r_table
     )
     _show(result, as_json)
 
@@ -413,10 +356,11 @@ def sae_command(
     from sejahtera.data.frame import load
     from sejahtera.data.readers import read_table
     from sejahtera.measure.inputs import numeric
+    from sejahtera.measure.measurement import survey_design
     from sejahtera.measure.sae import FayHerriotOptions, SurveyColumns, fay_herriot_poverty
 
     table = load(data, (), r_table)
-    strata, psu = _design(table, strata, psu)
+    strata, psu = survey_design(table, strata, psu)
     survey = SurveyColumns(
         area=area,
         welfare=welfare or "consumption_pc",

@@ -64,16 +64,39 @@ class Table:
         return self.dataset is not None
 
 
-def load(path: str | Path, by: Sequence[str] = (), table: str | None = None) -> Table:
-    """Read DATA for ``measure``/``mpi``/``profile``: a dataset folder or one table file."""
+def load(
+    path: str | Path, by: Sequence[str] = (), table: str | None = None, *, panel: bool = False
+) -> Table:
+    """DATA as a :class:`Table`: a dataset folder (or its ``dataset.json``) or one table file.
+
+    A dataset folder gives one row per household with what its members tell (see
+    :func:`household_frame`), or one row per person when ``by`` names a person's attribute
+    (:data:`PERSON_COLUMNS`); with ``panel=True``, its evaluation panel when it has one (made by
+    ``synth --panel``). Any other path is a table file the readers accept (Parquet, CSV, Excel,
+    Stata, SPSS, R; ``table`` names the object of an ``.RData`` file), its values as the file
+    holds them."""
     path = Path(path)
     if path.is_dir() or path.name == MANIFEST:
         dataset = Dataset.open(path.parent if path.name == MANIFEST else path)
+        if panel and "panel" in dataset.extras():
+            return Table(dataset.extra("panel"), str(dataset.path), None, dataset=dataset)
         if any(column in PERSON_COLUMNS for column in by):
             return Table(person_frame(dataset), str(dataset.path), None, dataset=dataset)
         return Table(household_frame(dataset), str(dataset.path), "size", dataset=dataset)
     source = read_table(path, table=table)
     return Table(source.frame, source.file, None, source.decimal)
+
+
+def as_table(
+    data: str | Path | Table | pd.DataFrame, by: Sequence[str] = (), table: str | None = None
+) -> Table:
+    """``data`` as a :class:`Table`: a path is loaded (:func:`load`), a Table is itself, a
+    DataFrame is a table of its own (named ``DataFrame`` in messages)."""
+    if isinstance(data, Table):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return Table(data, "DataFrame", None)
+    return load(data, by, table)
 
 
 def design_columns(frame: pd.DataFrame) -> dict[str, str]:

@@ -87,6 +87,15 @@ class Estimates:
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
 
+    def to_dict(self) -> dict[str, object]:
+        """``by``, ``estimates`` (the tidy rows as plain values: NaN as ``None``) and ``notes``
+        (their texts), ready for JSON."""
+        return {
+            "by": list(self.by),
+            "estimates": records(self.tidy()),
+            "notes": [text(key, **values) for key, values in self.notes],
+        }
+
     def value(self, indicator: str, **group: object) -> float:
         """One estimate: ``result.value("fgt0", urban=True)``."""
         rows = self.table["indicator"] == indicator
