@@ -19,6 +19,8 @@ from django.test import Client
 
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.models import Job, JobState
+from sejahtera.workbench.programmes import generation
 from sejahtera.workbench.programmes.generation import CycleError, generate
 from sejahtera.workbench.programmes.models import (
     Beneficiary,
@@ -30,6 +32,7 @@ from sejahtera.workbench.programmes.models import (
     Programme,
 )
 from sejahtera.workbench.stakeholders.demo import FOOD
+from workbench_queue import DATABASE_TASKS, work_off
 from workbench_users import new_programme, organisation_named, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -229,7 +232,83 @@ def test_generating_and_freezing_a_list(world, registry: Path) -> None:
     assert client.post(url + "freeze/", version(cycle)).status_code == 302
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.FROZEN and cycle.frozen_at is not None
-    assert actions() == ["cycle_generated", "cycle_frozen"]
+    assert actions() == ["job_queued", "cycle_generated", "job_done", "cycle_frozen"]
+    generated = AuditEvent.objects.get(action="cycle_generated")
+    assert generated.username == client.user.username  # the job's owner, as before
+    assert generated.detail["beneficiaries"] == len(rows)
+    job = Job.objects.get()
+    assert job.state == JobState.DONE and job.progress == 1
+    assert job.result == {"cycle": cycle.pk, "beneficiaries": len(rows)}
+
+
+def test_the_cycle_page_shows_the_generation_while_it_waits_and_runs(world, settings) -> None:
+    settings.TASKS = DATABASE_TASKS  # the job waits in the database for a worker
+    client = signed_in("officer")
+    url = f"/programmes/cycles/{world.draft.pk}/"
+    assert client.post(url + "generate/", version(world.draft)).status_code == 302
+    job = Job.objects.get()
+    page = client.get(url).text
+    assert job.state == JobState.QUEUED and f'hx-get="/jobs/{job.pk}/"' in page
+    assert "Menunggu dimulai" in page and "/generate/" not in page  # no second button
+    again = client.post(url + "generate/", version(world.draft))
+    assert again.status_code == 409 and Job.objects.count() == 1
+    assert 'data-status="draft"' in page and not listed(world.draft)
+    work_off()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and listed(world.draft)
+    page = client.get(url).text
+    assert "hx-get" not in page and 'data-status="generated"' in page
+
+
+def test_a_failed_generation_changes_nothing_and_says_why(world) -> None:
+    client = signed_in("officer")
+    url = f"/programmes/cycles/{world.draft.pk}/"
+    client.post(url + "generate/", version(world.draft))
+    before, cycle = listed(world.draft), Cycle.objects.get(pk=world.draft.pk)
+    Cycle.objects.filter(pk=cycle.pk).update(benefit="no_such_benefit")
+    assert client.post(url + "generate/", version(cycle)).status_code == 302
+    job = Job.objects.first()
+    assert job.state == JobState.FAILED and "no_such_benefit" in job.error
+    assert listed(world.draft) == before and Cycle.objects.get(pk=cycle.pk).version == cycle.version
+    page = client.get(url).text
+    assert 'data-state="failed"' in page and "no_such_benefit" in page
+    assert actions()[-2:] == ["job_queued", "job_failed"]
+
+
+def test_a_generation_refuses_a_cycle_changed_while_it_ran(world, monkeypatch) -> None:
+    """Someone froze the cycle while its list was being computed: nothing is written."""
+    client = signed_in("kepala")
+    url = f"/programmes/cycles/{world.draft.pk}/"
+    real = generation.compute
+
+    def computed_while_someone_generates(cycle, dataset, progress=None):
+        result = real(cycle, dataset, progress)
+        Cycle.objects.filter(pk=cycle.pk).update(version=cycle.version + 1)
+        return result
+
+    monkeypatch.setattr(generation, "compute", computed_while_someone_generates)
+    client.post(url + "generate/", version(world.draft))
+    job = Job.objects.get()
+    assert job.state == JobState.FAILED and "tidak ada yang disimpan" in job.error
+    assert not listed(world.draft) and "cycle_generated" not in actions()
+
+
+def test_an_unexpected_failure_shows_a_reference_not_a_traceback(
+    world, monkeypatch, caplog
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(generation.Simulation, "calculate", broken)
+    client = signed_in("officer")
+    url = f"/programmes/cycles/{world.draft.pk}/"
+    client.post(url + "generate/", version(world.draft))
+    job = Job.objects.get()
+    assert job.state == JobState.FAILED and len(job.reference) == 8
+    page = client.get(url).text + client.get(f"/jobs/{job.pk}/json/").text
+    assert job.reference in page and "secret internals" not in page and "Traceback" not in page
+    assert "secret internals" in caplog.text and job.reference in caplog.text
+    assert not listed(world.draft)
 
 
 def test_a_stale_generate_changes_nothing(world) -> None:

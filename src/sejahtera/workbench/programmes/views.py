@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit, privacy
+from sejahtera.workbench.core import audit, jobs, privacy
 from sejahtera.workbench.core.locking import CONFLICT
+from sejahtera.workbench.core.models import JobState
 from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.programmes import access
@@ -31,7 +32,13 @@ from sejahtera.workbench.programmes.forms import (
     PaymentForm,
     ProgrammeForm,
 )
-from sejahtera.workbench.programmes.generation import CycleError, apply_change, freeze, generate
+from sejahtera.workbench.programmes.generation import (
+    GENERATE,
+    CycleError,
+    apply_change,
+    check_generable,
+    freeze,
+)
 from sejahtera.workbench.programmes.models import (
     Budget,
     ChangeRequest,
@@ -159,8 +166,17 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
         "may_propose": allowed(request.user, "change.propose"),
         "may_check": allowed(request.user, "change.decide"),
         "may_reveal": allowed(request.user, "personal_data.reveal"),
+        **_generation(request, cycle),
     }
     return render(request, "programmes/cycle_detail.html", context)
+
+
+def _generation(request: HttpRequest, cycle: Cycle) -> dict[str, object]:
+    """The cycle's last generation job while it waits or runs, and after it failed or was
+    cancelled (why, on the page); once done, the list itself says it."""
+    job = jobs.latest(cycle, GENERATE)
+    shown = jobs.shown(request.user, None if job and job.state == JobState.DONE else job)
+    return {**shown, "generating": job is not None and not job.finished}
 
 
 @require_GET
@@ -181,24 +197,21 @@ def cycle_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("cycle.run")
 def cycle_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the generation of the cycle's list; the cycle page shows its progress."""
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if _posted_version(request) != cycle.version:
         return _refused(request, str(CONFLICT), back)
     try:
-        count = generate(cycle, settings.DATASET)
+        check_generable(cycle, settings.DATASET)
     except CycleError as exc:
         return _refused(request, str(exc), back)
-    cycle.refresh_from_db()
-    audit.record(
-        request,
-        "cycle_generated",
-        cycle,
-        beneficiaries=count,
-        dataset_checksum=cycle.dataset_checksum,
-        ruleset=cycle.ruleset,
-        ruleset_version=cycle.ruleset_version,
-    )
+    running = jobs.latest(cycle, GENERATE)
+    if running is not None and not running.finished:
+        return _refused(request, _("The list of this cycle is already being generated."), back)
+    title = _("Generating the list of %(cycle)s") % {"cycle": cycle}
+    arguments = {"cycle": cycle.pk, "version": cycle.version, "dataset": str(settings.DATASET)}
+    jobs.start(request, GENERATE, title, arguments, subject=cycle, link=back)
     return redirect(back)
 
 
