@@ -11,9 +11,19 @@ from click.testing import CliRunner
 
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
+from sejahtera.i18n import set_language
 from sejahtera.measure.measurement import measure_of, mpi_of
 from sejahtera.measure.result import records
+from sejahtera.simulate.scenario import TIDY_COLUMNS, scenario_of
 from sejahtera.synth import SynthOptions, synthesise
+
+REFORMS = Path(__file__).resolve().parent.parent / "src/sejahtera/rulesets/indonesia/reforms"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """The functions speak the language the command is given (texts inside the results too)."""
+    set_language("en")
 
 
 def cli(*args: str) -> str:
@@ -35,7 +45,7 @@ def test_measure_and_mpi_give_what_the_commands_print(region: Dataset) -> None:
     assert json.loads(cli("measure", str(region.path), *options, "--json")) == records(
         result.tidy()
     )
-    assert cli("measure", str(region.path), *options) == result.summary("en") + "\n"
+    assert cli("measure", str(region.path), *options) == result.summary() + "\n"
     # A table file has no defaults: the same figures when its columns are named.
     households = Path(region.path) / "households.parquet"
     named = measure_of(households, "consumption_pc", weight="weight", line="poverty_line")
@@ -48,3 +58,28 @@ def test_measure_and_mpi_give_what_the_commands_print(region: Dataset) -> None:
                 "--json")  # fmt: skip
     assert json.loads(shown) == records(deprived.tidy())
     assert deprived.to_dict()["estimates"] == records(deprived.tidy())
+
+
+def test_a_scenario_with_a_reform_gives_what_simulate_prints(region: Dataset) -> None:
+    reform = REFORMS / "lansia-daerah.yaml"
+    result = scenario_of(region.path, "indonesia", reform)
+    shown = cli("simulate", str(region.path), "--rules", "indonesia", "--reform", str(reform),
+                "--json")  # fmt: skip
+    assert shown == json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float) + "\n"
+    assert cli("simulate", str(region.path), "--rules", "indonesia", "--reform", str(reform)) == (
+        result.summary() + "\n"
+    )
+    tidy = result.tidy()
+    assert tuple(tidy.columns) == TIDY_COLUMNS
+    report = json.loads(shown)
+    for run, summary in (("status_quo", report["baseline"]), ("reform", report["reform"])):
+        rows = tidy[tidy["run"] == run].set_index("programme")
+        assert list(rows.index) == list(summary["programs"])
+        for name, figures in summary["programs"].items():
+            assert rows.loc[name, "cost_rp"] == figures["cost_rp"]
+            assert rows.loc[name, "families"] == figures["families"]
+    # The reform adds a programme the kabupaten pays: a row of its own, in the reform's run only.
+    added = set(tidy.loc[tidy["run"] == "reform", "programme"]) - set(
+        tidy.loc[tidy["run"] == "status_quo", "programme"]
+    )
+    assert added and set(tidy.loc[tidy["programme"].isin(added), "funder"]) == {"apbd_kabupaten"}

@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sejahtera.cli_support import _friendly
 from sejahtera.i18n import text
+
+if TYPE_CHECKING:
+    from sejahtera.simulate.scenario import Baseline
 
 _baseline_option = click.option(
     "--baseline",
@@ -23,7 +27,7 @@ _baseline_option = click.option(
 )
 
 
-def _baseline(choice: str) -> str:
+def _baseline(choice: str) -> Baseline:
     """The CLI's --baseline as the core names it."""
     return "rules" if choice == "rules" else "status_quo"
 
@@ -152,21 +156,9 @@ def simulate_command(
 ) -> None:
     import json
 
-    from sejahtera.data.frame import load
-    from sejahtera.errors import SejahteraError
-    from sejahtera.rules.ruleset import load_ruleset
-    from sejahtera.simulate.scenario import reformed_rules, scenario
+    from sejahtera.simulate.scenario import scenario_of
 
-    chosen = _baseline(baseline)
-    # The rules and the reform are checked whole before the data is read.
-    ruleset = load_ruleset(ruleset_name)
-    reformed = reformed_rules(ruleset, reform, chosen) if reform is not None else None
-    table = load(data)
-    if table.dataset is None:
-        raise SejahteraError("simulate.needs_dataset", path=data)
-    result = scenario(
-        ruleset, table.dataset.persons(), table.frame, period, reform=reformed, baseline=chosen
-    )
+    result = scenario_of(data, ruleset_name, reform, baseline=_baseline(baseline), period=period)
     if households_out is not None:
         frame = result.households()
         if households_out.suffix == ".parquet":
@@ -230,26 +222,23 @@ def budget_command(
 ) -> None:
     import json
 
-    from sejahtera.data.frame import load
     from sejahtera.errors import SejahteraError
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.budget import solve_budget
     from sejahtera.simulate.options import DEFAULT_OPTIONS, solve_extra
+    from sejahtera.simulate.scenario import dataset_tables
 
     given = [budget_rp is not None, programme is not None, lever is not None]
     if (extra_rp is not None and any(given)) or (extra_rp is None and not all(given)):
         raise SejahteraError("budget.mode")
     chosen = _baseline(baseline)
     ruleset = load_ruleset(ruleset_name)  # checked whole before the data is read
-    table = load(data)
-    if table.dataset is None:
-        raise SejahteraError("simulate.needs_dataset", path=data)
-    persons = table.dataset.persons()
+    persons, households = dataset_tables(data)
     if extra_rp is not None:
         found = solve_extra(
             ruleset,
             persons,
-            table.frame,
+            households,
             extra_rp,
             options or DEFAULT_OPTIONS,
             period,
@@ -264,12 +253,12 @@ def budget_command(
     result = solve_budget(
         ruleset,
         persons,
-        table.frame,
+        households,
         programme,
         lever,
         budget_rp,
         period,
-        chosen,  # type: ignore[arg-type]
+        chosen,
     )
     if result.chosen is None:
         raise result.nothing_fits()

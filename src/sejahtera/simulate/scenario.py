@@ -13,6 +13,8 @@
 Every run's welfare is computed from the same base: ``consumption_pc`` plus the consumed change
 of its transfers from today's, so the status quo's welfare *is* ``consumption_pc`` and its poverty
 and inequality are what ``sejahtera measure`` gives on the data.
+
+:func:`scenario_of` does the same for a dataset folder, as ``sejahtera simulate`` does.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from sejahtera.data.frame import Table, as_table
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, fill, language, text
 from sejahtera.rules.programmes import Programme, check_programmes
@@ -49,6 +52,24 @@ Baseline = Literal["status_quo", "rules"]
 BASELINES: tuple[Baseline, ...] = ("status_quo", "rules")
 REGION_COLUMNS = ("province_code", "regency_code", "district_code", "village_code")
 KEPT = (*REGION_COLUMNS, "urban", "desil")
+# Scenario.tidy(): one row per programme and run. ``run`` is the baseline (``status_quo`` or
+# ``rules``) or ``reform``; ``funder`` who pays (apbn, apbd_provinsi, apbd_kabupaten, dana_desa);
+# the rest as in
+# the report (sejahtera.simulate.report.figures): yearly cost in Rupiah, weighted households,
+# families (KPM) and persons reached, and coverage of the poor, exclusion and inclusion errors
+# (fractions).
+TIDY_COLUMNS = (
+    "run",
+    "programme",
+    "funder",
+    "cost_rp",
+    "households",
+    "families",
+    "persons",
+    "coverage_of_poor",
+    "exclusion_error",
+    "inclusion_error",
+)
 
 
 @dataclass
@@ -87,7 +108,30 @@ class Scenario:
         ``baseline``, ``reform`` and ``difference`` when a reform was given."""
         return self.report
 
+    def runs(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each run's name (the baseline's, then ``reform``) and its report."""
+        report = self.report
+        if self.reform_results is None:
+            return [(self.baseline, report)]
+        return [(self.baseline, report["baseline"]), ("reform", report["reform"])]
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per programme and run, in the report's order: :data:`TIDY_COLUMNS`."""
+        rows = [
+            {
+                "run": run,
+                "programme": name,
+                "funder": self.programmes[name].funder,
+                **{column: figures[column] for column in TIDY_COLUMNS[3:]},
+            }
+            for run, summary in self.runs()
+            for name, figures in summary["programs"].items()
+        ]
+        return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+
     def summary(self, language_code: Language | None = None) -> str:
+        """The scenario in words: each run's programmes, poverty and assumptions, then what the
+        reform changes."""
         from sejahtera.simulate.text import scenario_text
 
         return scenario_text(self, language_code or language())
@@ -158,6 +202,32 @@ def scenario(
         ) | {"assumptions": assumptions(reformed, start.year)}
         report = {"baseline": summary, "reform": changed, "difference": comparing.result()}
     return Scenario(baseline, start.year, programmes, start.results, reform_results, report, notes)
+
+
+def scenario_of(
+    data: str | Path | Table,
+    rules: Ruleset | str | Path = "indonesia",
+    reform: str | Path | None = None,
+    *,
+    baseline: Baseline = "status_quo",
+    period: str | int = 2025,
+) -> Scenario:
+    """The :func:`scenario` of a dataset folder (or the :class:`Table` loaded from one): the
+    ruleset (a shipped name, a folder or a :class:`Ruleset`) and the reform file are checked
+    whole before the data is read."""
+    ruleset = rules if isinstance(rules, Ruleset) else load_ruleset(rules)
+    reformed = reformed_rules(ruleset, reform, baseline) if reform is not None else None
+    persons, households = dataset_tables(data)
+    return scenario(ruleset, persons, households, period, reform=reformed, baseline=baseline)
+
+
+def dataset_tables(data: str | Path | Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The persons and the households (with what their members tell) of a dataset folder."""
+    table = as_table(data)
+    if table.dataset is None:
+        shown = data if isinstance(data, str | Path) else table.source
+        raise SejahteraError("simulate.needs_dataset", path=shown)
+    return table.dataset.persons(), table.frame
 
 
 class Start:

@@ -12,18 +12,10 @@ if TYPE_CHECKING:
 
 
 def scenario_text(scenario: Scenario, language: Language) -> str:
-    report = scenario.report
-    parts = (
-        [("baseline", report)]
-        if scenario.reform_results is None
-        else [("baseline", report["baseline"]), ("reform", report["reform"])]
-    )
     lines: list[str] = []
-    for role, summary in parts:
-        assert isinstance(summary, dict)
-        title = (
-            "simulate.title_reform" if role == "reform" else f"simulate.title_{scenario.baseline}"
-        )
+    for run, summary in scenario.runs():
+        role = "reform" if run == "reform" else "baseline"
+        title = "simulate.title_reform" if role == "reform" else f"simulate.title_{run}"
         lines.append(text(title, language))
         for name, figures in summary["programs"].items():
             programme = scenario.programmes[name]
@@ -75,7 +67,7 @@ def scenario_text(scenario: Scenario, language: Language) -> str:
             lines.append(text("simulate.assumptions", language))
             lines.extend(f"  - {line}" for line in summary["assumptions"])
             lines.extend(f"  ! {note}" for note in summary["notes"])
-    difference = report.get("difference")
+    difference = scenario.report.get("difference")
     if isinstance(difference, dict):
         lines.append(text("simulate.difference", language, **_flat(difference)))
     return "\n".join(lines)
