@@ -8,6 +8,8 @@ the database and run a real worker (``sejahtera manage worker``) in a thread."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 from typing import Any
 
@@ -185,6 +187,35 @@ def test_a_kind_of_job_is_registered_once_and_must_exist_to_start() -> None:
         jobs.kind("test.count")(wait)
     with pytest.raises(ValueError, match="no kind"):
         started("test.unknown")
+
+
+def _killed_worker() -> str:
+    """host:pid of a worker process of this machine that has stopped."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return f"{socket.gethostname()}:{process.pid}"
+
+
+def test_a_job_left_running_by_a_killed_worker_is_ended_by_the_next_one(settings) -> None:
+    settings.TASKS = DATABASE_TASKS
+    lost = started("test.count", steps=1)
+    elsewhere = started("test.count", steps=1)
+    Job.objects.filter(pk=lost.pk).update(state=JobState.RUNNING, worker=_killed_worker())
+    Job.objects.filter(pk=elsewhere.pk).update(state=JobState.RUNNING, worker="other-host:1")
+    work_off()
+    lost.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert lost.state == JobState.FAILED and "Mulai lagi" in lost.error and written() == 0
+    assert elsewhere.state == JobState.RUNNING  # another machine's worker may still run it
+
+
+def test_cancelling_a_job_whose_worker_was_killed_ends_it_at_once(settings) -> None:
+    settings.TASKS = DATABASE_TASKS
+    job = started("test.count", steps=1)
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker=_killed_worker())
+    assert signed_in("officer").post(f"/jobs/{job.pk}/cancel/").status_code == 302
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED and job.finished_at
 
 
 # A real worker in a thread, taking jobs from the database

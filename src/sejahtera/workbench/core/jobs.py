@@ -20,7 +20,9 @@ that fails or is cancelled changes nothing. Every start, cancellation and ending
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -137,8 +139,48 @@ def cancel(request: HttpRequest, job: Job) -> bool:
         return True
     if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True):
         audit.record(request, "job_cancel_requested", job, kind=job.kind)
+        recover()  # a job whose worker has died is cancelled now, not at a step never taken
         return True
     return False
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(worker: str) -> bool:
+    """Whether ``worker`` (host:pid) was a process of this machine that no longer runs."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def recover() -> int:
+    """End the jobs left running by a worker of this machine that stopped in the middle (it
+    was killed, or the machine restarted): cancelled if someone asked for it, otherwise failed,
+    to be started again. Nothing of theirs was written: work writes in its last step's
+    transaction. The number of jobs ended."""
+    ended = 0
+    for job in Job.objects.filter(state=JobState.RUNNING).select_related("owner"):
+        if not _gone(job.worker):
+            continue
+        with translation.override(job.language):
+            if job.cancel_requested:
+                ended += _end(job, JobState.CANCELLED, message=_("Cancelled."))
+            else:
+                error = _(
+                    "The worker stopped while this job was running, so nothing was written. "
+                    "Start it again."
+                )
+                ended += _end(job, JobState.FAILED, message=_("Failed."), error=error)
+    return ended
 
 
 def visible(user: User | AnonymousUser, job: Job) -> bool:
@@ -193,7 +235,7 @@ def run_job(job_id: int) -> str:
     """The worker's side: claim the queued job, run its work, record how it ended. A job that
     is no longer queued (cancelled, or claimed by another worker) is left alone."""
     claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, started_at=timezone.now()
+        state=JobState.RUNNING, started_at=timezone.now(), worker=_this_process()
     )
     job = Job.objects.select_related("owner").filter(pk=job_id).first()
     if not claimed or job is None:
@@ -228,7 +270,7 @@ def _run(job: Job) -> None:
         _end(job, JobState.DONE, result=result, progress=1.0, message=_("Done."))
 
 
-def _end(job: Job, state: JobState, **fields: Any) -> None:
+def _end(job: Job, state: JobState, **fields: Any) -> int:
     ended = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
         state=state, finished_at=timezone.now(), **fields
     )
@@ -237,3 +279,4 @@ def _end(job: Job, state: JobState, **fields: Any) -> None:
             name: fields[name] for name in ("error", "reference") if fields.get(name)
         }
         audit.record(None, f"job_{state}", job, user=job.owner, **detail)
+    return ended

@@ -102,6 +102,7 @@ class Job(models.Model):
     reference = models.CharField(max_length=16, blank=True)  # of the logged traceback
     cancel_requested = models.BooleanField(default=False)
     task_id = models.CharField(max_length=64, blank=True)  # the queue's id for it
+    worker = models.CharField(max_length=100, blank=True)  # host:pid of the process running it
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

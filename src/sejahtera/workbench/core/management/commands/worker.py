@@ -1,6 +1,8 @@
 """``sejahtera manage worker``: run the workbench's background jobs (``core/jobs.py``) as they
 are queued, until stopped. Ctrl-C or SIGTERM lets the job in hand finish first (a second Ctrl-C
-stops it at once; its job is then left running, see the developer guide).
+stops it at once). On starting, it ends the jobs that a worker of this machine left running when
+it was killed (``core.jobs.recover``): failed, or cancelled if someone asked, with nothing
+written.
 
 With ``SEJAHTERA_TASKS=database`` (the default) this is the database backend's worker
 (django-tasks-db) on the workbench's own database, SQLite or PostgreSQL: run as many as the
@@ -16,6 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
+
+from sejahtera.workbench.core.jobs import recover
 
 
 class Command(BaseCommand):
@@ -36,6 +40,8 @@ class Command(BaseCommand):
         if not isinstance(task_backends["default"], DatabaseBackend):
             self.stdout.write("SEJAHTERA_TASKS=immediate: jobs run in the request, no worker.")
             return
+        if ended := recover():
+            self.stdout.write(f"{ended} job(s) left running by a stopped worker were ended.")
         call_command(
             "db_worker",
             batch=batch,
