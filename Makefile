@@ -30,8 +30,10 @@ demo: $(DEMO)/dataset.json $(PROFILES)/id/index.html
 demo-full: $(STAMP)
 	$(BIN)/sejahtera synth --region 34 --households 1200000 --seed 1 --out var/demo/diy-full --overwrite
 
-# One secret for every gunicorn worker of this run (sessions survive across workers); production
-# sets SEJAHTERA_ENV=production and its own SEJAHTERA_SECRET_KEY.
+# The server and, beside it, the worker that runs background jobs (generating a list): Ctrl-C
+# stops both, and so does the server stopping for any other reason. One secret for every
+# gunicorn worker of this run (sessions survive across workers); production sets
+# SEJAHTERA_ENV=production and its own SEJAHTERA_SECRET_KEY.
 run: demo
 	$(BIN)/sejahtera manage migrate --noinput
 	$(BIN)/sejahtera manage load_regions 34
@@ -41,7 +43,9 @@ run: demo
 	$(BIN)/sejahtera manage demo_grievances
 	SEJAHTERA_DATASET=$(DEMO) $(BIN)/sejahtera manage demo_programmes
 	$(BIN)/sejahtera manage demo_monev
-	SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	export SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}; \
+	$(BIN)/sejahtera manage worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/sejahtera serve --host $(HOST) --port $(PORT) --dataset $(DEMO) --profiles $(PROFILES)
 
 # Style, then the layer order of pyproject.toml's [tool.importlinter] contracts.
