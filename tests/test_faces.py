@@ -11,9 +11,12 @@ from click.testing import CliRunner
 
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
+from sejahtera.data.frame import load
+from sejahtera.evaluate.robustness import CHECKED_COLUMNS, evaluate_did
 from sejahtera.i18n import set_language
 from sejahtera.measure.measurement import measure_of, mpi_of
 from sejahtera.measure.result import records
+from sejahtera.report.evaluation import write_report
 from sejahtera.simulate.scenario import TIDY_COLUMNS, scenario_of
 from sejahtera.synth import SynthOptions, synthesise
 
@@ -83,3 +86,38 @@ def test_a_scenario_with_a_reform_gives_what_simulate_prints(region: Dataset) ->
         tidy.loc[tidy["run"] == "status_quo", "programme"]
     )
     assert added and set(tidy.loc[tidy["programme"].isin(added), "funder"]) == {"apbd_kabupaten"}
+
+
+def test_did_with_its_checks_gives_what_evaluate_prints_and_reports(
+    region: Dataset, tmp_path: Path
+) -> None:
+    options = {"treatment": "ever_receives", "post": "follow_up", "cluster": "district_code",
+               "covariates": ["urban", "size"], "bootstrap": 999, "seed": 4}  # fmt: skip
+    report = tmp_path / "did.html"
+    shown = cli("evaluate", "did", str(region.path), "--outcome", "consumption_pc",
+                "--treatment", "ever_receives", "--post", "follow_up", "--cluster",
+                "district_code", "--covariates", "urban,size", "--bootstrap-reps", "999",
+                "--seed", "4", "--json", "--report", str(report))  # fmt: skip
+    panel = load(region.path, panel=True)
+    assert panel.frame.equals(region.extra("panel"))
+    result = evaluate_did(panel, "consumption_pc", **options)  # type: ignore[arg-type]
+    assert (
+        shown == json.dumps(result.main.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
+    )
+    # 18 kecamatan: the wild cluster bootstrap, so every check applies.
+    assert [check.name for check in result.checks] == [
+        "no_covariates",
+        "analytic_cluster",
+        "robust_se",
+    ]
+    again = write_report(result.main, result.report_checks(), tmp_path / "python.html")
+    assert again.read_text("utf-8") == report.read_text("utf-8")
+
+    tidy = result.tidy()
+    assert tuple(tidy.columns) == CHECKED_COLUMNS
+    assert list(dict.fromkeys(tidy["check"])) == ["main", *(c.name for c in result.checks)]
+    assert tidy["estimate"].iloc[0] == result.main.main.estimate
+    assert [c["check"] for c in result.to_dict()["checks"]] == tidy["check"].unique()[1:].tolist()
+    # Without checks (the command without --report), the same main evaluation.
+    alone = evaluate_did(region.path, "consumption_pc", **options, checks=False)  # type: ignore[arg-type]
+    assert alone.checks == [] and alone.main.to_dict() == result.main.to_dict()

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from sejahtera.cli_support import _friendly
-from sejahtera.errors import SejahteraError
+
+if TYPE_CHECKING:
+    from sejahtera.evaluate.robustness import CheckedEvaluation
 
 _data = click.argument("data", type=click.Path(path_type=Path))
 _outcome = click.option("--outcome", required=True, help="Kolom hasil / outcome column.")
@@ -53,68 +53,20 @@ def evaluate() -> None:
     pass
 
 
-def evaluation_frame(path: Path, table: str | None = None) -> pd.DataFrame:
-    """DATA as a frame: a dataset folder gives its evaluation panel when it has one (its
-    households otherwise); any other path is a table file the readers accept."""
-    from sejahtera.data.dataset import MANIFEST, Dataset
-    from sejahtera.data.readers import read_table
-
-    if path.is_dir() or path.name == MANIFEST:
-        dataset = Dataset.open(path.parent if path.name == MANIFEST else path)
-        return dataset.extra("panel") if "panel" in dataset.extras() else dataset.households()
-    source = read_table(path, table=table)
-    return _numbers_as_numbers(source.frame, source.decimal)
-
-
-def _numbers_as_numbers(frame: pd.DataFrame, decimal: str) -> pd.DataFrame:
-    """A text file's columns as the readers keep them (text), with every column whose values are
-    all numbers (``1.234,5`` with a decimal comma) turned into numbers; the rest stay text."""
-    from sejahtera.data.coerce import parse_numbers
-
-    frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(
-            frame[column]
-        ):
-            continue
-        values = parse_numbers(frame[column], decimal)  # type: ignore[arg-type]
-        given = frame[column].notna() & (frame[column].astype("string").str.strip() != "")
-        if given.any() and values[given].notna().all():
-            frame[column] = values
-    return frame
-
-
-def _rows_where(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """The rows where every column in ``columns`` (true/false, or 1/0) is true."""
-    from sejahtera.data.coerce import parse_bools
-
-    keep = pd.Series(True, index=frame.index)
-    for column in columns:
-        if column not in frame:
-            raise SejahteraError("evaluate.where_column", column=column)
-        flags = parse_bools(frame[column])
-        if flags.isna().any():
-            raise SejahteraError("evaluate.where_column", column=column)
-        keep &= flags.astype(bool)
-    return frame[keep].reset_index(drop=True)
-
-
 def _columns(text_value: str) -> list[str]:
     return [c.strip() for c in text_value.split(",") if c.strip()]
 
 
-def _finish(
-    result: Any, as_json: bool, report: Path | None, robustness: Callable[[], list]
-) -> None:
-    """Print the result (text or JSON) and write the report when asked."""
+def _finish(result: CheckedEvaluation, as_json: bool, report: Path | None) -> None:
+    """Print the main evaluation (text or JSON); write the report, with the checks, when asked."""
     if report is not None:
         from sejahtera.report.evaluation import write_report
 
-        write_report(result, robustness(), report)
+        write_report(result.main, result.report_checks(), report)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(result.main.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(result.summary())
+        click.echo(result.main.summary())
 
 
 @evaluate.command(
@@ -195,58 +147,16 @@ def did_command(
     as_json: bool,
     report: Path | None,
 ) -> None:
-    from sejahtera.evaluate.did import did, event_study
-    from sejahtera.evaluate.staggered import staggered_did
+    from sejahtera.evaluate.robustness import evaluate_did
 
-    frame = _rows_where(evaluation_frame(data), where)
-    covariate_list = _columns(covariates)
-    if event_first or staggered_first:
-        if not (unit and time_column):
-            raise SejahteraError("evaluate.needs_unit_time")
-        if inference != "auto":
-            raise SejahteraError("evaluate.inference_needs_did")
-        if staggered_first:
-            if weights:
-                raise SejahteraError("evaluate.weights_not_staggered")
-            result = staggered_did(
-                frame, outcome, unit, time_column, staggered_first,
-                covariates=covariate_list, cluster=cluster,
-            )  # fmt: skip
-        else:
-            result = event_study(
-                frame, outcome, unit, time_column, event_first,  # type: ignore[arg-type]
-                cluster=cluster, covariates=covariate_list, weights=weights,
-            )  # fmt: skip
-        _finish(result, as_json, report, lambda: [])
-        return
-    if not (treatment and post):
-        raise SejahteraError("evaluate.needs_treated_post")
-
-    def run(**changes: Any) -> Any:
-        options: dict[str, Any] = {
-            "unit": unit,
-            "time": time_column,
-            "cluster": cluster,
-            "covariates": covariate_list,
-            "weights": weights,
-            "inference": inference,
-            "bootstrap": bootstrap_reps,
-            "seed": seed,
-        }
-        options.update(changes)
-        return did(frame, outcome, treatment, post, **options)
-
-    result = run()
-
-    def robustness() -> list:
-        checks = [("evaluate.check_no_covariates", run(covariates=[]))] if covariate_list else []
-        if result.diagnostics["inference"]["method"] == "wild-bootstrap":
-            checks.append(("evaluate.check_analytic_cluster", run(inference="cluster")))
-        if cluster:
-            checks.append(("evaluate.check_robust_se", run(cluster=None, inference="cluster")))
-        return checks
-
-    _finish(result, as_json, report, robustness)
+    result = evaluate_did(
+        data, outcome, treatment, post,
+        unit=unit, time=time_column, cluster=cluster, covariates=_columns(covariates),
+        event_study=event_first, staggered=staggered_first,
+        inference=inference, bootstrap=bootstrap_reps, seed=seed, weights=weights,  # type: ignore[arg-type]
+        where=where, checks=report is not None,
+    )  # fmt: skip
+    _finish(result, as_json, report)
 
 
 @evaluate.command(
@@ -317,10 +227,7 @@ def match_command(
     as_json: bool,
     report: Path | None,
 ) -> None:
-    from sejahtera.evaluate.matching import match
-
-    frame = _rows_where(evaluation_frame(data), where)
-    covariate_list = _columns(covariates)
+    from sejahtera.evaluate.robustness import evaluate_match
 
     trimming: Any = trim
     if trim and trim not in ("crump", "minmax"):
@@ -329,27 +236,13 @@ def match_command(
         except ValueError:
             raise click.BadParameter(trim, param_hint="--trim") from None
         trimming = (low, high)
-
-    def run(how: str) -> Any:
-        nearest = how == "nn"  # the other methods have no neighbours to choose
-        return match(
-            frame, outcome, treatment, covariate_list,
-            method=how, estimand=estimand, trim=trimming, weights=weights,
-            caliper=caliper if nearest else None,
-            neighbours=neighbours if nearest else 1,
-            replace=not without_replacement if nearest else True,
-        )  # fmt: skip
-
-    result = run(method)
-
-    def robustness() -> list:
-        return [
-            (f"evaluate.check_method_{other}", run(other))
-            for other in ("nn", "ipw", "aipw")
-            if other != method
-        ]
-
-    _finish(result, as_json, report, robustness)
+    result = evaluate_match(
+        data, outcome, treatment, _columns(covariates),
+        method=method, estimand=estimand, caliper=caliper, neighbours=neighbours,  # type: ignore[arg-type]
+        replace=not without_replacement, trim=trimming, weights=weights,
+        where=where, checks=report is not None,
+    )  # fmt: skip
+    _finish(result, as_json, report)
 
 
 @evaluate.command(
@@ -392,34 +285,11 @@ def rdd_command(
     as_json: bool,
     report: Path | None,
 ) -> None:
-    from sejahtera.evaluate.rdd import rdd
+    from sejahtera.evaluate.robustness import evaluate_rdd
 
-    frame = _rows_where(evaluation_frame(data), where)
-    covariate_list = _columns(covariates)
-
-    def run(**changes: Any) -> Any:
-        return rdd(
-            frame, outcome, running, cutoff,
-            treatment=treatment, side=treated_side, covariates=covariate_list, weights=weights,
-            **changes,
-        )  # fmt: skip
-
-    result = run()
-
-    def robustness() -> list:
-        chosen = result.diagnostics.get("bandwidth")
-        if not isinstance(chosen, dict):
-            return []
-        checks = []
-        for factor, key in (
-            (0.5, "evaluate.check_half_bandwidth"),
-            (2.0, "evaluate.check_double_bandwidth"),
-        ):
-            try:  # too few observations in half the bandwidth is a finding, not a failure
-                width = (chosen["below"] * factor, chosen["above"] * factor)
-                checks.append((key, run(bandwidth=width)))
-            except SejahteraError:
-                continue
-        return checks
-
-    _finish(result, as_json, report, robustness)
+    result = evaluate_rdd(
+        data, outcome, running, cutoff,
+        side=treated_side, treatment=treatment, covariates=_columns(covariates),  # type: ignore[arg-type]
+        weights=weights, where=where, checks=report is not None,
+    )  # fmt: skip
+    _finish(result, as_json, report)
