@@ -16,7 +16,7 @@ def contracts() -> list[dict]:
 
 
 def test_every_part_of_the_package_has_a_layer() -> None:
-    (layers,) = [contract for contract in contracts() if contract["type"] == "layers"]
+    (layers,) = [c for c in contracts() if c["type"] == "layers" and "containers" not in c]
     names = [
         name.strip() for layer in layers["layers"] for name in layer.replace(":", "|").split("|")
     ]
@@ -30,6 +30,14 @@ def test_every_part_of_the_package_has_a_layer() -> None:
     }
     assert parts - required - optional == set(), "add these to a layer in pyproject.toml"
     assert required - parts == set()
+
+
+def test_every_command_module_has_a_layer() -> None:
+    (layers,) = [c for c in contracts() if c["type"] == "layers" and "containers" in c]
+    assert layers["containers"] == ["sejahtera.cli"]
+    names = {name.strip() for layer in layers["layers"] for name in layer.split("|")}
+    modules = {path.stem for path in (PACKAGE / "cli").glob("*.py") if path.stem != "__init__"}
+    assert modules == names
 
 
 def test_core_never_imports_django() -> None:

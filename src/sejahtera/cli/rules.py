@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sejahtera.cli_support import _friendly
+from sejahtera.cli.support import friendly
 from sejahtera.i18n import text
 
 if TYPE_CHECKING:
@@ -30,12 +30,6 @@ _baseline_option = click.option(
 def _baseline(choice: str) -> Baseline:
     """The CLI's --baseline as the core names it."""
     return "rules" if choice == "rules" else "status_quo"
-
-
-def register_rules_commands(main: click.Group) -> None:
-    main.add_command(rules)
-    main.add_command(simulate_command)
-    main.add_command(budget_command)
 
 
 @click.group(help="Aturan sebagai kode / rules as code.")
@@ -57,7 +51,7 @@ def rules() -> None:
     default=None,
     help="Reformasi YAML yang diterapkan / YAML reform to apply.",
 )
-@_friendly
+@friendly
 def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) -> None:
     from sejahtera.rules.reform import apply_reform
     from sejahtera.rules.ruleset import load_ruleset
@@ -104,7 +98,7 @@ def rules_test(paths: tuple[Path, ...], ruleset_name: str, reform: Path | None) 
     help="Tanggal nilai, YYYY-MM-DD (bawaan: hari ini) / date of the values (default: today).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
-@_friendly
+@friendly
 def rules_show(
     programme: str | None, ruleset_name: str, day: datetime.datetime | None, as_json: bool
 ) -> None:
@@ -144,7 +138,7 @@ def rules_show(
     default=None,
     help="Tulis hasil per rumah tangga (CSV atau Parquet) / write per-household results.",
 )
-@_friendly
+@friendly
 def simulate_command(
     data: Path,
     ruleset_name: str,
@@ -206,7 +200,7 @@ def simulate_command(
 @_baseline_option
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
-@_friendly
+@friendly
 def budget_command(
     data: Path,
     ruleset_name: str,
@@ -266,3 +260,6 @@ def budget_command(
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float))
         return
     click.echo(result.summary())
+
+
+COMMANDS = (rules, simulate_command, budget_command)

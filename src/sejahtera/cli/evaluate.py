@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sejahtera.cli_support import _friendly
+from sejahtera.cli.support import friendly
 
 if TYPE_CHECKING:
     from sejahtera.evaluate.robustness import CheckedEvaluation
@@ -42,10 +42,6 @@ _where = click.option(
     help="Pakai hanya baris dengan kolom ini benar (dapat diulang) / keep only the rows where "
     "this true/false column is true (repeatable).",
 )
-
-
-def register_evaluate_commands(main: click.Group) -> None:
-    main.add_command(evaluate)
 
 
 @click.group(help="Evaluasi dampak program / impact evaluation of a programme.")
@@ -127,7 +123,7 @@ def _finish(result: CheckedEvaluation, as_json: bool, report: Path | None) -> No
 @_where
 @_json
 @_report
-@_friendly
+@friendly
 def did_command(
     data: Path,
     outcome: str,
@@ -210,7 +206,7 @@ def did_command(
 @_where
 @_json
 @_report
-@_friendly
+@friendly
 def match_command(
     data: Path,
     outcome: str,
@@ -271,7 +267,7 @@ def match_command(
 @_where
 @_json
 @_report
-@_friendly
+@friendly
 def rdd_command(
     data: Path,
     outcome: str,
@@ -293,3 +289,6 @@ def rdd_command(
         weights=weights, where=where, checks=report is not None,
     )  # fmt: skip
     _finish(result, as_json, report)
+
+
+COMMANDS = (evaluate,)

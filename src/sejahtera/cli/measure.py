@@ -9,7 +9,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from sejahtera.cli_support import _friendly
+from sejahtera.cli.support import friendly
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import text
 
@@ -36,13 +36,6 @@ _design_options = (
 _table_option = click.option(
     "--table", "r_table", default=None, help="Objek dalam berkas .RData / object in an .RData file."
 )
-
-
-def register_measure_commands(main: click.Group) -> None:
-    main.add_command(measure_command)
-    main.add_command(mpi_command)
-    main.add_command(profile_command)
-    main.add_command(sae_command)
 
 
 def _columns(value: str) -> list[str]:
@@ -135,7 +128,7 @@ def _echo_tidy(frame: pd.DataFrame) -> None:
 )
 @_table_option
 @_json_option
-@_friendly
+@friendly
 def measure_command(
     data: Path,
     welfare: str | None,
@@ -251,7 +244,7 @@ def _measure_stream(
 @_design_options[1]
 @_table_option
 @_json_option
-@_friendly
+@friendly
 def mpi_command(
     data: Path,
     spec: str,
@@ -288,7 +281,7 @@ def mpi_command(
     show_default=True,
     help="Ruleset untuk penerima hari ini / ruleset that says who receives what today.",
 )
-@_friendly
+@friendly
 def profile_command(data: Path, out: Path, overwrite: bool, rules: str) -> None:
     from sejahtera.report.profile import write_profile
 
@@ -336,7 +329,7 @@ def profile_command(data: Path, out: Path, overwrite: bool, rules: str) -> None:
 )
 @_table_option
 @_json_option
-@_friendly
+@friendly
 def sae_command(
     data: Path,
     auxiliary: Path,
@@ -398,3 +391,6 @@ def sae_command(
         options=FayHerriotOptions(method=method),  # type: ignore[arg-type]
     )
     _show(result, as_json)
+
+
+COMMANDS = (measure_command, mpi_command, profile_command, sae_command)

@@ -1,4 +1,5 @@
-"""The ``sejahtera`` command. Errors a user can fix are printed without a traceback (exit 2)."""
+"""``sejahtera data`` (import, validate, describe, load), ``sejahtera synth`` and ``sejahtera
+regions``: microdata in, checked, summarised; synthetic regions; the region registry."""
 
 from __future__ import annotations
 
@@ -10,28 +11,12 @@ from typing import Any
 
 import click
 
-from sejahtera import __version__
-from sejahtera.cli_evaluate import register_evaluate_commands
-from sejahtera.cli_measure import register_measure_commands
-from sejahtera.cli_rules import register_rules_commands
-from sejahtera.cli_support import ON_SCREEN, _friendly
+from sejahtera.cli.support import ON_SCREEN, friendly
 from sejahtera.errors import ProblemReport, SejahteraError
-from sejahtera.i18n import format_number, set_language, text
+from sejahtera.i18n import format_number, text
 
 
-@click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
-@click.version_option(__version__, prog_name="sejahtera")
-@click.option(
-    "--lang",
-    type=click.Choice(["id", "en"]),
-    default=None,
-    help="Bahasa pesan / language of messages (default: SEJAHTERA_LANG or id).",
-)
-def main(lang: str | None) -> None:
-    set_language(lang)
-
-
-@main.group(
+@click.group(
     help="Dataset mikro: impor, validasi, ringkasan / microdata: import, validate, describe."
 )
 def data() -> None:
@@ -94,7 +79,7 @@ def _write_report(report: ProblemReport, path: Path | None) -> None:
     "--overwrite", is_flag=True, help="Ganti dataset yang ada / replace an existing dataset."
 )
 @_report_options
-@_friendly
+@friendly
 def data_import(
     source: Path,
     mapping_path: Path,
@@ -135,7 +120,7 @@ def data_import(
 @data.command("validate", help="Periksa dataset / check a dataset.")
 @click.argument("folder", type=click.Path(path_type=Path))
 @_report_options
-@_friendly
+@friendly
 def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
     from sejahtera.data.dataset import Dataset
     from sejahtera.data.validate import validate_dataset
@@ -160,7 +145,7 @@ def data_validate(folder: Path, report_path: Path | None, limit: int) -> None:
 @data.command("describe", help="Ringkasan dataset / summary of a dataset.")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
-@_friendly
+@friendly
 def data_describe(folder: Path, as_json: bool) -> None:
     from sejahtera.data.dataset import Dataset
     from sejahtera.data.describe import describe
@@ -229,7 +214,7 @@ def _plain(value: float) -> str:
 @click.option(
     "--replace", is_flag=True, help="Muat ulang dataset yang sama / load the same dataset again."
 )
-@_friendly
+@friendly
 def data_load(folder: Path, database: str, replace: bool) -> None:
     from sejahtera.data.dataset import Dataset
     from sejahtera.data.sql import load
@@ -242,7 +227,7 @@ def data_load(folder: Path, database: str, replace: bool) -> None:
     )
 
 
-@main.command(help="Bangun wilayah sintetis / build a synthetic region.")
+@click.command(help="Bangun wilayah sintetis / build a synthetic region.")
 @click.option(
     "--region",
     required=True,
@@ -270,7 +255,7 @@ def data_load(folder: Path, database: str, replace: bool) -> None:
     "with this many waves (2-6).",
 )
 @click.option("--quiet", is_flag=True, help="Tanpa laporan kemajuan / no progress output.")
-@_friendly
+@friendly
 def synth(
     region: str,
     households: int,
@@ -306,9 +291,9 @@ def synth(
     )
 
 
-@main.command(help="Daftar wilayah / list regions.")
+@click.command(help="Daftar wilayah / list regions.")
 @click.argument("code", required=False, default="")
-@_friendly
+@friendly
 def regions(code: str) -> None:
     from sejahtera.data.regions import registry
 
@@ -322,89 +307,4 @@ def regions(code: str) -> None:
         click.echo(f"  {region.code:<14} {region.name}")
 
 
-@main.command(help="Jalankan workbench / start the workbench.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--dataset",
-    "dataset_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Dataset yang ditampilkan / dataset to show.",
-)
-@click.option(
-    "--profiles",
-    "profile_folder",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder profil kebutuhan (berisi id/ dan en/) / needs-profile folder (with id/ and en/).",
-)
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=int,
-    help="Proses pekerja gunicorn / gunicorn worker processes.",
-)
-@_friendly
-def serve(
-    host: str, port: int, dataset_path: Path | None, profile_folder: Path | None, workers: int
-) -> None:
-    """The workbench through gunicorn (a production WSGI server), not Django's runserver."""
-    import os
-
-    from sejahtera.workbench.core.profiles import profile_files
-
-    if dataset_path is not None:
-        from sejahtera.data.dataset import Dataset
-
-        Dataset.open(dataset_path)  # a missing or damaged dataset is said now, not per request
-        os.environ["SEJAHTERA_DATASET"] = str(dataset_path.resolve())
-    if profile_folder is not None:
-        profile_files(profile_folder)  # refuses a folder without a profile
-        os.environ["SEJAHTERA_PROFILES"] = str(profile_folder.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
-    url = f"http://{host}:{port}"
-    import socket
-
-    with socket.socket() as probe:  # say clearly when the port is taken, before gunicorn starts
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
-    click.echo(text("cli.serving", url=url))
-    from gunicorn.app.wsgiapp import run as gunicorn
-
-    argv = [
-        "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "--graceful-timeout", "5",
-        "sejahtera.workbench.wsgi:application",
-    ]  # fmt: skip
-    import sys
-
-    sys.argv = argv
-    try:
-        gunicorn()
-    except KeyboardInterrupt:
-        click.echo(text("cli.stopped"))
-
-
-@main.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    help="Perintah pengelolaan Django (migrate, demo, createsuperuser, check…) / Django "
-    "management commands.",
-)
-@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
-def manage(arguments: tuple[str, ...]) -> None:
-    import os
-
-    from django.core.management import execute_from_command_line
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
-    execute_from_command_line(["sejahtera manage", *arguments])
-
-
-# Needs analysis: measure, mpi, profile.
-register_measure_commands(main)
-register_rules_commands(main)
-register_evaluate_commands(main)
+COMMANDS = (data, synth, regions)

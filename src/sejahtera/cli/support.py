@@ -15,7 +15,7 @@ from sejahtera.i18n import text
 ON_SCREEN = 50  # problems listed on screen; --report writes every kept one
 
 
-def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:

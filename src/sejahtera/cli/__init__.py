@@ -1,0 +1,116 @@
+"""The ``sejahtera`` command: the group, its options, and the commands that run the workbench
+(``serve``, ``manage``). The other commands are thin faces over the core, one module per family:
+:mod:`.data` (data, synth, regions), :mod:`.measure` (measure, mpi, sae, profile), :mod:`.rules`
+(rules, simulate, budget) and :mod:`.evaluate`. Errors a user can fix are printed without a
+traceback (exit 2, :mod:`.support`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sejahtera import __version__
+from sejahtera.cli import data, evaluate, measure, rules
+from sejahtera.cli.support import friendly
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import set_language, text
+
+
+@click.group(help="Sejahtera — workbench kebijakan sosial / social-policy workbench.")
+@click.version_option(__version__, prog_name="sejahtera")
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default=None,
+    help="Bahasa pesan / language of messages (default: SEJAHTERA_LANG or id).",
+)
+def main(lang: str | None) -> None:
+    set_language(lang)
+
+
+@main.command(help="Jalankan workbench / start the workbench.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--dataset",
+    "dataset_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Dataset yang ditampilkan / dataset to show.",
+)
+@click.option(
+    "--profiles",
+    "profile_folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder profil kebutuhan (berisi id/ dan en/) / needs-profile folder (with id/ and en/).",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=int,
+    help="Proses pekerja gunicorn / gunicorn worker processes.",
+)
+@friendly
+def serve(
+    host: str, port: int, dataset_path: Path | None, profile_folder: Path | None, workers: int
+) -> None:
+    """The workbench through gunicorn (a production WSGI server), not Django's runserver."""
+    import os
+
+    from sejahtera.workbench.core.profiles import profile_files
+
+    if dataset_path is not None:
+        from sejahtera.data.dataset import Dataset
+
+        Dataset.open(dataset_path)  # a missing or damaged dataset is said now, not per request
+        os.environ["SEJAHTERA_DATASET"] = str(dataset_path.resolve())
+    if profile_folder is not None:
+        profile_files(profile_folder)  # refuses a folder without a profile
+        os.environ["SEJAHTERA_PROFILES"] = str(profile_folder.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    url = f"http://{host}:{port}"
+    import socket
+
+    with socket.socket() as probe:  # say clearly when the port is taken, before gunicorn starts
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
+    click.echo(text("cli.serving", url=url))
+    from gunicorn.app.wsgiapp import run as gunicorn
+
+    argv = [
+        "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+        "--access-logfile", "-", "--graceful-timeout", "5",
+        "sejahtera.workbench.wsgi:application",
+    ]  # fmt: skip
+    import sys
+
+    sys.argv = argv
+    try:
+        gunicorn()
+    except KeyboardInterrupt:
+        click.echo(text("cli.stopped"))
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    help="Perintah pengelolaan Django (migrate, demo, createsuperuser, check…) / Django "
+    "management commands.",
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def manage(arguments: tuple[str, ...]) -> None:
+    import os
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    execute_from_command_line(["sejahtera manage", *arguments])
+
+
+for family in (data, measure, rules, evaluate):
+    for command in family.COMMANDS:
+        main.add_command(command)
