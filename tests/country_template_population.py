@@ -4,7 +4,7 @@ Shared by ``test_country_template_parity.py`` and ``benchmarks/simulate_openfisc
 parity test and the benchmark run the same households through the same OpenFisca set-up.
 
 ``population(households, seed, as_of)`` gives two frames in the form
-:func:`sejahtera.simulate` reads (one row per person, one per household; enum values as text):
+:func:`sejahtera.simulation` reads (one row per person, one per household; enum values as text):
 
 - persons: ``person_id``, ``household_id``, ``role`` (``adult`` or ``child``), ``birth``
   (``datetime64``), monthly ``salary`` and ``capital_returns``;

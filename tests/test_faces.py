@@ -1,5 +1,6 @@
-"""One service layer, two faces: the command line and the Python functions it wraps give the same
-figures on the same data, for each family of commands."""
+"""One service layer, two faces: the command line and the Python functions at the top of the
+package (the functions the commands wrap) give the same figures on the same data, for each family
+of commands."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import sejahtera as sj
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset
-from sejahtera.data.frame import load
-from sejahtera.evaluate.robustness import CHECKED_COLUMNS, evaluate_did
+from sejahtera.evaluate.robustness import CHECKED_COLUMNS
 from sejahtera.i18n import set_language
-from sejahtera.measure.measurement import measure_of, mpi_of
 from sejahtera.measure.result import records
 from sejahtera.report.evaluation import write_report
-from sejahtera.simulate.scenario import TIDY_COLUMNS, scenario_of
+from sejahtera.simulate.scenario import TIDY_COLUMNS
 from sejahtera.synth import SynthOptions, synthesise
 
 REFORMS = Path(__file__).resolve().parent.parent / "src/sejahtera/rulesets/indonesia/reforms"
@@ -44,19 +44,19 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 def test_measure_and_mpi_give_what_the_commands_print(region: Dataset) -> None:
     options = ["--by", "urban", "--decompose"]
-    result = measure_of(region.path, by=["urban"], decompose=True)
+    result = sj.measurement(region.path, by=["urban"], decompose=True)
     assert json.loads(cli("measure", str(region.path), *options, "--json")) == records(
         result.tidy()
     )
     assert cli("measure", str(region.path), *options) == result.summary() + "\n"
     # A table file has no defaults: the same figures when its columns are named.
     households = Path(region.path) / "households.parquet"
-    named = measure_of(households, "consumption_pc", weight="weight", line="poverty_line")
+    named = sj.measurement(households, "consumption_pc", weight="weight", line="poverty_line")
     shown = cli("measure", str(households), "--welfare", "consumption_pc", "--weight", "weight",
                 "--line", "poverty_line", "--json")  # fmt: skip
     assert json.loads(shown) == records(named.tidy())
 
-    deprived = mpi_of(region.path, "housing-id", k=0.25, by=["urban"])
+    deprived = sj.mpi(region.path, "housing-id", k=0.25, by=["urban"])
     shown = cli("mpi", str(region.path), "--spec", "housing-id", "--k", "0.25", "--by", "urban",
                 "--json")  # fmt: skip
     assert json.loads(shown) == records(deprived.tidy())
@@ -65,7 +65,7 @@ def test_measure_and_mpi_give_what_the_commands_print(region: Dataset) -> None:
 
 def test_a_scenario_with_a_reform_gives_what_simulate_prints(region: Dataset) -> None:
     reform = REFORMS / "lansia-daerah.yaml"
-    result = scenario_of(region.path, "indonesia", reform)
+    result = sj.scenario(region.path, "indonesia", reform)
     shown = cli("simulate", str(region.path), "--rules", "indonesia", "--reform", str(reform),
                 "--json")  # fmt: skip
     assert shown == json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float) + "\n"
@@ -98,9 +98,9 @@ def test_did_with_its_checks_gives_what_evaluate_prints_and_reports(
                 "--treatment", "ever_receives", "--post", "follow_up", "--cluster",
                 "district_code", "--covariates", "urban,size", "--bootstrap-reps", "999",
                 "--seed", "4", "--json", "--report", str(report))  # fmt: skip
-    panel = load(region.path, panel=True)
+    panel = sj.load(region.path, panel=True)
     assert panel.frame.equals(region.extra("panel"))
-    result = evaluate_did(panel, "consumption_pc", **options)  # type: ignore[arg-type]
+    result = sj.evaluate_did(panel, "consumption_pc", **options)  # type: ignore[arg-type]
     assert (
         shown == json.dumps(result.main.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
     )
@@ -119,5 +119,5 @@ def test_did_with_its_checks_gives_what_evaluate_prints_and_reports(
     assert tidy["estimate"].iloc[0] == result.main.main.estimate
     assert [c["check"] for c in result.to_dict()["checks"]] == tidy["check"].unique()[1:].tolist()
     # Without checks (the command without --report), the same main evaluation.
-    alone = evaluate_did(region.path, "consumption_pc", **options, checks=False)  # type: ignore[arg-type]
+    alone = sj.evaluate_did(region.path, "consumption_pc", **options, checks=False)  # type: ignore[arg-type]
     assert alone.checks == [] and alone.main.to_dict() == result.main.to_dict()

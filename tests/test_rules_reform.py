@@ -89,9 +89,12 @@ def test_reform_mistakes_name_file_and_line(tmp_path: Path, text: str, key: str,
     assert (caught.value.key, caught.value.file, caught.value.line) == (key, "reform.yaml", line)
 
 
-def test_sejahtera_simulate_as_the_issue_writes_it(tmp_path: Path) -> None:
-    import sejahtera.simulate
+def test_sejahtera_simulation_runs_a_reform(tmp_path: Path) -> None:
+    import sejahtera
 
     path = reform(tmp_path, "parameters:\n  sembako.amount: {2025-01-01: {value: 100000}}\n")
-    run = sejahtera.simulate("indonesia", PERSONS, HOUSEHOLDS, 2025, reform=path)
+    run = sejahtera.simulation("indonesia", PERSONS, HOUSEHOLDS, 2025, reform=path)
     assert run.calculate("sembako").tolist() == [1.2e6, 1.2e6, 0, 1.2e6]
+    assert run.calculate("sembako").tolist() == (
+        simulate("indonesia", PERSONS, HOUSEHOLDS, 2025, reform=path).calculate("sembako").tolist()
+    )

@@ -1,20 +1,11 @@
-"""Microsimulation: a ruleset run over household microdata.
+"""Microsimulation: a ruleset run over household microdata, scenarios and the budget solver.
 
-``sejahtera.simulate(ruleset, persons, households, period, reform=None)`` works as written: the
-module itself can be called, and does what :func:`~sejahtera.simulate.engine.simulate` does.
+:func:`simulate` runs a ruleset (``sejahtera.simulation`` at the top is the same function);
+:mod:`.scenario` compares today's situation with a reform (``sejahtera.scenario``). This package
+is a plain package, not a function: ``from sejahtera.simulate import simulate``, or
+``sejahtera.simulation(...)``.
 """
-
-import sys
-import types
 
 from sejahtera.simulate.engine import Simulation, simulate
 
 __all__ = ["Simulation", "simulate"]
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: object, **kwargs: object) -> Simulation:
-        return simulate(*args, **kwargs)  # type: ignore[arg-type]
-
-
-sys.modules[__name__].__class__ = _CallableModule
