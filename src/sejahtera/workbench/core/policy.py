@@ -65,6 +65,11 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "job.cancel": frozenset({KEPALA, OFFICER}),  # any job they see (they start them)
     # The REST API's datasets (names and counts, no personal data).
     "dataset.view": EVERYONE,
+    # Scenario studio. Without scenario.view_all: the published scenarios' results only.
+    "scenario.view": EVERYONE,
+    "scenario.view_all": STAFF,
+    "scenario.run": frozenset({KEPALA, ANALYST}),  # build, run, budget mode, explain a household
+    "scenario.publish": frozenset({KEPALA}),  # results the partners may then read
 }
 
 
