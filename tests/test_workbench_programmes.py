@@ -474,6 +474,7 @@ def test_payments_and_realisation(world) -> None:
         "region_code": region,
         "planned_rp": 1_000_000,
         "paid_rp": 750_000,
+        "households": 2,
         "paid_on": "2025-01-20",
         "channel": "bank",
     }
@@ -486,7 +487,15 @@ def test_payments_and_realisation(world) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [{"paid_rp": -1}, {"region_code": "99.99"}, {"paid_on": "kemarin"}, {"channel": "x"}]
+    "change",
+    [
+        {"paid_rp": -1},
+        {"region_code": "99.99"},
+        {"paid_on": "kemarin"},
+        {"channel": "x"},
+        {"households": ""},
+        {"households": -1},
+    ],
 )
 def test_an_invalid_payment_is_refused(world, change: dict[str, object]) -> None:
     region = Beneficiary.objects.filter(cycle=world.frozen).first().region_code
@@ -494,11 +503,26 @@ def test_an_invalid_payment_is_refused(world, change: dict[str, object]) -> None
         "region_code": region,
         "planned_rp": 10,
         "paid_rp": 5,
+        "households": 1,
         "paid_on": "2025-01-20",
         "channel": "bank",
     } | change
     answer = signed_in("kepala").post(f"/programmes/cycles/{world.frozen.pk}/payments/new/", data)
     assert answer.status_code == 400 and not Payment.objects.exists()
+
+
+def test_a_batch_reaches_no_more_households_than_the_list_has_there(world) -> None:
+    region = Beneficiary.objects.filter(cycle=world.frozen).first().region_code
+    there = Beneficiary.objects.filter(cycle=world.frozen, region_code=region).count()
+    url = f"/programmes/cycles/{world.frozen.pk}/payments/new/"
+    data = {"region_code": region, "planned_rp": 10, "paid_rp": 5, "paid_on": "2025-01-20",
+            "channel": "bank"}  # fmt: skip
+    client = signed_in("officer")
+    answer = client.post(url, data | {"households": there + 1})
+    assert answer.status_code == 400 and not Payment.objects.exists()
+    assert f"{there} rumah tangga" in answer.content.decode()
+    assert client.post(url, data | {"households": there}).status_code == 302
+    assert Payment.objects.get().households == there
 
 
 def test_payments_need_a_frozen_list_and_a_runner(world) -> None:

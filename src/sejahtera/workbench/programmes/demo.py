@@ -82,6 +82,7 @@ def _pay(cycle: Cycle) -> None:
             region_code=row.region_code,
             planned_rp=row.listed_rp,
             paid_rp=(row.listed_rp * PAID_SHARE).quantize(Decimal(1)),
+            households=int(row.households * PAID_SHARE),
             paid_on=datetime.date(2025, 1, 20 + number),
             channel=Channel.BANK,
             note="Penyaluran demo",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sejahtera.errors import SejahteraError
 from sejahtera.simulate.engine import Period
 from sejahtera.workbench.core.locking import VersionedForm
+from sejahtera.workbench.core.templatetags.numbers import region as region_name
 from sejahtera.workbench.programmes.models import (
     Budget,
     ChangeKind,
@@ -103,13 +104,17 @@ class ChangeRequestForm(forms.ModelForm):
 class PaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
-        fields = ("region_code", "planned_rp", "paid_rp", "paid_on", "channel", "note")
+        fields = ("region_code", "planned_rp", "paid_rp", "households", "paid_on", "channel",
+                  "note")  # fmt: skip
 
-    def __init__(self, *args: Any, regions: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: dict[str, int], **kwargs: Any) -> None:
+        """``regions``: the list's kabupaten/kota, each with its number of households."""
         super().__init__(*args, **kwargs)
+        self.listed = regions
         self.fields["region_code"] = forms.ChoiceField(
-            label=_("kabupaten/kota"), choices=[(code, code) for code in regions]
+            label=_("kabupaten/kota"), choices=[(code, region_name(code)) for code in regions]
         )
+        self.fields["households"].required = True
         self.fields["paid_on"].widget = forms.DateInput(attrs={"type": "date"})
 
     def clean(self) -> dict[str, Any]:
@@ -117,4 +122,11 @@ class PaymentForm(forms.ModelForm):
         for name in ("planned_rp", "paid_rp"):
             if cleaned.get(name) is not None and cleaned[name] < 0:
                 self.add_error(name, _("An amount cannot be negative."))
+        households, region = cleaned.get("households"), cleaned.get("region_code")
+        if households is not None and region in self.listed and households > self.listed[region]:
+            self.add_error(
+                "households",
+                _("The list has %(count)s households in this kabupaten/kota.")
+                % {"count": self.listed[region]},
+            )
         return cleaned

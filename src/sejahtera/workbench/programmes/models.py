@@ -180,7 +180,8 @@ class Channel(models.TextChoices):
 
 class Payment(models.Model):
     """A payment or distribution batch of a cycle in one kabupaten/kota (or to one beneficiary):
-    what was planned and what was paid; realisation is paid over planned."""
+    what was planned and what was paid, and how many households a batch reached (physical
+    realisation; a payment to one beneficiary reaches its household)."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="payments")
     region_code = models.CharField(_("kabupaten/kota"), max_length=16)
@@ -189,6 +190,12 @@ class Payment(models.Model):
     )
     planned_rp = models.DecimalField(_("planned (Rp)"), max_digits=18, decimal_places=0)
     paid_rp = models.DecimalField(_("paid (Rp)"), max_digits=18, decimal_places=0)
+    households = models.PositiveIntegerField(
+        _("households paid"),
+        null=True,
+        blank=True,
+        help_text=_("How many households of the list this batch reached."),
+    )
     paid_on = models.DateField(_("date"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)

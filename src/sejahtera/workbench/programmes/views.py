@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -304,8 +305,11 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status not in (CycleStatus.FROZEN, CycleStatus.CLOSED):
         return _refused(request, _("Payments are recorded only against a frozen list."), back)
-    regions = list(
-        cycle.beneficiaries.order_by("region_code").values_list("region_code", flat=True).distinct()
+    regions = dict(
+        cycle.beneficiaries.order_by("region_code")
+        .values("region_code")
+        .annotate(n=Count("pk"))
+        .values_list("region_code", "n")
     )
     form = PaymentForm(posted(request), instance=Payment(cycle=cycle), regions=regions)
     title = _("Record a payment for %(name)s") % {"name": cycle}
