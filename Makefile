@@ -37,6 +37,7 @@ demo-full: $(STAMP)
 run: demo
 	$(BIN)/sejahtera manage migrate --noinput
 	$(BIN)/sejahtera manage load_regions 34
+	$(BIN)/sejahtera manage register_dataset $(DEMO)
 	$(BIN)/sejahtera manage demo
 	$(BIN)/sejahtera manage demo_stakeholders
 	$(BIN)/sejahtera manage demo_consultations

@@ -9,6 +9,9 @@
 - ``SEJAHTERA_ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
 - ``SEJAHTERA_DATASET`` / ``SEJAHTERA_PROFILES``: the dataset and needs-profile folders the public
   pages describe (``sejahtera serve --dataset … --profiles …`` sets them).
+- ``SEJAHTERA_DATASETS``: the folder holding the datasets' versions and uploads (default
+  ``datasets/`` in ``SEJAHTERA_DATA``); ``SEJAHTERA_UPLOAD_MAX_MB``: the largest file a dataset
+  upload takes, in megabytes (default 1024).
 - ``REDIS_URL``: a shared cache (rate limits across workers); a local cache otherwise.
 - ``SEJAHTERA_TRUSTED_PROXIES``: reverse proxies whose X-Forwarded-For gives the client's
   address (rate limits and the audit log); none by default.
@@ -28,6 +31,14 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+
+def megabytes(name: str, default: int) -> int:
+    """The environment variable ``name``, a whole number of megabytes, as bytes."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of megabytes, not {value!r}")
+    return int(value) * 1024 * 1024
 
 
 def choice(name: str, choices: tuple[str, ...], default: str) -> str:
@@ -72,6 +83,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.consultations",
     "sejahtera.workbench.grievances",
     "sejahtera.workbench.monev",
+    "sejahtera.workbench.datasets",
 ]
 
 MIDDLEWARE = [
@@ -198,3 +210,6 @@ TRUSTED_PROXIES = tuple(
 
 DATASET = os.environ.get("SEJAHTERA_DATASET") or None
 PROFILES = os.environ.get("SEJAHTERA_PROFILES") or None
+# Datasets (the datasets app): each version's folder, uploads waiting to be imported.
+DATASETS_ROOT = Path(os.environ.get("SEJAHTERA_DATASETS") or DATA_FOLDER / "datasets").resolve()
+UPLOAD_MAX_BYTES = megabytes("SEJAHTERA_UPLOAD_MAX_MB", 1024)
