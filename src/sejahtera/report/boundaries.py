@@ -1,8 +1,8 @@
 """Shipped region boundaries, projected and simplified for drawing as SVG paths.
 
-Each GeoJSON file is parsed once per process (:func:`rings`); each map extent (a level within a
-parent region) is projected and simplified once (:func:`layer`), so a second map of the same
-areas only joins cached strings.
+The shipped GeoJSON is parsed once per process (:mod:`sejahtera.data.borders`); each map extent
+(a level within a parent region) is projected and simplified once (:func:`layer`), so a second
+map of the same areas only joins cached strings.
 
 Projection: north-up equirectangular, ``x = lon · cos(φ₀)``, ``y = −lat``, with φ₀ the middle
 latitude of the drawn extent, scaled to fit :data:`MAP_WIDTH` × :data:`MAP_MAX_HEIGHT` map
@@ -15,15 +15,14 @@ border: less than the width of the border line drawn over it.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
-from sejahtera.data.regions import LEVELS, Level, registry
+from sejahtera.data.borders import area_rings
+from sejahtera.data.regions import Level, registry
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import text
 
@@ -32,15 +31,6 @@ MAP_MAX_HEIGHT = 560.0
 TOLERANCE = 0.3  # map units; a map shown 800 px wide moves no edge by more than 0.3 px
 GRID = 10  # points per map unit: coordinates keep one decimal
 MIN_RING_AREA = 0.5  # square map units; smaller islands vanish at any readable size
-
-_FILES: dict[Level, str] = {
-    "province": "id-provinces",
-    "regency": "id-regencies",
-    "district": "diy-districts",
-    "village": "diy-villages",
-}
-
-Ring = np.ndarray  # shape (n, 2): lon, lat; first point repeated last
 
 
 @dataclass(frozen=True)
@@ -70,39 +60,6 @@ class Layer:
 
 
 @cache
-def rings(level: Level) -> dict[str, tuple[Ring, ...]]:
-    """The boundary rings of every area of ``level`` in the shipped GeoJSON, by code."""
-    name = f"resources/regions/{_FILES[level]}.geojson"
-    raw = resources.files("sejahtera").joinpath(name).read_text("utf-8")
-    found: dict[str, tuple[Ring, ...]] = {}
-    for feature in json.loads(raw)["features"]:
-        geometry = feature.get("geometry")
-        if not geometry:
-            continue
-        polygons = geometry["coordinates"]
-        if geometry["type"] == "Polygon":
-            polygons = [polygons]
-        found[feature["properties"]["code"]] = tuple(
-            np.asarray(ring, dtype=float) for polygon in polygons for ring in polygon
-        )
-    return found
-
-
-def _area_rings(level: Level, code: str) -> tuple[tuple[Ring, ...], bool]:
-    """The rings of ``code``; an area without a polygon borrows those of its children."""
-    own = rings(level).get(code)
-    if own is not None:
-        return own, False
-    depth = LEVELS.index(level)
-    if depth + 1 < len(LEVELS):
-        children = rings(LEVELS[depth + 1])
-        borrowed = [r for c, rs in children.items() if c.startswith(code + ".") for r in rs]
-        if borrowed:
-            return tuple(borrowed), True
-    return (), False
-
-
-@cache
 def layer(level: Level, parent: str | None) -> Layer:
     """The projected, simplified areas of ``level`` inside ``parent`` (everywhere if ``None``).
 
@@ -110,7 +67,7 @@ def layer(level: Level, parent: str | None) -> Layer:
     """
     places = registry()
     regions = places.at_level(level) if parent is None else places.descendants(parent, level)
-    found = {r.code: _area_rings(level, r.code) for r in regions}
+    found = {r.code: area_rings(level, r.code) for r in regions}
     found = {code: entry for code, entry in found.items() if entry[0]}
     if not found:
         raise SejahteraError(
