@@ -63,8 +63,10 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "job.view": EVERYONE,
     "job.view_all": STAFF,
     "job.cancel": frozenset({KEPALA, OFFICER}),  # any job they see (they start them)
-    # The REST API's datasets (names and counts, no personal data).
-    "dataset.view": EVERYONE,
+    # Datasets (the datasets app): versions, counts, mappings and validation reports; the
+    # office's own work data, so not a partner's. Uploading makes a new version.
+    "dataset.view": STAFF,
+    "dataset.upload": frozenset({KEPALA, ANALYST}),
     # Scenario studio. Without scenario.view_all: the published scenarios' results only.
     "scenario.view": EVERYONE,
     "scenario.view_all": STAFF,
