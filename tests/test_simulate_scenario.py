@@ -460,3 +460,27 @@ def test_a_quota_of_places_per_kabupaten_from_regional_values(tmp_path: Path) ->
     paid = scenario(rules, persons, households, 2025).results.set_index("household_id")["pip"]
     # Kulon Progo (34.01) has 2 places: desil 1 and 2; Bantul, the national 1: desil 1.
     assert paid.to_dict() == {"A": 450e3, "B": 450e3, "C": 0, "D": 450e3, "E": 0}
+
+
+def test_progress_is_told_in_order_and_may_stop_the_work(region: Dataset) -> None:
+    persons = region.persons()
+    households = household_frame(region, persons)
+    rules = load_ruleset("indonesia")
+    reform = reformed_rules(rules, REFORMS / "pkh-desil-5.yaml", "status_quo")
+    told: list[tuple[float, str]] = []
+    scenario(
+        rules, persons, households, 2025, reform=reform, progress=lambda f, m: told.append((f, m))
+    )
+    fractions = [fraction for fraction, _ in told]
+    assert fractions == sorted(fractions) and len(fractions) == 3
+    assert all(message for _, message in told)
+
+    class Stop(Exception):
+        pass
+
+    def stop(fraction: float, message: str) -> None:
+        if fraction > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        scenario(rules, persons, households, 2025, reform=reform, progress=stop)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ from sejahtera.simulate.payments import (
 from sejahtera.simulate.report import Layout, compare, measured, summarise
 
 Baseline = Literal["status_quo", "rules"]
+# Told how far a scenario is (0–1) and what it is doing: the workbench's job page shows it.
+Progress = Callable[[float, str], None]
 BASELINES: tuple[Baseline, ...] = ("status_quo", "rules")
 REGION_COLUMNS = ("province_code", "regency_code", "district_code", "village_code")
 KEPT = (*REGION_COLUMNS, "urban", "desil")
@@ -158,17 +161,25 @@ def scenario(
     period: str | int = 2025,
     reform: str | Path | Ruleset | None = None,
     baseline: Baseline = "status_quo",
+    progress: Progress | None = None,
 ) -> Scenario:
     """Today's situation (or the rules as written, ``baseline="rules"``) and, with ``reform`` (a
     YAML file, or the ruleset it makes: :func:`reformed_rules`), the reform compared with it.
-    See the module's docstring."""
+    See the module's docstring. ``progress`` is told, between steps, how far the work is (0–1)
+    and what comes next; it may stop the work by raising."""
+    told = progress or (lambda fraction, message: None)
     base = with_programmes(ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset))
     reformed = reform if isinstance(reform, Ruleset) or reform is None else None
     if reform is not None and reformed is None:
         reformed = reformed_rules(base, reform, baseline)  # type: ignore[arg-type]
     elif baseline not in BASELINES:
         raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
+    told(0.0, text("simulate.progress_baseline"))
     start = Start(base, persons, households, period, baseline)
+    told(
+        0.55,
+        text("simulate.progress_reports" if reformed is not None else "simulate.progress_summary"),
+    )
     notes = _notes(start.today)
     # The reform runs on the second core while the baseline's report is written.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -183,6 +194,7 @@ def scenario(
                 baseline, start.year, base.programmes, start.results, None, summary, notes
             )
         after, reform_results = running.result()
+        told(0.8, text("simulate.progress_comparison"))
         programmes = {**base.programmes, **reformed.programmes}
         known = {
             "before": summary["poverty"]["before"],  # type: ignore[index]
