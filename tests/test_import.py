@@ -387,3 +387,23 @@ def test_example_mappings_in_the_docs_load(name: str) -> None:
 
     assert mapping.persons.columns and mapping.households.columns
     assert "person_id" in mapping.persons.columns.values()
+
+
+def test_progress_is_told_each_stage_in_order(tmp_path: Path) -> None:
+    seen: list[tuple[float, str]] = []
+    import_good_dtks(tmp_path, tmp_path / "out", progress=lambda f, m: seen.append((f, m)))
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] > 0 and fractions[-1] < 1
+    assert any("Membaca" in message for _, message in seen)
+    assert seen[-1][1] == "Menulis dataset"
+
+
+def test_a_progress_that_stops_the_import_leaves_nothing(tmp_path: Path) -> None:
+    def stop(fraction: float, message: str) -> None:
+        if fraction >= 0.8:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_good_dtks(tmp_path, tmp_path / "out", progress=stop)
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

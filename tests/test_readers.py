@@ -368,3 +368,33 @@ def test_r_data_file_written_by_pyreadr(tmp_path: Path) -> None:
     assert named.frame["id"].tolist() == ["R1", "R2"]
     with pytest.raises(SejahteraError, match="tidak_ada"):
         read_table(path, table="tidak_ada")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx", ".dta", ".sav"])
+def test_rows_reads_only_the_first_rows_with_every_column(tmp_path: Path, suffix: str) -> None:
+    """A preview (``rows=``) gives the same columns and first values as the whole file."""
+    frame = pd.DataFrame({"ID": [f"K{n:04d}" for n in range(3000)], "UMUR": range(3000)})
+    path = tmp_path / f"anggota{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    elif suffix == ".dta":
+        frame.to_stata(path, write_index=False)
+    else:
+        pyreadstat.write_sav(frame, str(path))
+    whole = read_table(path).frame
+    head = read_table(path, rows=4).frame
+    assert len(whole) == 3000 and len(head) == 4
+    assert list(head.columns) == list(whole.columns) == ["ID", "UMUR"]
+    assert head["ID"].tolist() == ["K0000", "K0001", "K0002", "K0003"]
+    assert head["UMUR"].astype(int).tolist() == [0, 1, 2, 3]
+
+
+def test_a_csv_preview_of_a_long_file_stops_at_a_whole_line(tmp_path: Path) -> None:
+    path = tmp_path / "besar.csv"
+    path.write_text("ID;NAMA\n" + "".join(f"K{n};Désirée {n}\n" for n in range(200_000)), "utf-8")
+    head = read_table(path, rows=2).frame
+    assert head.to_dict("list") == {"ID": ["K0", "K1"], "NAMA": ["Désirée 0", "Désirée 1"]}

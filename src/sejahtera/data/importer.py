@@ -7,6 +7,7 @@ temporary folder beside ``out`` and renamed into place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from sejahtera.data.regions import LEVELS, parent_code
 from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, Table
 from sejahtera.data.validate import Part, validate_frames
 from sejahtera.errors import ProblemReport, SejahteraError
+from sejahtera.i18n import text
+
+Step = Callable[[float, str], None]  # how far the import is (0–1) and what it is doing
 
 
 class ImportFailed(SejahteraError):
@@ -41,7 +45,15 @@ def import_dataset(
     reference_date: str | None = None,
     limit: int = 1000,
     overwrite: bool = False,
+    progress: Step | None = None,
+    source_label: str | None = None,
 ) -> Dataset:
+    """Import ``source`` through ``mapping`` into the dataset folder ``out``.
+
+    ``progress`` is told each stage (reading each file, checking, writing) with the fraction
+    done; it may raise to stop the import, which then writes nothing. ``source_label`` is
+    what the manifest records as the source (the files' and the mapping's names by default)."""
+    step = progress or _silent
     source = Path(source)
     if not source.exists():
         raise SejahteraError("read.not_found", path=source)
@@ -58,6 +70,7 @@ def import_dataset(
     for table in ("persons", "households"):
         location = locations[table]
         if location not in cache:
+            step(0.05 if table == "persons" else 0.3, text("import.reading", file=location[0].name))
             cache[location] = read_table(location[0], sheet=location[1], csv_options=mapping.csv)
         raw = cache[location]
         absent: set[str] = set()
@@ -68,6 +81,7 @@ def import_dataset(
             parts[table] = Part.of(frame, raw.file)
         rows = len(parts[table].frame)
         parts[table].failed.update({name: np.ones(rows, dtype=bool) for name in absent})
+    step(0.5, text("import.checking"))
     typed = {
         t: _typed(parts[t], t, report, cache[locations[t]].decimal)
         for t in ("households", "persons")
@@ -78,15 +92,20 @@ def import_dataset(
     validate_frames(typed["households"], typed["persons"], report)
     if report:
         raise ImportFailed(report)
+    step(0.8, text("import.writing"))
     households = typed["households"].frame
     manifest = Manifest(
         name=name or mapping.name,
         region_code=_common_region(households),
         reference_date=reference_date or date.today().isoformat(),
-        source=f"{source.name} (mapping: {mapping.path.name})",
+        source=source_label or f"{source.name} (mapping: {mapping.path.name})",
         synthetic=False,
     )
     return write_dataset(out, households, typed["persons"].frame, manifest, overwrite=overwrite)
+
+
+def _silent(fraction: float, message: str) -> None:
+    """No one is told how far the import is."""
 
 
 def _location(source: Path, table: TableMapping) -> tuple[Path, Any]:

@@ -108,8 +108,14 @@ def value_key(value: Any) -> str:
 
 def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
-    file = str(path)
-    declared = validate(MappingFile, read_yaml(path, file), file)
+    return mapping_of(read_yaml(path, str(path)), str(path), path)
+
+
+def mapping_of(content: object, file: str, path: Path | None = None) -> Mapping:
+    """The mapping whose content (as read from YAML or JSON) is ``content``; ``file`` is how
+    messages name it (a saved mapping's name in the workbench)."""
+    path = path or Path(file)
+    declared = validate(MappingFile, content, file)
     sections = {name: getattr(declared, name) for name in TABLES}
     tables = {name: _table(section, name, file) for name, section in sections.items()}
     for name, table in tables.items():

@@ -56,8 +56,12 @@ def read_table(
     sheet: str | int | None = None,
     csv_options: CsvOptions | None = None,
     table: str | None = None,
+    rows: int | None = None,
 ) -> SourceTable:
-    """Read one table from ``path``; ``sheet`` picks an Excel sheet, ``table`` an R object."""
+    """Read one table from ``path``; ``sheet`` picks an Excel sheet, ``table`` an R object.
+
+    ``rows`` reads only the first rows (a preview: the columns and a few values), without
+    reading the rest of a large file."""
     path = Path(path)
     if not path.is_file():
         raise SejahteraError("read.not_found", path=path)
@@ -66,17 +70,18 @@ def read_table(
         raise SejahteraError("read.unknown_format", path=path, formats=", ".join(sorted(SUFFIXES)))
     try:
         if kind == "csv":
-            return read_csv(path, csv_options or CsvOptions())
+            return read_csv(path, csv_options or CsvOptions(), rows)
         if kind == "parquet":
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path, rows)
         elif kind == "excel":
-            frame = _read_excel(path, sheet)
+            frame = _read_excel(path, sheet, rows)
         elif kind == "stata":
-            frame = _read_labelled(path, "dta")
+            frame = _read_labelled(path, "dta", limit=rows)
         elif kind == "spss":
-            frame = _read_labelled(path, "sav")
+            frame = _read_labelled(path, "sav", limit=rows)
         else:
             frame = _read_r(path, table)
+            frame = frame if rows is None else frame.head(rows)
     except SejahteraError:
         raise
     except Exception as exc:  # each library raises its own types for a corrupt file
@@ -88,8 +93,8 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def read_csv(path: Path, options: CsvOptions) -> SourceTable:
-    raw = path.read_bytes()
+def read_csv(path: Path, options: CsvOptions, rows: int | None = None) -> SourceTable:
+    raw = path.read_bytes() if rows is None else _head(path, rows)
     text, _encoding = _decode(raw, options.encoding, path)
     delimiter = options.delimiter or _sniff_delimiter(text)
     decimal = options.decimal or ("," if delimiter == ";" else ".")
@@ -107,6 +112,7 @@ def read_csv(path: Path, options: CsvOptions) -> SourceTable:
                 skipinitialspace=True,
                 engine="c",
                 index_col=False,
+                nrows=rows,
             )
     except pd.errors.ParserError as exc:
         raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
@@ -114,10 +120,32 @@ def read_csv(path: Path, options: CsvOptions) -> SourceTable:
         raise SejahteraError("read.csv_more_fields", path=path) from None
     except pd.errors.EmptyDataError:
         raise SejahteraError("read.empty", path=path) from None
-    if len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
+    if rows is None and len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
         _check_short_rows(text, delimiter, len(frame.columns), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     return SourceTable(frame, path.name, decimal)
+
+
+def _head(path: Path, rows: int) -> bytes:
+    """The file's first lines, enough for the header and ``rows`` rows of up to 64 KB each,
+    cut after a line end so that no character is cut in two."""
+    with path.open("rb") as handle:
+        raw = handle.read((1 << 16) * (rows + 1))
+        if handle.read(1) and b"\n" in raw:
+            raw = raw[: raw.rindex(b"\n") + 1]
+    return raw
+
+
+def _read_parquet(path: Path, rows: int | None) -> pd.DataFrame:
+    if rows is None:
+        return pd.read_parquet(path)
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    batch = next(file.iter_batches(batch_size=max(rows, 1)), None)
+    if batch is None:
+        return file.schema_arrow.empty_table().to_pandas()
+    return batch.to_pandas().head(rows)
 
 
 def _check_short_rows(text: str, delimiter: str, width: int, path: Path) -> None:
@@ -157,10 +185,14 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t|", key=header.count)
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | int | None, rows: int | None = None) -> pd.DataFrame:
     try:
         return pd.read_excel(
-            path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl"
+            path,
+            sheet_name=0 if sheet is None else sheet,
+            dtype=object,
+            engine="openpyxl",
+            nrows=rows,
         )
     except ValueError as exc:
         if "not found" in str(exc).lower():
@@ -168,11 +200,13 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise
 
 
-def _read_labelled(path: Path, kind: str) -> pd.DataFrame:
+def _read_labelled(path: Path, kind: str, limit: int | None = None) -> pd.DataFrame:
     import pyreadstat
 
     reader = pyreadstat.read_dta if kind == "dta" else pyreadstat.read_sav
-    frame, _meta = reader(str(path), apply_value_formats=True, formats_as_category=True)
+    frame, _meta = reader(
+        str(path), apply_value_formats=True, formats_as_category=True, row_limit=limit or 0
+    )
     return frame
 
 
