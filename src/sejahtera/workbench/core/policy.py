@@ -39,6 +39,8 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "cycle.run": frozenset({KEPALA, OFFICER}),  # cycles, lists, freezing, payments
     "change.propose": frozenset({ANALYST, OFFICER}),  # a change to a frozen list
     "change.decide": frozenset({KEPALA, OFFICER}),  # never one's own proposal
+    # A beneficiary list as XLSX or CSV, masked like the page (never revealed), audited.
+    "beneficiaries.export": STAFF,
     # Monitoring. Without actual.view_all: the approved actuals and one's own.
     "monev.view": EVERYONE,
     "monev.edit": frozenset({KEPALA, ANALYST, OFFICER}),  # results, indicators, targets
