@@ -27,6 +27,7 @@ from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus
 from sejahtera.workbench.stakeholders.models import Contact, Engagement
+from workbench_datasets import registered, uploaded
 from workbench_users import new_programme, organisation_named, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,12 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "core:job": lambda w: {"pk": w.job.pk},
     "core:job_json": lambda w: {"pk": w.job.pk},
     "core:job_cancel": lambda w: {"pk": w.job.pk},
+    "datasets:dataset": lambda w: {"pk": w.version.dataset.pk},
+    "datasets:version": lambda w: {"pk": w.version.pk},
+    "datasets:version_reveal": lambda w: {"pk": w.version.pk},
+    "datasets:version_report": lambda w: {"pk": w.version.pk},
+    "datasets:upload_detail": lambda w: {"pk": w.upload.pk},
+    "datasets:upload_report": lambda w: {"pk": w.upload.pk},
     "grievances:detail": lambda w: {"pk": w.grievance.pk},
     "grievances:assign": lambda w: {"pk": w.grievance.pk},
     "grievances:status": lambda w: {"pk": w.grievance.pk},
@@ -62,6 +69,8 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "programmes:cycle_reveal": lambda w: {"pk": w.cycle.pk},
     "programmes:cycle_generate": lambda w: {"pk": w.cycle.pk},
     "programmes:cycle_freeze": lambda w: {"pk": w.cycle.pk},
+    "programmes:cycle_export": lambda w: {"pk": w.cycle.pk},
+    "programmes:export_download": lambda w: {"pk": w.export.pk},
     "programmes:change_create": lambda w: {"pk": w.cycle.pk},
     "programmes:payment_create": lambda w: {"pk": w.cycle.pk},
     "programmes:change_decide": lambda w: {"pk": w.change.pk},
@@ -108,6 +117,7 @@ API = {
     "/api/grievances/{code}": "grievance.view",
     "/api/indicators": "monev.view",
     "/api/datasets": "dataset.view",
+    "/api/jobs/{job_id}": "job.view",
 }
 
 
@@ -132,11 +142,12 @@ GUARDED = [(name, view) for name, view in PAGES if name not in PUBLIC]
 
 
 @pytest.fixture
-def world(settings) -> SimpleNamespace:
+def world(settings, tmp_path) -> SimpleNamespace:
     """One record of each kind, all on the partner organisation's programme, and a user for
     each role (the partner's actual is its own, so that it may correct it)."""
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DATASET = None
+    settings.DATASETS_ROOT = tmp_path / "datasets"
     users = {role: user_with(role, PARTNER if role == Role.PARTNER else "") for role in Role}
     food = new_programme("pangan", "Bantuan Pangan", (PARTNER,))
     organisation = organisation_named(PARTNER)
@@ -160,7 +171,16 @@ def world(settings) -> SimpleNamespace:
     )  # fmt: skip
     return SimpleNamespace(
         users=users,
+        version=registered(),
+        upload=uploaded(users[Role.ANALYST], households=("rt.csv", b"ID,UMUR\nK1,40\n")),
         job=Job.objects.create(kind="cycle.generate", title="x", owner=users[Role.PARTNER]),
+        export=Job.objects.create(
+            kind="beneficiaries.export",
+            title="x",
+            owner=users[Role.KEPALA],
+            state="done",
+            result={"cycle": cycle.pk, "rows": 0, "format": "xlsx", "file": "removed.xlsx"},
+        ),
         programme=food,
         organisation=organisation,
         cycle=cycle,
@@ -260,5 +280,6 @@ def test_each_api_path_answers_each_role_as_the_policy_table_says(world) -> None
         token = issue(user)
         for path, action in API.items():
             url = path.replace("{code}", world.grievance.code)
+            url = url.replace("{job_id}", str(world.job.pk))
             status = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
             assert status == (200 if allowed(user, action) else 403), (role, path, status)

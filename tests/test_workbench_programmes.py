@@ -157,6 +157,7 @@ def test_a_partner_sees_only_its_programmes_read_only(world) -> None:
         f"/programmes/cycles/{world.frozen.pk}/payments/new/",
         f"/programmes/cycles/{world.frozen.pk}/reveal/",
         "/programmes/pangan/cycles/new/",
+        f"/programmes/cycles/{world.frozen.pk}/export/",
     ):
         assert a.post(url, version(world.draft)).status_code == 403, url
     assert not AuditEvent.objects.exists()
@@ -182,28 +183,71 @@ def test_reveal_is_audited_and_limited_to_roles_that_see_personal_data(world) ->
 # Cycles: creating, generating, freezing
 
 
-def test_an_officer_adds_a_cycle(world) -> None:
-    answer = signed_in("officer").post(
+def declared_in_the_ruleset() -> dict[str, dict]:
+    """The shipped ruleset's programmes.yaml, read here with PyYAML."""
+    import yaml
+
+    shipped = Path(generation.__file__).parents[2] / "rulesets/indonesia/programmes.yaml"
+    return yaml.safe_load(shipped.read_text(encoding="utf-8"))
+
+
+def test_an_officer_adds_a_cycle_by_picking_a_programme(world, registry: Path) -> None:
+    import hashlib
+
+    client = signed_in("officer")
+    form = client.get("/programmes/pangan/cycles/new/")
+    page = form.content.decode()
+    assert form.status_code == 200
+    offered = dict(form.context["form"].fields["declared"].choices)
+    declared = declared_in_the_ruleset()
+    assert set(offered) - {""} == set(declared)  # every declared programme, by its key
+    for key, entry in declared.items():
+        assert offered[key].startswith(entry["label"]["id"])  # named, in Indonesian
+        assert entry["label"]["id"] in page
+    assert "Program Sembako (BPNT) · keluarga · APBN" in page
+    assert hashlib.sha256((registry / "dataset.json").read_bytes()).hexdigest() in page
+    periods = dict(form.context["form"].fields["period"].choices)
+    assert {"2025", "2025-01", "2025-12"} <= set(periods)  # the budget's year, by month
+    assert periods["2025-03"] == "Maret 2025"
+    answer = client.post(
         "/programmes/pangan/cycles/new/",
-        {"name": "2026 tahap 1", "period": "2026-01", "benefit": "sembako"},
+        {"name": "2025 tahap 3", "declared": "pbi_jkn", "period": "2025-03"},
     )
-    cycle = Cycle.objects.get(name="2026 tahap 1")
+    cycle = Cycle.objects.get(name="2025 tahap 3")
     assert answer.status_code == 302 and cycle.status == CycleStatus.DRAFT
+    assert cycle.benefit == declared["pbi_jkn"]["variable"] == "pbi_jkn_premium"
+    assert cycle.period == "2025-03"
     assert actions() == ["cycle_created"]
+    event = AuditEvent.objects.get()
+    assert event.detail["declared"] == "pbi_jkn" and event.detail["benefit"] == "pbi_jkn_premium"
+    shown = signed_in("auditor").get(f"/programmes/cycles/{cycle.pk}/").content.decode()
+    assert "PBI Jaminan Kesehatan (APBN)" in shown
     assert signed_in("kepala").get("/programmes/pangan/cycles/new/").status_code == 200
 
 
 @pytest.mark.parametrize(
     "data",
     [
-        {"name": "x", "period": "2025-13", "benefit": "sembako"},
-        {"name": "2025 tahap 1", "period": "2025-01", "benefit": "sembako"},  # name taken
-        {"name": "", "period": "2025", "benefit": "sembako"},
+        {"name": "x", "declared": "sembako", "period": "2025-13"},
+        {"name": "x", "declared": "sembako", "period": "1999"},  # not in the list
+        {"name": "x", "declared": "pbi_jkn_premium", "period": "2025"},  # a variable, not a name
+        {"name": "x", "declared": "bansos_fiktif", "period": "2025"},
+        {"name": "x", "declared": "", "period": "2025"},
+        {"name": "x", "period": "2025", "benefit": "sembako"},  # the old form: no programme
+        {"name": "2025 tahap 1", "declared": "sembako", "period": "2025-01"},  # name taken
+        {"name": "", "declared": "sembako", "period": "2025"},
     ],
 )
 def test_an_invalid_cycle_is_refused(world, data: dict[str, str]) -> None:
     answer = signed_in("officer").post("/programmes/pangan/cycles/new/", data)
     assert answer.status_code == 400 and Cycle.objects.count() == 3
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_programme_whose_ruleset_cannot_be_read_offers_no_cycle(world) -> None:
+    Programme.objects.filter(pk=world.food.pk).update(ruleset="no-such-ruleset")
+    answer = signed_in("officer").get("/programmes/pangan/cycles/new/")
+    assert answer.status_code == 409 and "no-such-ruleset" in answer.content.decode()
 
 
 @pytest.mark.parametrize("role", ["analyst", "auditor"])

@@ -6,4 +6,5 @@ class ProgrammesConfig(AppConfig):
     label = "programmes"
 
     def ready(self) -> None:
-        from sejahtera.workbench.programmes import generation  # noqa: F401 (its kind of job)
+        # their kinds of job
+        from sejahtera.workbench.programmes import exports, generation  # noqa: F401

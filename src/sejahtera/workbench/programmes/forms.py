@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.errors import SejahteraError
-from sejahtera.simulate.engine import Period
 from sejahtera.workbench.core.locking import VersionedForm
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
+from sejahtera.workbench.programmes.declared import Offered
+from sejahtera.workbench.programmes.lists import ChangeState, ListFilter, Sort, area_name
 from sejahtera.workbench.programmes.models import (
     Budget,
     ChangeKind,
@@ -65,15 +67,37 @@ class BudgetForm(forms.ModelForm):
 
 
 class CycleForm(forms.ModelForm):
+    """A new cycle: its name, the programme of the rules it pays (picked by name from those its
+    ruleset declares; its benefit variable becomes the cycle's), and its period from a list."""
+
+    declared = forms.ChoiceField(
+        label=_("programme in the rules"),
+        help_text=_("The list is the households this programme of the ruleset pays."),
+    )
+    period = forms.ChoiceField(label=_("period"))
+
     class Meta:
         model = Cycle
-        fields = ("name", "period", "benefit")
+        fields = ("name", "declared", "period")
 
-    def clean_period(self) -> str:
-        try:
-            return str(Period.parse(self.cleaned_data["period"]))
-        except SejahteraError:
-            raise forms.ValidationError(_("Give a year (2025) or a month (2025-03).")) from None
+    dataset = forms.CharField(label=_("dataset"), required=False, disabled=True)
+
+    def __init__(
+        self,
+        *args: Any,
+        offered: dict[str, Offered],
+        periods: list[tuple[str, str]],
+        dataset: tuple[str, str],
+        **kwargs: Any,
+    ) -> None:
+        """``dataset``: what the list will be generated from, and its checksum (shown only)."""
+        super().__init__(*args, **kwargs)
+        self.offered = offered
+        self.fields["dataset"].initial, self.fields["dataset"].help_text = dataset
+        self.fields["declared"].choices = [("", "---------")] + [
+            (key, each.summary) for key, each in offered.items()
+        ]
+        self.fields["period"].choices = [("", "---------"), *periods]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -81,7 +105,21 @@ class CycleForm(forms.ModelForm):
         taken = Cycle.objects.filter(programme_id=self.instance.programme_id, name=name)
         if name and taken.exists():
             raise forms.ValidationError(_("This programme already has a cycle of that name."))
+        if cleaned.get("declared") in self.offered:
+            self.instance.benefit = self.offered[cleaned["declared"]].variable
         return cleaned
+
+
+def periods(years: Iterable[int]) -> list[tuple[str, str]]:
+    """The periods a cycle may cover: each of ``years`` whole, then each of its months."""
+    return [
+        choice
+        for year in sorted(set(years))
+        for choice in [
+            (str(year), _("%(year)s (the whole year)") % {"year": year}),
+            *((f"{year}-{month:02d}", f"{MONTHS[month]} {year}") for month in range(1, 13)),
+        ]
+    ]
 
 
 class ChangeRequestForm(forms.ModelForm):
@@ -130,3 +168,62 @@ class PaymentForm(forms.ModelForm):
                 % {"count": self.listed[region]},
             )
         return cleaned
+
+
+class ListFilterForm(forms.Form):
+    """The search and filters of a beneficiary list (GET): kabupaten/kota and kecamatan from
+    those on the list, by name; an unknown choice or a reversed amount range is an error."""
+
+    q = forms.CharField(
+        label=_("search"),
+        required=False,
+        max_length=100,
+        help_text=_("A whole household identifier, or part of a kecamatan or desa name."),
+    )
+    regency = forms.ChoiceField(label=_("kabupaten/kota"), required=False)
+    district = forms.ChoiceField(label=_("kecamatan"), required=False)
+    desil = forms.TypedChoiceField(
+        label=_("desil"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("all")), *((d, d) for d in range(1, 11))],
+    )
+    amount_min = forms.DecimalField(
+        label=_("amount from (Rp)"), required=False, min_value=0, decimal_places=0
+    )
+    amount_max = forms.DecimalField(
+        label=_("amount to (Rp)"), required=False, min_value=0, decimal_places=0
+    )
+    change = forms.ChoiceField(
+        label=_("changes"), required=False, choices=[("", _("all")), *ChangeState.choices]
+    )
+    sort = forms.ChoiceField(label=_("sort by"), required=False, choices=Sort.choices)
+
+    def __init__(self, *args: Any, areas: dict[str, list[str]], **kwargs: Any) -> None:
+        """``areas``: the codes on the list, {"regency": [...], "district": [...]}."""
+        super().__init__(*args, **kwargs)
+        for name in ("regency", "district"):
+            named = sorted(((code, area_name(code)) for code in areas[name]), key=lambda c: c[::-1])
+            self.fields[name].choices = [("", _("all")), *named]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", _("The amount to is below the amount from."))
+        return cleaned
+
+    def chosen(self) -> ListFilter:
+        """The filter the valid form asks for."""
+        data = self.cleaned_data
+        return ListFilter(
+            search=data["q"].strip(),
+            regency=data["regency"],
+            district=data["district"],
+            desil=data["desil"],
+            amount_min=data["amount_min"],
+            amount_max=data["amount_max"],
+            change=data["change"],
+            sort=data["sort"] or Sort.AREA,
+        )

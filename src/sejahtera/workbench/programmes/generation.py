@@ -31,6 +31,7 @@ from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.simulate.engine import Simulation
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.programmes.declared import ruleset_of
 from sejahtera.workbench.programmes.models import (
     Beneficiary,
     ChangeKind,
@@ -39,8 +40,8 @@ from sejahtera.workbench.programmes.models import (
     CycleStatus,
 )
 
-DEFAULT_RULESET = "indonesia"
 GENERATE = "cycle.generate"  # the kind of background job
+LISTED = ["household_id", "regency_code", "district_code", "village_code", "desil"]
 
 
 class Step(Protocol):
@@ -54,6 +55,10 @@ class CycleError(JobError):
 def dataset_checksum(dataset: Dataset) -> str:
     """The SHA-256 of the dataset's manifest, which lists the checksum of every file."""
     return hashlib.sha256((dataset.path / MANIFEST).read_bytes()).hexdigest()
+
+
+def _code(value: object) -> str:
+    return "" if value is None or value != value else str(value)
 
 
 def _amount(value: float) -> Decimal:
@@ -74,7 +79,7 @@ class Computed:
     dataset_path: str
     checksum: str
     ruleset: str
-    chosen: pd.DataFrame  # household_id, regency_code, desil of each beneficiary
+    chosen: pd.DataFrame  # household_id, regency, district, village codes, desil of each
     amounts: np.ndarray  # the benefit of each, in Rupiah
 
 
@@ -100,7 +105,7 @@ def compute(
     progress = progress or _Silent()
     cycle = Cycle.objects.select_related("programme").get(pk=cycle.pk)
     check_generable(cycle, dataset_path)
-    ruleset_name = cycle.programme.ruleset or DEFAULT_RULESET
+    ruleset_name = ruleset_of(cycle.programme)
     try:
         progress.step(0.05, _("Opening the dataset"))
         dataset = Dataset.open(dataset_path)  # type: ignore[arg-type]
@@ -128,7 +133,7 @@ def compute(
         dataset_path=str(dataset_path),
         checksum=dataset_checksum(dataset),
         ruleset=ruleset_name,
-        chosen=households.loc[benefit > 0, ["household_id", "regency_code", "desil"]],
+        chosen=households.loc[benefit > 0].reindex(columns=LISTED),  # areas may be missing
         amounts=benefit[benefit > 0],
     )
 
@@ -155,6 +160,8 @@ def write(cycle: Cycle, computed: Computed, version: int | None = None) -> int:
                 cycle=cycle,
                 household_id=str(row.household_id),
                 region_code=str(row.regency_code),
+                district_code=_code(row.district_code),
+                village_code=_code(row.village_code),
                 desil=None if row.desil != row.desil else int(row.desil),
                 amount_rp=_amount(amount),
             )

@@ -113,6 +113,10 @@ class Beneficiary(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="beneficiaries")
     household_id = models.CharField(_("household"), max_length=64)
     region_code = models.CharField(_("kabupaten/kota"), max_length=16, db_index=True)
+    # Blank for a household added by a change request (which names only its kabupaten/kota)
+    # and for lists generated before these were recorded.
+    district_code = models.CharField(_("kecamatan"), max_length=16, blank=True)
+    village_code = models.CharField(_("desa/kelurahan"), max_length=16, blank=True)
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
     amount_rp = models.DecimalField(_("amount (Rp)"), max_digits=14, decimal_places=0)
 
@@ -122,6 +126,10 @@ class Beneficiary(models.Model):
             models.UniqueConstraint(
                 fields=("cycle", "household_id"), name="one_listing_per_household"
             ),
+        )
+        indexes = (
+            models.Index(fields=("cycle", "district_code"), name="beneficiary_by_kecamatan"),
+            models.Index(fields=("cycle", "village_code"), name="beneficiary_by_desa"),
         )
 
     def __str__(self) -> str:

@@ -7,39 +7,53 @@ version the user saw: a stale one changes nothing and answers 409.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sejahtera.data.dataset import Dataset
+from sejahtera.errors import SejahteraError
+from sejahtera.i18n import format_number, language
 from sejahtera.workbench.core import audit, jobs, privacy
 from sejahtera.workbench.core.locking import CONFLICT
-from sejahtera.workbench.core.models import JobState
+from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.programmes import access
+from sejahtera.workbench.programmes.declared import RulesetError, offered, paid_by
+from sejahtera.workbench.programmes.exports import EXPORT, FORMATS
+from sejahtera.workbench.programmes.exports import file_name as export_file_name
+from sejahtera.workbench.programmes.exports import folder as export_folder
 from sejahtera.workbench.programmes.forms import (
     BudgetForm,
     ChangeRequestForm,
     CycleForm,
+    ListFilterForm,
     PaymentForm,
     ProgrammeForm,
+    periods,
 )
 from sejahtera.workbench.programmes.generation import (
     GENERATE,
     CycleError,
     apply_change,
     check_generable,
+    dataset_checksum,
     freeze,
 )
+from sejahtera.workbench.programmes.lists import listed
+from sejahtera.workbench.programmes.lists import rows as list_rows
 from sejahtera.workbench.programmes.models import (
     Budget,
     ChangeRequest,
@@ -133,15 +147,53 @@ def budget_create(request: HttpRequest, code: str) -> HttpResponse:
 @GET_POST
 @requires("cycle.run")
 def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
+    """A cycle of a programme the ruleset declares, for a period of the list, generated later
+    from the configured dataset (shown with its checksum)."""
     programme = access.load_programme(request.user, code)
-    form = CycleForm(posted(request), instance=Cycle(programme=programme))
+    back = _programme_url(programme)
+    try:
+        declared = offered(programme)
+    except RulesetError as exc:
+        return _refused(request, str(exc), back)
+    this_year = timezone.localdate().year
+    budgeted = programme.budgets.values_list("year", flat=True)
+    years = {this_year - 1, this_year, this_year + 1, *budgeted}
+    form = CycleForm(
+        posted(request),
+        instance=Cycle(programme=programme),
+        offered=declared,
+        periods=periods(years),
+        dataset=_dataset_shown(settings.DATASET),
+    )
     title = _("New cycle of %(name)s") % {"name": programme.name}
 
     def saved(cycle: Cycle) -> str:
-        audit.record(request, "cycle_created", cycle, programme=programme.code, name=cycle.name)
+        audit.record(
+            request, "cycle_created", cycle, programme=programme.code, name=cycle.name,
+            declared=form.cleaned_data["declared"], benefit=cycle.benefit, period=cycle.period,
+        )  # fmt: skip
         return reverse("programmes:cycle", args=[cycle.pk])
 
-    return create_page(request, form, FormPage(title, _programme_url(programme), NAV), saved)
+    return create_page(request, form, FormPage(title, back, NAV), saved)
+
+
+def _dataset_shown(path: str | None) -> tuple[str, str]:
+    """The dataset a new cycle's list is generated from, in words, and its checksum."""
+    if not path:
+        return _("No dataset is configured: start the workbench with --dataset."), ""
+    try:
+        dataset = Dataset.open(path, verify=False)
+    except SejahteraError as exc:
+        return str(exc), ""
+    manifest = dataset.manifest
+    shown = _("%(name)s · %(households)s households · reference date %(date)s") % {
+        "name": manifest.name,
+        "households": format_number(manifest.households, language()),
+        "date": manifest.reference_date,
+    }
+    return shown, _("Checksum (SHA-256 of dataset.json): %(checksum)s") % {
+        "checksum": dataset_checksum(dataset)
+    }
 
 
 def _programme_url(programme: Programme) -> str:
@@ -152,24 +204,62 @@ def _programme_url(programme: Programme) -> str:
 
 
 def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpResponse:
-    page = Paginator(cycle.beneficiaries.all(), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(b, b.household_id if revealed else privacy.mask_nik(b.household_id)) for b in page]
+    """The cycle with its list searched, filtered, sorted and paged as the query string asks
+    (an invalid filter: its errors, no rows, 400)."""
+    search = _list_filter(request, cycle)
+    valid = search.is_valid()
+    chosen = listed(cycle, search.chosen()) if valid else cycle.beneficiaries.none()
+    page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "cycle": cycle,
         "programme": cycle.programme,
+        "declared": paid_by(cycle),
+        "search": search,
+        "query": query.urlencode(),
         "page": page,
-        "rows": rows,
+        "rows": list(list_rows(page.object_list, revealed=revealed)),
+        "listed_total": cycle.beneficiaries.count(),
         "revealed": revealed,
         "regions": by_region(cycle),
-        "changes": cycle.change_requests.select_related("maker", "checker"),
+        "changes": [
+            (change, change.household_id if revealed else privacy.mask_nik(change.household_id))
+            for change in cycle.change_requests.select_related("maker", "checker")
+        ],
         "payments": cycle.payments.all(),
         "may_run": allowed(request.user, "cycle.run"),
         "may_propose": allowed(request.user, "change.propose"),
         "may_check": allowed(request.user, "change.decide"),
         "may_reveal": allowed(request.user, "personal_data.reveal"),
+        "may_export": allowed(request.user, "beneficiaries.export"),
+        "export": _last_export(request, cycle),
         **_generation(request, cycle),
     }
-    return render(request, "programmes/cycle_detail.html", context)
+    return render(request, "programmes/cycle_detail.html", context, status=200 if valid else 400)
+
+
+def _list_filter(request: HttpRequest, cycle: Cycle) -> ListFilterForm:
+    areas = {
+        "regency": cycle.beneficiaries.order_by().values_list("region_code", flat=True).distinct(),
+        "district": cycle.beneficiaries.exclude(district_code="")
+        .order_by()
+        .values_list("district_code", flat=True)
+        .distinct(),
+    }
+    return ListFilterForm(request.GET, areas={k: list(v) for k, v in areas.items()})
+
+
+def _last_export(request: HttpRequest, cycle: Cycle) -> dict[str, object]:
+    """The user's own last export of this cycle's list: its progress, then its download."""
+    job = (
+        Job.objects.filter(
+            kind=EXPORT, object_type="Cycle", object_id=str(cycle.pk), owner=request.user.pk
+        ).first()
+        if allowed(request.user, "beneficiaries.export")
+        else None
+    )
+    return jobs.shown(request.user, job) | {"done": job is not None and job.state == JobState.DONE}
 
 
 def _generation(request: HttpRequest, cycle: Cycle) -> dict[str, object]:
@@ -193,6 +283,54 @@ def cycle_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = access.load_cycle(request.user, pk)
     privacy.record_view(request, cycle, "reveal", fields=["household_id"])
     return _cycle_page(request, cycle, revealed=True)
+
+
+@require_POST
+@requires("beneficiaries.export")
+def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Export the list as the query string filters it, masked, as XLSX or CSV (``format``),
+    in a background job; the cycle page shows its progress, then the download."""
+    cycle = access.load_cycle(request.user, pk)
+    search = _list_filter(request, cycle)
+    back = f"{reverse('programmes:cycle', args=[cycle.pk])}?{request.GET.urlencode()}"
+    form = request.POST.get("format", "")
+    if form not in FORMATS:
+        return _refused(request, _("Choose XLSX or CSV."), back, status=400)
+    if not search.is_valid():
+        return _refused(request, _("Correct the search before exporting."), back, status=400)
+    title = _("Exporting the list of %(cycle)s (%(format)s)") % {
+        "cycle": cycle,
+        "format": form.upper(),
+    }
+    arguments = {"cycle": cycle.pk, "filter": search.chosen().to_dict(), "format": form}
+    jobs.start(request, EXPORT, title, arguments, subject=cycle, link=back)
+    return redirect(back)
+
+
+@never_cache
+@require_GET
+@requires("beneficiaries.export")
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file of a finished export the user sees (its own; the office's for the office's
+    staff, as jobs are seen), audited; 410 once the file is gone."""
+    job = get_object_or_404(Job, pk=pk, kind=EXPORT, state=JobState.DONE)
+    if not jobs.visible(request.user, job):
+        raise PermissionDenied
+    cycle = access.load_cycle(request.user, job.result["cycle"])
+    path = export_folder() / Path(job.result["file"]).name
+    if not path.is_file():
+        message = _("This export's file is no longer kept. Export the list again.")
+        return _refused(request, message, reverse("programmes:cycle", args=[cycle.pk]), 410)
+    audit.record(
+        request, "export_downloaded", cycle, job=job.pk, format=job.result["format"],
+        rows=job.result["rows"],
+    )  # fmt: skip
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=export_file_name(cycle, job.result["format"]),
+        content_type=FORMATS[job.result["format"]],
+    )
 
 
 @require_POST
