@@ -89,6 +89,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/simulate_openfisca.py
 	$(BIN)/python benchmarks/evaluate_did.py --twfe
 	$(BIN)/python benchmarks/workbench_load.py
+	$(BIN)/python benchmarks/workbench_export.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
