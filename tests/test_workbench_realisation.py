@@ -121,3 +121,14 @@ def test_a_programme_asked_for_has_its_quarters_even_when_empty(food: Programme)
     assert all(r["pagu_rp"] == 0 and r["financial_share"] is None for r in rows)
     assert all(r["paid_households"] == 0 and r["physical_share"] is None for r in rows)
     assert realisation(2023) == []
+
+
+def test_shares_are_written_as_percentages_in_the_pages_language() -> None:
+    from django.utils import translation
+
+    from sejahtera.workbench.core.templatetags.numbers import share
+
+    with translation.override("id"):
+        assert share(Decimal(1) / 8, 1) == "12,5%" and share(None) == "–"
+    with translation.override("en"):
+        assert share(0.125, 1) == "12.5%" and share(1, 0) == "100%"

@@ -1,6 +1,7 @@
 """Numbers on the pages written as everywhere else in Sejahtera (``sejahtera.i18n.format_number``):
 ``{{ amount|number }}`` (whole), ``{{ share|number:1 }}`` (one decimal), ``{{ rate|percent:1 }}``
-(a fraction as a percentage), in the page's language; ``–`` for none."""
+(a percentage of 100), ``{{ fraction|share:1 }}`` (a fraction as a percentage, as the code
+keeps rates), in the page's language; ``–`` for none."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def percent(value: object, decimals: int = 1) -> str:
     if value in (None, ""):
         return "–"
     return format_number(float(value) / 100, _language(), int(decimals), percent=True)  # type: ignore[arg-type]
+
+
+@register.filter
+def share(value: object, decimals: int = 1) -> str:
+    """A fraction as a percentage (``0.125`` → ``12,5%``)."""
+    if value in (None, ""):
+        return "–"
+    return format_number(float(value), _language(), int(decimals), percent=True)  # type: ignore[arg-type]
 
 
 def _language() -> str:
