@@ -74,6 +74,12 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "scenario.view_all": STAFF,
     "scenario.run": frozenset({KEPALA, ANALYST}),  # build, run, budget mode, explain a household
     "scenario.publish": frozenset({KEPALA}),  # results the partners may then read
+    # Needs explorer: indicators by area and group from a dataset version (aggregates of the
+    # office's working data, so not a partner's), with their exports.
+    "needs.view": STAFF,
+    # Evaluation page: designs run on a dataset or panel. Officers read the reports.
+    "evaluation.view": STAFF,
+    "evaluation.run": frozenset({KEPALA, ANALYST}),
 }
 
 
