@@ -1,7 +1,8 @@
 """The REST API (django-ninja): token-authenticated, the same permissions as the pages.
 
-Programmes, grievances, indicators (with their targets and the actuals the role may see) and
-datasets.
+Programmes, grievances, indicators (with their targets and the actuals the role may see),
+datasets (``datasets/api.py``: the versions, uploading) and background jobs (``core/api.py``:
+any job's state, progress and result).
 
 OpenAPI at ``/api/openapi.json``. Send ``Authorization: Bearer <token>`` (``sejahtera manage
 api_token USER``). Personal data is masked in every answer; there is no reveal over the API.
@@ -17,9 +18,11 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from sejahtera.workbench.core.policy import allowed
+from sejahtera.workbench.core.api import require as _require
+from sejahtera.workbench.core.api import router as jobs_router
 from sejahtera.workbench.core.roles import role_of
 from sejahtera.workbench.core.tokens import user_for
+from sejahtera.workbench.datasets.api import router as datasets_router
 
 
 class TokenAuth(HttpBearer):
@@ -33,16 +36,11 @@ class TokenAuth(HttpBearer):
         return user
 
 
-def _require(request: HttpRequest, action: str) -> None:
-    """403 unless the token's user may do ``action`` (:mod:`~.core.policy`)."""
-    if not allowed(request.user, action):
-        raise HttpError(403, "not allowed for this role")
-
-
 api = NinjaAPI(
     title="Sejahtera",
     version="1",
-    description="Programmes, grievances, indicators and datasets of the workbench.",
+    description="Programmes, grievances, indicators, datasets and background jobs of the "
+    "workbench.",
     auth=TokenAuth(),
     docs_url=None,
     openapi_url="/openapi.json",
@@ -70,12 +68,6 @@ class GrievanceOut(Schema):
     sensitive: bool
     name: str  # masked
     nik: str  # masked
-
-
-class DatasetOut(Schema):
-    name: str
-    households: int
-    persons: int
 
 
 @api.get("/programmes", response=list[ProgrammeOut], tags=["programmes"])
@@ -192,18 +184,5 @@ def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
     ]
 
 
-@api.get("/datasets", response=list[DatasetOut], tags=["datasets"])
-def datasets(request: HttpRequest) -> list[dict]:
-    from sejahtera.workbench.core.profiles import dataset_summary
-
-    _require(request, "dataset.view")
-    summary = dataset_summary()
-    if summary is None:
-        return []
-    return [
-        {
-            "name": summary["name"],
-            "households": summary["households"],
-            "persons": summary["persons"],
-        }
-    ]
+api.add_router("/datasets", datasets_router)
+api.add_router("/jobs", jobs_router)

@@ -20,5 +20,6 @@ urlpatterns = [
     path("stakeholders/", include("sejahtera.workbench.stakeholders.urls")),
     path("consultations/", include("sejahtera.workbench.consultations.urls")),
     path("monev/", include("sejahtera.workbench.monev.urls")),
+    path("datasets/", include("sejahtera.workbench.datasets.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

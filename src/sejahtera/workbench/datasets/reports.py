@@ -1,0 +1,103 @@
+"""Validation reports as the pages show them: stored as JSON (file, row, column, value, rule,
+detail of each problem kept, and the count per rule), read back in the reader's language.
+
+The file of each problem is shown as its sender named it; a value in a personal column is
+masked, as in the core's report for NIK.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sejahtera.errors import Problem, ProblemReport
+from sejahtera.i18n import text
+from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA
+
+HEADER = ("file", "row", "column", "value", "rule", "message")
+
+
+def report_json(report: ProblemReport) -> dict[str, Any]:
+    """What is stored: every kept problem without its message (that is translated when read)."""
+    return {
+        "total": report.total,
+        "counts": dict(sorted(report.counts.items())),
+        "problems": [asdict(p) for p in report.problems],
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    row: int | None
+    column: str
+    value: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Count:
+    rule: str
+    message: str
+    count: int
+
+
+def rows(stored: dict[str, Any] | None, names: dict[str, str] | None = None) -> list[Row]:
+    """The kept problems, in the current language, each file as ``names`` calls it."""
+    names = names or {}
+    found = []
+    for entry in (stored or {}).get("problems", []):
+        problem = Problem(
+            str(entry.get("file", "")),
+            entry.get("row"),
+            str(entry.get("column", "")),
+            str(entry.get("value", "")),
+            str(entry.get("rule", "")),
+            str(entry.get("detail", "")),
+        )
+        value = "••••" if problem.column in PERSONAL_SCHEMA and problem.value else problem.value
+        found.append(
+            Row(
+                names.get(problem.file, problem.file),
+                problem.row,
+                problem.column,
+                value,
+                problem.rule,
+                problem.message,
+            )
+        )
+    return found
+
+
+def counts(stored: dict[str, Any] | None) -> list[Count]:
+    """How many problems each rule found (all of them, not only those kept)."""
+    return [
+        Count(rule, text(f"rule.{rule}"), count)
+        for rule, count in sorted((stored or {}).get("counts", {}).items())
+    ]
+
+
+def total(stored: dict[str, Any] | None) -> int:
+    return int((stored or {}).get("total", 0))
+
+
+def as_csv(stored: dict[str, Any] | None, names: dict[str, str] | None = None) -> str:
+    """The report as CSV (the columns of ``sejahtera data validate --report``)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for row in rows(stored, names):
+        cells = [row.file, "" if row.row is None else row.row, row.column, row.value]
+        writer.writerow([_inert(c) for c in [*cells, row.rule, row.message]])
+    return out.getvalue()
+
+
+def _inert(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @) is quoted as text: the
+    values come from an uploaded file."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell

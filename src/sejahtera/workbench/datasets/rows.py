@@ -1,0 +1,66 @@
+"""A version's first rows as a page shows them: region codes with their names, numbers in the
+page's format, personal columns (address, NIK, name) masked unless revealed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from sejahtera.data.dataset import Dataset as DataFolder
+from sejahtera.data.schema import TABLES, column
+from sejahtera.workbench.core.templatetags.numbers import number, region
+from sejahtera.workbench.datasets import services
+from sejahtera.workbench.datasets.models import DatasetVersion
+from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA, mask
+
+SHOWN = 10  # rows of each table
+
+
+@dataclass(frozen=True)
+class Rows:
+    tables: list[tuple[str, list[str], list[list[str]]]]  # (table, columns, rows)
+    masked: list[str]
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return [row for _, _, rows in self.tables for row in rows]
+
+
+def first_rows(version: DatasetVersion, revealed: bool = False) -> Rows:
+    folder = DataFolder.open(services.folder_of(version), verify=False)
+    tables, masked = [], set()
+    for table, file in zip(TABLES, folder.part_files()[0], strict=True):
+        batch = next(pq.ParquetFile(file).iter_batches(batch_size=SHOWN), None)
+        frame = batch.to_pandas() if batch is not None else None
+        if frame is None:
+            continue
+        columns = [str(c) for c in frame.columns]
+        personal = [c for c in columns if c in PERSONAL_SCHEMA]
+        masked.update(personal)
+        shown = [
+            [
+                _cell(table, name, value, name in personal and not revealed)
+                for name, value in zip(columns, record, strict=True)
+            ]
+            for record in frame.head(SHOWN).itertuples(index=False, name=None)
+        ]
+        tables.append((table, columns, shown))
+    return Rows(tables, sorted(masked))
+
+
+def _cell(table: str, name: str, value: Any, hide: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hide:
+        return mask(str(value), name)
+    spec = column(table, name)  # type: ignore[arg-type]
+    kind = spec.kind if spec else "str"
+    if kind == "region":
+        return region(value)
+    if kind == "float":
+        return number(value, 2)
+    if kind == "int":
+        return number(value)
+    return str(value)
