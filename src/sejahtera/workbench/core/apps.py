@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         """A SQLite database's folder (``SEJAHTERA_DATA``) is made when it does not exist yet, so
-        that the first ``migrate`` on a new machine creates the database there."""
+        that the first ``migrate`` on a new machine creates the database there. The dashboard's
+        kind of job is registered."""
+        from sejahtera.workbench.core import poverty  # noqa: F401 (its kind of job)
+
         for database in settings.DATABASES.values():
             name = str(database.get("NAME") or "")
             on_disk = name and ":memory:" not in name and not name.startswith("file:")

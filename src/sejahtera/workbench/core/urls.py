@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/poverty/", views.dashboard_poverty, name="dashboard_poverty"),
     path("profile/<str:language>/", views.profile_file, name="profile"),
     path("profile/<str:language>/<str:name>", views.profile_file, name="profile_file"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),

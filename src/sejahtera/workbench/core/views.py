@@ -8,18 +8,23 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit, jobs, ratelimit
+from sejahtera.data.regions import registry
+from sejahtera.workbench.core import audit, jobs, poverty, ratelimit
+from sejahtera.workbench.core import dashboard as board
+from sejahtera.workbench.core.forms import DashboardForm
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.pages import refused
-from sejahtera.workbench.core.policy import requires
+from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
-from sejahtera.workbench.core.roles import role_of
+from sejahtera.workbench.datasets.models import DatasetVersion
 
 
 @require_GET
@@ -85,7 +90,86 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("dashboard.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {"role": role_of(request.user)})
+    """The head's dashboard: poverty, budget realisation, monitoring, grievances and follow-ups
+    of what the user may see (see core/dashboard.py and core/poverty.py)."""
+    user, today = request.user, timezone.localdate()
+    version = poverty.shown_dataset() if allowed(user, "needs.view") else None
+    headline = poverty.ensure(request, version) if version is not None else None
+    figures = headline.figures if headline is not None else None
+    years = board.budget_years(user)
+    choices = request.GET.copy()
+    if figures is None:  # no kabupaten to choose among yet: the whole region, computing
+        choices.pop("kabupaten", None)
+    form = DashboardForm(
+        choices or None,
+        regencies=poverty.regencies(figures) if figures else [],
+        years=years,
+        whole=_("Whole region"),
+    )
+    area = form.chosen("kabupaten") or poverty.WHOLE
+    year = form.chosen("year") or board.default_year(years, today)
+    context: dict[str, object] = {
+        "form": form,
+        "version": version,
+        "headline": headline,
+        "area": area,
+        "area_name": registry().name(area) if area else "",
+        "needs_link": _needs_link(request, version),
+    }
+    if figures is not None:
+        context["figures"] = poverty.area_figures(figures, area)
+        context["map"] = mark_safe(poverty.kecamatan_map(figures, area))  # maps.py escapes texts
+    if headline is not None and headline.job is not None:
+        context.update(jobs.shown(user, headline.job))
+    if allowed(user, "programme.view"):
+        realisation = board.budget_realisation(user, year)
+        context["realisation"] = realisation
+        context["chart"] = mark_safe(board.realisation_chart(realisation))  # charts.py escapes
+        context["quarters"] = board.QUARTERS
+    if allowed(user, "monev.view"):
+        context["tracking"] = board.tracking(user)
+    if allowed(user, "grievance.view"):
+        context["grievances"] = board.grievances(user)
+    if allowed(user, "consultation.view"):
+        context["follow_ups"] = board.follow_ups(user, today)
+        context["due_soon_days"] = board.DUE_SOON_DAYS
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "core/dashboard.html", context, status=status)
+
+
+def _needs_link(request: HttpRequest, version: DatasetVersion | None) -> str:
+    """Where the poverty tile leads: the needs explorer once it exists, else the needs profile
+    in the page's language, else the page of the dataset version the figures come from."""
+    if version is None:
+        return ""
+    if _resolves("/needs/"):
+        return "/needs/"
+    profiles = configured_profiles()
+    if profiles:
+        language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in profiles else None
+        return f"/profile/{language or next(iter(profiles))}/"
+    return reverse("datasets:version", args=[version.pk])
+
+
+def _resolves(address: str) -> bool:
+    try:
+        resolve(address)
+    except Resolver404:
+        return False
+    return True
+
+
+@require_POST
+@requires("dashboard.view")
+def dashboard_poverty(request: HttpRequest) -> HttpResponse:
+    """Compute the poverty figures again after the job that computed them failed."""
+    version = poverty.shown_dataset() if allowed(request.user, "needs.view") else None
+    if version is None:
+        return refused(request, _("There is no dataset to measure yet."), "/dashboard/")
+    if poverty.restart(request, version) is None:
+        message = _("The figures are there or being computed: there is nothing to start.")
+        return refused(request, message, "/dashboard/")
+    return redirect("core:dashboard")
 
 
 @require_GET
