@@ -26,6 +26,7 @@ from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus
+from sejahtera.workbench.scenarios.models import Scenario
 from sejahtera.workbench.stakeholders.models import Contact, Engagement
 from workbench_datasets import registered, uploaded
 from workbench_users import new_programme, organisation_named, signed_in, user_with
@@ -108,6 +109,14 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "monev:actual_verify": lambda w: {"pk": w.actual.pk},
     "monev:actual_approve": lambda w: {"pk": w.actual.pk},
     "monev:actual_reject": lambda w: {"pk": w.actual.pk},
+    "scenarios:detail": lambda w: {"pk": w.scenario.pk},
+    "scenarios:edit": lambda w: {"pk": w.scenario.pk},
+    "scenarios:run": lambda w: {"pk": w.scenario.pk},
+    "scenarios:publish": lambda w: {"pk": w.scenario.pk},
+    "scenarios:reform": lambda w: {"pk": w.scenario.pk},
+    "scenarios:explain": lambda w: {"pk": w.scenario.pk},
+    "scenarios:explain_result": lambda w: {"pk": w.scenario.pk, "job": w.explained.pk},
+    "scenarios:budget_result": lambda w: {"pk": w.budget.pk},
 }
 
 # The REST API: each path and the action it needs.
@@ -118,6 +127,7 @@ API = {
     "/api/indicators": "monev.view",
     "/api/datasets": "dataset.view",
     "/api/jobs/{job_id}": "job.view",
+    "/api/scenarios": "scenario.view",
 }
 
 
@@ -169,9 +179,28 @@ def world(settings, tmp_path) -> SimpleNamespace:
         result=result, code="P-1", name="Pangan", definition="FCS", unit="%",
         baseline_value=Decimal("60"), baseline_year=2024,
     )  # fmt: skip
+    version = registered()
+    # Published, so that a partner may open it; its run not finished, so that running it again
+    # is refused at once.
+    scenario = Scenario.objects.create(
+        name="PKH desil 5",
+        dataset=version,
+        changes={"pkh.max_desil": 5},
+        published=True,
+        job=Job.objects.create(kind="scenario.run", title="x", owner=users[Role.KEPALA]),
+    )
     return SimpleNamespace(
         users=users,
-        version=registered(),
+        version=version,
+        scenario=scenario,
+        explained=Job.objects.create(
+            kind="scenario.explain",
+            title="x",
+            owner=users[Role.KEPALA],
+            object_type="Scenario",
+            object_id=str(scenario.pk),
+        ),
+        budget=Job.objects.create(kind="scenario.budget", title="x", owner=users[Role.KEPALA]),
         upload=uploaded(users[Role.ANALYST], households=("rt.csv", b"ID,UMUR\nK1,40\n")),
         job=Job.objects.create(kind="cycle.generate", title="x", owner=users[Role.PARTNER]),
         export=Job.objects.create(

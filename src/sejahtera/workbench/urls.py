@@ -8,6 +8,7 @@ from sejahtera.workbench.core import views as core
 
 urlpatterns = [
     path("api/", api.urls),
+    path("scenarios/", include("sejahtera.workbench.scenarios.urls")),
     # The administration pages sign in and out through the workbench's own (rate-limited,
     # audited) pages.
     path("admin/login/", core.admin_sign_in),

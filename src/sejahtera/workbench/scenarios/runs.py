@@ -1,0 +1,274 @@
+"""The studio's background jobs (core/jobs.py): running a scenario, budget mode and explaining a
+household. Each does what the command line does, on a dataset version of the datasets app:
+
+- ``scenario.run``: the scenario's reform written as a file (rules/overlay.py) and run as
+  ``sejahtera simulate DATA --rules R --reform FILE --json`` runs it; the job's result is that
+  report, and the scenario keeps it with the dataset's checksum, the ruleset's version and the
+  reform file;
+- ``scenario.budget``: ``sejahtera budget DATA --rules R --extra AMOUNT --json``;
+- ``scenario.explain``: one household under the status quo and the scenario
+  (simulate/explain.py), personal data masked.
+
+A dataset version's folder is never changed once registered and its files were checked then,
+so it is opened without reading every file again; its manifest's checksum is compared with the
+version's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import sejahtera
+from sejahtera.data.dataset import Dataset as DataFolder
+from sejahtera.data.frame import household_frame
+from sejahtera.i18n import speaking
+from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.simulate.scenario import Start, assumptions, reformed_rules, scenario
+from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.privacy import initials, mask_nik
+from sejahtera.workbench.datasets.models import DatasetVersion
+from sejahtera.workbench.datasets.services import checksum_of, folder_of
+from sejahtera.workbench.scenarios.forms import overlay_of
+from sejahtera.workbench.scenarios.models import Scenario, ScenarioState
+
+RUN, BUDGET, EXPLAIN = "scenario.run", "scenario.budget", "scenario.explain"
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON a database keeps (PostgreSQL refuses NaN): numpy numbers as Python's, NaN and
+    infinities as null."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def read_version(version: DatasetVersion) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The persons and households (with what their members tell) of a dataset version, as
+    ``sejahtera simulate`` reads a dataset folder."""
+    folder = folder_of(version)
+    if checksum_of(folder) != version.checksum:
+        raise JobError(
+            _("The files of dataset version %(version)s have changed since it was registered.")
+            % {"version": version}
+        )
+    data = DataFolder.open(folder, verify=False)
+    persons = data.persons()
+    return persons, household_frame(data, persons)
+
+
+def ruleset_version(name: str) -> str:
+    """Sejahtera's version and a digest of the ruleset's files: the same text means the same
+    rules."""
+    rules = load_ruleset(name)
+    digest = hashlib.sha256()
+    folder = Path(rules.folder) if rules.folder else None
+    for path in sorted(folder.rglob("*")) if folder else ():
+        if path.is_file() and path.suffix in (".yaml", ".yml", ".csv"):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return f"{sejahtera.__version__}+{digest.hexdigest()[:12]}"
+
+
+def scaled(progress: Progress, low: float, high: float) -> Callable[[float, str], None]:
+    """The core's progress (0–1) reported between ``low`` and ``high`` of the job's."""
+    return lambda fraction, message: progress.step(low + (high - low) * fraction, message)
+
+
+@kind(RUN)
+def run_scenario(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Run the scenario as ``sejahtera simulate --reform`` would, keep its report."""
+    found = Scenario.objects.select_related("dataset__dataset").get(pk=arguments["scenario"])
+    try:
+        return _run(progress, found, arguments["version"])
+    except Exception:
+        Scenario.objects.filter(pk=found.pk, version=arguments["version"]).update(
+            state=ScenarioState.FAILED, job=progress.job
+        )
+        raise
+
+
+def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
+    progress.step(0.02, _("Reading the rules and the scenario's reform"))
+    rules = load_ruleset(found.ruleset)
+    overlay = overlay_of(
+        found.name, found.period, found.changes, tuple(found.templates), found.formulas
+    )
+    with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:
+        written = overlay.write(rules, Path(folder))
+        reformed = reformed_rules(rules, written, "status_quo")
+        reform_text = written.read_text("utf-8")
+    progress.step(0.06, _("Reading the dataset"))
+    persons, households = read_version(found.dataset)
+    overlay.check_inputs(rules, {*persons.columns, *households.columns})
+    result = scenario(
+        rules,
+        persons,
+        households,
+        found.period,
+        reform=reformed,
+        progress=scaled(progress, 0.15, 0.9),
+    )
+    report = json_safe(result.to_dict())
+    said = {}
+    for code in ("id", "en"):
+        with speaking(code):
+            said[code] = [*assumptions(reformed, result.period), *result.notes]
+    with progress.last_step(0.95, _("Saving the result")):
+        saved = Scenario.objects.filter(pk=found.pk, version=version).update(
+            state=ScenarioState.DONE,
+            job=progress.job,
+            result=report,
+            dataset_checksum=found.dataset.checksum,
+            ruleset_version=ruleset_version(found.ruleset),
+            reform_text=reform_text,
+            assumptions=said,
+            ran_at=timezone.now(),
+        )
+        if not saved:
+            raise JobError(
+                _(
+                    "The scenario was changed while it ran, so this result was not kept. "
+                    "Run it again."
+                )
+            )
+        audit.record(
+            None,
+            "scenario_run",
+            found,
+            user=progress.owner,
+            dataset=found.dataset_id,
+            dataset_checksum=found.dataset.checksum,
+            ruleset=found.ruleset,
+            period=found.period,
+        )
+    return report
+
+
+def start_run(request: Any, found: Scenario, link: str) -> Any:
+    """Queue the scenario's run (audited by the jobs), marking it running. The run itself
+    records its end on the scenario (a job run at once, as in the tests, has ended by the time
+    ``jobs.start`` returns)."""
+    from sejahtera.workbench.core import jobs
+
+    with transaction.atomic():
+        Scenario.objects.filter(pk=found.pk).update(state=ScenarioState.RUNNING)
+        job = jobs.start(
+            request,
+            RUN,
+            _("Scenario “%(name)s”") % {"name": found.name},
+            {"scenario": found.pk, "version": found.version},
+            subject=found,
+            link=link,
+        )
+        Scenario.objects.filter(pk=found.pk).update(job=job)
+    return job
+
+
+@kind(BUDGET)
+def run_budget(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
+    """``sejahtera budget DATA --rules R --extra AMOUNT --json``: the shipped options searched
+    and ranked, each option's frontier; an option out of reach says what its cheapest step
+    costs."""
+    from sejahtera.simulate.options import DEFAULT_OPTIONS, solve_extra
+
+    progress.step(0.05, _("Reading the dataset"))
+    version = DatasetVersion.objects.select_related("dataset").get(pk=arguments["dataset"])
+    persons, households = read_version(version)
+    rules = load_ruleset(arguments.get("ruleset") or "indonesia")
+    progress.step(0.2, _("Trying every option's cut-offs and amounts"))
+    found = solve_extra(
+        rules,
+        persons,
+        households,
+        float(arguments["extra_rp"]),
+        DEFAULT_OPTIONS,
+        arguments["period"],
+    )
+    report = json_safe(found.to_dict())
+    for option in report["ranking"]:
+        costs = [p["net_cost_rp"] for p in option["points"] if (p["net_cost_rp"] or 0) > 0]
+        option["cheapest_rp"] = min(costs) if costs else None
+    with progress.last_step(0.95, _("Saving the result")):
+        audit.record(
+            None,
+            "budget_run",
+            version,
+            user=progress.owner,
+            extra_rp=float(arguments["extra_rp"]),
+            period=arguments["period"],
+        )
+    return report
+
+
+@kind(EXPLAIN)
+def run_explain(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
+    """One household under the status quo and the scenario, personal data masked."""
+    from sejahtera.simulate.explain import explain
+
+    found = Scenario.objects.select_related("dataset").get(pk=arguments["scenario"])
+    progress.step(0.05, _("Reading the dataset"))
+    persons, households = read_version(found.dataset)
+    progress.step(0.3, _("Computing the status quo"))
+    rules = load_ruleset(found.ruleset)
+    overlay = overlay_of(
+        found.name, found.period, found.changes, tuple(found.templates), found.formulas
+    )
+    with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:
+        reformed = reformed_rules(rules, overlay.write(rules, Path(folder)), "status_quo")
+    overlay.check_inputs(rules, {*persons.columns, *households.columns})
+    start = Start(rules, persons, households, found.period)
+    progress.step(0.7, _("Computing the scenario for this household"))
+    explained = json_safe(explain(start, arguments["household"], reformed).to_dict())
+    explained["masked"] = masked(persons, households, arguments["household"])
+    with progress.last_step(0.95, _("Saving the result")):
+        audit.record(
+            None,
+            "household_explained",
+            found,
+            user=progress.owner,
+            household=arguments["household"],
+        )
+    return explained
+
+
+def masked(persons: pd.DataFrame, households: pd.DataFrame, household: str) -> dict[str, Any]:
+    """The personal data the dataset holds for the household, masked: names as initials, NIK
+    as its last four digits, no address."""
+    members = persons[persons["household_id"].astype(str) == str(household)]
+    out: dict[str, Any] = {"members": []}
+    for _row, person in members.iterrows():
+        out["members"].append(
+            {
+                "name": initials(str(person["name"]))
+                if "name" in person and pd.notna(person["name"])
+                else "",
+                "nik": mask_nik(str(person["nik"]))
+                if "nik" in person and pd.notna(person["nik"])
+                else "",
+            }
+        )
+    out["address"] = "***" if "address" in households.columns else ""
+    return out
+
+
+def template_folder() -> Path:
+    return Path(str(resources.files("sejahtera").joinpath("rulesets")))
