@@ -1,7 +1,8 @@
 """The monitoring part of the DI Yogyakarta demo: a results framework for each of the two demo
 programmes, two or three indicators each with a baseline, targets for 2025 by kabupaten/kota
 (one target for the whole programme when the regions are not loaded), and synthetic actuals in
-every status, one of them putting an indicator off track. Loading again adds nothing twice."""
+every status, one of them putting an indicator off track; each indicator is linked to its
+programme's budget. Loading again adds nothing twice."""
 
 from __future__ import annotations
 
@@ -106,6 +107,7 @@ def load() -> Loaded:
                 "direction": direction,
                 "baseline_value": Decimal(base),
                 "baseline_year": year,
+                "budget_programme": nodes[(programme, level)].programme,
             },
         )
         for area in areas if level != Level.IMPACT else [None]:

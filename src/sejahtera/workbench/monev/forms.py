@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.workbench.core.locking import VersionedForm
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
+from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
 
 # Villages are left out: a whole country's would make a list nobody can use.
@@ -46,7 +48,13 @@ class IndicatorForm(VersionedForm):
             "direction",
             "baseline_value",
             "baseline_year",
+            "budget_programme",
         )
+
+    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
+        """``programmes``: those whose budget the user may link (the ones it sees)."""
+        super().__init__(*args, **kwargs)
+        self.fields["budget_programme"].queryset = programmes
 
 
 class TargetForm(VersionedForm):

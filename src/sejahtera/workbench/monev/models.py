@@ -126,6 +126,17 @@ class Indicator(models.Model):
     )
     baseline_value = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"))
+    # Shown beside that programme's budget realisation by quarter (monev/budget.py): its own
+    # programme's, as a rule, or the one whose spending the indicator measures.
+    budget_programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="linked_indicators",
+        verbose_name=_("budget of the programme"),
+        help_text=_("Shows this indicator beside that programme's budget realisation."),
+    )
     version = models.PositiveIntegerField(default=1)  # optimistic locking
 
     class Meta:

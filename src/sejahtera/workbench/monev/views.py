@@ -4,10 +4,13 @@ audited; records people edit together are saved with optimistic locking."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +26,7 @@ from sejahtera.workbench.core.pages import (
     refused,
 )
 from sejahtera.workbench.core.policy import allowed, requires
-from sejahtera.workbench.monev import access, workflow
+from sejahtera.workbench.monev import access, budget, workflow
 from sejahtera.workbench.monev.forms import (
     ActualForm,
     IndicatorForm,
@@ -42,6 +45,7 @@ from sejahtera.workbench.monev.models import (
 )
 from sejahtera.workbench.monev.progress import ON_TRACK_SHARE, dashboard
 from sejahtera.workbench.programmes.access import load_programme, visible_programmes
+from sejahtera.workbench.programmes.models import Programme
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "monev/_nav.html"  # the navigation on this app's form pages
@@ -136,6 +140,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "indicator": indicator,
         "programme": indicator.result.programme,
+        **_beside(request, indicator.budget_programme, [indicator], indicator),
         "targets": indicator.targets.select_related("region"),
         "actuals": actuals,
         "may_edit": allowed(request.user, "monev.edit"),
@@ -148,7 +153,11 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("monev.edit")
 def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
     node = access.load_result(request.user, pk)
-    form = IndicatorForm(posted(request), instance=Indicator(result=node))
+    form = IndicatorForm(
+        posted(request),
+        instance=Indicator(result=node, budget_programme=node.programme),
+        programmes=visible_programmes(request.user),
+    )
     title = _("New indicator for: %(result)s") % {"result": node.statement[:80]}
 
     def saved(indicator: Indicator) -> str:
@@ -162,7 +171,9 @@ def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("monev.edit")
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.load_indicator(request.user, pk)
-    form = IndicatorForm(posted(request), instance=indicator)
+    form = IndicatorForm(
+        posted(request), instance=indicator, programmes=visible_programmes(request.user)
+    )
     title = _("Edit indicator %(code)s") % {"code": indicator.code}
     return edit_page(request, form, FormPage(title, _indicator(pk), NAV), "indicator_changed")
 
@@ -308,5 +319,31 @@ def programme_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "programme": programme,
         "period": period,
         "threshold": round(ON_TRACK_SHARE * 100),
+        **_beside(request, programme, budget.linked(programme, request.user)),
     }
     return render(request, "monev/dashboard.html", context)
+
+
+def _beside(
+    request: HttpRequest,
+    programme: Programme | None,
+    indicators: Iterable[Indicator],
+    indicator: Indicator | None = None,
+) -> dict[str, object]:
+    """The budget realisation by quarter of ``programme`` with the indicators linked to it (only
+    ``indicator`` when given), in the year ``?year=`` asks for (else the latest up to this
+    one), for ``monev/_budget.html``."""
+    offered = budget.years(programme, indicators)
+    year = budget.chosen_year(request.GET.get("year", ""), offered, timezone.localdate().year)
+    if programme is None:
+        return {"beside": None}
+    if indicator is not None:
+        shown = budget.of_indicator(indicator, year, request.user)
+    else:
+        shown = budget.of_programme(programme, year, request.user)
+    return {
+        "beside": shown,
+        "beside_chart": budget.chart(shown) if shown else None,
+        "years": offered,
+        "year": year,
+    }
