@@ -23,6 +23,7 @@ from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.policy import POLICY, allowed, roles_for
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.core.tokens import issue
+from sejahtera.workbench.evaluations.models import Evaluation
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
 from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus
@@ -117,6 +118,8 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "scenarios:explain": lambda w: {"pk": w.scenario.pk},
     "scenarios:explain_result": lambda w: {"pk": w.scenario.pk, "job": w.explained.pk},
     "scenarios:budget_result": lambda w: {"pk": w.budget.pk},
+    "evaluations:detail": lambda w: {"pk": w.evaluation.pk},
+    "evaluations:download": lambda w: {"pk": w.evaluation.pk, "kind": "csv"},
 }
 
 # The REST API: each path and the action it needs.
@@ -127,7 +130,10 @@ API = {
     "/api/indicators": "monev.view",
     "/api/datasets": "dataset.view",
     "/api/jobs/{job_id}": "job.view",
+    "/api/needs/{version_id}": "needs.view",
     "/api/scenarios": "scenario.view",
+    "/api/evaluations": "evaluation.view",
+    "/api/evaluations/{evaluation_id}": "evaluation.view",
 }
 
 
@@ -193,6 +199,15 @@ def world(settings, tmp_path) -> SimpleNamespace:
         users=users,
         version=version,
         scenario=scenario,
+        evaluation=Evaluation.objects.create(  # with a result, so that it can be downloaded
+            title="PKH",
+            design="did",
+            dataset=version,
+            variables={"outcome": "consumption_pc"},
+            state="done",
+            result={"estimates": [{"term": "did", "estimate": 1.0}]},
+            estimates=[{"check": "main", "term": "did", "estimate": 1.0}],
+        ),
         explained=Job.objects.create(
             kind="scenario.explain",
             title="x",
@@ -310,5 +325,7 @@ def test_each_api_path_answers_each_role_as_the_policy_table_says(world) -> None
         for path, action in API.items():
             url = path.replace("{code}", world.grievance.code)
             url = url.replace("{job_id}", str(world.job.pk))
+            url = url.replace("{version_id}", str(world.version.pk))
+            url = url.replace("{evaluation_id}", str(world.evaluation.pk))
             status = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
             assert status == (200 if allowed(user, action) else 403), (role, path, status)

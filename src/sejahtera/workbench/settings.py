@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.monev",
     "sejahtera.workbench.datasets",
     "sejahtera.workbench.scenarios",
+    "sejahtera.workbench.evaluations",
 ]
 
 MIDDLEWARE = [

@@ -22,5 +22,6 @@ urlpatterns = [
     path("consultations/", include("sejahtera.workbench.consultations.urls")),
     path("monev/", include("sejahtera.workbench.monev.urls")),
     path("datasets/", include("sejahtera.workbench.datasets.urls")),
+    path("evaluations/", include("sejahtera.workbench.evaluations.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

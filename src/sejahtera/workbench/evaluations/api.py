@@ -1,0 +1,101 @@
+"""Evaluations over the REST API: ``POST /api/evaluations`` runs a design on a dataset version
+or an uploaded table as a job and answers ``{"job": JOB_ID, "evaluation": ID}``;
+``GET /api/jobs/JOB_ID`` then gives its state, progress and, once done, the result (the keys
+of ``sejahtera evaluate … --json``, with ``checks``). ``GET /api/evaluations`` lists them,
+``GET /api/evaluations/ID`` gives one with its result and every estimate.
+
+A request is checked by the page's own form (each variable a column of the table, of a kind the
+design can use): a mistake answers 400 naming the field, and nothing is made."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from sejahtera.workbench.core.api import require
+from sejahtera.workbench.evaluations.forms import VariablesForm
+from sejahtera.workbench.evaluations.models import Evaluation
+from sejahtera.workbench.evaluations.sources import source
+from sejahtera.workbench.evaluations.views import create
+
+router = Router(tags=["evaluations"])
+
+
+class EvaluationIn(Schema):
+    dataset: int | None = None  # a dataset version's id (GET /api/datasets), or
+    table: int | None = None  # an uploaded table's id (the evaluation page's uploads)
+    design: Literal["did", "match", "rdd"]
+    title: str = ""
+    # The design's variables, columns of the table: outcome, treatment, post, unit, time,
+    # cluster, covariates (a list), weights (DiD); outcome, treatment, covariates, method
+    # (nn|ipw|aipw), estimand (att|ate), weights (matching); outcome, running, cutoff, side
+    # (below|above), treatment (fuzzy), weights (RDD).
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class Started(Schema):
+    job: int
+    evaluation: int
+
+
+class EvaluationOut(Schema):
+    id: int
+    title: str
+    design: str
+    dataset: int | None = Field(None, alias="dataset_id")
+    table: int | None = Field(None, alias="table_id")
+    variables: dict[str, Any]
+    state: str
+    job: int | None = Field(None, alias="job_id")
+    data_checksum: str
+    created_at: datetime
+    ran_at: datetime | None
+
+
+class EvaluationResult(EvaluationOut):
+    result: dict[str, Any] | None  # CheckedEvaluation.to_dict()
+    estimates: list[dict[str, Any]]  # CheckedEvaluation.tidy(): CHECKED_COLUMNS
+
+
+@router.post("", response={200: Started})
+def start(request: HttpRequest, payload: EvaluationIn) -> dict[str, int]:
+    """Run a design on a dataset version or an uploaded table (one of the two) as a job."""
+    require(request, "evaluation.run")
+    if (payload.dataset is None) == (payload.table is None):
+        raise HttpError(400, "give one of dataset (a version's id) or table (a table's id)")
+    if payload.dataset is not None:
+        key, missing = f"dataset:{payload.dataset}", f"dataset: no version {payload.dataset}"
+    else:
+        key, missing = f"table:{payload.table}", f"table: no uploaded table {payload.table}"
+    chosen = source(key)
+    if chosen is None:
+        raise HttpError(400, missing)
+    data = {"title": payload.title, **payload.variables}
+    form = VariablesForm(data, source=chosen, design=payload.design)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in form.errors.items()
+        )
+        raise HttpError(400, problems)
+    found = create(request, chosen, payload.design, form)
+    assert found.job_id is not None
+    return {"job": found.job_id, "evaluation": found.pk}
+
+
+@router.get("", response=list[EvaluationOut])
+def evaluations(request: HttpRequest, limit: int = 100) -> list[Evaluation]:
+    """The office's evaluations, newest first."""
+    require(request, "evaluation.view")
+    return list(Evaluation.objects.all()[: max(1, min(limit, 1000))])
+
+
+@router.get("/{evaluation_id}", response=EvaluationResult)
+def evaluation(request: HttpRequest, evaluation_id: int) -> Evaluation:
+    """One evaluation with its result and every estimate (empty until its run is done)."""
+    require(request, "evaluation.view")
+    return get_object_or_404(Evaluation, pk=evaluation_id)
