@@ -24,6 +24,7 @@ from sejahtera.workbench.core.roles import role_of
 from sejahtera.workbench.core.tokens import user_for
 from sejahtera.workbench.datasets.api import router as datasets_router
 from sejahtera.workbench.evaluations.api import router as evaluations_router
+from sejahtera.workbench.needs.api import router as needs_router
 from sejahtera.workbench.scenarios.api import router as scenarios_router
 
 
@@ -188,5 +189,6 @@ def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
 
 api.add_router("/datasets", datasets_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/needs", needs_router)
 api.add_router("/scenarios", scenarios_router)
 api.add_router("/evaluations", evaluations_router)

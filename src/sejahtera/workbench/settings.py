@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.grievances",
     "sejahtera.workbench.monev",
     "sejahtera.workbench.datasets",
+    "sejahtera.workbench.needs",
     "sejahtera.workbench.scenarios",
     "sejahtera.workbench.evaluations",
 ]

@@ -23,5 +23,6 @@ urlpatterns = [
     path("monev/", include("sejahtera.workbench.monev.urls")),
     path("datasets/", include("sejahtera.workbench.datasets.urls")),
     path("evaluations/", include("sejahtera.workbench.evaluations.urls")),
+    path("needs/", include("sejahtera.workbench.needs.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]
