@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from sejahtera.errors import SejahteraError
@@ -121,7 +121,7 @@ def checked(payload: ScenarioIn) -> dict[str, Any]:
 
 
 @router.post("", response={202: Started})
-def create(request: HttpRequest, payload: ScenarioIn) -> tuple[int, dict[str, int]]:
+def create(request: HttpRequest, payload: ScenarioIn) -> Status:
     """Save the scenario and run it as a job (``GET /api/jobs/{job}`` follows it)."""
     require(request, "scenario.run")
     fields = checked(payload)
@@ -129,7 +129,7 @@ def create(request: HttpRequest, payload: ScenarioIn) -> tuple[int, dict[str, in
         made = Scenario.objects.create(owner=request.user, **fields)
         audit.record(request, "scenario_created", made, changes=sorted(made.changes), api=True)
     job = start_run(request, made, reverse("scenarios:detail", args=[made.pk]))
-    return 202, {"job": job.pk, "scenario": made.pk}
+    return Status(202, {"job": job.pk, "scenario": made.pk})
 
 
 @router.get("", response=list[ScenarioOut])
