@@ -98,6 +98,7 @@ def test_the_headline_is_the_core_measurement_of_the_version_it_names(version) -
     interval = f"{low:.1f}%".replace(".", ",") + " – " + f"{high:.1f}%".replace(".", ",")
     assert interval in page.text
     assert f"versi {version.number}" in page.text and version.checksum[:12] in page.text
+    assert "Kemiskinan · Daerah Istimewa Yogyakarta</h2>" in page.text  # the dataset's region
 
 
 def test_a_kabupaten_chosen_by_name_shows_its_figures_and_its_kecamatan(version) -> None:

@@ -113,7 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "version": version,
         "headline": headline,
         "area": area,
-        "area_name": registry().name(area) if area else "",
+        "area_name": _area_name(area or (version.dataset.region_code if version else "")),
         "needs_link": _needs_link(request, version),
     }
     if figures is not None:
@@ -135,6 +135,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["due_soon_days"] = board.DUE_SOON_DAYS
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "core/dashboard.html", context, status=status)
+
+
+def _area_name(code: str) -> str:
+    """The region's name, "" when the registry does not know the code."""
+    names = registry()
+    return names.name(code) if code and code in names else ""
 
 
 def _needs_link(request: HttpRequest, version: DatasetVersion | None) -> str:

@@ -25,13 +25,18 @@ def realisation_chart(
     rows: Sequence[dict[str, object]], title: str, beside: dict[str, Shares] | None = None
 ) -> SafeString | None:
     """``rows``: one programme's four quarters from :func:`.realisation.realisation`;
-    ``beside``: more lines by label. None when there is nothing to draw (no pagu, no list)."""
+    ``beside``: more lines by label, left out when they have no value (no legend for them).
+    None when there is nothing to draw (no pagu, no list)."""
     financial = [(r["quarter"], r["financial_share"]) for r in rows]
     physical = [(r["quarter"], r["physical_share"]) for r in rows]
     series = [
         Series(_("Financial realisation"), _points(financial)),  # type: ignore[arg-type]
         Series(_("Physical realisation"), _points(physical), dashed=True),  # type: ignore[arg-type]
-        *(Series(label, _points(shares)) for label, shares in (beside or {}).items()),
+        *(
+            Series(label, _points(shares))
+            for label, shares in (beside or {}).items()
+            if any(share is not None for _, share in shares)
+        ),
     ]
     if not any(math.isfinite(y) for s in series for _, y in s.points):
         return None
