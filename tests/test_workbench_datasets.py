@@ -15,20 +15,31 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from sejahtera.errors import SejahteraError
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import (
     Dataset,
     DatasetVersion,
+    SavedMapping,
     Upload,
     UploadState,
 )
-from workbench_datasets import demo_frames, written
+from workbench_datasets import (
+    demo_frames,
+    imported,
+    leftovers,
+    mapping_form,
+    post_files,
+    problems_in,
+    upload,
+    written,
+)
+from workbench_queue import DATABASE_TASKS, work_off
 from workbench_users import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +56,6 @@ def root(settings, tmp_path: Path) -> Path:
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic DI Yogyakarta of 300 households."""
     return synthesise(SynthOptions("34", 300, seed=3), tmp_path_factory.mktemp("s") / "diy").path
-
-
-def leftovers(root: Path) -> list[Path]:
-    """What is inside versions/ and staging/ under the datasets root."""
-    return [p for area in ("versions", "staging") for p in (root / area).glob("**/*")]
 
 
 # Registering dataset folders
@@ -132,39 +138,6 @@ def test_sweep_removes_what_killed_work_left_and_keeps_versions(root, small) -> 
 # Uploading, mapping and importing in the browser
 
 
-def upload(client: Client, *, name: str = "DTSEN uji", **files: Path) -> Upload:
-    """Post ``files`` (households=…, persons=…) as a new dataset called ``name``."""
-    data: dict[str, object] = {"new_name": name}
-    handles = {table: path.open("rb") for table, path in files.items()}
-    try:
-        response = client.post("/datasets/upload/", data | handles)
-    finally:
-        for handle in handles.values():
-            handle.close()
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return Upload.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
-
-
-def mapping_form(client: Client, made: Upload, query: str = "") -> dict[str, str]:
-    """The mapping form's fields as the page fills them in (each select's chosen option)."""
-    import re
-
-    page = client.get(f"/datasets/uploads/{made.pk}/{query}").content.decode()
-    chosen = {}
-    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        picked = re.search(r'<option value="([^"]*)" selected>', options)
-        chosen[name] = picked.group(1) if picked else ""
-    chosen.pop("mapping", None)  # the saved-mapping chooser is its own form
-    return chosen
-
-
-def imported(client: Client, made: Upload, fields: dict[str, str]) -> Upload:
-    response = client.post(f"/datasets/uploads/{made.pk}/", fields)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    made.refresh_from_db()
-    return made
-
-
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "dta", "sav", "parquet"])
 def test_each_format_uploads_maps_and_imports(root, tmp_path, kind: str) -> None:
     households, persons = demo_frames()
@@ -204,3 +177,194 @@ def test_a_person_level_file_serves_both_tables(root, tmp_path) -> None:
     done = imported(client, made, mapping_form(client, made))
     assert done.state == UploadState.IMPORTED, done.report
     assert (done.version.households, done.version.persons) == (len(households), len(persons))
+
+
+# The mapping, saved for reuse
+
+
+RENAMED = {"household_id": "NO_RUTA", "consumption_pc": "PENGELUARAN_KAP", "age": "UMR_THN"}
+
+
+def test_a_mapping_saved_under_a_name_maps_the_next_file_of_its_kind(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    households = households.rename(columns=RENAMED)
+    persons = persons.rename(columns=RENAMED)
+    client = signed_in(Role.ANALYST)
+    files = {
+        "households": written(households, tmp_path, "ruta", "csv"),
+        "persons": written(persons, tmp_path, "art", "csv"),
+    }
+    first = upload(client, name="Desa", **files)
+    fields = mapping_form(client, first)
+    assert fields["households__household_id"] == ""  # no name to guess it from
+    fields |= {
+        "households__household_id": "NO_RUTA",
+        "households__consumption_pc": "PENGELUARAN_KAP",
+        "persons__household_id": "NO_RUTA",
+        "persons__age": "UMR_THN",
+        "save_as": "Format desa",
+    }
+    assert imported(client, first, fields).state == UploadState.IMPORTED
+    saved = SavedMapping.objects.get(name="Format desa")
+    assert saved.content["persons"]["columns"]["UMR_THN"] == "age"
+    assert AuditEvent.objects.filter(action="mapping_saved").count() == 1
+
+    other = signed_in(Role.KEPALA)  # another user, the next month's files
+    second = upload(other, name="Desa bulan depan", **files)
+    page = other.get(f"/datasets/uploads/{second.pk}/").content.decode()
+    assert '<option value="Format desa">' in page  # offered in the chooser
+    again = mapping_form(other, second, "?mapping=Format+desa")
+    assert again["households__household_id"] == "NO_RUTA" and again["persons__age"] == "UMR_THN"
+    done = imported(other, second, again)
+    assert done.state == UploadState.IMPORTED and done.version.mapping_name == "Format desa"
+    ages = pq.read_table(services.folder_of(done.version) / "persons.parquet")["age"]
+    assert ages.to_pylist() == persons["UMR_THN"].tolist()
+
+
+def test_a_column_chosen_twice_is_refused_in_the_form(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    client = signed_in(Role.ANALYST)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rt", "csv"),
+        persons=written(persons, tmp_path, "art", "csv"),
+    )
+    fields = mapping_form(client, made) | {"households__weight": "consumption_pc"}
+    response = client.post(f"/datasets/uploads/{made.pk}/", fields)
+    assert response.status_code == 400
+    assert "consumption_pc" in response.content.decode() and not DatasetVersion.objects.exists()
+    made.refresh_from_db()
+    assert made.state == UploadState.UPLOADED
+
+
+# The validation report in the page
+
+
+def test_a_wrong_column_fails_the_import_with_each_cell_in_the_report(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    client = signed_in(Role.ANALYST)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rt", "csv"),
+        persons=written(persons, tmp_path, "anggota", "csv"),
+    )
+    fields = mapping_form(client, made) | {"persons__age": "sex"}  # M/F is not an age
+    fields["persons__sex"] = ""
+    done = imported(client, made, fields)
+    assert done.state == UploadState.FAILED and done.version is None
+    assert not DatasetVersion.objects.exists() and not Dataset.objects.exists()
+    assert leftovers(root) == []
+    assert services.inside(done.folder).exists()  # kept, to be mapped again
+
+    page = client.get(f"/datasets/uploads/{made.pk}/").content.decode()
+    shown = problems_in(page)
+    ages = [p for p in shown if p["key"] == "type"]
+    assert len(ages) == min(len(persons), 50)  # the report's first page
+    first = ages[0]  # the file as its sender named it, the column as the file calls it
+    assert (first["file"], first["row"], first["value"]) == ("anggota.csv", "1", persons["sex"][0])
+    assert first["column"].startswith("sex →") and first["rule"].startswith("bukan nilai")
+    assert f">{len(persons):,}<".replace(",", ".") in page  # every one counted (id format)
+    assert done.report["counts"]["type"] == len(persons)
+
+
+def test_an_unknown_region_code_is_reported_at_its_row(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    households.loc[6, "village_code"] = "34.01.01.9999"  # no such desa
+    client = signed_in(Role.KEPALA)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rumah_tangga", "xlsx"),
+        persons=written(persons, tmp_path, "anggota", "xlsx"),
+    )
+    done = imported(client, made, mapping_form(client, made))
+    assert done.state == UploadState.FAILED and not DatasetVersion.objects.exists()
+    shown = problems_in(client.get(f"/datasets/uploads/{made.pk}/").content.decode())
+    unknown = [p for p in shown if p["key"] == "region_unknown"]
+    assert unknown and unknown[0]["file"] == "rumah_tangga.xlsx"
+    assert unknown[0]["row"] == "7" and unknown[0]["value"] == "34.01.01.9999"
+    assert unknown[0]["column"].startswith("village_code")
+    csv_text = client.get(f"/datasets/uploads/{made.pk}/report.csv").content.decode("utf-8-sig")
+    assert "rumah_tangga.xlsx,7,village_code,34.01.01.9999,region_unknown," in csv_text
+
+
+def test_the_report_is_in_indonesian_and_english(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    households.loc[0, "consumption_pc"] = -5
+    client = signed_in(Role.ANALYST)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rt", "csv"),
+        persons=written(persons, tmp_path, "art", "csv"),
+    )
+    imported(client, made, mapping_form(client, made))
+    page = client.get(f"/datasets/uploads/{made.pk}/", HTTP_ACCEPT_LANGUAGE="id")
+    indonesian = problems_in(page.content.decode())
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = problems_in(client.get(f"/datasets/uploads/{made.pk}/").content.decode())
+    assert [p["key"] for p in indonesian] == ["range"] == [p["key"] for p in english]
+    assert indonesian[0]["rule"].startswith("di luar rentang")
+    assert english[0]["rule"].startswith("outside the allowed range")
+    assert indonesian[0]["row"] == "1" and indonesian[0]["value"] == "-5.0"  # as in the file
+
+
+# Versions: who, when, checksum; the import as a job with its progress
+
+
+def test_a_second_upload_is_the_next_version_with_its_uploader_and_checksum(root, tmp_path) -> None:
+    households, persons = demo_frames()
+    first = signed_in(Role.ANALYST)
+    one = imported(
+        first,
+        made := upload(
+            first,
+            name="Sleman",
+            households=written(households, tmp_path, "a", "parquet"),
+            persons=written(persons, tmp_path, "b", "parquet"),
+        ),
+        mapping_form(first, made),
+    ).version
+    fewer_households, fewer_persons = demo_frames(limit=40)
+    second = signed_in(Role.KEPALA)
+    response = post_files(
+        second,
+        {"dataset": one.dataset.pk},
+        households=written(fewer_households, tmp_path, "c", "csv"),
+        persons=written(fewer_persons, tmp_path, "d", "csv"),
+    )
+    made = Upload.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    two = imported(second, made, mapping_form(second, made)).version
+    assert (one.dataset, one.number, two.dataset, two.number) == (one.dataset, 1, one.dataset, 2)
+    assert (two.households, two.persons) == (40, len(fewer_persons))
+    assert one.uploaded_by == first.user and two.uploaded_by == second.user
+    assert two.uploaded_at >= one.uploaded_at and one.checksum != two.checksum
+    assert services.current_version() == two
+    page = first.get(f"/datasets/{one.dataset.pk}/").content.decode()
+    for version, client in ((one, first), (two, second)):
+        assert version.checksum[:12] in page and client.user.username in page
+    events = AuditEvent.objects.filter(action="dataset_imported").order_by("pk")
+    assert [e.user for e in events] == [first.user, second.user]
+
+
+def test_the_import_waits_as_a_job_with_a_progress_bar(root, tmp_path, settings) -> None:
+    settings.TASKS = DATABASE_TASKS
+    households, persons = demo_frames()
+    client = signed_in(Role.ANALYST)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rt", "csv"),
+        persons=written(persons, tmp_path, "art", "csv"),
+    )
+    response = client.post(f"/datasets/uploads/{made.pk}/", mapping_form(client, made))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert '<progress max="100" value="0.0">' in page and 'data-state="queued"' in page
+    assert 'id="mapping-form"' not in page  # not twice at once
+    job = Job.objects.get(kind="dataset.import")
+    assert job.owner == client.user and job.state == "queued"
+    work_off()
+    job.refresh_from_db()
+    assert job.state == "done" and job.progress == 1.0, job.error
+    version = DatasetVersion.objects.get()
+    assert job.result["version"] == version.pk and job.result["checksum"] == version.checksum
+    after = client.get(f"/datasets/uploads/{made.pk}/")
+    assert after.status_code == 302 and after["Location"] == f"/datasets/versions/{version.pk}/"

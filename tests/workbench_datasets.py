@@ -4,6 +4,8 @@ persons written out in each format an office sends (CSV, Excel, Stata, SPSS, Par
 
 from __future__ import annotations
 
+import html
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.synth import SynthOptions, synthesise
@@ -78,3 +81,67 @@ def written(frame: pd.DataFrame, folder: Path, stem: str, kind: str) -> Path:
 def _floats(frame: pd.DataFrame) -> pd.DataFrame:
     """Stata and SPSS files hold no nullable integers: 0/1 flags become numbers."""
     return frame.astype({c: "float64" for c in frame.columns if str(frame[c].dtype) == "Int64"})
+
+
+def leftovers(root: Path) -> list[Path]:
+    """What is inside versions/ and staging/ under the datasets root."""
+    return [p for area in ("versions", "staging") for p in (root / area).glob("**/*")]
+
+
+def upload(client: Client, *, name: str = "DTSEN uji", **files: Path) -> Upload:
+    """Post ``files`` (households=…, persons=…) in the browser as a new dataset ``name``."""
+    response = post_files(client, {"new_name": name}, **files)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Upload.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def post_files(client: Client, data: dict[str, object], **files: Path):
+    """The upload form posted with ``files`` (table → path) and the other fields ``data``."""
+    handles = {table: path.open("rb") for table, path in files.items()}
+    try:
+        return client.post("/datasets/upload/", data | handles)
+    finally:
+        for handle in handles.values():
+            handle.close()
+
+
+def mapping_form(client: Client, made: Upload, query: str = "") -> dict[str, str]:
+    """The mapping form's fields as the page fills them in (each select's chosen option)."""
+    page = client.get(f"/datasets/uploads/{made.pk}/{query}").content.decode()
+    chosen = {}
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        picked = re.search(r'<option value="([^"]*)" selected>', options)
+        chosen[name] = html.unescape(picked.group(1)) if picked else ""
+    chosen.pop("mapping", None)  # the saved-mapping chooser is its own form
+    tag = re.search(r'<input [^>]*name="save_as"[^>]*>', page)
+    value = re.search(r' value="([^"]*)"', tag.group(0)) if tag else None
+    chosen["save_as"] = html.unescape(value.group(1)) if value else ""
+    return chosen
+
+
+def imported(client: Client, made: Upload, fields: dict[str, str]) -> Upload:
+    """The mapping form posted (the import runs in the request in tests); the upload after."""
+    response = client.post(f"/datasets/uploads/{made.pk}/", fields)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    made.refresh_from_db()
+    return made
+
+
+REPORT_CELLS = ("file", "row", "column", "value", "rule")
+
+
+def problems_in(page: str) -> list[dict[str, str]]:
+    """The validation report's rows as the page shows them: file, row, column, value, rule
+    (the rule's words), and its key (``data-rule``)."""
+    table = re.search(r'<table id="problems">.*?<tbody>(.*?)</tbody>', page, re.S)
+    found = []
+    for key, cells in re.findall(r'<tr data-rule="([^"]*)">(.*?)</tr>', table.group(1), re.S):
+        texts = [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+        found.append(
+            dict(zip(("file", "row", "column", "value", "rule"), texts, strict=True), key=key)
+        )
+    return found
+
+
+def _text(cell: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()

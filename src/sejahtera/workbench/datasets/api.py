@@ -6,19 +6,25 @@ uploads files and starts their import, answering ``{"job": JOB_ID}`` (follow it 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from sejahtera.errors import SejahteraError
 from sejahtera.workbench.core import audit, jobs
 from sejahtera.workbench.core.api import require
 from sejahtera.workbench.datasets import services, uploads
-from sejahtera.workbench.datasets.importing import IMPORT
+from sejahtera.workbench.datasets.importing import IMPORT, mapping_for
+from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too_large
 from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, SavedMapping
 
 router = Router(tags=["datasets"])
@@ -39,7 +45,29 @@ class VersionOut(Schema):
 
 
 class Started(Schema):
-    job: int
+    job: int  # follow it at GET /api/jobs/{job}
+
+
+class Refused(Schema):
+    detail: str  # what was refused and why
+
+
+def limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The size limit on the upload, applied before its body is read: a body announced too
+    large is refused (413) unread, a file growing past the limit is dropped as it arrives."""
+
+    @wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if too_large(request):
+            return JsonResponse({"detail": body_refused()}, status=413)
+        request.upload_handlers = [LimitedUpload(request), TemporaryFileUploadHandler(request)]
+        response = run(request, *args, **kwargs)
+        refused = getattr(request, "upload_refused", "")
+        if refused and response.status_code == 422:  # the file dropped was a required one
+            return JsonResponse({"detail": refused}, status=413)
+        return response
+
+    return checked
 
 
 @router.get("", response=list[VersionOut])
@@ -66,7 +94,8 @@ def datasets(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("", response={202: Started})
+@router.post("", response={202: Started, 400: Refused, 413: Refused})
+@decorate_view(limited)
 def upload(
     request: HttpRequest,
     households: File[UploadedFile],
@@ -78,14 +107,17 @@ def upload(
     """Upload a household file (and a person file, unless the household file has one row per
     person) as the next version of the dataset named ``dataset`` (made when new).
     ``mapping`` is a saved mapping's name or a ``sejahtera-mapping/v1`` as JSON. The import
-    runs as a job; a file that cannot be read, or a mapping not found, is refused (400)."""
+    runs as a job; a file that cannot be read, or a mapping that is not one, is refused (400)
+    and kept nowhere; a file over the size limit is refused (413) as it arrives."""
     require(request, "dataset.upload")
+    if getattr(request, "upload_refused", ""):
+        raise HttpError(413, request.upload_refused)
     content, name = _mapping(mapping)
     when = _date(reference_date)
     files = {"households": households} | ({"persons": persons} if persons else {})
-    existing = Dataset.objects.filter(name=dataset.strip()).first()
     if not dataset.strip():
         raise HttpError(400, _("Name the dataset (dataset=…)."))
+    existing = Dataset.objects.filter(name=dataset.strip()).first()
     try:
         stored = uploads.store(
             files, owner=request.user, dataset=existing, dataset_name=dataset.strip(),
@@ -93,7 +125,13 @@ def upload(
         )  # fmt: skip
     except uploads.UploadRefused as exc:
         raise HttpError(400, str(exc)) from None
-    audit.record(request, "dataset_uploaded", stored, api=True)
+    try:
+        mapping_for(stored, content, name)  # checked now, not only in the job
+    except SejahteraError as exc:
+        uploads.discard(stored)
+        stored.delete()
+        raise HttpError(400, str(exc)) from None
+    audit.record(request, "dataset_uploaded", stored, files=_names(stored), api=True)
     stored.mapping, stored.mapping_name = content, name
     stored.save(update_fields=["mapping", "mapping_name"])
     arguments = {
@@ -106,6 +144,10 @@ def upload(
     link = f"/datasets/uploads/{stored.pk}/"
     job = jobs.start(request, IMPORT, title, arguments, subject=stored, link=link)
     return 202, {"job": job.pk}
+
+
+def _names(stored: Any) -> dict[str, str]:
+    return {table: item["original"] for table, item in uploads.files_of(stored).items()}
 
 
 def _mapping(given: str) -> tuple[dict[str, Any], str]:

@@ -9,19 +9,19 @@ folder; the upload keeps its files, the mapping tried and the report, to be mapp
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sejahtera.data.importer import ImportFailed, import_dataset
 from sejahtera.data.mapping import Mapping, mapping_of
 from sejahtera.errors import ProblemReport, SejahteraError
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.jobs import Progress, kind
-from sejahtera.workbench.datasets import services, uploads
+from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.datasets import reports, services, uploads
 from sejahtera.workbench.datasets.models import DatasetVersion, Upload, UploadState
 from sejahtera.workbench.datasets.reports import report_json
 from sejahtera.yamlfile import parse_yaml
@@ -57,7 +57,7 @@ def import_upload(progress: Progress, arguments: dict[str, Any]) -> dict[str, An
         version = _import(progress, upload, arguments, staging)
     except ImportFailed as failed:
         _failed(upload, report=report_json(failed.report))
-        raise
+        raise JobError(_summary(failed, upload)) from None
     except SejahteraError as exc:
         _failed(upload, error=str(exc))
         raise
@@ -65,7 +65,7 @@ def import_upload(progress: Progress, arguments: dict[str, Any]) -> dict[str, An
         _failed(upload, error=_("The import stopped before it ended; nothing was written."))
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # moved away when the version was made
+        services.abandon(staging)  # unless it became the version's folder
     uploads.discard(upload)
     return {
         "version": version.pk,
@@ -74,7 +74,7 @@ def import_upload(progress: Progress, arguments: dict[str, Any]) -> dict[str, An
         "households": version.households,
         "persons": version.persons,
         "checksum": version.checksum,
-        "link": f"/datasets/versions/{version.pk}/",
+        "link": reverse("datasets:version", args=[version.pk]),
     }
 
 
@@ -121,6 +121,27 @@ def _import(
             checksum=version.checksum,
         )
     return version
+
+
+def _summary(failed: ImportFailed, upload: Upload) -> str:
+    """The job's error: how many problems, and where the first is (the page, and
+    ``GET /api/jobs/{id}``, say it without the report)."""
+    names = {f["stored"]: f["original"] for f in uploads.files_of(upload).values()}
+    first = reports.rows(report_json(failed.report), names)[:1]
+    if not first:
+        return str(failed)
+    row = first[0]
+    return _(
+        "%(summary)s The first: %(file)s, row %(row)s, column %(column)s, value «%(value)s»: "
+        "%(rule)s."
+    ) % {
+        "summary": str(failed),
+        "file": row.file,
+        "row": "–" if row.row is None else row.row,
+        "column": row.column,
+        "value": row.value,
+        "rule": row.message,
+    }
 
 
 def _failed(upload: Upload, *, report: dict[str, Any] | None = None, error: str = "") -> None:

@@ -25,6 +25,13 @@ def too_large(request: HttpRequest) -> bool:
     return length > 2 * settings.UPLOAD_MAX_BYTES + SLACK
 
 
+def body_refused() -> str:
+    """Why a body announced too large was refused."""
+    return _("The files are larger than %(limit)s MB, the largest this workbench takes.") % {
+        "limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+    }
+
+
 class LimitedUpload(FileUploadHandler):
     """Counts each file's bytes as they arrive; past the limit the file is skipped and
     ``request.upload_refused`` says which file and why."""

@@ -12,11 +12,13 @@ import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sejahtera.data.labels import column_label
 from sejahtera.errors import Problem, ProblemReport
 from sejahtera.i18n import text
 from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA
 
 HEADER = ("file", "row", "column", "value", "rule", "message")
+Sources = dict[str, dict[str, str]]  # stored file → schema column → the file's column
 
 
 def report_json(report: ProblemReport) -> dict[str, Any]:
@@ -32,10 +34,26 @@ def report_json(report: ProblemReport) -> dict[str, Any]:
 class Row:
     file: str
     row: int | None
-    column: str
+    column: str  # the schema's column
     value: str
     rule: str
     message: str
+    source: str = ""  # the column as the file calls it (through the mapping), when known
+    label: str = ""  # the schema column's name for a reader
+
+
+def sources_of(files: dict[str, dict[str, Any]], mapping: dict[str, Any] | None) -> Sources:
+    """Stored file → schema column → the file's column, from an upload's files (table → its
+    file) and the mapping tried; one file serving both tables takes both tables' columns."""
+    found: Sources = {}
+    persons = files.get("persons", files.get("households"))
+    for table, item in (("households", files.get("households")), ("persons", persons)):
+        section = (mapping or {}).get(table) or {}
+        if item is None or not isinstance(section, dict):
+            continue
+        columns = section.get("columns") or {}
+        found.setdefault(item["stored"], {}).update({str(t): str(s) for s, t in columns.items()})
+    return found
 
 
 @dataclass(frozen=True)
@@ -45,9 +63,14 @@ class Count:
     count: int
 
 
-def rows(stored: dict[str, Any] | None, names: dict[str, str] | None = None) -> list[Row]:
-    """The kept problems, in the current language, each file as ``names`` calls it."""
-    names = names or {}
+def rows(
+    stored: dict[str, Any] | None,
+    names: dict[str, str] | None = None,
+    sources: Sources | None = None,
+) -> list[Row]:
+    """The kept problems, in the current language, each file as ``names`` calls it and each
+    column as the file does (``sources``, from :func:`sources_of`)."""
+    names, sources = names or {}, sources or {}
     found = []
     for entry in (stored or {}).get("problems", []):
         problem = Problem(
@@ -67,6 +90,8 @@ def rows(stored: dict[str, Any] | None, names: dict[str, str] | None = None) -> 
                 value,
                 problem.rule,
                 problem.message,
+                sources.get(problem.file, {}).get(problem.column, ""),
+                column_label(problem.column) if problem.column else "",
             )
         )
     return found
@@ -84,14 +109,19 @@ def total(stored: dict[str, Any] | None) -> int:
     return int((stored or {}).get("total", 0))
 
 
-def as_csv(stored: dict[str, Any] | None, names: dict[str, str] | None = None) -> str:
-    """The report as CSV (the columns of ``sejahtera data validate --report``)."""
+def as_csv(
+    stored: dict[str, Any] | None,
+    names: dict[str, str] | None = None,
+    sources: Sources | None = None,
+) -> str:
+    """The report as CSV: the columns of ``sejahtera data validate --report``, then the
+    column as the file calls it."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
-    for row in rows(stored, names):
+    writer.writerow((*HEADER, "source_column"))
+    for row in rows(stored, names, sources):
         cells = [row.file, "" if row.row is None else row.row, row.column, row.value]
-        writer.writerow([_inert(c) for c in [*cells, row.rule, row.message]])
+        writer.writerow([_inert(c) for c in [*cells, row.rule, row.message, row.source]])
     return out.getvalue()
 
 

@@ -128,7 +128,7 @@ def register(
         dataset = dataset_named(name or data.manifest.name, data.manifest.region_code, description)
         made = add_version(staging, dataset, provenance or Provenance(), default=default)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        abandon(staging)
     return Registered(made, created=True)
 
 
@@ -163,6 +163,16 @@ def add_version(
             target.rename(staging)
         raise
     return made
+
+
+def abandon(staging: Path) -> None:
+    """Remove what work that wrote ``staging`` leaves behind, unless it became a version: the
+    staging folder, and its copy under ``versions/`` when the transaction that moved it there
+    was rolled back later (by the caller's own transaction, after :func:`add_version`)."""
+    shutil.rmtree(staging, ignore_errors=True)
+    moved = f"{VERSIONS}/{staging.name}"
+    if not DatasetVersion.objects.filter(folder=moved).exists():
+        shutil.rmtree(root() / moved, ignore_errors=True)
 
 
 def locked_dataset(dataset: Dataset) -> Dataset:

@@ -29,7 +29,7 @@ from sejahtera.workbench.core.privacy import record_view
 from sejahtera.workbench.datasets import reports, services, uploads
 from sejahtera.workbench.datasets.forms import MappingForm, UploadForm, guess, saved_mapping
 from sejahtera.workbench.datasets.importing import IMPORT
-from sejahtera.workbench.datasets.limits import LimitedUpload, too_large
+from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too_large
 from sejahtera.workbench.datasets.models import (
     Dataset,
     DatasetVersion,
@@ -190,10 +190,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
 
 def _refused_size(request: HttpRequest) -> HttpResponse:
-    message = _("The files are larger than %(limit)s MB, the largest this workbench takes.") % {
-        "limit": _limit_mb()
-    }
-    return refused(request, message, reverse("datasets:upload"), status=413, nav=NAV)
+    return refused(request, body_refused(), reverse("datasets:upload"), status=413, nav=NAV)
 
 
 def _limit_mb() -> int:
@@ -233,7 +230,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         sources=sources,
         chosen=chosen,
         base=start,
-        initial={"save_as": upload_.mapping_name},
+        initial={"save_as": base.name if base else upload_.mapping_name},
     )
     if request.method == "POST":
         if running or upload_.state == UploadState.IMPORTED:
@@ -243,8 +240,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return _start_import(request, upload_, form)
     preview = uploads.preview(upload_, start or {t: {"columns": {}} for t in TABLES})
     audit.record(request, "dataset_rows_viewed", upload_, rows=uploads.PREVIEW_ROWS)
-    names = {item["stored"]: item["original"] for item in uploads.files_of(upload_).values()}
-    problems = reports.rows(upload_.report, names)
+    problems = reports.rows(upload_.report, _names_by_file(upload_), _sources_of(upload_))
     context = {
         "upload": upload_,
         "files": uploads.files_of(upload_),
@@ -296,6 +292,15 @@ def _start_import(request: HttpRequest, upload_: Upload, form: MappingForm) -> H
 @requires("dataset.upload")
 def upload_report(request: HttpRequest, pk: int) -> HttpResponse:
     upload_ = _load_upload(pk)
-    names = {item["stored"]: item["original"] for item in uploads.files_of(upload_).values()}
     audit.record(request, "dataset_report_downloaded", upload_)
-    return _csv(reports.as_csv(upload_.report, names), f"report-upload-{upload_.pk}.csv")
+    text = reports.as_csv(upload_.report, _names_by_file(upload_), _sources_of(upload_))
+    return _csv(text, f"report-upload-{upload_.pk}.csv")
+
+
+def _names_by_file(upload_: Upload) -> dict[str, str]:
+    """Each stored file's name as its sender called it."""
+    return {item["stored"]: item["original"] for item in uploads.files_of(upload_).values()}
+
+
+def _sources_of(upload_: Upload) -> reports.Sources:
+    return reports.sources_of(uploads.files_of(upload_), upload_.mapping)
