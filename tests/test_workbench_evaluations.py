@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from sejahtera.cli import main as cli_main
@@ -139,7 +140,7 @@ def test_card_krueger_on_the_page_gives_the_published_effect_and_the_command_lin
     conclusion = detail.index('id="conclusion"')
     assert conclusion < detail.index("<svg")  # the conclusion comes before the pictures
     assert "2,75" in detail  # the estimate in Indonesian (decimal comma)
-    assert found.readings["id"]["conclusion"][0] in detail
+    assert escape(found.readings["id"]["conclusion"][0]) in detail
 
 
 def test_the_downloads_hold_the_estimates_and_the_report(card_krueger: Path) -> None:
@@ -273,3 +274,58 @@ def test_the_api_runs_a_design_on_a_dataset_version_as_the_command_does(
     denied = Client().post("/api/evaluations", body, content_type="application/json", **partner)
     assert denied.status_code == 403
     assert Evaluation.objects.count() == 1
+
+
+# Regression discontinuity and matching on a dataset version
+
+
+def test_rdd_with_a_bandwidth_on_the_page_equals_the_command(panel_folder: Path) -> None:
+    version = services.register(panel_folder, name="Panel DIY").version
+    analyst = signed_in("analyst")
+    chosen = {"outcome": "consumption_pc", "running": "pmt_margin", "cutoff": "0",
+              "side": "below", "bandwidth": "0.5"}  # fmt: skip
+    analyst.post("/evaluations/new/", {"source": f"dataset:{version.pk}", "design": "rdd",
+                                       **chosen})  # fmt: skip
+    found = Evaluation.objects.get()
+    assert found.state == "done", found.job.error
+    printed = cli_json("rdd", str(panel_folder), "--outcome", "consumption_pc", "--running",
+                       "pmt_margin", "--cutoff", "0", "--bandwidth", "0.5")  # fmt: skip
+    main = main_estimate(found)
+    for key in ("estimate", "se", "ci_low", "ci_high", "n"):
+        assert main[key] == pytest.approx(printed["estimates"][0][key], rel=1e-12), key
+    # The bandwidth given is the one used, on both sides, and the checks scale it.
+    assert found.result["diagnostics"]["bandwidth"] == {"below": 0.5, "above": 0.5}
+    assert printed["diagnostics"]["bandwidth"] == {"below": 0.5, "above": 0.5}
+    double = next(c for c in found.result["checks"] if c["check"] == "double_bandwidth")
+    assert double["diagnostics"]["bandwidth"] == {"below": 1.0, "above": 1.0}
+    detail = analyst.get(f"/evaluations/{found.pk}/").content.decode()
+    assert "Lebar jendela" in detail and "<code>0,5</code>" in detail
+
+    given = {"source": f"dataset:{version.pk}", "design": "rdd", **chosen, "bandwidth": "0"}
+    zero = analyst.post("/evaluations/new/", given)
+    assert zero.status_code == 400 and Evaluation.objects.count() == 1
+
+
+def test_matching_on_the_page_equals_the_python_function(panel_folder: Path) -> None:
+    import sejahtera as sj
+
+    version = services.register(panel_folder, name="Panel DIY").version
+    kepala = signed_in("kepala")
+    covariates = ["urban", "size", "head_age"]
+    kepala.post("/evaluations/new/", {
+        "source": f"dataset:{version.pk}", "design": "match", "outcome": "consumption_pc",
+        "treatment": "ever_receives", "covariates": covariates, "method": "ipw",
+        "estimand": "att",
+    })  # fmt: skip
+    found = Evaluation.objects.get()
+    assert found.state == "done", found.job.error
+    expected = sj.evaluate_match(panel_folder, "consumption_pc", "ever_receives", covariates,
+                                 method="ipw")  # fmt: skip
+    assert main_estimate(found)["estimate"] == pytest.approx(expected.main.main.estimate, 1e-12)
+    assert [c["check"] for c in found.result["checks"]] == ["method_nn", "method_aipw"]
+    english = Client()
+    english.force_login(kepala.user)
+    english.cookies["django_language"] = "en"
+    page = english.get(f"/evaluations/{found.pk}/").content.decode()
+    assert "Inverse probability weighting" in page  # the method in words, not "ipw"
+    assert escape(found.readings["en"]["conclusion"][0]) in page

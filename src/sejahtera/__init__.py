@@ -274,18 +274,19 @@ def evaluate_rdd(
     side: Side,
     treatment: str | None = None,
     covariates: Sequence[str] = (),
+    bandwidth: float | tuple[float, float] | None = None,
     weights: str | None = None,
     where: Sequence[str] = (),
     checks: bool = True,
 ) -> CheckedEvaluation:
     """Regression discontinuity at ``cutoff`` of ``running`` (``side``: the eligible side,
-    ``below`` or ``above``), fuzzy with ``treatment``, checked at half and twice the chosen
-    bandwidth: what ``sejahtera evaluate rdd`` computes. The result is read as
-    :func:`evaluate_did`'s. See :mod:`sejahtera.evaluate.robustness`."""
+    ``below`` or ``above``), fuzzy with ``treatment``, within ``bandwidth`` (data-driven when
+    None), checked at half and twice that bandwidth: what ``sejahtera evaluate rdd`` computes.
+    The result is read as :func:`evaluate_did`'s. See :mod:`sejahtera.evaluate.robustness`."""
     from sejahtera.evaluate.robustness import evaluate_rdd as evaluate
 
     return evaluate(
         data, outcome, running, cutoff,
-        side=side, treatment=treatment, covariates=covariates, weights=weights, where=where,
-        checks=checks,
+        side=side, treatment=treatment, covariates=covariates, bandwidth=bandwidth,
+        weights=weights, where=where, checks=checks,
     )  # fmt: skip

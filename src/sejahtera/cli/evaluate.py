@@ -263,6 +263,13 @@ def match_command(
     help="Sisi batas yang layak (PMT: di bawah) / the eligible side of the cut-off (PMT: below).",
 )
 @_covariates
+@click.option(
+    "--bandwidth",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Lebar jendela di tiap sisi batas (bawaan: optimal MSE dari data) / bandwidth on each "
+    "side of the cut-off (default: the data-driven MSE-optimal one).",
+)
 @_weights
 @_where
 @_json
@@ -276,6 +283,7 @@ def rdd_command(
     treatment: str | None,
     treated_side: str,
     covariates: str,
+    bandwidth: float | None,
     weights: str | None,
     where: tuple[str, ...],
     as_json: bool,
@@ -286,7 +294,7 @@ def rdd_command(
     result = evaluate_rdd(
         data, outcome, running, cutoff,
         side=treated_side, treatment=treatment, covariates=_columns(covariates),  # type: ignore[arg-type]
-        weights=weights, where=where, checks=report is not None,
+        bandwidth=bandwidth, weights=weights, where=where, checks=report is not None,
     )  # fmt: skip
     _finish(result, as_json, report)
 

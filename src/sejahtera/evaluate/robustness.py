@@ -265,13 +265,15 @@ def evaluate_rdd(
     side: Side,
     treatment: str | None = None,
     covariates: Sequence[str] = (),
+    bandwidth: float | tuple[float, float] | None = None,
     weights: str | None = None,
     where: Sequence[str] = (),
     checks: bool = True,
 ) -> CheckedEvaluation:
     """Regression discontinuity at ``cutoff`` of ``running``, the eligible ``side`` (``below``
-    or ``above``; no default: the two give opposite signs), fuzzy with ``treatment``; checked at
-    half and twice the chosen bandwidth. See :func:`~sejahtera.evaluate.rdd.rdd`."""
+    or ``above``; no default: the two give opposite signs), fuzzy with ``treatment``, within
+    ``bandwidth`` (the data-driven one when None); checked at half and twice that bandwidth.
+    See :func:`~sejahtera.evaluate.rdd.rdd`."""
     from sejahtera.evaluate.rdd import rdd
 
     frame = evaluation_frame(data, where)
@@ -281,7 +283,7 @@ def evaluate_rdd(
         return rdd(
             frame, outcome, running, cutoff,
             treatment=treatment, side=side, covariates=covariates, weights=weights,
-            **changes,
+            **({"bandwidth": bandwidth} | changes),
         )  # fmt: skip
 
     main = run()

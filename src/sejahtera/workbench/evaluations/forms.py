@@ -182,6 +182,13 @@ class VariablesForm(forms.Form):
             help_text=_("The score eligibility is decided on (for example pmt_score)."),
         )
         self.fields["cutoff"] = forms.FloatField(label=_("Cut-off"))
+        self.fields["bandwidth"] = forms.FloatField(
+            label=_("Bandwidth"),
+            required=False,
+            min_value=0,
+            help_text=_("How far from the cut-off, on each side, in the running variable's units. "
+                        "Empty: chosen from the data (MSE-optimal)."),
+        )  # fmt: skip
         self.fields["side"] = forms.ChoiceField(
             label=_("Eligible side"),
             choices=[("below", _("Below the cut-off")), ("above", _("Above the cut-off"))],
@@ -196,6 +203,8 @@ class VariablesForm(forms.Form):
                 self.add_error(name, _("This is the outcome column: choose another one."))
         if "covariates" in cleaned and outcome in (cleaned.get("covariates") or ()):
             self.add_error("covariates", _("The outcome cannot be a covariate."))
+        if cleaned.get("bandwidth") == 0:
+            self.add_error("bandwidth", _("The bandwidth must be above zero."))
         if self.design == Design.DID and bool(cleaned.get("unit")) != bool(cleaned.get("time")):
             missing = "time" if cleaned.get("unit") else "unit"
             self.add_error(missing, _("Two-way fixed effects need both a unit and a time column."))
@@ -252,6 +261,7 @@ LABELS = {
     "estimand": _("Effect"),
     "running": _("Running variable"),
     "cutoff": _("Cut-off"),
+    "bandwidth": _("Bandwidth"),
     "side": _("Eligible side"),
     "weights": _("Survey weights"),
 }

@@ -74,7 +74,8 @@ def evaluate(evaluation: Evaluation) -> CheckedEvaluation:
         )  # fmt: skip
     return evaluate_rdd(
         data, chosen["outcome"], chosen["running"], float(chosen["cutoff"]),
-        side=chosen.get("side", "below"), treatment=chosen.get("treatment"), weights=weights,
+        side=chosen.get("side", "below"), treatment=chosen.get("treatment"),
+        bandwidth=chosen.get("bandwidth"), weights=weights,
     )  # fmt: skip
 
 
