@@ -218,7 +218,7 @@ def test_csv_and_xlsx_exports_open_and_hold_the_same_rows(version) -> None:
 def test_the_map_and_the_trend_export_as_svg_and_the_series_with_their_sources(version) -> None:
     client = signed_in(Role.KEPALA)
     base = f"/needs/export/?version={version.pk}&level=regency_code&area=34.03"
-    for what in ("map", "trend"):
+    for what in ("map", "trend", "neighbours"):
         answer = client.get(f"{base}&what={what}&format=svg")
         assert answer.status_code == 200 and answer["Content-Type"] == "image/svg+xml"
         assert answer.content.startswith(b"<svg") and b"Gunungkidul" in answer.content
@@ -275,3 +275,55 @@ def test_without_a_dataset_the_page_says_where_to_get_one(settings, tmp_path) ->
     settings.DATASETS_ROOT = tmp_path / "datasets"
     page = signed_in(Role.KEPALA).get("/needs/")
     assert page.status_code == 200 and b"/datasets/" in page.content
+
+
+# -- in a browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_page(settings, tmp_path, small, live_server):
+    """Chromium signed in as an analyst, the small dataset registered, at a laptop's width."""
+    from playwright.sync_api import sync_playwright
+
+    from test_workbench_looks import CHROMIUM, PASSWORD
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DATASETS_ROOT = tmp_path / "datasets"
+    registered = services.register(small, name="Registri DIY").version
+    user_with(Role.ANALYST, username="analis", password=PASSWORD)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1366, "height": 900}, accept_downloads=True
+        )
+        page = context.new_page()
+        page.goto("/login/")
+        page.locator("input[name=username]").fill("analis")
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("form button[type=submit]").last.click()
+        page.wait_for_url("**/dashboard/")
+        page.version = registered  # type: ignore[attr-defined]
+        yield page
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_hover_png_contrast_and_a_phone(browser_page, monkeypatch) -> None:
+    from test_workbench_looks import LOW_CONTRAST
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page = browser_page
+    page.goto(f"/needs/?version={page.version.pk}&level=district_code")
+    area = page.locator(".needs-map svg path[data-code]").first
+    area.hover()
+    tip = page.locator("#needs-tip")
+    assert tip.is_visible() and "n = " in tip.inner_text()
+    with page.expect_download() as download:
+        page.locator(".needs-map button.png").click()
+    saved = download.value.path()
+    assert Path(saved).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.evaluate(LOW_CONTRAST) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from django.utils.translation import gettext as _
@@ -42,8 +43,15 @@ def areas_of(codes: Iterable[str]) -> list[str]:
 
 def trend(area: str, indicator: str) -> Trend:
     published = PUBLISHED.get(indicator, "p0")
-    table = benchmarks(area, [published])  # type: ignore[list-item]
+    table = _series(area, published).copy()
     return Trend(area, CORE_NAME[published], table, indicator not in PUBLISHED)
+
+
+@lru_cache(maxsize=256)
+def _series(area: str, published: str) -> pd.DataFrame:
+    """The shipped series and boundaries never change while the workbench runs, and finding
+    an area's neighbours takes a good part of a second: once per area and indicator."""
+    return benchmarks(area, [published])  # type: ignore[list-item]
 
 
 def period_x(period: str) -> float:
@@ -52,11 +60,18 @@ def period_x(period: str) -> float:
     return int(year) + (int(month or 3) - 1) / 12
 
 
-def chart(shown: Trend) -> str:
-    """An SVG line chart: one line per area, the chosen area first and strongest."""
+AROUND = ("area", "province", "neighbour_province", "national")
+BESIDE = ("area", "neighbour")
+
+
+def chart(shown: Trend, roles: tuple[str, ...] = AROUND) -> str:
+    """An SVG line chart of the areas in ``roles``, the chosen area first and strongest:
+    :data:`AROUND` (its province, the neighbouring provinces, Indonesia) or :data:`BESIDE`
+    (the kabupaten sharing its border). Empty when only the area itself has a series."""
     lang = core_language()
     series, neighbour = [], 0
-    for (role, code), rows in shown.table.groupby(["role", "area_code"], sort=False):
+    table = shown.table[shown.table["role"].isin(roles)]
+    for (role, code), rows in table.groupby(["role", "area_code"], sort=False):
         points = sorted(
             (period_x(p), v) for p, v in zip(rows["period"], rows["value"], strict=True)
         )
@@ -67,26 +82,40 @@ def chart(shown: Trend) -> str:
             neighbour += 1
         series.append(
             Series(
-                name_of(code),
+                short_name(code),
                 points,
                 style="line" if len(points) > 1 else "points",
                 dashed=role in ("national", "neighbour_province"),
                 colour=colour,
             )
         )
-    if not series:
+    if len(series) < 2:
         return ""
     fraction = shown.indicator != "gini"
+    title = (
+        _("%(area)s, its province and Indonesia")
+        if roles == AROUND
+        else _("%(area)s and the kabupaten beside it")
+    )
     return xy_chart(
         series,
-        title=_("%(indicator)s: %(area)s and its comparators")
-        % {"indicator": label(shown.indicator), "area": name_of(shown.area)},
+        title=title % {"area": short_name(shown.area)},
         x_label=_("Year (BPS release)"),
         y_label=label(shown.indicator),
-        x_format=lambda x: str(int(x)),
+        x_format=_year,
         y_format=number_format(1 if fraction else 3, percent=fraction, language_code=lang),
         language_code=lang,
     )
+
+
+def _year(x: float) -> str:
+    """A tick of the year axis: ``2020``; a tick between two years has no label."""
+    return str(round(x)) if abs(x - round(x)) < 1e-6 else ""
+
+
+def short_name(code: str) -> str:
+    """A legend's name: ``Kulon Progo`` for Kabupaten Kulon Progo (a city keeps ``Kota``)."""
+    return name_of(code).removeprefix("Kabupaten ")
 
 
 def name_of(code: str) -> str:

@@ -41,12 +41,13 @@ from sejahtera.workbench.needs.labels import (
 )
 from sejahtera.workbench.needs.measuring import address, figures, restart
 
-WHAT = ("figures", "map", "series", "trend")
+WHAT = ("figures", "map", "series", "trend", "neighbours")
 FORMATS = {
     "figures": ("csv", "xlsx"),
     "series": ("csv", "xlsx"),
     "map": ("svg",),
     "trend": ("svg",),
+    "neighbours": ("svg",),
 }
 
 
@@ -63,13 +64,16 @@ def explorer(request: HttpRequest) -> HttpResponse:
         version = _version(request)
         query = parse(version.pk, request.GET)
     except BadQuery as bad:
-        context.update(error=str(bad), chosen=_chosen(request.GET))
+        chosen = _chosen(request.GET)
+        context.update(error=str(bad), chosen=chosen, choices=_choices(chosen))
         return render(request, "needs/explorer.html", context, status=400)
     found = figures(request, version, query)
+    chosen = _chosen(request.GET, query)
     context.update(
         version=version,
         query=query,
-        chosen=_chosen(request.GET, query),
+        chosen=chosen,
+        choices=_choices(chosen),
         job=found.job if found.rows is None else None,
         title=_title(query),
     )
@@ -126,7 +130,7 @@ def export(request: HttpRequest) -> HttpResponse:
         header, body = exports.series_table(trend.table)
         content = _table_file(form, header, body, _("BPS series"), _notes(version, query))
     else:
-        content = (shown["map_svg"] if what == "map" else shown["trend_svg"]) or ""
+        content = shown[f"{what}_svg"] or ""
         if not content:
             return HttpResponse(_("There is no picture to export for this choice."), status=404)
         content = content.encode("utf-8")
@@ -169,12 +173,17 @@ def _version(request: HttpRequest, params=None) -> DatasetVersion:
         ) from None
 
 
-def _choices() -> dict[str, Any]:
+def _choices(chosen: dict[str, str] | None = None) -> dict[str, Any]:
+    chosen = chosen or {}
     return {
         "indicators": [(name, label(name)) for name in INDICATORS],
         "levels": [(column, level_label(column)) for column in LEVELS],
         "groups": [
-            (column, group_label(column), [(v, value_of(column, v)) for v in values])
+            (
+                column,
+                group_label(column),
+                [(v, value_of(column, v), chosen.get(column) == v) for v in values],
+            )
             for column, values in GROUPS.items()
         ],
     }
@@ -240,7 +249,9 @@ def _shown(request: HttpRequest, query: Query, rows: list[dict[str, Any]]) -> di
             trend = trends.trend(chosen_area, query.indicator)
         except SejahteraError:
             trend = None
-    trend_svg = trends.chart(trend) if trend is not None and len(trend.table) else ""
+    has_series = trend is not None and len(trend.table) > 0
+    trend_svg = trends.chart(trend) if has_series else ""  # type: ignore[arg-type]
+    neighbours_svg = trends.chart(trend, trends.BESIDE) if has_series else ""  # type: ignore[arg-type]
     return {
         "measured": True,
         "table": table,
@@ -249,8 +260,9 @@ def _shown(request: HttpRequest, query: Query, rows: list[dict[str, Any]]) -> di
         "map_note": map_note,
         "areas": [(code, trends.name_of(code)) for code in areas],
         "area": chosen_area,
-        "trend": trend if trend is not None and len(trend.table) else None,
+        "trend": trend if has_series else None,
         "trend_svg": trend_svg,
+        "neighbours_svg": neighbours_svg,
         "sources": _sources(trend),
         "export_query": address(query) + (f"&area={chosen_area}" if chosen_area else ""),
         "groups_shown": [(group_label(c), value_of(c, v)) for c, v in query.filters if v],
