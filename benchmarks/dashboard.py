@@ -10,7 +10,11 @@ the figures there and every cache warm, the Django test client, signed in as the
 asks each page ``--requests`` times; the script prints the median and the 95th percentile of
 the server time (the whole request through the middleware, templates included; no network).
 
-    python benchmarks/dashboard.py [--dataset var/demo/diy] [--requests 50] [--database-url URL]
+With ``--postgres`` the workbench runs on PostgreSQL instead, in a fresh database made for the
+run on the server of ``SEJAHTERA_BENCH_POSTGRES`` (default ``postgres://127.0.0.1:5432/test``)
+and dropped after.
+
+    python benchmarks/dashboard.py [--dataset var/demo/diy] [--requests 50] [--postgres]
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOUSEHOLDS = 100_000  # the Makefile's DEMO_HOUSEHOLDS
+POSTGRES = os.environ.get("SEJAHTERA_BENCH_POSTGRES", "postgres://127.0.0.1:5432/test")
 
 
 def demo_dataset(folder: Path) -> Path:
@@ -45,10 +52,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, default=ROOT / "var/demo/diy")
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
     options = parser.parse_args()
     dataset = demo_dataset(options.dataset.resolve())
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, scratch_database(options.postgres) as url:
         os.environ.update(
             SEJAHTERA_DATA=folder,
             SEJAHTERA_DATASET=str(dataset),
@@ -57,11 +64,32 @@ def main() -> None:
             DJANGO_SETTINGS_MODULE="sejahtera.workbench.settings",
         )
         os.environ.pop("SEJAHTERA_PROFILES", None)
-        if options.database_url:
-            os.environ["DATABASE_URL"] = options.database_url
-        else:
-            os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("DATABASE_URL", None)
+        if url:
+            os.environ["DATABASE_URL"] = url
+        print(f"database: {'PostgreSQL' if url else 'SQLite'}")
         run(dataset, options.requests)
+
+
+@contextmanager
+def scratch_database(wanted: bool) -> Iterator[str]:
+    """A fresh PostgreSQL database's URL, dropped afterwards ("" when not ``wanted``)."""
+    if not wanted:
+        yield ""
+        return
+    import psycopg
+
+    name = f"sejahtera_bench_{os.getpid()}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def set_up(dataset: Path) -> None:

@@ -255,6 +255,8 @@ def office():
     off_track_indicator(mine, "A-1", "60")  # off track
     off_track_indicator(mine, "A-2", "69")  # on track (95 % of the way)
     off_track_indicator(other, "B-1", "55")  # off track
+    unmeasured = off_track_indicator(other, "B-2", "51")  # its actual only submitted: no data
+    unmeasured.actuals.update(status=ActualStatus.SUBMITTED)
     grievance(mine, days_overdue=2)  # open, overdue
     grievance(mine, days_overdue=-5, status=Status.IN_PROGRESS)  # open, not yet due
     grievance(mine, days_overdue=9, status=Status.CLOSED)  # closed: not counted
@@ -273,6 +275,7 @@ def office():
 def test_each_tile_counts_the_records_the_head_sees(office) -> None:
     page = signed_in(Role.KEPALA).get("/dashboard/?year=2025").text
     assert count(page, "monev") == 2
+    assert "dari 3 indikator dengan target dan data yang disetujui" in page  # not B-2
     # Open: A received (overdue), A in progress, B received (overdue), A sensitive (overdue).
     assert count(page, "grievances") == 4 and overdue(page, "grievances") == 3
     assert count(page, "follow-ups") == 3 and overdue(page, "follow-ups") == 2
