@@ -187,6 +187,34 @@ def test_figures_still_being_measured_show_their_progress_and_the_api_says_202(v
     assert answer.json()["state"] == "queued" and answer.json()["job"]
 
 
+def test_a_failed_measurement_is_shown_and_measured_again_only_when_asked(version) -> None:
+    failed = Job.objects.create(
+        kind="needs.measure",
+        title="x",
+        owner=user_with(Role.KEPALA),
+        object_type="DatasetVersion",
+        object_id=str(version.pk),
+        arguments={"key": "fgt0|regency_code|urban=true"},
+        state="failed",
+        error="Disk penuh.",
+    )
+    client = signed_in(Role.KEPALA)
+    address = f"/needs/?version={version.pk}&level=regency_code&urban=true"
+    page = client.get(address).content.decode()
+    assert "Disk penuh." in page and "Hitung ulang" in page
+    assert Job.objects.filter(kind="needs.measure").count() == 1  # a visit does not retry
+    posted = client.post(
+        "/needs/measure/",
+        {"version": version.pk, "level": "regency_code", "urban": "true"},
+    )
+    assert posted.status_code == 302 and "urban=true" in posted["Location"]
+    assert Job.objects.filter(kind="needs.measure").exclude(pk=failed.pk).get().state == "done"
+    page = client.get(address).content.decode()
+    assert "Perkotaan" in page and "Kabupaten Sleman" in page and "needs-waiting" not in page
+    assert signed_in(Role.PARTNER, "Yayasan A").post("/needs/measure/").status_code == 403
+    assert client.get("/needs/measure/").status_code == 405
+
+
 # -- exports -----------------------------------------------------------------------------------
 
 
