@@ -14,7 +14,7 @@ from typing import Any
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -28,6 +28,7 @@ from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too
 from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, SavedMapping
 
 router = Router(tags=["datasets"])
+NO_FILE = File(None)  # an optional file (``File[UploadedFile] | None`` would not be read)
 
 
 class VersionOut(Schema):
@@ -101,9 +102,9 @@ def upload(
     households: File[UploadedFile],
     dataset: Form[str],
     mapping: Form[str],
-    persons: File[UploadedFile] | None = None,
+    persons: UploadedFile | None = NO_FILE,
     reference_date: Form[str] = "",
-) -> tuple[int, dict[str, int]]:
+) -> Status[dict[str, int]]:
     """Upload a household file (and a person file, unless the household file has one row per
     person) as the next version of the dataset named ``dataset`` (made when new).
     ``mapping`` is a saved mapping's name or a ``sejahtera-mapping/v1`` as JSON. The import
@@ -143,7 +144,7 @@ def upload(
     title = _("Import of %(dataset)s") % {"dataset": stored.dataset_name}
     link = f"/datasets/uploads/{stored.pk}/"
     job = jobs.start(request, IMPORT, title, arguments, subject=stored, link=link)
-    return 202, {"job": job.pk}
+    return Status(202, {"job": job.pk})
 
 
 def _names(stored: Any) -> dict[str, str]:
