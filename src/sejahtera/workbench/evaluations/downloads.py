@@ -24,6 +24,7 @@ FORMATS = {
 }
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 _HEADING = re.compile(r"<(/?)h([1-5])\b")
+_FIGURE = re.compile(r"<figure>(.*?)</figure>", re.DOTALL)
 
 
 def report_of(found: Evaluation, code: Language) -> str:
@@ -39,6 +40,13 @@ def report_body(found: Evaluation, code: Language) -> str:
     if matched is None:
         return ""
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", matched.group(1))
+
+
+def figures(found: Evaluation, code: Language) -> list[str]:
+    """The report's pictures (parallel trends, the event study, overlap, the discontinuity):
+    the inside of each of its ``<figure>`` elements, an SVG the core drew and escaped, with its
+    caption."""
+    return _FIGURE.findall(report_body(found, code))
 
 
 def main_row(found: Evaluation) -> dict[str, Any] | None:

@@ -46,8 +46,8 @@ class ColumnField(forms.ChoiceField):
         self.columns = {c.name: c for c in columns}
         self.kinds = tuple(kinds)
         listed = [(c.name, _label(c)) for c in columns if c.kind in kinds]
-        empty = [("", "—")] if not kwargs.get("required", True) else []
-        super().__init__(choices=empty + listed, **kwargs)
+        empty = ("", _("— choose a column —") if kwargs.get("required", True) else "—")
+        super().__init__(choices=[empty, *listed], **kwargs)
 
     def validate(self, value: Any) -> None:
         if value in ("", None):
@@ -64,7 +64,9 @@ class ColumnsField(forms.MultipleChoiceField):
         self.columns = {c.name: c for c in columns}
         self.kinds = tuple(kinds)
         listed = [(c.name, _label(c)) for c in columns if c.kind in kinds]
-        super().__init__(choices=listed, widget=forms.CheckboxSelectMultiple, **kwargs)
+        # The workbench's form style stretches inputs across the column: not a checkbox.
+        boxes = forms.CheckboxSelectMultiple(attrs={"style": "display:inline-block;width:auto"})
+        super().__init__(choices=listed, widget=boxes, **kwargs)
 
     def validate(self, value: Any) -> None:
         if self.required and not value:
@@ -134,7 +136,7 @@ class VariablesForm(forms.Form):
         self.fields["unit"] = ColumnField(
             columns,
             ANY,
-            label=_("Unit"),
+            label=_("Panel unit"),
             required=False,
             help_text=_("The household, village… seen in each period: with a time column, "
                         "two-way fixed effects."),
@@ -253,7 +255,7 @@ LABELS = {
     "outcome": _("Outcome"),
     "treatment": _("Treatment (0/1)"),
     "post": _("After (0/1)"),
-    "unit": _("Unit"),
+    "unit": _("Panel unit"),
     "time": _("Time"),
     "cluster": _("Cluster"),
     "covariates": _("Covariates"),

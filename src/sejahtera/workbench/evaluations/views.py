@@ -162,7 +162,9 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "main": _shown(main, code) if main else None,
             "checks": [_shown(row, code) for row in downloads.checks(found, code)],
             "variables": described(found.variables, lambda v: table_number(v, code)),
-            "report": mark_safe(downloads.report_body(found, code)),  # the core's escaped report
+            # The core's report and its SVG pictures, escaped where they were drawn.
+            "figures": [mark_safe(f) for f in downloads.figures(found, code)],
+            "report": mark_safe(downloads.report_body(found, code)),
         }
     return render(request, "evaluations/detail.html", context)
 
