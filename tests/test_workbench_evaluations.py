@@ -329,3 +329,26 @@ def test_matching_on_the_page_equals_the_python_function(panel_folder: Path) -> 
     page = english.get(f"/evaluations/{found.pk}/").content.decode()
     assert "Inverse probability weighting" in page  # the method in words, not "ipw"
     assert escape(found.readings["en"]["conclusion"][0]) in page
+
+
+def test_a_run_the_design_refuses_fails_with_the_cores_message_and_keeps_nothing(
+    card_krueger: Path,
+) -> None:
+    """A column of numbers that is not 0/1 as the treatment passes the form (it is a column of
+    numbers) but not the estimator: the run fails with its message, and no result is kept."""
+    analyst = signed_in("analyst")
+    table = upload(analyst, card_krueger)
+    analyst.post("/evaluations/new/", {"source": f"table:{table.pk}", "design": "did",
+                                       **DID, "treatment": "store"})  # fmt: skip
+    found = Evaluation.objects.get()
+    assert found.state == "failed" and found.result is None and found.reports == {}
+    assert found.job.state == "failed" and "store" in found.job.error
+    arguments = ["evaluate", "did", str(card_krueger), "--outcome", "fte", "--treatment", "store",
+                 "--post", "wave2"]  # fmt: skip
+    shown = CliRunner().invoke(cli_main, arguments)
+    assert shown.exit_code != 0 and found.job.error in shown.output  # the command's own words
+    page = analyst.get(f"/evaluations/{found.pk}/").content.decode()
+    assert escape(found.job.error) in page and 'id="conclusion"' not in page
+    assert analyst.get(f"/evaluations/{found.pk}/download.csv").status_code == 404
+    assert not AuditEvent.objects.filter(action="evaluation_run").exists()
+    assert AuditEvent.objects.filter(action="job_failed", object_id=str(found.job.pk)).exists()
