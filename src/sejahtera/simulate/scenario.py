@@ -162,11 +162,14 @@ def scenario(
     reform: str | Path | Ruleset | None = None,
     baseline: Baseline = "status_quo",
     progress: Progress | None = None,
+    start: Start | None = None,
 ) -> Scenario:
     """Today's situation (or the rules as written, ``baseline="rules"``) and, with ``reform`` (a
     YAML file, or the ruleset it makes: :func:`reformed_rules`), the reform compared with it.
     See the module's docstring. ``progress`` is told, between steps, how far the work is (0–1)
-    and what comes next; it may stop the work by raising."""
+    and what comes next; it may stop the work by raising. ``start``: the :class:`Start` of the
+    same ruleset, data, period and baseline, made before (a server keeps one per dataset
+    version), whose baseline is then not computed again."""
     told = progress or (lambda fraction, message: None)
     base = with_programmes(ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset))
     reformed = reform if isinstance(reform, Ruleset) or reform is None else None
@@ -175,7 +178,10 @@ def scenario(
     elif baseline not in BASELINES:
         raise SejahteraError("simulate.bad_baseline", value=baseline, allowed=", ".join(BASELINES))
     told(0.0, text("simulate.progress_baseline"))
-    start = Start(base, persons, households, period, baseline)
+    if start is None:
+        start = Start(base, persons, households, period, baseline)
+    elif (start.year, start.baseline) != (str(Period.parse(period).year), baseline):
+        raise ValueError("the start given was made for another period or baseline")
     told(
         0.55,
         text("simulate.progress_reports" if reformed is not None else "simulate.progress_summary"),

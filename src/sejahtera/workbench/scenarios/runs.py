@@ -34,7 +34,7 @@ import sejahtera
 from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.data.frame import household_frame
 from sejahtera.i18n import speaking
-from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.rules.ruleset import Ruleset, load_ruleset
 from sejahtera.simulate.scenario import Start, assumptions, reformed_rules, scenario
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, kind
@@ -61,6 +61,13 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+# What a worker process keeps of the last dataset version it ran on, by the version's checksum:
+# its frames (at a million households reading the files takes longer than a run) and the status
+# quo computed on them for each ruleset and year (:class:`Start`), which every scenario on that
+# version is compared with. Runs only read them. One version is kept.
+_KEPT: dict[str, dict[object, Any]] = {}
+
+
 def read_version(version: DatasetVersion) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The persons and households (with what their members tell) of a dataset version, as
     ``sejahtera simulate`` reads a dataset folder."""
@@ -70,9 +77,23 @@ def read_version(version: DatasetVersion) -> tuple[pd.DataFrame, pd.DataFrame]:
             _("The files of dataset version %(version)s have changed since it was registered.")
             % {"version": version}
         )
-    data = DataFolder.open(folder, verify=False)
-    persons = data.persons()
-    return persons, household_frame(data, persons)
+    kept = _KEPT.get(version.checksum)
+    if kept is None:
+        data = DataFolder.open(folder, verify=False)
+        persons = data.persons()
+        _KEPT.clear()
+        kept = _KEPT[version.checksum] = {"frames": (persons, household_frame(data, persons))}
+    return kept["frames"]
+
+
+def status_quo(version: DatasetVersion, ruleset: str, rules: Ruleset, period: str) -> Start:
+    """The status quo of ``rules`` on the version in ``period``, computed once per worker."""
+    persons, households = read_version(version)
+    key = (ruleset, ruleset_version(ruleset), str(period))
+    kept = _KEPT[version.checksum]
+    if key not in kept:
+        kept[key] = Start(rules, persons, households, period)
+    return kept[key]
 
 
 def ruleset_version(name: str) -> str:
@@ -119,6 +140,8 @@ def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
     progress.step(0.06, _("Reading the dataset"))
     persons, households = read_version(found.dataset)
     overlay.check_inputs(rules, {*persons.columns, *households.columns})
+    progress.step(0.1, _("Computing the status quo"))
+    start = status_quo(found.dataset, found.ruleset, rules, found.period)
     result = scenario(
         rules,
         persons,
@@ -126,6 +149,7 @@ def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
         found.period,
         reform=reformed,
         progress=scaled(progress, 0.15, 0.9),
+        start=start,
     )
     report = json_safe(result.to_dict())
     said = {}
@@ -235,7 +259,7 @@ def run_explain(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:
         reformed = reformed_rules(rules, overlay.write(rules, Path(folder)), "status_quo")
     overlay.check_inputs(rules, {*persons.columns, *households.columns})
-    start = Start(rules, persons, households, found.period)
+    start = status_quo(found.dataset, found.ruleset, rules, found.period)
     progress.step(0.7, _("Computing the scenario for this household"))
     explained = json_safe(explain(start, arguments["household"], reformed).to_dict())
     explained["masked"] = masked(persons, households, arguments["household"])
