@@ -28,6 +28,11 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.querySelectorAll(".needs-map svg path[data-code]").forEach((path) => {
     const code = path.getAttribute("data-code");
+    const title = path.querySelector("title");
+    if (title && tips[code]) {  // this tooltip replaces the browser's, which says less
+      path.setAttribute("aria-label", title.textContent);
+      title.remove();
+    }
     path.addEventListener("mousemove", (event) => show(event, code));
     path.addEventListener("mouseleave", () => { if (tip) tip.hidden = true; });
     path.addEventListener("click", () => {
