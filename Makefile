@@ -90,6 +90,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/evaluate_did.py --twfe
 	$(BIN)/python benchmarks/workbench_load.py
 	$(BIN)/python benchmarks/workbench_export.py
+	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/dashboard.py --postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -98,9 +98,11 @@ def default_year(years: tuple[int, ...], today: datetime.date) -> int:
     return next((year for year in years if year <= today.year), today.year)
 
 
-def budget_realisation(user: User | AnonymousUser, year: int) -> Realisation:
+def budget_realisation(
+    user: User | AnonymousUser, year: int, years: tuple[int, ...] | None = None
+) -> Realisation:
     """Pagu against realisation, financial and physical, by quarter, of the programmes
-    ``user`` sees."""
+    ``user`` sees; ``years``: their :func:`budget_years` when already known."""
     by_programme: dict[str, list[dict[str, Any]]] = {}
     for row in realisation(year, among=visible_programmes(user)):
         by_programme.setdefault(row["code"], []).append(row)
@@ -114,7 +116,7 @@ def budget_realisation(user: User | AnonymousUser, year: int) -> Realisation:
         )
         for code, rows in by_programme.items()
     )
-    return Realisation(year, budget_years(user), shown)
+    return Realisation(year, budget_years(user) if years is None else years, shown)
 
 
 def _quarter(row: dict[str, Any]) -> Quarter:

@@ -122,7 +122,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if headline is not None and headline.job is not None:
         context.update(jobs.shown(user, headline.job))
     if allowed(user, "programme.view"):
-        realisation = board.budget_realisation(user, year)
+        realisation = board.budget_realisation(user, year, years)
         context["realisation"] = realisation
         context["chart"] = mark_safe(board.realisation_chart(realisation))  # charts.py escapes
         context["quarters"] = board.QUARTERS
