@@ -8,7 +8,9 @@ is checked against the files the test wrote (counts, values) or an independent S
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 
+from sejahtera.data.regions import registry
 from sejahtera.errors import SejahteraError
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
@@ -36,6 +39,7 @@ from workbench_datasets import (
     mapping_form,
     post_files,
     problems_in,
+    tiny,
     upload,
     written,
 )
@@ -368,3 +372,37 @@ def test_the_import_waits_as_a_job_with_a_progress_bar(root, tmp_path, settings)
     assert job.result["version"] == version.pk and job.result["checksum"] == version.checksum
     after = client.get(f"/datasets/uploads/{made.pk}/")
     assert after.status_code == 302 and after["Location"] == f"/datasets/versions/{version.pk}/"
+
+
+# The pages at a glance
+
+
+def test_a_versions_page_counts_its_households_by_kabupaten(root) -> None:
+    version = services.register(tiny(), name="Registri DIY").version
+    households, persons = demo_frames()
+    expected = households["regency_code"].value_counts()  # counted here, from the files
+    client = signed_in(Role.OFFICER)
+    page = client.get(f"/datasets/versions/{version.pk}/").content.decode()
+    rows = re.findall(r'<tr data-code="([^"]+)"><td>[^<]*</td><td class="n">([^<]+)</td>', page)
+    assert {code: int(n.replace(".", "")) for code, n in rows} == expected.to_dict()
+    names = registry()
+    figure = re.search(r'<figure class="chart" id="by-regency">(.*?)</figure>', page, re.S)
+    for code in expected.index:
+        assert html.escape(names.name(code)) in figure.group(1)
+    tile = re.search(r'data-count="(\d+)">([^<]+)<', page)
+    assert tile.groups() == (str(len(households)), f"{len(households):,}".replace(",", "."))
+    size = f"{len(persons) / len(households):.1f}".replace(".", ",")
+    assert f"{size} per rumah tangga" in page
+
+
+def test_the_list_says_which_version_is_in_use_and_what_waits(root, tmp_path) -> None:
+    version = services.register(tiny(), name="Registri DIY").version
+    analyst = signed_in(Role.ANALYST)
+    upload(analyst, name="Menunggu", households=written(demo_frames()[0], tmp_path, "a", "csv"))
+    page = analyst.get("/datasets/").content.decode()
+    current = re.search(r'id="tile-current".*?data-count="(\d+)"', page, re.S)
+    assert int(current.group(1)) == version.households
+    waiting = re.search(r'id="tile-waiting".*?data-count="(\d+)"', page, re.S)
+    assert waiting.group(1) == "1" and "Menunggu" in page
+    officer = signed_in(Role.OFFICER).get("/datasets/").content.decode()
+    assert 'id="tile-waiting"' not in officer and "Menunggu" not in officer  # not an uploader

@@ -27,6 +27,7 @@ from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.core.privacy import record_view
 from sejahtera.workbench.datasets import reports, services, uploads
+from sejahtera.workbench.datasets.figures import households_by_regency
 from sejahtera.workbench.datasets.forms import MappingForm, UploadForm, guess, saved_mapping
 from sejahtera.workbench.datasets.importing import IMPORT
 from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too_large
@@ -50,11 +51,13 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
     listed = [
         (dataset, dataset.versions.order_by("-number").first()) for dataset in Dataset.objects.all()
     ]
-    waiting = Upload.objects.exclude(state=UploadState.IMPORTED).select_related("owner")[:20]
+    waiting = Upload.objects.exclude(state=UploadState.IMPORTED).select_related("owner")
     context = {
         "datasets": listed,
         "current": current,
-        "waiting": waiting if allowed(request.user, "dataset.upload") else [],
+        "versions": DatasetVersion.objects.count(),
+        "waiting": list(waiting[:20]) if allowed(request.user, "dataset.upload") else [],
+        "waiting_count": waiting.count(),
         "may_upload": allowed(request.user, "dataset.upload"),
     }
     return render(request, "datasets/dataset_list.html", context)
@@ -109,6 +112,8 @@ def _version_page(request: HttpRequest, version: DatasetVersion, revealed: bool)
         "counts": reports.counts(version.report),
         "total": reports.total(version.report),
         "rows": rows,
+        "areas": households_by_regency(version),
+        "household_size": version.persons / version.households if version.households else None,
         "revealed": revealed,
         "may_reveal": allowed(request.user, "personal_data.reveal") and bool(rows.masked),
     }
