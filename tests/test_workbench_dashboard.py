@@ -24,6 +24,7 @@ from sejahtera.workbench.grievances.models import Grievance, Status
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
 from sejahtera.workbench.monev.models import Status as ActualStatus
 from sejahtera.workbench.programmes.models import Budget, Cycle, Payment
+from workbench_queue import DATABASE_TASKS, work_off
 from workbench_users import new_programme, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,34 @@ def test_a_partner_sees_no_poverty_figures_of_the_working_data(version) -> None:
     page = signed_in(Role.PARTNER, PARTNER).get("/dashboard/")
     assert page.status_code == 200 and 'id="poverty"' not in page.text
     assert not Job.objects.exists()
+
+
+def test_the_first_visit_only_queues_the_job_and_the_tile_waits_for_it(
+    version, settings, monkeypatch
+) -> None:
+    """With a real queue (the database backend), no request measures: the first visit queues
+    the job and the tile says so (and polls itself); a worker computes the figures."""
+    settings.TASKS = DATABASE_TASKS
+    measurement = sejahtera.measurement
+
+    def no_measuring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("measured inside a request")
+
+    client = signed_in(Role.KEPALA)
+    with monkeypatch.context() as patch:
+        patch.setattr(sejahtera, "measurement", no_measuring)
+        first = client.get("/dashboard/?kabupaten=34.03")  # no kabupaten known yet
+        again = client.get("/dashboard/")
+    assert first.status_code == 200 and shown_figures(first.text) == {}
+    assert "dihitung sekali, di latar belakang" in first.text
+    assert 'hx-get="/dashboard/' in first.text and 'hx-select="#poverty"' in first.text
+    assert Job.objects.get(kind=poverty.KIND).state == JobState.QUEUED
+    assert shown_figures(again.text) == {} and Job.objects.filter(kind=poverty.KIND).count() == 1
+    assert sejahtera.measurement is measurement
+    work_off()
+    ready = client.get("/dashboard/")
+    assert set(shown_figures(ready.text)) == set(INDICATORS)
+    assert 'hx-select="#poverty"' not in ready.text  # nothing left to wait for
 
 
 def test_figures_from_other_files_are_never_shown(version) -> None:
@@ -286,6 +315,15 @@ def test_each_tile_counts_the_records_the_head_sees(office) -> None:
     row = re.search(r'<tr data-programme="a">.*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
     assert row.count("25,0%") == 4 and row.count("75,0%") == 4  # Q1 to Q4, cumulative
     assert "/monev/programmes/a/dashboard/" in page and "/monev/programmes/b/dashboard/" in page
+    # A's budget has one Monev indicator linked to it, B's none: A's row leads to them.
+    a1 = Indicator.objects.get(code="A-1")
+    a1.budget_programme = a1.result.programme
+    a1.save(update_fields=["budget_programme"])
+    page = signed_in(Role.KEPALA).get("/dashboard/?year=2025").text
+    row = re.search(r'<tr data-programme="a">.*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert '<a href="/monev/programmes/a/dashboard/?year=2025#budget">1 indikator</a>' in row
+    row = re.search(r'<tr data-programme="b">.*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert "#budget" not in row
 
 
 def test_an_analyst_does_not_count_sensitive_grievances(office) -> None:

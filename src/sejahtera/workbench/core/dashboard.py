@@ -54,6 +54,7 @@ class ProgrammeYear:
     pagu_rp: Decimal
     target_households: int
     quarters: tuple[Quarter, ...]
+    indicators: int = 0  # Monev indicators linked to its budget (monev/budget.py)
 
     @property
     def to_date(self) -> Quarter:
@@ -103,9 +104,18 @@ def budget_realisation(
 ) -> Realisation:
     """Pagu against realisation, financial and physical, by quarter, of the programmes
     ``user`` sees; ``years``: their :func:`budget_years` when already known."""
+    seen = visible_programmes(user)
     by_programme: dict[str, list[dict[str, Any]]] = {}
-    for row in realisation(year, among=visible_programmes(user)):
+    for row in realisation(year, among=seen):
         by_programme.setdefault(row["code"], []).append(row)
+    linked = dict(
+        Indicator.objects.filter(
+            budget_programme__code__in=by_programme, result__programme__in=seen
+        )
+        .order_by()
+        .values_list("budget_programme__code")
+        .annotate(Count("pk"))
+    )
     shown = tuple(
         ProgrammeYear(
             code=code,
@@ -113,6 +123,7 @@ def budget_realisation(
             pagu_rp=rows[0]["pagu_rp"],
             target_households=rows[0]["target_households"],
             quarters=tuple(_quarter(row) for row in sorted(rows, key=itemgetter("quarter"))),
+            indicators=linked.get(code, 0),
         )
         for code, rows in by_programme.items()
     )
