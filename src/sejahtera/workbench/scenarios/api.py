@@ -49,6 +49,10 @@ class Started(Schema):
     scenario: int
 
 
+class Refused(Schema):
+    detail: str  # the field and what is wrong with it: "changes.pkh.max_desil: …"
+
+
 class ScenarioOut(Schema):
     id: int
     name: str
@@ -120,7 +124,7 @@ def checked(payload: ScenarioIn) -> dict[str, Any]:
     }
 
 
-@router.post("", response={202: Started})
+@router.post("", response={202: Started, 400: Refused, 403: Refused})
 def create(request: HttpRequest, payload: ScenarioIn) -> Status:
     """Save the scenario and run it as a job (``GET /api/jobs/{job}`` follows it)."""
     require(request, "scenario.run")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, text
@@ -268,11 +268,11 @@ def sections(chosen: list[Column], language: Language) -> list[Section]:
     ]
 
 
-INCIDENCE_NOTE = _lazy(
+INCIDENCE_NOTE = gettext_lazy(
     "Share of the cash benefits going to each tenth of the population, ranked by welfare before "
     "transfers (1 poorest); PBI-JKN is not cash."
 )
-MAP_NOTE = _lazy(
+MAP_NOTE = gettext_lazy(
     "Net change of all benefits against the status quo, Rp a year, by kecamatan: orange less, "
     "purple more."
 )

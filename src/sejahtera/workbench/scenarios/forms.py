@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language
@@ -53,15 +53,15 @@ class DatasetChoice(forms.ModelChoiceField):
 class ScenarioForm(VersionedForm):
     """A scenario: what it is called, where it runs, and what it changes (see the module)."""
 
-    period = forms.ChoiceField(label=_lazy("Year"), choices=years)
+    period = forms.ChoiceField(label=gettext_lazy("Year"), choices=years)
     dataset = DatasetChoice(
-        label=_lazy("Dataset version"),
+        label=gettext_lazy("Dataset version"),
         queryset=DatasetVersion.objects.select_related("dataset").order_by(
             "dataset__name", "-number"
         ),
     )
     templates = forms.MultipleChoiceField(
-        label=_lazy("Add a programme from a template"),
+        label=gettext_lazy("Add a programme from a template"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -100,10 +100,10 @@ class ScenarioForm(VersionedForm):
         for n in range(RULES):
             variable, formula = formulas[n] if n < len(formulas) else ("", "")
             self.fields[f"rule-{n}-variable"] = forms.ChoiceField(
-                label=_lazy("Rule"), choices=choices, required=False, initial=variable
+                label=gettext_lazy("Rule"), choices=choices, required=False, initial=variable
             )
             self.fields[f"rule-{n}-formula"] = forms.CharField(
-                label=_lazy("New formula"),
+                label=gettext_lazy("New formula"),
                 required=False,
                 initial=formula,
                 widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
@@ -124,7 +124,7 @@ class ScenarioForm(VersionedForm):
         if lever.kind == "flag":
             return forms.ChoiceField(
                 label=label,
-                choices=[("true", _lazy("yes")), ("false", _lazy("no"))],
+                choices=[("true", gettext_lazy("yes")), ("false", gettext_lazy("no"))],
                 initial=levers.initial(lever, value, language()),
                 required=False,
             )
@@ -228,9 +228,11 @@ def _same(value: object, current: object) -> bool:
 
 class ExplainForm(forms.Form):
     household = forms.CharField(
-        label=_lazy("Household ID"),
+        label=gettext_lazy("Household ID"),
         max_length=64,
-        help_text=_lazy("As the dataset records it (household_id), for example H34000000010."),
+        help_text=gettext_lazy(
+            "As the dataset records it (household_id), for example H34000000010."
+        ),
     )
 
     def clean_household(self) -> str:
@@ -242,16 +244,16 @@ class ExplainForm(forms.Form):
 
 class BudgetForm(forms.Form):
     dataset = DatasetChoice(
-        label=_lazy("Dataset version"),
+        label=gettext_lazy("Dataset version"),
         queryset=DatasetVersion.objects.select_related("dataset").order_by(
             "dataset__name", "-number"
         ),
     )
-    period = forms.ChoiceField(label=_lazy("Year"), choices=years)
+    period = forms.ChoiceField(label=gettext_lazy("Year"), choices=years)
     amount = forms.CharField(
-        label=_lazy("Extra budget a year (Rp)"),
+        label=gettext_lazy("Extra budget a year (Rp)"),
         max_length=40,
-        help_text=_lazy("Indonesian or English digits: 1.250.000.000 or 1,250,000,000."),
+        help_text=gettext_lazy("Indonesian or English digits: 1.250.000.000 or 1,250,000,000."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
