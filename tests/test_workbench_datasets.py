@@ -41,10 +41,11 @@ from workbench_datasets import (
     problems_in,
     tiny,
     upload,
+    uploaded,
     written,
 )
 from workbench_queue import DATABASE_TASKS, work_off
-from workbench_users import signed_in
+from workbench_users import signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -133,10 +134,14 @@ def test_sweep_removes_what_killed_work_left_and_keeps_versions(root, small) -> 
     (left / "households").mkdir(parents=True)
     stray = services.area(services.VERSIONS) / "stray"
     stray.mkdir()
+    orphan = services.area(services.UPLOADS) / "killed-mid-request"
+    orphan.mkdir()
+    waiting = uploaded(user_with(Role.ANALYST), households=("rt.csv", b"ID,UMUR\nK1,40\n"))
     assert services.sweep() == 0  # too recent: it may be an import in progress
-    assert services.sweep(now=9e12) == 2
+    assert services.sweep(now=9e12) == 3
     folder = services.folder_of(kept)
     assert set(leftovers(root)) == {folder, *folder.glob("**/*")}
+    assert [p.name for p in (root / "uploads").iterdir()] == [Path(waiting.folder).name]
 
 
 # Uploading, mapping and importing in the browser

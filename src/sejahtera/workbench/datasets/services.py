@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import time
 import uuid
@@ -29,7 +30,7 @@ from django.db.models import Max
 
 from sejahtera.data.dataset import MANIFEST, Manifest
 from sejahtera.data.dataset import Dataset as DataFolder
-from sejahtera.workbench.datasets.models import Dataset, DatasetVersion
+from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, Upload
 
 VERSIONS, STAGING, UPLOADS = "versions", "staging", "uploads"
 STALE_SECONDS = 24 * 3600  # a staging folder this old belongs to work that was killed
@@ -157,6 +158,7 @@ def add_version(
                 Dataset.objects.filter(is_default=True).update(is_default=False)
                 Dataset.objects.filter(pk=dataset.pk).update(is_default=True)
             staging.rename(target)
+            os.utime(target)  # sweep() measures a folder's age from here
             moved = True
     except BaseException:
         if moved:  # the row was not committed: the folder goes back to be removed
@@ -213,13 +215,17 @@ def _date(value: str) -> date | None:
 
 
 def sweep(now: float | None = None) -> int:
-    """Remove staging folders left by work that was killed (older than a day) and version
-    folders that no row names. The number of folders removed."""
+    """Remove what work that was killed left behind: staging folders and upload folders no row
+    names (older than a day), and version folders no row names (a minute after they were
+    moved there). The number of folders removed."""
     now = time.time() if now is None else now
     removed = 0
-    for entry in area(STAGING).iterdir():
-        with contextlib.suppress(OSError):
-            if now - entry.stat().st_mtime > STALE_SECONDS:
+    kept = set(Upload.objects.values_list("folder", flat=True))
+    for name in (STAGING, UPLOADS):
+        for entry in area(name).iterdir():
+            with contextlib.suppress(OSError):
+                if f"{name}/{entry.name}" in kept or now - entry.stat().st_mtime <= STALE_SECONDS:
+                    continue
                 shutil.rmtree(entry)
                 removed += 1
     named = set(DatasetVersion.objects.values_list("folder", flat=True))

@@ -4,7 +4,8 @@ version of a dataset in the workbench.
 
 The folder is checked against its checksums and copied under the datasets root, so later
 changes to PATH do not change the version. Registering the same data again does nothing (the
-checksum is already known), so ``make run`` can call it on every start. Audited.
+checksum is already known), so ``make run`` can call it on every start; it also removes what
+stopped work left under the datasets root (``services.sweep``). Audited.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         except SejahteraError as exc:
             raise CommandError(str(exc)) from None
         version = registered.version
+        swept = services.sweep()
+        if swept:
+            self.stdout.write(f"{swept} folder(s) left by stopped work removed")
         if registered.created:
             audit.record(None, "dataset_registered", version, folder=str(options["path"]))
             said = "terdaftar / registered"
