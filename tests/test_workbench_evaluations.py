@@ -352,3 +352,32 @@ def test_a_run_the_design_refuses_fails_with_the_cores_message_and_keeps_nothing
     assert analyst.get(f"/evaluations/{found.pk}/download.csv").status_code == 404
     assert not AuditEvent.objects.filter(action="evaluation_run").exists()
     assert AuditEvent.objects.filter(action="job_failed", object_id=str(found.job.pk)).exists()
+
+
+def test_a_table_uploaded_over_the_api_is_evaluated_as_on_the_page(card_krueger: Path) -> None:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue(user_with('analyst'))}"}
+    sent = SimpleUploadedFile(card_krueger.name, card_krueger.read_bytes())
+    answer = Client().post("/api/evaluations/tables", {"file": sent}, **headers)
+    assert answer.status_code == 201, answer.content
+    table = answer.json()
+    assert [(c["name"], c["kind"]) for c in table["columns"]] == [
+        ("store", "number"), ("name", "text"), ("nj", "flag"), ("wave2", "flag"),
+        ("fte", "number"),
+    ]  # fmt: skip
+    listed = Client().get("/api/evaluations/tables", **headers).json()
+    assert [t["id"] for t in listed] == [table["id"]]
+    body = {"table": table["id"], "design": "did", "variables": DID}
+    started = Client().post("/api/evaluations", body, content_type="application/json", **headers)
+    assert started.status_code == 200, started.content
+    found = Client().get(f"/api/evaluations/{started.json()['evaluation']}", **headers).json()
+    assert found["state"] == "done" and found["table"] == table["id"]
+    assert abs(found["estimates"][0]["estimate"] - 2.76) < 0.01  # Card & Krueger, Table 3
+    assert found["estimates"][0]["check"] == "main"
+
+    bad = SimpleUploadedFile("notes.txt", b"\x00\x01\x02 not a table")
+    refused = Client().post("/api/evaluations/tables", {"file": bad}, **headers)
+    assert refused.status_code == 400 and refused.json()["detail"]
+    assert EvaluationInput.objects.count() == 1
+    officer = {"HTTP_AUTHORIZATION": f"Bearer {issue(user_with('officer'))}"}
+    denied = Client().post("/api/evaluations/tables", {"file": sent}, **officer)
+    assert denied.status_code == 403

@@ -134,6 +134,7 @@ API = {
     "/api/scenarios": "scenario.view",
     "/api/evaluations": "evaluation.view",
     "/api/evaluations/{evaluation_id}": "evaluation.view",
+    "/api/evaluations/tables": "evaluation.view",
 }
 
 

@@ -2,7 +2,9 @@
 or an uploaded table as a job and answers ``{"job": JOB_ID, "evaluation": ID}``;
 ``GET /api/jobs/JOB_ID`` then gives its state, progress and, once done, the result (the keys
 of ``sejahtera evaluate … --json``, with ``checks``). ``GET /api/evaluations`` lists them,
-``GET /api/evaluations/ID`` gives one with its result and every estimate.
+``GET /api/evaluations/ID`` gives one with its result and every estimate. ``POST
+/api/evaluations/tables`` uploads a table file to evaluate (``GET`` lists them, with the
+columns a request may name).
 
 A request is checked by the page's own form (each variable a column of the table, of a kind the
 design can use): a mistake answers 400 naming the field, and nothing is made."""
@@ -14,13 +16,16 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
+from sejahtera.errors import SejahteraError
+from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.api import require
-from sejahtera.workbench.evaluations.forms import VariablesForm
-from sejahtera.workbench.evaluations.models import Evaluation
-from sejahtera.workbench.evaluations.sources import source
+from sejahtera.workbench.evaluations.forms import TableForm, VariablesForm
+from sejahtera.workbench.evaluations.models import Evaluation, EvaluationInput
+from sejahtera.workbench.evaluations.sources import TableRefused, keep, source
 from sejahtera.workbench.evaluations.views import create
 
 router = Router(tags=["evaluations"])
@@ -94,8 +99,45 @@ def evaluations(request: HttpRequest, limit: int = 100) -> list[Evaluation]:
     return list(Evaluation.objects.all()[: max(1, min(limit, 1000))])
 
 
-@router.get("/{evaluation_id}", response=EvaluationResult)
+@router.get("/{int:evaluation_id}", response=EvaluationResult)
 def evaluation(request: HttpRequest, evaluation_id: int) -> Evaluation:
     """One evaluation with its result and every estimate (empty until its run is done)."""
     require(request, "evaluation.view")
     return get_object_or_404(Evaluation, pk=evaluation_id)
+
+
+class ColumnOut(Schema):
+    name: str
+    kind: Literal["number", "flag", "text"]
+
+
+class TableOut(Schema):
+    id: int
+    name: str
+    size: int
+    checksum: str  # SHA-256 of the file
+    columns: list[ColumnOut]
+    uploaded_at: datetime
+
+
+@router.get("/tables", response=list[TableOut])
+def tables(request: HttpRequest) -> list[EvaluationInput]:
+    """The uploaded tables, newest first, each with its columns and their kinds."""
+    require(request, "evaluation.view")
+    return list(EvaluationInput.objects.all())
+
+
+@router.post("/tables", response={201: TableOut})
+def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[EvaluationInput]:
+    """Upload a table file (CSV, Excel, Parquet, Stata, SPSS) to evaluate; one the workbench
+    cannot read is refused (400) and kept nowhere."""
+    require(request, "evaluation.run")
+    form = TableForm(files={"file": file})
+    if not form.is_valid():
+        raise HttpError(400, " ".join(form.errors["file"]))
+    try:
+        table = keep(form.cleaned_data["file"], request.user)
+    except (SejahteraError, TableRefused) as problem:
+        raise HttpError(400, str(problem)) from None
+    audit.record(request, "evaluation_table_uploaded", table, name=table.name, size=table.size)
+    return Status(201, table)

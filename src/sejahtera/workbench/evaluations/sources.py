@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.data.frame import DERIVED
@@ -155,9 +156,14 @@ def suffix_of(name: str) -> str | None:
     return suffix if suffix in SUFFIXES and SUFFIXES[suffix] != "r" else None
 
 
+class TableRefused(Exception):
+    """A file that reads but cannot be evaluated; its message (translated) says why."""
+
+
 def keep(received: UploadedFile, owner: object) -> EvaluationInput:
     """Store ``received`` under a new name, read its columns and record it; a file the readers
-    cannot read raises their SejahteraError and leaves nothing behind."""
+    cannot read raises their SejahteraError, one with a single column :class:`TableRefused`,
+    and either leaves nothing behind."""
     suffix = suffix_of(received.name or "")
     assert suffix is not None  # the form checked it
     stored = f"{secrets.token_hex(16)}{suffix}"
@@ -170,6 +176,13 @@ def keep(received: UploadedFile, owner: object) -> EvaluationInput:
                 digest.update(chunk)
                 handle.write(chunk)
         columns = table_columns(target)
+        if len(columns) < 2:
+            shown = {"name": received.name, "column": columns[0].name if columns else "–"}
+            raise TableRefused(
+                _("“%(name)s” has one column only (%(column)s): a table to evaluate needs at "
+                  "least an outcome and a treatment. Are its columns separated by commas or "
+                  "semicolons?") % shown
+            )  # fmt: skip
         with transaction.atomic():
             return EvaluationInput.objects.create(
                 name=Path(received.name or stored).name[:200],

@@ -33,7 +33,7 @@ from sejahtera.workbench.evaluations.forms import (
 )
 from sejahtera.workbench.evaluations.models import Design, Evaluation
 from sejahtera.workbench.evaluations.runs import start_run
-from sejahtera.workbench.evaluations.sources import Source, keep, source
+from sejahtera.workbench.evaluations.sources import Source, TableRefused, keep, source
 
 NAV = "evaluations/_nav.html"
 
@@ -122,7 +122,7 @@ def table_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             table = keep(form.cleaned_data["file"], request.user)
-        except SejahteraError as problem:
+        except (SejahteraError, TableRefused) as problem:
             form.add_error("file", str(problem))
         else:
             audit.record(
