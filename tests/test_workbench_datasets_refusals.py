@@ -93,6 +93,18 @@ def test_a_file_that_is_not_readable_data_is_refused_and_kept_nowhere(
     assert nothing_kept(root) and not AuditEvent.objects.filter(action="dataset_uploaded").exists()
 
 
+def test_a_workbook_that_would_unpack_to_gigabytes_is_refused(root, tmp_path) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for _ in range(130):
+                sheet.write(bytes(MB))  # 130 MB of zeros, about 130 KB packed
+    assert len(out.getvalue()) < MB
+    page = refusal(signed_in(Role.ANALYST), "rumah_tangga.xlsx", out.getvalue())
+    assert "rumah_tangga.xlsx bukan berkas yang dapat dibaca" in page and nothing_kept(root)
+
+
 def test_the_senders_file_name_is_only_text(root, tmp_path) -> None:
     client = signed_in(Role.ANALYST)
     name = "../../..\\evil\u202e<img src=x onerror=alert(1)>.csv"

@@ -92,10 +92,18 @@ def detect(head: bytes) -> str | None:
     return "csv"
 
 
+EXPANSION = 100  # a workbook unpacking to more than this many times its size is refused …
+EXPANSION_FLOOR = 100 * 1024 * 1024  # … once it unpacks to more than this (100 MB)
+
+
 def _is_workbook(path: Path) -> bool:
+    """Whether the zip at ``path`` is an Excel workbook that unpacks to a sane size (a zip
+    bomb's parts declare their size, and the reader never reads past it)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+            sane = unpacked <= max(EXPANSION * path.stat().st_size, EXPANSION_FLOOR)
+            return sane and "xl/workbook.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
 
