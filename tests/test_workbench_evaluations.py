@@ -381,3 +381,21 @@ def test_a_table_uploaded_over_the_api_is_evaluated_as_on_the_page(card_krueger:
     officer = {"HTTP_AUTHORIZATION": f"Bearer {issue(user_with('officer'))}"}
     denied = Client().post("/api/evaluations/tables", {"file": sent}, **officer)
     assert denied.status_code == 403
+
+
+def test_data_whose_files_are_gone_are_refused_with_a_message(card_krueger: Path, settings) -> None:
+    analyst = signed_in("analyst")
+    table = upload(analyst, card_krueger)
+    (Path(settings.DATA_FOLDER) / "evaluations" / table.stored).unlink()
+    given = {"source": f"table:{table.pk}", "design": "did", **DID}
+    posted = analyst.post("/evaluations/new/", given)  # the columns were kept: the run fails
+    found = Evaluation.objects.get()
+    assert posted.status_code == 302 and found.state == "failed"
+    assert "card_krueger.csv" in found.job.error  # the check of its checksum names it
+    version = services.register(
+        synthesise(SynthOptions("34", 30, 3), Path(settings.DATA_FOLDER) / "tiny").path
+    ).version
+    for part in services.folder_of(version).rglob("households*.parquet"):
+        part.unlink()
+    answer = analyst.get("/evaluations/new/", {"source": f"dataset:{version.pk}", "design": "rdd"})
+    assert answer.status_code == 409 and "tidak dapat dibaca" in answer.content.decode()

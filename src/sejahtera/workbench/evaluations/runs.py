@@ -103,7 +103,10 @@ def checksum(evaluation: Evaluation) -> str:
         expected = evaluation.table.checksum
     if found != expected:
         raise JobError(
-            _("The data of “%(source)s” have changed since they were registered: nothing was run.")
+            _(
+                "The data of “%(source)s” have changed or gone since they were registered: "
+                "nothing was run."
+            )
             % {"source": evaluation.source}
         )
     return found

@@ -64,7 +64,13 @@ def evaluation_create(request: HttpRequest) -> HttpResponse:
     if not step.is_bound or not step.is_valid():
         status = 400 if request.method == "POST" else 200
         return _page(request, step, None, None, status)
-    chosen = source(step.cleaned_data["source"])
+    try:
+        chosen = source(step.cleaned_data["source"])
+    except (SejahteraError, OSError):
+        message = _("The files of this dataset or table cannot be read: nothing can be run on it.")
+        detail = _("Ask the administrator to check the data folder, or choose other data.")
+        back = reverse("evaluations:create")
+        return refused(request, message, back, detail=detail, nav=NAV)
     assert chosen is not None  # the form's choices are the sources that exist
     design = step.cleaned_data["design"]
     form = VariablesForm(request.POST if request.method == "POST" else None, source=chosen,
