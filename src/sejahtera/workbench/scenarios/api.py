@@ -158,5 +158,5 @@ def scenarios(request: HttpRequest) -> list[dict[str, Any]]:
             "ruleset_version": s.ruleset_version,
             "ran_at": s.ran_at,
         }
-        for s in visible_scenarios(request.user)
+        for s in visible_scenarios(request.user).defer(*Scenario.HEAVY)
     ]

@@ -72,6 +72,11 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # What a list of scenarios leaves unread: a run's report is about 2 MB at a million
+    # households.
+    HEAVY = ("result", "reform_text", "assumptions")
+
     @property
     def has_result(self) -> bool:
-        return self.state == ScenarioState.DONE and self.result is not None
+        """Its last run's result is kept (a run stores it with DONE; a change clears both)."""
+        return self.state == ScenarioState.DONE

@@ -46,7 +46,11 @@ def _crumbs(*more: tuple[str, str]) -> list[tuple[str, str]]:
 @require_GET
 @requires("scenario.view")
 def scenario_list(request: HttpRequest) -> HttpResponse:
-    found = visible_scenarios(request.user).select_related("dataset__dataset", "owner", "job")
+    found = (
+        visible_scenarios(request.user)
+        .select_related("dataset__dataset", "owner", "job")
+        .defer(*Scenario.HEAVY)
+    )
     return render(
         request,
         "scenarios/list.html",
@@ -304,7 +308,12 @@ def _chosen_for_comparison(request: HttpRequest) -> tuple[list[Scenario], bool, 
 @requires("scenario.view")
 def compare(request: HttpRequest) -> HttpResponse:
     chosen, status_quo, problem = _chosen_for_comparison(request)
-    ready = [s for s in visible_scenarios(request.user) if s.has_result]
+    ready = (
+        visible_scenarios(request.user)
+        .filter(state=ScenarioState.DONE)
+        .select_related("dataset__dataset")
+        .defer(*Scenario.HEAVY)
+    )
     context: dict[str, Any] = {
         "ready": ready,
         "picked": {s.pk for s in chosen},
