@@ -17,7 +17,9 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -530,3 +532,34 @@ def test_the_pages_read_in_english_too(version) -> None:
     assert "Results against the status quo" in html and "Coverage of the poor" in html
     html = client.get("/scenarios/").content.decode()
     assert "Scenario studio" in html and re.search(r"Results ready", html)
+
+
+# In a browser: the rule is checked as it is typed (htmx posts it to the check endpoint).
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_rule_is_checked_as_it_is_typed(
+    live_server, settings, tmp_path, monkeypatch
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in this thread
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DATASETS_ROOT = tmp_path / "datasets"
+    services.register(data_folder(), name="Registri DIY")
+    password = "a long enough password 1"
+    user_with(Role.ANALYST, username="analis", password=password)
+    chromium = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(base_url=live_server.url)
+        page.goto("/login/?next=/scenarios/new/")
+        page.locator("input[name=username]").fill("analis")
+        page.locator("input[name=password]").fill(password)
+        page.locator("main form button[type=submit]").click()
+        page.locator("select[name=rule-0-variable]").select_option("sembako_eligible")
+        page.locator("textarea[name=rule-0-formula]").fill("desil <= 3 and\n  pmt_scor <= 2")
+        expect(page.locator("#rule-0-check")).to_contain_text("Baris 2, kolom 3")
+        page.locator("textarea[name=rule-0-formula]").fill("desil <= 3")
+        expect(page.locator("#rule-0-check")).to_contain_text("Rumus terbaca dengan benar")
+        browser.close()
