@@ -96,7 +96,8 @@ def start(request: HttpRequest, payload: EvaluationIn) -> dict[str, int]:
 def evaluations(request: HttpRequest, limit: int = 100) -> list[Evaluation]:
     """The office's evaluations, newest first."""
     require(request, "evaluation.view")
-    return list(Evaluation.objects.all()[: max(1, min(limit, 1000))])
+    found = Evaluation.objects.defer("reports", "readings", "result", "estimates")
+    return list(found[: max(1, min(limit, 1000))])
 
 
 @router.get("/{int:evaluation_id}", response=EvaluationResult)

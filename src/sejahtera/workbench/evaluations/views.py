@@ -50,6 +50,7 @@ def _crumbs() -> list[tuple[str, str]]:
 @requires("evaluation.view")
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     found = Evaluation.objects.select_related("dataset__dataset", "table", "owner", "job")
+    found = found.defer("reports", "readings", "result")  # each report is tens of kB
     rows = [(e, downloads.main_row(e)) for e in found[:200]]
     return render(request, "evaluations/list.html", {"rows": rows})
 
