@@ -4,6 +4,7 @@ user may see (made here, so every count is known), and a partner counts only its
 
 from __future__ import annotations
 
+import csv
 import datetime
 import re
 from decimal import Decimal
@@ -140,6 +141,44 @@ def test_a_kabupaten_chosen_by_name_shows_its_figures_and_its_kecamatan(version)
     assert codes and all(code.startswith("34.03.") for code in codes)
     assert "<title>Wonosari: " in page
     assert '<option value="34.03" selected>Kabupaten Gunungkidul</option>' in page
+
+
+def latest_published(area: str, indicator: str) -> tuple[str, float]:
+    """(period, value) of BPS's latest published figure, read from the shipped file itself."""
+    from importlib import resources
+
+    shipped = resources.files("sejahtera").joinpath("resources/facts/bps-series.csv")
+    with shipped.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if (r["area_code"], r["indicator"], r["basis"]) == (area, indicator, "published")
+        ]
+    latest = max(rows, key=lambda r: r["period"])
+    return latest["period"], float(latest["value"])
+
+
+def test_each_figure_is_read_beside_the_latest_one_bps_published(version) -> None:
+    client = signed_in(Role.KEPALA)
+    whole = client.get("/dashboard/").text
+    period, value = latest_published("34", "p0")  # a Susenas round: "2025-03"
+    month = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember"][int(period[5:]) - 1]  # fmt: skip
+    shown = f"BPS, {month} {period[:4]}: " + f"{100 * value:.1f}%".replace(".", ",")
+    assert shown in tile(whole, "fgt0")
+    period, value = latest_published("34", "poor_count")
+    assert f"{value:,.0f}".replace(",", ".") in tile(whole, "poor_count")
+    kabupaten = client.get("/dashboard/?kabupaten=34.03").text
+    period, value = latest_published("34.03", "p0")  # a yearly kabupaten figure: "2025"
+    assert f"BPS, {period}: " + f"{100 * value:.1f}%".replace(".", ",") in tile(kabupaten, "fgt0")
+    assert "BPS" not in tile(kabupaten, "gini")  # the series has no Gini for a kabupaten
+
+
+def tile(page: str, indicator: str) -> str:
+    """The part of the poverty tile showing ``indicator``."""
+    found = re.search(rf'<div data-indicator="{indicator}".*?</div>', page, re.S)
+    assert found is not None, indicator
+    return found.group(0)
 
 
 def test_the_figures_are_computed_once_per_version_in_a_job(version, monkeypatch) -> None:

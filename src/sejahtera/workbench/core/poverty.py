@@ -11,6 +11,7 @@ therefore never shows an old version's figures, and no request ever measures any
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Any, Final
@@ -158,11 +159,25 @@ def _start(request: HttpRequest, version: DatasetVersion) -> Job:
 SHOWN_AS: Final = {"fgt0": "share", "poor_count": "count", "fgt1": "share", "gini": "ratio"}
 
 
+# The name of each headline indicator in BPS's published series (data/benchmarks.py).
+PUBLISHED_AS: Final = {"fgt0": "p0", "poor_count": "poor_count", "fgt1": "p1", "gini": "gini"}
+
+
+@dataclass(frozen=True)
+class Published:
+    """BPS's latest published figure of an indicator for the area, to read the estimate by."""
+
+    value: float
+    month: datetime.date | None  # a Susenas round (March, September); None: a yearly figure
+    year: int
+    source: str
+
+
 @dataclass(frozen=True)
 class Figure:
     """One indicator of an area: the estimate and its 95% interval as computed (rates are
-    fractions), how the page writes them (``kind``) and the reliability flag's text (empty when
-    reliable)."""
+    fractions), how the page writes them (``kind``), the reliability flag's text (empty when
+    reliable) and BPS's latest published figure (None when the series has none)."""
 
     name: str
     label: str
@@ -171,13 +186,16 @@ class Figure:
     low: float | None
     high: float | None
     flag: str
+    published: Published | None = None
 
 
-def area_figures(figures: dict[str, Any], area: str) -> list[Figure]:
-    """The headline indicators of ``area`` (a kabupaten's code, or :data:`WHOLE`)."""
+def area_figures(figures: dict[str, Any], area: str, region_code: str = "") -> list[Figure]:
+    """The headline indicators of ``area`` (a kabupaten's code, or :data:`WHOLE`: then the
+    dataset's ``region_code`` names it for BPS's figures)."""
     from sejahtera.i18n import text
     from sejahtera.measure.result import indicator_label
 
+    latest = published(area or region_code)
     shown = []
     for name in INDICATORS:
         one = figures["areas"][area][name]
@@ -191,9 +209,27 @@ def area_figures(figures: dict[str, Any], area: str) -> list[Figure]:
                 low=one["ci_low"],
                 high=one["ci_high"],
                 flag="" if reliability == "ok" else text(f"measure.flag_{reliability}"),
+                published=latest.get(PUBLISHED_AS[name]),
             )
         )
     return shown
+
+
+def published(code: str) -> dict[str, Published]:
+    """BPS's latest published figure of each indicator for the area ``code`` (the shipped
+    series of :mod:`sejahtera.data.benchmarks`, figures derived from others left out)."""
+    from sejahtera.data.benchmarks import read_series
+
+    if not code:
+        return {}
+    series = read_series()
+    rows = series[(series["area_code"] == code) & (series["basis"] == "published")]
+    latest: dict[str, Published] = {}
+    for row in rows.sort_values("period", kind="stable").itertuples():
+        year, _, month = str(row.period).partition("-")
+        when = datetime.date(int(year), int(month), 1) if month else None
+        latest[str(row.indicator)] = Published(float(row.value), when, int(year), str(row.source))
+    return latest
 
 
 def regencies(figures: dict[str, Any]) -> list[tuple[str, str]]:

@@ -107,17 +107,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         whole=_("Whole region"),
     )
     area = form.chosen("kabupaten") or poverty.WHOLE
+    region = version.dataset.region_code if version is not None else ""
     year = form.chosen("year") or board.default_year(years, today)
     context: dict[str, object] = {
         "form": form,
         "version": version,
         "headline": headline,
         "area": area,
-        "area_name": _area_name(area or (version.dataset.region_code if version else "")),
+        "area_name": _area_name(area or region),
         "needs_link": _needs_link(request, version),
     }
     if figures is not None:
-        context["figures"] = poverty.area_figures(figures, area)
+        context["figures"] = poverty.area_figures(figures, area, region)
         context["map"] = mark_safe(poverty.kecamatan_map(figures, area))  # maps.py escapes texts
     if headline is not None and headline.job is not None:
         context.update(jobs.shown(user, headline.job))
