@@ -64,7 +64,9 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     # Background jobs (core/jobs.py): progress, result, failure. Without job.view_all: one's own.
     "job.view": EVERYONE,
     "job.view_all": STAFF,
-    "job.cancel": frozenset({KEPALA, OFFICER}),  # any job they see (they start them)
+    # Any job they see: the roles that start jobs (lists; imports, scenarios, evaluations).
+    # Cancelling writes nothing and is audited.
+    "job.cancel": frozenset({KEPALA, ANALYST, OFFICER}),
     # Datasets (the datasets app): versions, counts, mappings and validation reports; the
     # office's own work data, so not a partner's. Uploading makes a new version.
     "dataset.view": STAFF,
