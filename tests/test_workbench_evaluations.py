@@ -246,7 +246,7 @@ def test_the_api_runs_a_design_on_a_dataset_version_as_the_command_does(
                  "post": "follow_up", "cluster": "district_code"}  # fmt: skip
     body = {"dataset": version.pk, "design": "did", "variables": variables}
     answer = Client().post("/api/evaluations", body, content_type="application/json", **headers)
-    assert answer.status_code == 200, answer.content
+    assert answer.status_code == 202, answer.content
     started = answer.json()
     job = Client().get(f"/api/jobs/{started['job']}", **headers).json()
     assert job["state"] == "done", job["error"]
@@ -368,7 +368,7 @@ def test_a_table_uploaded_over_the_api_is_evaluated_as_on_the_page(card_krueger:
     assert [t["id"] for t in listed] == [table["id"]]
     body = {"table": table["id"], "design": "did", "variables": DID}
     started = Client().post("/api/evaluations", body, content_type="application/json", **headers)
-    assert started.status_code == 200, started.content
+    assert started.status_code == 202, started.content
     found = Client().get(f"/api/evaluations/{started.json()['evaluation']}", **headers).json()
     assert found["state"] == "done" and found["table"] == table["id"]
     assert abs(found["estimates"][0]["estimate"] - 2.76) < 0.01  # Card & Krueger, Table 3

@@ -67,9 +67,10 @@ class EvaluationResult(EvaluationOut):
     estimates: list[dict[str, Any]]  # CheckedEvaluation.tidy(): CHECKED_COLUMNS
 
 
-@router.post("", response={200: Started})
-def start(request: HttpRequest, payload: EvaluationIn) -> dict[str, int]:
-    """Run a design on a dataset version or an uploaded table (one of the two) as a job."""
+@router.post("", response={202: Started})
+def start(request: HttpRequest, payload: EvaluationIn) -> Status:
+    """Run a design on a dataset version or an uploaded table (one of the two) as a job (202:
+    accepted, ``GET /api/jobs/{job}`` follows it, as for a scenario)."""
     require(request, "evaluation.run")
     if (payload.dataset is None) == (payload.table is None):
         raise HttpError(400, "give one of dataset (a version's id) or table (a table's id)")
@@ -89,7 +90,7 @@ def start(request: HttpRequest, payload: EvaluationIn) -> dict[str, int]:
         raise HttpError(400, problems)
     found = create(request, chosen, payload.design, form)
     assert found.job_id is not None
-    return {"job": found.job_id, "evaluation": found.pk}
+    return Status(202, {"job": found.job_id, "evaluation": found.pk})
 
 
 @router.get("", response=list[EvaluationOut])
