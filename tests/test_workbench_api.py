@@ -10,6 +10,7 @@ from sejahtera.workbench.core.models import ApiToken
 from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.programmes.models import Programme
+from workbench_datasets import registered
 from workbench_users import new_programme, user_with
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,26 @@ def test_wrong_method_and_invalid_input(data) -> None:
     assert Client().post("/api/programmes", **headers).status_code == 405
     assert Client().get("/api/grievances?limit=many", **headers).status_code == 422
     assert get("/api/grievances/NO-SUCH-CODE", token).status_code == 404
+
+
+def test_an_api_client_chooses_its_language_with_accept_language() -> None:
+    """The pages stay Indonesian whatever the browser says; an API client has no language
+    button, so its Accept-Language decides (Indonesian when it names neither language)."""
+    token, version = token_for("analyst"), registered()
+
+    def refusal(language: str | None) -> str:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if language:
+            headers["HTTP_ACCEPT_LANGUAGE"] = language
+        answer = Client().get(f"/api/needs/{version.pk}?indicator=p9", **headers)
+        assert answer.status_code == 400
+        return answer.json()["detail"]
+
+    english, indonesian = refusal("en-GB,en;q=0.9"), refusal("id")
+    assert english != indonesian
+    assert refusal(None) == indonesian == refusal("fr")
+    page = Client().get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'lang="id"' in page.content.decode()
 
 
 def test_indicators_with_targets_and_the_actuals_each_role_may_see() -> None:

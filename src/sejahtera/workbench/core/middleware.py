@@ -33,10 +33,13 @@ class ContentSecurityPolicy:
 class IndonesianFirst(LocaleMiddleware):
     """Pages are in Indonesian unless the person chose English (the language button sets a
     cookie); the browser's Accept-Language is not consulted, so an office computer set up in
-    English still opens the workbench in Indonesian."""
+    English still opens the workbench in Indonesian. A REST API client has no button: its
+    Accept-Language is its choice (still Indonesian when it names neither language)."""
 
     def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in dict(settings.LANGUAGES) and request.path.startswith("/api/"):
+            chosen = translation.get_language_from_request(request)
         if chosen not in dict(settings.LANGUAGES):
             chosen = settings.LANGUAGE_CODE
         translation.activate(chosen)
