@@ -38,10 +38,13 @@ def uploaded(owner, dataset_name: str = "DTSEN uji", **files: tuple[str, bytes])
     return uploads.store(received, owner=owner, dataset=None, dataset_name=dataset_name)
 
 
-def demo_frames(limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tiny dataset's households and persons as an office's export would hold them: plain
-    columns (booleans as 0/1, codes as text), under the schema's names."""
-    data = DataFolder.open(tiny())
+def demo_frames(
+    limit: int | None = None, folder: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tiny dataset's (or the dataset ``folder``'s) households and persons as an office's
+    export would hold them: plain columns (booleans as 0/1, codes as text), under the schema's
+    names."""
+    data = DataFolder.open(folder or tiny())
     households, persons = data.households(), data.persons()
     if limit is not None:
         households = households.head(limit)
