@@ -258,6 +258,19 @@ def test_a_failed_computation_says_why_and_can_be_started_again(version, monkeyp
     assert Job.objects.filter(kind=poverty.KIND).count() == 2
 
 
+def test_a_cancelled_computation_says_so_and_can_be_started_again(version, settings) -> None:
+    settings.TASKS = DATABASE_TASKS
+    client = signed_in(Role.KEPALA)
+    client.get("/dashboard/")
+    job = Job.objects.get(kind=poverty.KIND)
+    assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 302
+    page = client.get("/dashboard/").text
+    assert "Dibatalkan sebelum dimulai." in page and 'action="/dashboard/poverty/"' in page
+    assert client.post("/dashboard/poverty/").status_code == 302
+    work_off()
+    assert set(shown_figures(client.get("/dashboard/").text)) == set(INDICATORS)
+
+
 def test_a_choice_that_is_not_there_is_named_and_the_defaults_are_shown(version) -> None:
     client = signed_in(Role.KEPALA)
     client.get("/dashboard/")
