@@ -75,9 +75,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture(autouse=True)
 def _language_back_to_default():
-    """`--lang en` in one CLI test must not change the language of messages in the next."""
+    """`--lang en` in one CLI test must not change the language of messages in the next, nor a
+    page read in English (Django keeps the request's language active in the thread) the next
+    test's jobs and messages."""
+    from django.utils import translation
+
     yield
     set_language(None)
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

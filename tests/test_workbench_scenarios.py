@@ -36,6 +36,7 @@ from sejahtera.cli import main
 from sejahtera.rules.ruleset import load_ruleset
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core.jobs import worker_starting
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.core.tokens import issue
@@ -267,6 +268,31 @@ def test_a_run_keeps_the_ruleset_version_and_the_dataset_checksum(version) -> No
     assert checksum[:12] in page and scenario.ruleset_version in page
     event = AuditEvent.objects.filter(action="scenario_run").first()
     assert event.detail["dataset_checksum"] == checksum and event.user == client.user
+
+
+@pytest.mark.django_db(transaction=True)  # the preparing thread reads through its own connection
+def test_a_starting_worker_prepares_the_current_version_for_the_first_run(version) -> None:
+    """``sejahtera manage worker`` sends ``worker_starting`` before it takes a job: the studio
+    reads the current version and computes its status quo then, so the first run reuses them."""
+    runs._KEPT.clear()
+    answers = worker_starting.send(sender=None)
+    thread = dict(answers)[runs.prepare]
+    thread.join(timeout=120)
+    kept = runs._KEPT[version.checksum]
+    start = kept[("indonesia", runs.ruleset_version("indonesia"), "2025")]
+    frames = kept["frames"]
+    client = signed_in(Role.ANALYST)
+    scenario = Scenario.objects.create(
+        name="PKH 5", dataset=version, changes={"pkh.max_desil": 5}, owner=client.user
+    )
+    ran = run(client, scenario)
+    assert ran.state == ScenarioState.DONE
+    assert runs._KEPT[version.checksum]["frames"] is frames  # not read again
+    assert runs.status_quo(version, "indonesia", load_ruleset("indonesia"), "2025") is start
+
+
+def test_a_worker_with_no_dataset_has_nothing_to_prepare() -> None:
+    assert runs.prepare() is None
 
 
 def test_a_run_on_changed_files_fails_and_keeps_nothing(version) -> None:

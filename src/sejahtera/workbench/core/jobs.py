@@ -30,6 +30,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Model
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +43,11 @@ from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.core.policy import allowed
 
 logger = logging.getLogger(__name__)
+
+# Sent by ``sejahtera manage worker`` as it starts, before it takes a job: an app may prepare
+# what its jobs read in this process (the scenario studio reads the current dataset version and
+# its status quo), in a thread of its own so that the worker starts taking jobs at once.
+worker_starting = Signal()
 Work = Callable[["Progress", dict[str, Any]], dict[str, Any]]
 KINDS: dict[str, Work] = {}
 

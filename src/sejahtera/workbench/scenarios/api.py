@@ -27,7 +27,7 @@ from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.scenarios import levers
 from sejahtera.workbench.scenarios.access import visible_scenarios
 from sejahtera.workbench.scenarios.forms import overlay_of, reformed, years
-from sejahtera.workbench.scenarios.models import Scenario
+from sejahtera.workbench.scenarios.models import DEFAULT_PERIOD, DEFAULT_RULESET, Scenario
 from sejahtera.workbench.scenarios.runs import start_run
 
 router = Router(tags=["scenarios"])
@@ -35,8 +35,8 @@ router = Router(tags=["scenarios"])
 
 class ScenarioIn(Schema):
     dataset: int  # a dataset version's id (GET /api/datasets)
-    ruleset: str = "indonesia"
-    period: str = "2025"
+    ruleset: str = DEFAULT_RULESET
+    period: str = DEFAULT_PERIOD
     changes: dict[str, Any] = Field(default_factory=dict)  # {"pkh.max_desil": 5}
     templates: list[str] = Field(default_factory=list)  # ["lansia-daerah"]
     formulas: dict[str, str] = Field(default_factory=dict)  # {"sembako_eligible": "desil <= 3"}

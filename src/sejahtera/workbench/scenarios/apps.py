@@ -6,4 +6,7 @@ class ScenariosConfig(AppConfig):
     label = "scenarios"
 
     def ready(self) -> None:
-        from sejahtera.workbench.scenarios import runs  # noqa: F401 (its kinds of job)
+        from sejahtera.workbench.core.jobs import worker_starting
+        from sejahtera.workbench.scenarios import runs  # its kinds of job
+
+        worker_starting.connect(runs.prepare, dispatch_uid="scenarios.prepare")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_RULESET = "indonesia"
+DEFAULT_PERIOD = "2025"
 
 
 class ScenarioState(models.TextChoices):
@@ -38,7 +39,7 @@ class Scenario(models.Model):
         on_delete=models.PROTECT,
         related_name="scenarios",
     )
-    period = models.CharField(_("year"), max_length=4, default="2025")
+    period = models.CharField(_("year"), max_length=4, default=DEFAULT_PERIOD)
     # What the reform changes: parameter path → value from the period on ({"pkh.max_desil": 5});
     # shipped templates that add a programme (["lansia-daerah"]); rules rewritten
     # ({"sembako_eligible": "desil <= 3"}). rules/overlay.py writes them as a reform file.

@@ -17,8 +17,10 @@ version's.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import tempfile
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,11 +42,17 @@ from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, kind
 from sejahtera.workbench.core.privacy import initials, mask_nik
 from sejahtera.workbench.datasets.models import DatasetVersion
-from sejahtera.workbench.datasets.services import checksum_of, folder_of
+from sejahtera.workbench.datasets.services import checksum_of, current_version, folder_of
 from sejahtera.workbench.scenarios.forms import overlay_of
-from sejahtera.workbench.scenarios.models import Scenario, ScenarioState
+from sejahtera.workbench.scenarios.models import (
+    DEFAULT_PERIOD,
+    DEFAULT_RULESET,
+    Scenario,
+    ScenarioState,
+)
 
 RUN, BUDGET, EXPLAIN = "scenario.run", "scenario.budget", "scenario.explain"
+logger = logging.getLogger(__name__)
 
 
 def json_safe(value: Any) -> Any:
@@ -64,8 +72,10 @@ def json_safe(value: Any) -> Any:
 # What a worker process keeps of the last dataset version it ran on, by the version's checksum:
 # its frames (at a million households reading the files takes longer than a run) and the status
 # quo computed on them for each ruleset and year (:class:`Start`), which every scenario on that
-# version is compared with. Runs only read them. One version is kept.
+# version is compared with. Runs only read them. One version is kept. The lock makes a run that
+# arrives while the worker is still preparing (:func:`prepare`) wait for it, not read again.
 _KEPT: dict[str, dict[object, Any]] = {}
+_KEEPING = threading.RLock()
 
 
 def read_version(version: DatasetVersion) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,23 +87,48 @@ def read_version(version: DatasetVersion) -> tuple[pd.DataFrame, pd.DataFrame]:
             _("The files of dataset version %(version)s have changed since it was registered.")
             % {"version": version}
         )
-    kept = _KEPT.get(version.checksum)
-    if kept is None:
-        data = DataFolder.open(folder, verify=False)
-        persons = data.persons()
-        _KEPT.clear()
-        kept = _KEPT[version.checksum] = {"frames": (persons, household_frame(data, persons))}
-    return kept["frames"]
+    with _KEEPING:
+        kept = _KEPT.get(version.checksum)
+        if kept is None:
+            data = DataFolder.open(folder, verify=False)
+            persons = data.persons()
+            _KEPT.clear()
+            frames = (persons, household_frame(data, persons))
+            kept = _KEPT[version.checksum] = {"frames": frames}
+        return kept["frames"]
 
 
 def status_quo(version: DatasetVersion, ruleset: str, rules: Ruleset, period: str) -> Start:
     """The status quo of ``rules`` on the version in ``period``, computed once per worker."""
-    persons, households = read_version(version)
-    key = (ruleset, ruleset_version(ruleset), str(period))
-    kept = _KEPT[version.checksum]
-    if key not in kept:
-        kept[key] = Start(rules, persons, households, period)
-    return kept[key]
+    with _KEEPING:
+        persons, households = read_version(version)
+        key = (ruleset, ruleset_version(ruleset), str(period))
+        kept = _KEPT[version.checksum]
+        if key not in kept:
+            kept[key] = Start(rules, persons, households, period)
+        return kept[key]
+
+
+def prepare(**_: Any) -> threading.Thread | None:
+    """Read the current dataset version and compute its status quo under the default ruleset
+    and year, in a thread, as the worker starts (``core.jobs.worker_starting``): the first
+    scenario run then takes as long as the next ones. Nothing to prepare before any version is
+    registered; a failure here is only logged, the run that needs it will say what is wrong."""
+    version = current_version()
+    if version is None:
+        return None
+
+    def work() -> None:
+        try:
+            status_quo(version, DEFAULT_RULESET, load_ruleset(DEFAULT_RULESET), DEFAULT_PERIOD)
+        except Exception:
+            logger.exception("preparing dataset version %s for scenario runs failed", version)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name="scenario-prepare", daemon=True)
+    thread.start()
+    return thread
 
 
 def ruleset_version(name: str) -> str:

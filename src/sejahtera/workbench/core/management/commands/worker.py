@@ -2,7 +2,7 @@
 are queued, until stopped. Ctrl-C or SIGTERM lets the job in hand finish first (a second Ctrl-C
 stops it at once). On starting, it ends the jobs that a worker of this machine left running when
 it was killed (``core.jobs.recover``): failed, or cancelled if someone asked, with nothing
-written.
+written. Then the apps may prepare what their jobs read (``core.jobs.worker_starting``).
 
 With ``SEJAHTERA_TASKS=database`` (the default) this is the database backend's worker
 (django-tasks-db) on the workbench's own database, SQLite or PostgreSQL: run as many as the
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 
-from sejahtera.workbench.core.jobs import recover
+from sejahtera.workbench.core.jobs import recover, worker_starting
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             return
         if ended := recover():
             self.stdout.write(f"{ended} job(s) left running by a stopped worker were ended.")
+        worker_starting.send(sender=self.__class__)
         call_command(
             "db_worker",
             batch=batch,
