@@ -123,6 +123,9 @@ def headcount(folder: Path) -> float:
 # Data: upload → map the columns → validate → see it on the map --------------------------------
 
 
+EXPORTED = {"household_id": "NO_RUTA", "consumption_pc": "PENGELUARAN_KAP", "age": "UMR_THN"}
+
+
 def upload_files(page: Page, name: str, households: Path, persons: Path) -> None:
     open_section(page, "Data")
     page.locator("main").get_by_role("link", name="Unggah versi baru").first.click()
@@ -141,12 +144,17 @@ def test_upload_map_validate_and_see_the_new_version_on_the_needs_map(
     upload_files(
         page,
         "DTSEN Uji Kulon Progo",
-        written(households, tmp_path, "rumah_tangga", "csv"),
-        written(persons, tmp_path, "anggota_rumah_tangga", "xlsx"),
+        written(households.rename(columns=EXPORTED), tmp_path, "rumah_tangga", "csv"),
+        written(persons.rename(columns=EXPORTED), tmp_path, "anggota_rumah_tangga", "xlsx"),
     )
-    # The columns are guessed by their names; the analyst checks one and imports.
-    expect(page.locator("select[name=households__household_id]")).to_have_value("household_id")
-    expect(page.locator("select[name=persons__age]")).to_have_value("age")
+    # Columns named as the schema names them are guessed; the office's own names are chosen.
+    expect(page.locator("select[name=households__urban]")).to_have_value("urban")
+    for table, column in (("households", "household_id"), ("persons", "age")):
+        expect(page.locator(f"select[name={table}__{column}]")).to_have_value("")
+    for field in ("households__household_id", "persons__household_id"):
+        page.locator(f"select[name={field}]").select_option("NO_RUTA")
+    page.locator("select[name=households__consumption_pc]").select_option("PENGELUARAN_KAP")
+    page.locator("select[name=persons__age]").select_option("UMR_THN")
     page.get_by_role("button", name="Periksa dan impor").click()
 
     # Validated and imported: the version's page counts what the files hold.
@@ -160,6 +168,12 @@ def test_upload_map_validate_and_see_the_new_version_on_the_needs_map(
     )
     counted = households["regency_code"].value_counts()
     assert sorted(shown) == [[code, indonesian(counted[code], 0)] for code in regencies]
+    mapped = page.locator("#mapping tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent])"
+    )
+    renamed = sorted((source, target) for source, target in mapped if source != target)
+    chosen = [(EXPORTED[c], c) for c in ("household_id", "consumption_pc", "household_id", "age")]
+    assert renamed == sorted(chosen)  # the version records the mapping the analyst chose
     version = DatasetVersion.objects.get()
     assert (version.households, version.persons) == (len(households), len(persons))
 
@@ -217,6 +231,9 @@ def test_a_malformed_upload_is_reported_cell_by_cell_and_nothing_is_imported(
     expect(counts).to_have_text(indonesian(len(persons), 0))  # every member's row counted
     assert not DatasetVersion.objects.exists() and not Dataset.objects.exists()
     assert Upload.objects.get().state == UploadState.FAILED
+    open_section(page, "Data")  # the office still has no dataset; the upload waits, to be fixed
+    expect(page.locator("#datasets")).to_contain_text("Belum ada dataset.")
+    expect(page.locator("#uploads")).to_contain_text("DTSEN Salah Kolom")
 
 
 # Scenarios: build two, compare them, explain a household ----------------------------------------
