@@ -80,10 +80,12 @@ def page(browser: Browser, live_server, settings, tmp_path: Path) -> Page:
     settings.DATASET = None
     settings.PROFILES = None
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(20_000)  # a job run in the request, on a busy machine
+    expect.set_options(timeout=20_000)
     opened = context.new_page()
     yield opened
     context.close()
+    expect.set_options(timeout=None)  # Playwright's default again, for other modules
 
 
 def sign_in(page: Page, role: str) -> None:
