@@ -1,7 +1,8 @@
 """The microdata schema ``sejahtera/v1``: columns, types, ranges and categories.
 
 A column spec is data; coercion (``coerce.py``) and validation (``validate.py``) read it, and the
-docs table is generated from it. Categories are stored as plain strings.
+docs table is generated from it. Categories are stored as plain strings. What a column holds is
+told in the reader's language from the catalogue (``locale/schema.yaml``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
+
+from sejahtera.i18n import text
 
 SCHEMA_VERSION = "sejahtera/v1"
 Kind = Literal["str", "bool", "int", "float", "category", "region", "nik"]
@@ -22,7 +25,7 @@ TABLES: tuple[Table, ...] = ("households", "persons")
 class Column:
     name: str
     kind: Kind
-    description: str
+    table: Table
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
@@ -31,9 +34,18 @@ class Column:
     personal: bool = False  # NIK, names, addresses: masked and logged in the workbench
     unit: str = ""
 
+    @property
+    def description(self) -> str:
+        """What the column holds, in the reader's language (``schema.<table>.<name>``)."""
+        return text(f"schema.{self.table}.{self.name}")
 
-def _c(name: str, kind: Kind, description: str, **options: object) -> Column:
-    return Column(name, kind, description, **options)  # type: ignore[arg-type]
+
+def _household(name: str, kind: Kind, **options: object) -> Column:
+    return Column(name, kind, "households", **options)  # type: ignore[arg-type]
+
+
+def _person(name: str, kind: Kind, **options: object) -> Column:
+    return Column(name, kind, "persons", **options)  # type: ignore[arg-type]
 
 
 FLOOR_TYPES = ("earth", "bamboo", "wood", "cement", "tile", "ceramic")
@@ -48,102 +60,94 @@ SCHOOL_LEVELS = ("sd", "smp", "sma", "tertiary")
 EDUCATION = ("none", "sd", "smp", "sma", "tertiary")
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
-    _c("household_id", "str", "Household identifier, unique in the dataset.", required=True),
-    _c("province_code", "region", "Kemendagri province code, e.g. 34.", required=True),
-    _c("regency_code", "region", "Kemendagri kabupaten/kota code, e.g. 34.01.", required=True),
-    _c("district_code", "region", "Kemendagri kecamatan code, e.g. 34.01.01."),
-    _c("village_code", "region", "Kemendagri desa/kelurahan code, e.g. 34.01.01.2001."),
-    _c("urban", "bool", "Urban (perkotaan) rather than rural (perdesaan)."),
-    _c(
+    _household("household_id", "str", required=True),
+    _household("province_code", "region", required=True),
+    _household("regency_code", "region", required=True),
+    _household("district_code", "region"),
+    _household("village_code", "region"),
+    _household("urban", "bool"),
+    _household(
         "weight",
         "float",
-        "Households represented (1 in a full registry).",
         required=True,
         above=0.0,
     ),
-    _c(
+    _household(
         "consumption_pc",
         "float",
-        "Consumption per capita per month.",
         minimum=0.0,
         unit="IDR/person/month",
     ),
-    _c(
+    _household(
         "poverty_line",
         "float",
-        "Poverty line for the household's province and area.",
         above=0.0,
         unit="IDR/person/month",
     ),
-    _c("desil", "int", "Registry welfare decile, 1 poorest.", minimum=1, maximum=10),
-    _c("pmt_score", "float", "Proxy-means test score (predicted log consumption per capita)."),
-    _c("floor_area_pc", "float", "Floor area per person.", minimum=0.0, unit="m2"),
-    _c("floor_type", "category", "Main floor material.", categories=FLOOR_TYPES),
-    _c("wall_type", "category", "Main wall material.", categories=WALL_TYPES),
-    _c("roof_type", "category", "Main roof material.", categories=ROOF_TYPES),
-    _c("water_source", "category", "Main drinking-water source.", categories=WATER_SOURCES),
-    _c("toilet", "category", "Toilet facility.", categories=TOILETS),
-    _c("electricity", "category", "Electricity source and PLN connection.", categories=ELECTRICITY),
-    _c("cooking_fuel", "category", "Main cooking fuel.", categories=COOKING_FUELS),
-    _c("owns_motorcycle", "bool", "Owns a motorcycle."),
-    _c("owns_refrigerator", "bool", "Owns a refrigerator."),
-    _c("owns_land", "bool", "Owns land."),
-    _c("receives_pkh", "bool", "Currently receives PKH."),
-    _c("receives_sembako", "bool", "Currently receives Sembako (BPNT)."),
-    _c("receives_pbi", "bool", "Currently covered by PBI-JKN."),
-    _c("address", "str", "Street address.", personal=True),
-    _c("stratum", "str", "Survey design stratum (sample surveys only)."),
-    _c("psu", "str", "Survey primary sampling unit (sample surveys only)."),
+    _household("desil", "int", minimum=1, maximum=10),
+    _household("pmt_score", "float"),
+    _household("floor_area_pc", "float", minimum=0.0, unit="m2"),
+    _household("floor_type", "category", categories=FLOOR_TYPES),
+    _household("wall_type", "category", categories=WALL_TYPES),
+    _household("roof_type", "category", categories=ROOF_TYPES),
+    _household("water_source", "category", categories=WATER_SOURCES),
+    _household("toilet", "category", categories=TOILETS),
+    _household("electricity", "category", categories=ELECTRICITY),
+    _household("cooking_fuel", "category", categories=COOKING_FUELS),
+    _household("owns_motorcycle", "bool"),
+    _household("owns_refrigerator", "bool"),
+    _household("owns_land", "bool"),
+    _household("receives_pkh", "bool"),
+    _household("receives_sembako", "bool"),
+    _household("receives_pbi", "bool"),
+    _household("address", "str", personal=True),
+    _household("stratum", "str"),
+    _household("psu", "str"),
 )
 
 PERSON_COLUMNS: tuple[Column, ...] = (
-    _c("person_id", "str", "Person identifier, unique in the dataset.", required=True),
-    _c("household_id", "str", "The person's household.", required=True),
-    _c(
+    _person("person_id", "str", required=True),
+    _person("household_id", "str", required=True),
+    _person(
         "family_id",
         "str",
-        "The person's family card (KK), unique in the dataset; a household may hold several.",
     ),
-    _c(
+    _person(
         "relationship",
         "category",
-        "Relationship to the head.",
         required=True,
         categories=RELATIONSHIPS,
     ),
-    _c("sex", "category", "Sex: M or F.", required=True, categories=("M", "F")),
-    _c(
+    _person("sex", "category", required=True, categories=("M", "F")),
+    _person(
         "age",
         "int",
-        "Age in completed years at the reference date.",
         required=True,
         minimum=0,
         maximum=120,
         unit="years",
     ),
-    _c("pregnant", "bool", "Currently pregnant."),
-    _c("disability_severe", "bool", "Has a severe disability."),
-    _c("enrolled", "bool", "Currently enrolled in school or higher education."),
-    _c(
+    _person("pregnant", "bool"),
+    _person("disability_severe", "bool"),
+    _person("enrolled", "bool"),
+    _person(
         "school_level",
         "category",
-        "Level enrolled in; empty when not enrolled.",
         categories=SCHOOL_LEVELS,
     ),
-    _c(
+    _person(
         "grade",
         "int",
-        "Class enrolled in, 1-12 (SD 1-6, SMP 7-9, SMA 10-12); 0 or empty when unknown.",
         minimum=0,
         maximum=12,
     ),
-    _c("has_kip", "bool", "Holds a Kartu Indonesia Pintar (KIP)."),
-    _c("orphan", "bool", "Has lost a father or a mother (yatim, piatu or yatim piatu)."),
-    _c("education", "category", "Highest level completed.", categories=EDUCATION),
-    _c("employed", "bool", "Worked in the reference week."),
-    _c("has_jkn", "bool", "Covered by JKN health insurance."),
-    _c("nik", "nik", "Nomor Induk Kependudukan (16 digits).", personal=True),
-    _c("name", "str", "Full name.", personal=True),
+    _person("has_kip", "bool"),
+    _person("orphan", "bool"),
+    _person("education", "category", categories=EDUCATION),
+    _person("employed", "bool"),
+    _person("has_jkn", "bool"),
+    _person("nik", "nik", personal=True),
+    _person("name", "str", personal=True),
 )
 
 COLUMNS: dict[Table, tuple[Column, ...]] = {

@@ -1,4 +1,5 @@
-"""A version's first rows as a page shows them: region codes with their names, numbers in the
+"""A version's first rows as a page shows them, in the page's language: codes by their names
+(Semen/bata merah, Kepala), flags as Ya/Tidak, region codes with their names, numbers in the
 page's format, personal columns (address, NIK, name) masked unless revealed."""
 
 from __future__ import annotations
@@ -6,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from sejahtera.data.dataset import Dataset as DataFolder
+from sejahtera.data.labels import cell_label
 from sejahtera.data.schema import TABLES, column
-from sejahtera.workbench.core.templatetags.numbers import number, region
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA, mask
@@ -51,16 +53,6 @@ def first_rows(version: DatasetVersion, revealed: bool = False) -> Rows:
 
 
 def _cell(table: str, name: str, value: Any, hide: bool) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if hide:
+    if hide and not (pd.api.types.is_scalar(value) and pd.isna(value)):
         return mask(str(value), name)
-    spec = column(table, name)  # type: ignore[arg-type]
-    kind = spec.kind if spec else "str"
-    if kind == "region":
-        return region(value)
-    if kind == "float":
-        return number(value, 2)
-    if kind == "int":
-        return number(value)
-    return str(value)
+    return cell_label(column(table, name), value)  # type: ignore[arg-type]

@@ -8,7 +8,9 @@
 - A file the readers cannot read is refused at once, with the reader's message naming the file
   as the sender called it (and the line, for a CSV).
 
-The rows a page shows come from :func:`preview`, with personal columns masked (:func:`masked`).
+The rows a page shows come from :func:`preview`, with personal columns masked (:func:`masked`)
+and the values of the columns chosen for a schema column named in the page's language (a
+flag as Ya/Tidak, a code by its name: ``cement`` as Semen/bata merah).
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from sejahtera.data.labels import cell_label
+from sejahtera.data.mapping import value_key
 from sejahtera.data.readers import read_table
-from sejahtera.data.schema import COLUMNS, TABLES, Table
+from sejahtera.data.schema import COLUMNS, TABLES, Column, Table
+from sejahtera.data.schema import column as schema_column
 from sejahtera.errors import SejahteraError
 from sejahtera.workbench.core.privacy import initials, mask_nik
 from sejahtera.workbench.datasets import services
@@ -213,19 +219,27 @@ def files_of(upload: Upload) -> dict[str, dict[str, Any]]:
 
 
 def preview(
-    upload: Upload, mapping: dict[str, Any] | None, revealed: bool = False
+    upload: Upload,
+    mapping: dict[str, Any] | None,
+    revealed: bool = False,
+    chosen: dict[str, dict[str, str]] | None = None,
 ) -> list[Preview]:
     """The first rows of each file of ``upload``, the personal columns (by name, by the
-    schema column they are mapped to, or by NIK-like values) masked unless ``revealed``."""
+    schema column they are mapped to, or by NIK-like values) masked unless ``revealed``; the
+    columns ``chosen`` for a schema column (table → schema column → source column, as the
+    mapping form fills it in) shown as that column's values, recoded by ``mapping``'s values."""
     folder = services.inside(upload.folder)
+    files = files_of(upload)
     shown = []
-    for table, stored in files_of(upload).items():
+    for table, stored in files.items():
         frame = read_head(folder / stored["stored"], stored["original"])
         columns = [str(c) for c in frame.columns]
         personal = personal_columns(frame, mapping)
+        tables = TABLES if len(files) == 1 else (table,)  # one file may serve both tables
+        schema = _schema_of(columns, tables, chosen or {}, mapping or {})
         rows = [
             [
-                _cell(value, column in personal and not revealed, column)
+                _cell(value, column in personal and not revealed, column, *schema.get(column, ()))
                 for column, value in zip(columns, record, strict=True)
             ]
             for record in frame.itertuples(index=False, name=None)
@@ -262,10 +276,38 @@ def personal_columns(frame: Any, mapping: dict[str, Any] | None) -> set[str]:
     return found
 
 
-def _cell(value: Any, hide: bool, column: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return mask(str(value), column) if hide else str(value)
+def _schema_of(
+    columns: list[str],
+    tables: tuple[str, ...],
+    chosen: dict[str, dict[str, str]],
+    mapping: dict[str, Any],
+) -> dict[str, tuple[Column, dict[str, Any]]]:
+    """source column → (the schema column chosen for it, the mapping's recoding of its values)."""
+    found: dict[str, tuple[Column, dict[str, Any]]] = {}
+    for table in tables:
+        recodes = (mapping.get(table) or {}).get("values") or {}
+        for target, source in (chosen.get(table) or {}).items():
+            spec = schema_column(table, target)  # type: ignore[arg-type]
+            if spec is not None and source in columns and source not in found:
+                recode = recodes.get(target) if isinstance(recodes, dict) else None
+                recode = recode if isinstance(recode, dict) else None
+                found[source] = (spec, {value_key(k): v for k, v in (recode or {}).items()})
+    return found
+
+
+def _cell(
+    value: Any,
+    hide: bool,
+    column: str,
+    schema: Column | None = None,
+    recode: dict[str, Any] | None = None,
+) -> str:
+    missing = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+    if hide and not missing:
+        return mask(str(value), column)
+    if recode and not missing:
+        value = recode.get(value_key(value), value)
+    return cell_label(schema, value)
 
 
 def mask(text: str, column: str) -> str:

@@ -95,7 +95,7 @@ def version_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(pk)
     if not allowed(request.user, "dataset.view"):
         raise PermissionDenied
-    record_view(request, version, "reveal", rows="households")
+    record_view(request, version, "reveal", fields=sorted(uploads.PERSONAL_SCHEMA))
     return _version_page(request, version, revealed=True)
 
 
@@ -243,7 +243,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return refused(request, message, request.path, nav=NAV)
         if form.is_valid():
             return _start_import(request, upload_, form)
-    preview = uploads.preview(upload_, start or {t: {"columns": {}} for t in TABLES})
+    preview = uploads.preview(upload_, start or {t: {"columns": {}} for t in TABLES}, chosen=chosen)
     audit.record(request, "dataset_rows_viewed", upload_, rows=uploads.PREVIEW_ROWS)
     problems = reports.rows(upload_.report, _names_by_file(upload_), _sources_of(upload_))
     context = {
