@@ -18,6 +18,7 @@ from sejahtera.i18n import Language, language, p_value, text
 from sejahtera.report import html, svg
 from sejahtera.report.html import Cell, Figure, figure
 from sejahtera.report.svg import number_format
+from sejahtera.report.words import group_label, key_label, value_label
 from sejahtera.report.xy import Series, xy_chart
 
 
@@ -61,11 +62,13 @@ def evaluation_page(
     )
 
 
-def _number(value: object, language_code: Language, *, is_p: bool = False) -> str:
+def _number(
+    value: object, language_code: Language, *, is_p: bool = False, key: object = None
+) -> str:
     """Numbers in the reader's convention, never in scientific notation, p-values as
-    ``0,0123`` or ``< 0,001``; anything else as text."""
+    ``0,0123`` or ``< 0,001``; anything else in the reader's words (:mod:`.words`)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
+        return value_label(value, language_code, key)
     if not math.isfinite(value):
         return "–"
     if is_p:
@@ -88,9 +91,14 @@ def _table(rows: Sequence[dict], language_code: Language) -> html.Table | None:
             value = row.get(column, "")
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             is_p = _names_p(column) or _names_p(row.get(""))  # a diagnostics row names it
-            cells.append(Cell(_number(value, language_code, is_p=is_p), "n" if numeric else "text"))
+            if column == "":  # a diagnostics row: its first cell names it
+                shown_value = key_label(value, language_code)
+            else:
+                key = row.get("") if column == " " else column
+                shown_value = _number(value, language_code, is_p=is_p, key=key)
+            cells.append(Cell(shown_value, "n" if numeric else "text"))
         shown.append(cells)
-    return html.Table([str(c) for c in columns], shown)
+    return html.Table([key_label(c, language_code) for c in columns], shown)
 
 
 def _diagnostics(
@@ -101,11 +109,11 @@ def _diagnostics(
     scalars, blocks = [], []
     for key, value in diagnostics.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            blocks.append((key, _table(value, language_code)))
+            blocks.append((key_label(key, language_code), _table(value, language_code)))
         elif isinstance(value, dict):
             rows = [{"": k, " ": v} for k, v in value.items() if not isinstance(v, list | dict)]
             if rows:
-                blocks.append((key, _table(rows, language_code)))
+                blocks.append((key_label(key, language_code), _table(rows, language_code)))
         elif not isinstance(value, list):
             scalars.append({"": key, " ": value})
     return _table(scalars, language_code), blocks
@@ -120,7 +128,7 @@ def _checks(
         low, high = main.interval()
         rows.append(
             {
-                text("evaluate.report_check", language_code): text(label, language_code),
+                "check": text(label, language_code),
                 "estimate": main.estimate,
                 "ci_low": low,
                 "ci_high": high,
@@ -243,7 +251,7 @@ def _trends(result: Evaluation, language_code: Language) -> list[Figure]:
         points = [
             (x, float(m)) for x, m in zip(periods, line["mean"], strict=True) if m is not None
         ]
-        series.append(Series(str(line["group"]), points))
+        series.append(Series(group_label(line["group"], language_code), points))
     trends = xy_chart(
         series,
         title=text("evaluate.report_trends", language_code),

@@ -29,6 +29,7 @@ MARGIN_BOTTOM = 54.0
 PALETTE = ("#2c7fb8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a")
 GRID_COLOUR = "#e2e2e2"
 REFERENCE_COLOUR = "#777777"
+SMALL_WHOLE_RANGE = 12  # whole-number axes up to this long get a tick at every whole number
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,24 @@ class Series:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+def _ticks(low: float, high: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round ticks from below ``low`` to above ``high``, about ``count`` steps apart; with
+    ``whole`` (periods, waves, years) every tick is a whole number and a short range gets each
+    whole number once (0 and 1, never 0, 0.2, … shown as "0 0 0 1 1 1")."""
     if not math.isfinite(low) or not math.isfinite(high):
         return [0.0, 1.0]
+    if whole:
+        low, high = float(math.floor(low)), float(math.ceil(high))
+        if high - low <= SMALL_WHOLE_RANGE:
+            return [float(v) for v in range(int(low), int(max(high, low + 1)) + 1)]
     if high <= low:
         high = low + (abs(low) or 1.0)
     raw = (high - low) / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    steps = (1, 2, 5, 10) if whole else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    if whole:
+        step = float(max(round(step), 1))
     start = math.floor(low / step) * step
     ticks = []
     value = start
@@ -78,7 +89,8 @@ def xy_chart(
     language_code: Language | None = None,
 ) -> str:
     """An SVG chart of ``series``, with a dashed ``vertical`` line (a cut-off, the start of a
-    programme) and a ``horizontal`` one (zero effect) when given."""
+    programme) and a ``horizontal`` one (zero effect) when given. When every x is a whole number
+    (periods, waves, years) the x ticks are whole numbers, each shown once."""
     chosen = language_code or language()
     xs = [x for s in series for x, _ in s.points]
     ys = [y for s in series for _, y in s.points if math.isfinite(y)]
@@ -89,7 +101,10 @@ def xy_chart(
     ys += [horizontal] if horizontal is not None else []
     if not xs or not ys:
         raise ValueError("nothing to draw")
-    x_ticks, y_ticks = _ticks(min(xs), max(xs)), _ticks(min(ys), max(ys))
+    whole = all(float(x).is_integer() for s in series for x, _ in s.points)
+    x_ticks, y_ticks = _ticks(min(xs), max(xs), whole=whole), _ticks(min(ys), max(ys))
+    if x_format is None and whole:
+        x_format = svg.number_format(0, language_code=chosen)
     show_x = x_format or svg.automatic_format(x_ticks, len(x_ticks), chosen)
     show_y = y_format or svg.automatic_format(y_ticks, len(y_ticks), chosen)
     legend, legend_height = _legend(series)
