@@ -72,8 +72,9 @@ def test_a_value_that_changed_is_shown_as_it_was_on_the_date() -> None:
         assert result.exit_code == 0, result.output
         lines = block(result.stdout, path)
         assert lines[0] == f"  {path}: {years} tahun"
-        assert f"    Rujukan: {cited(entry, datetime.date.fromisoformat(day))}" in lines
-        assert "Permensos 1/2018" in entry["metadata"]["reference"]
+        reference = in_language(cited(entry, datetime.date.fromisoformat(day)), "id")
+        assert f"    Rujukan: {reference}" in lines
+        assert "Permensos 1/2018" in in_language(entry["metadata"]["reference"], "id")
     assert "    sejak 2018-01-01, diganti mulai 2019-01-01" in block(result.stdout, path)
 
 
@@ -148,12 +149,20 @@ def test_json_lists_every_programme_then_the_parameters_of_none() -> None:
     assert shared and all(path.startswith("scenario.") for path in shared)
 
 
-def cited(entry: dict, day: datetime.date) -> str:
-    """The reference shown on ``day``: the value's own (if given), then the parameter's."""
+def cited(entry: dict, day: datetime.date) -> str | dict[str, str]:
+    """The reference shown on ``day``: the value's own (if given), then the parameter's; as the
+    YAML writes texts, one string for both languages or ``{id, en}``."""
     values = entry["values"]
     start = max(d for d in values if d <= day)
     own = values[start].get("reference") if isinstance(values[start], dict) else None
-    return "; ".join(part for part in (own, entry["metadata"]["reference"]) if part)
+    parts = [part for part in (own, entry["metadata"]["reference"]) if part]
+    joined = {code: "; ".join(in_language(part, code) for part in parts) for code in ("id", "en")}
+    return joined["id"] if joined["id"] == joined["en"] else joined
+
+
+def in_language(written: str | dict[str, str], language: str) -> str:
+    """A text of the YAML in ``language``: ``{id, en}`` or one string for both."""
+    return written[language] if isinstance(written, dict) else written
 
 
 def _listed(paths: str | list[str]) -> list[str]:
@@ -196,7 +205,7 @@ def test_indonesian_output_has_no_english_words_of_its_own() -> None:
     """Descriptions, references and region names are the ruleset's own words, shown as written;
     everything else in Indonesian output is Indonesian."""
     data = [
-        str(entry.get(key) or entry.get("metadata", {}).get(key) or "")
+        in_language(entry.get(key) or entry.get("metadata", {}).get(key) or "", "id")
         for entry in parameters().values()
         for key in ("description", "reference")
     ]

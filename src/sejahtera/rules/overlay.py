@@ -39,7 +39,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.i18n import text
 from sejahtera.rules.compile import compile_formula
 from sejahtera.rules.expression import FormulaError
-from sejahtera.rules.parameters import Parameter, read_yaml
+from sejahtera.rules.parameters import Parameter, bilingual, read_yaml
 from sejahtera.rules.reform import apply_reform
 from sejahtera.rules.ruleset import Ruleset
 
@@ -75,9 +75,7 @@ def _templates(folder: Path, existing: tuple[str, ...]) -> tuple[tuple[str, Temp
         added = tuple(n for n in content.get("programmes") or {} if n not in existing)
         if not added:
             continue
-        description = content.get("description") or {}
-        if isinstance(description, str):
-            description = {"id": description, "en": description}
+        description = bilingual(content.get("description"), path.name, 1).to_dict()
         variables = (content.get("variables") or {}).get("add") or {}
         inputs = tuple(n for n, v in variables.items() if "formula" not in (v or {}))
         found.append((path.stem, Template(path.stem, path, description, added, inputs)))

@@ -43,6 +43,57 @@ SCALE_TYPES = ("marginal_rate", "single_amount", "marginal_amount")
 RulesFileError = FileError
 
 
+class Text(str):
+    """A text of a ruleset for people (a description, a legal reference): the string itself is
+    the Indonesian, ``en`` the English. Written ``{id: …, en: …}`` like a variable's label, or as
+    one string that serves both languages (a bare citation such as ``Permensos 1/2018``)."""
+
+    en: str
+
+    def __new__(cls, indonesian: str = "", english: str | None = None) -> Text:
+        made = super().__new__(cls, indonesian)
+        made.en = indonesian if english is None else english
+        return made
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (str(self), self.en)
+
+    def in_(self, language_code: str) -> str:
+        """The text in ``language_code`` (``id`` or ``en``)."""
+        return self.en if language_code == "en" else str(self)
+
+    def to_dict(self) -> dict[str, str]:
+        """``{id, en}``; the empty text is ``{}`` (a label not given)."""
+        return {"id": str(self), "en": self.en} if self or self.en else {}
+
+    def plain(self) -> str | dict[str, str]:
+        """As written: one string when both languages say the same, else ``{id, en}``."""
+        return str(self) if self.en == str(self) else self.to_dict()
+
+    @staticmethod
+    def joined(parts: list[Text], separator: str = "; ") -> Text:
+        given = [part for part in parts if part]
+        return Text(separator.join(map(str, given)), separator.join(p.en for p in given))
+
+
+def bilingual(raw: object, file: str, line: int) -> Text:
+    """A text given as ``{id: …, en: …}`` or as one string serving both languages (a list is
+    joined with ``; ``); nothing is the empty text. Variables' and programmes' labels, parameters'
+    descriptions and references and reforms' descriptions are all read here."""
+    if isinstance(raw, Text):
+        return raw
+    if raw is None:
+        return Text()
+    if isinstance(raw, list):
+        return Text.joined([bilingual(part, file, line) for part in raw])
+    if isinstance(raw, dict):
+        if set(raw) != {"id", "en"} or not all(isinstance(v, str) for v in raw.values()):
+            line = getattr(raw, "line", line)
+            raise RulesFileError("rules.bad_text", file=file, line=line, keys=", ".join(raw))
+        return Text(raw["id"].strip(), raw["en"].strip())
+    return Text(str(raw).strip())
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One value over time: ``at(day)`` gives the value in force on that day."""
@@ -50,20 +101,20 @@ class Parameter:
     name: str
     starts: tuple[Day, ...]
     values: tuple[object, ...]  # None: not in force from that date
-    description: str
+    description: Text
     unit: str
-    reference: str
+    reference: Text
     file: str
     line: int
     # A modelling choice a report must state beside its figures ({id: …, en: …}, with {value}).
     statement: dict[str, str] | None = None
-    cited: tuple[tuple[Day, str], ...] = ()  # a reference given with one dated value
+    cited: tuple[tuple[Day, Text], ...] = ()  # a reference given with one dated value
 
-    def reference_on(self, day: Day) -> str:
+    def reference_on(self, day: Day) -> Text:
         """The reference of the value in force on ``day``: its own first, then the parameter's."""
         index = bisect_right(self.starts, day) - 1
         own = dict(self.cited).get(self.starts[index]) if index >= 0 else None
-        return "; ".join(part for part in (own, self.reference) if part)
+        return Text.joined([own or Text(), self.reference])
 
     def at(self, day: Day) -> object:
         value = self.get(day)
@@ -113,7 +164,7 @@ class Scale:
     kind: str
     thresholds: tuple[Parameter, ...]
     amounts: tuple[Parameter, ...]
-    description: str
+    description: Text
     file: str
     line: int
 
@@ -208,28 +259,28 @@ def _parameter(content: Located, name: str, file: str) -> Parameter:
     starts, values = dated(
         content.get("values"), name, file, content.lines.get("values", content.line)
     )
-    reference = metadata.get("reference", content.get("reference", ""))
+    reference = metadata.get("reference", content.get("reference"))
     return Parameter(
         name,
         starts,
         values,
-        str(content.get("description", "")),
+        bilingual(content.get("description"), file, content.lines.get("description", content.line)),
         str(metadata.get("unit", content.get("unit", ""))),
-        str(reference) if not isinstance(reference, list) else "; ".join(map(str, reference)),
+        bilingual(reference, file, content.line),
         file,
         content.line,
         _statement(metadata, file, content.line),
-        _cited(content.get("values")),
+        _cited(content.get("values"), file),
     )
 
 
-def _cited(raw: object) -> tuple[tuple[Day, str], ...]:
+def _cited(raw: object, file: str) -> tuple[tuple[Day, Text], ...]:
     """The references given with single dated values (``2019-01-01: {value: 70, reference: …}``)."""
     if not isinstance(raw, dict):
         return ()
     return tuple(
         sorted(
-            (start, str(entry["reference"]))
+            (start, bilingual(entry["reference"], file, getattr(entry, "line", 0)))
             for start, entry in raw.items()
             if isinstance(entry, dict) and entry.get("reference") and isinstance(start, Day)
         )
@@ -303,13 +354,15 @@ def _scale(content: Located, name: str, file: str) -> Scale:
         for key, into in (("threshold", thresholds), (amount_key, amounts)):
             part = f"{name}.brackets[{number}].{key}"
             starts, values = dated(bracket[key], part, file, bracket.lines[key])
-            into.append(Parameter(part, starts, values, "", "", "", file, bracket.lines[key]))
+            into.append(
+                Parameter(part, starts, values, Text(), "", Text(), file, bracket.lines[key])
+            )
     return Scale(
         name,
         kind,
         tuple(thresholds),
         tuple(amounts),
-        str(content.get("description", "")),
+        bilingual(content.get("description"), file, content.line),
         file,
         content.line,
     )

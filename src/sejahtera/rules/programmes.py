@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sejahtera.rules.parameters import Located, Parameter, RulesFileError, only_keys, read_yaml
+from sejahtera.rules.parameters import (
+    Located,
+    Parameter,
+    RulesFileError,
+    bilingual,
+    only_keys,
+    read_yaml,
+)
 
 if TYPE_CHECKING:
     from sejahtera.rules.ruleset import Ruleset
@@ -198,13 +205,11 @@ def _programme(
         raise RulesFileError("rules.not_a_mapping", file=file, line=where("levers"))
     if isinstance(levers, Located):
         only_keys(levers, set(LEVERS), file)
-    label = values.get("label") or {}
-    if isinstance(label, str):
-        label = {"id": label, "en": label}
+    label = bilingual(values.get("label"), file, where("label")).to_dict()
     return Programme(
         name=name,
         variable=str(values["variable"]),
-        label=dict(label),  # type: ignore[arg-type]
+        label=label,
         eligible=_text(values.get("eligible")),
         amount=_text(values.get("amount")),
         cash=bool(values.get("cash", True)),

@@ -35,6 +35,8 @@ from sejahtera.rules.parameters import (
     Located,
     Parameters,
     RulesFileError,
+    Text,
+    bilingual,
     load_parameters,
     only_keys,
     read_yaml,
@@ -90,7 +92,7 @@ class Variable:
     type: str
     period: str
     label: dict[str, str]
-    reference: str
+    reference: Text
     formulas: tuple[Formula, ...]  # by start date; none: an input
     default: object
     file: str
@@ -265,9 +267,7 @@ def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
             _bad_choice(entry, name, key, allowed, file, line)
     if entry.get("set_input") not in (None, *SET_INPUT):
         _bad_choice(entry, name, "set_input", SET_INPUT, file, line)
-    label = entry.get("label", {})
-    if isinstance(label, str):
-        label = {"id": label, "en": label}
+    label = bilingual(entry.get("label"), file, entry.lines.get("label", line)).to_dict()
     end = entry.get("end")
     if end is not None and not isinstance(end, datetime.date):
         raise RulesFileError("rules.bad_date", file=file, line=entry.lines["end"], value=end)
@@ -276,8 +276,8 @@ def variable_from(name: str, entry: object, file: str, line: int) -> Variable:
         entry["entity"],
         entry["type"],
         entry["period"],
-        dict(label),
-        str(entry.get("reference", "")),
+        label,
+        bilingual(entry.get("reference"), file, entry.lines.get("reference", line)),
         _formulas(entry, name, file, line),
         entry.get("default", DEFAULTS[entry["type"]]),
         file,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, fill, language, text
-from sejahtera.rules.parameters import Parameter, Scale
+from sejahtera.rules.parameters import Parameter, Scale, Text
 from sejahtera.rules.programmes import DEFAULT_CONSUMED, DEFAULT_TAKE_UP, Programme
 from sejahtera.rules.ruleset import Ruleset
 
@@ -51,8 +51,8 @@ class ParameterShown:
     since: datetime.date | None
     until: datetime.date | None
     next_value: object
-    reference: str
-    description: str
+    reference: Text
+    description: Text
     statement: dict[str, str] | None = None  # {id, en} templates, filled with the value
     regional: tuple[RegionalShown, ...] = ()
     brackets: tuple[tuple[float, float], ...] | None = None  # a scale's (threshold, rate/amount)
@@ -72,8 +72,8 @@ class ParameterShown:
             "since": _iso(self.since),
             "until": _iso(self.until),
             "next_value": _plain(self.next_value),
-            "reference": self.reference,
-            "description": self.description,
+            "reference": self.reference.plain(),
+            "description": self.description.plain(),
             "statement": None
             if self.statement_text("id") is None
             else {code: self.statement_text(code) for code in ("id", "en")},
@@ -239,7 +239,7 @@ def _scale_on(leaf: Scale, path: str, day: datetime.date) -> ParameterShown:
         since=earlier[-1] if earlier and brackets else None,
         until=later[0] if later else None,
         next_value=None,
-        reference="",
+        reference=Text(),
         description=leaf.description,
         brackets=brackets,
         scale_kind=leaf.kind,
@@ -375,10 +375,11 @@ def _parameter_lines(shown: ParameterShown, language_code: Language) -> list[str
                     amount=number(amount, _bracket_unit(shown), language_code),
                 )
             )
-    reference = shown.reference or text("show.no_reference", language_code)
+    reference = shown.reference.in_(language_code) or text("show.no_reference", language_code)
     lines.append("    " + text("show.reference", language_code, reference=reference))
     if shown.description:
-        lines.append("    " + text("show.description", language_code, text=shown.description))
+        described = shown.description.in_(language_code)
+        lines.append("    " + text("show.description", language_code, text=described))
     statement = shown.statement_text(language_code)
     if statement:
         lines.append("    " + text("show.statement", language_code, statement=statement))
@@ -451,6 +452,28 @@ def number(value: object, unit: str, language_code: Language) -> str:
     spec = ",.0f" if amount.is_integer() else ",.6g"
     shown = text("show.value_number", language_code, value=amount, spec=spec)
     return f"{shown} {unit}".rstrip()
+
+
+def unit_words(unit: str, language_code: Language) -> str:
+    """A parameter's unit in words, the reader's way: ``Rp per orang per bulan`` for
+    ``IDR/person/month``, ``desil``, ``tahun``, ``%``; a unit the rules do not know as written."""
+    if unit.startswith("IDR"):
+        periods = [part for part in unit.split("/")[1:] if part]
+        words = {"month": "show.unit_per_month", "year": "show.unit_per_year"}
+        per = "".join(
+            text(words.get(part) or f"show.{_PER[part]}", language_code)
+            if part in _PER
+            else f"/{part}"
+            for part in periods
+        )
+        return text("show.unit_rp", language_code) + per
+    if unit in ("share", "/1"):
+        return text("show.unit_share", language_code)
+    if unit in _WORDED or unit == "flag":
+        return text(f"show.unit_{_WORDED.get(unit, unit)}", language_code)
+    if unit.startswith("PMT score"):
+        return text("show.unit_pmt", language_code)
+    return unit
 
 
 def _whole(value: float) -> bool:

@@ -1,6 +1,7 @@
 """The household explainer's result (simulate/explain.py, as the job kept it) laid out for the
 page, in the reader's language: codes by their names, each value with its unit, each reason in
-words."""
+words, the ruleset's descriptions and references in the reader's language (the job keeps both,
+:func:`kept_bilingual`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,28 @@ from django.utils.translation import gettext as _
 
 from sejahtera.data.labels import value_label
 from sejahtera.i18n import Language, format_number, text
+from sejahtera.rules.parameters import Text
 from sejahtera.rules.show import number
+
+
+def kept_bilingual(found: Any) -> Any:
+    """The explanation as the job keeps it: each text of the ruleset (description, reference)
+    as ``{id, en}``, so that the page shows the reader's language whichever started the job."""
+    if isinstance(found, Text):
+        return found.to_dict()
+    if isinstance(found, dict):
+        return {key: kept_bilingual(value) for key, value in found.items()}
+    if isinstance(found, list | tuple):
+        return [kept_bilingual(value) for value in found]
+    return found
+
+
+def _said(kept: object, language: Language) -> str:
+    """A text kept as ``{id, en}`` in ``language``; one kept as a string (a region's reference,
+    or a result kept before both were) as it is."""
+    if isinstance(kept, dict):
+        return str(kept.get(language) or kept.get("id") or "")
+    return "" if kept is None else str(kept)
 
 
 def _value(value: object, language: Language) -> str:
@@ -107,11 +129,11 @@ def _programme(
     parameters = []
     for value in found["parameters"]:
         shown = [_parameter(value["value"].get(run), value["unit"], language) for run in codes]
-        references = [value["reference"].get(run, "") for run in codes]
+        references = [_said(value["reference"].get(run), language) for run in codes]
         parameters.append(
             {
                 "path": value["path"],
-                "description": value["description"],
+                "description": _said(value["description"], language),
                 "values": shown,
                 "changed": len(set(shown)) > 1,
                 "reference": references[-1] or references[0],
@@ -146,7 +168,7 @@ def _rule(rule: dict[str, Any], codes: list[str], members: list, language: Langu
     return {
         "variable": rule["variable"],
         "label": rule["label"].get(language) or rule["variable"],
-        "reference": rule["reference"],
+        "reference": _said(rule["reference"], language),
         "formulas": list(dict.fromkeys(f for f in formulas if f)),
         "rows": rows,
     }

@@ -18,11 +18,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from sejahtera.errors import SejahteraError
-from sejahtera.i18n import Language, format_number
+from sejahtera.i18n import Language, format_number, language
 from sejahtera.rules.overlay import Overlay, Template, check_value, templates
-from sejahtera.rules.parameters import Parameter
+from sejahtera.rules.parameters import Parameter, Text
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
-from sejahtera.rules.show import ParameterShown, number, parameter_on, programme_parameters
+from sejahtera.rules.show import (
+    ParameterShown,
+    number,
+    parameter_on,
+    programme_parameters,
+    unit_words,
+)
 
 # The parameters of no single programme that a scenario may change: its assumptions.
 ASSUMPTIONS = ("scenario.take_up_newly_eligible", "scenario.consumed_share")
@@ -49,8 +55,8 @@ class Lever:
     kind: str  # flag, desil, share, rupiah, count, pmt, number
     unit: str
     value: object
-    reference: str
-    description: str
+    reference: Text  # in Indonesian and English, as the ruleset writes them
+    description: Text
     lever: bool  # declared by its programme as a lever (desil, PMT, amount)
 
     @property
@@ -60,6 +66,21 @@ class Lever:
     def shown(self, language: Language) -> str:
         """The status-quo value with its unit (``Rp200.000 sebulan``, ``desil 4``)."""
         return number(self.value, self.unit, language)
+
+    # For templates, in the page's language (the middleware sets it for each request).
+
+    @property
+    def described(self) -> str:
+        return self.description.in_(language())
+
+    @property
+    def cited(self) -> str:
+        return self.reference.in_(language())
+
+    @property
+    def unit_shown(self) -> str:
+        """The unit in words: ``Rp per tahun``, ``Rp per orang per bulan``."""
+        return unit_words(self.unit, language())
 
 
 @dataclass(frozen=True)
@@ -133,9 +154,11 @@ def _lever(rules: Ruleset, path: str, day: datetime.date, declared: bool) -> Lev
     )
 
 
-def rewritable(ruleset: str, chosen: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def rewritable(
+    ruleset: str, chosen: tuple[str, ...] = (), language_code: Language | None = None
+) -> list[tuple[str, str]]:
     """The rules a scenario may rewrite: each programme's eligibility and amount, then every
-    formula they read (name, label in Indonesian and English)."""
+    formula they read (name, label in ``language_code``, the page's by default)."""
     rules = rules_with(ruleset, chosen)
     names: list[str] = []
     waiting = [
@@ -152,12 +175,13 @@ def rewritable(ruleset: str, chosen: tuple[str, ...] = ()) -> list[tuple[str, st
             continue
         names.append(name)
         waiting.extend(sorted(rules.uses(name)))
-    return [(name, _label(rules, name)) for name in names]
+    chosen_language = language_code or language()
+    return [(name, _label(rules, name, chosen_language)) for name in names]
 
 
-def _label(rules: Ruleset, name: str) -> str:
+def _label(rules: Ruleset, name: str, language_code: Language) -> str:
     label = rules.variables[name].label
-    return f"{name} — {label.get('id') or name} / {label.get('en') or name}"
+    return f"{name} — {label.get(language_code) or label.get('id') or name}"
 
 
 # Numbers as the reader writes them.

@@ -282,6 +282,7 @@ def run_budget(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
 def run_explain(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
     """One household under the status quo and the scenario, personal data masked."""
     from sejahtera.simulate.explain import explain
+    from sejahtera.workbench.scenarios.explained import kept_bilingual
 
     found = Scenario.objects.select_related("dataset").get(pk=arguments["scenario"])
     progress.step(0.05, _("Reading the dataset"))
@@ -296,7 +297,8 @@ def run_explain(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]
     overlay.check_inputs(rules, {*persons.columns, *households.columns})
     start = status_quo(found.dataset, found.ruleset, rules, found.period)
     progress.step(0.7, _("Computing the scenario for this household"))
-    explained = json_safe(explain(start, arguments["household"], reformed).to_dict())
+    found_out = explain(start, arguments["household"], reformed).to_dict()
+    explained = json_safe(kept_bilingual(found_out))
     explained["masked"] = masked(persons, households, arguments["household"])
     with progress.last_step(0.95, _("Saving the result")):
         audit.record(

@@ -215,10 +215,10 @@ def _changes(found: Scenario) -> list[dict[str, Any]]:
         out.append(
             {
                 "path": path,
-                "description": lever.description if lever else "",
+                "description": lever.described if lever else "",
                 "before": lever.shown(language()) if lever else "–",
                 "after": number(new, lever.unit if lever else "", language()),
-                "reference": lever.reference if lever else "",
+                "reference": lever.cited if lever else "",
             }
         )
     return out
