@@ -197,3 +197,24 @@ def test_english_pages_show_the_ruleset_in_english(version) -> None:
     assert_english(explained)
     english_references = [e for i, e in bilingual() if "Kepdirjen Linjamsos" in e]
     assert english_references and any(e in html.unescape(explained) for e in english_references)
+
+
+def test_a_plain_string_serves_both_languages_and_half_a_text_is_refused(tmp_path) -> None:
+    from sejahtera.rules.parameters import RulesFileError
+    from sejahtera.rules.reform import apply_reform
+    from sejahtera.rules.ruleset import load_ruleset
+
+    rules = load_ruleset("indonesia")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(
+        "name: plain\nparameters:\n  pkh.max_desil:\n    description: Desil tertinggi\n"
+        "    metadata: {unit: desil, reference: Permensos 1/2018}\n"
+        "    values: {2025-01-01: {value: 5}}\n"
+    )
+    leaf = apply_reform(rules, plain).parameters.get(("pkh", "max_desil"))
+    assert (leaf.description.in_("id"), leaf.description.in_("en")) == ("Desil tertinggi",) * 2
+    half = tmp_path / "half.yaml"
+    half.write_text(plain.read_text().replace("Desil tertinggi", "{id: Desil tertinggi}"))
+    with pytest.raises(RulesFileError) as raised:
+        apply_reform(rules, half)
+    assert "half.yaml" in str(raised.value) and "4" in str(raised.value)
