@@ -12,6 +12,9 @@ from sejahtera.data.dataset import Dataset
 from sejahtera.i18n import set_language
 from sejahtera.synth import SynthOptions, synthesise
 
+# The browser tests' chromium (the `browser` fixture) and their sign-in.
+pytest_plugins = ["workbench_browser"]
+
 POSTGRES_URL = os.environ.get("SEJAHTERA_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 

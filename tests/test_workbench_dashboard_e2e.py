@@ -4,45 +4,22 @@ stacked on a phone without the page scrolling sideways."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.datasets import services
-from workbench_users import new_programme
+from workbench_users import PASSWORD, new_programme
 
-PASSWORD = "a long enough password 1"
-CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
 LAPTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright():
-    """Playwright's synchronous API keeps an event loop in this thread; Django's ORM calls here
-    stay synchronous, which this switch allows, for this module only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -5,41 +5,20 @@ the new version's page, in Indonesian; and the version's page on a phone's width
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import DatasetVersion
 from workbench_datasets import demo_frames, written
-
-PASSWORD = "a long enough password 1"
-CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
+from workbench_users import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

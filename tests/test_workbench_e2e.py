@@ -3,41 +3,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.grievances.models import Grievance
-
-PASSWORD = "a long enough password 1"
-CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
+from workbench_users import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright():
-    """Playwright's synchronous API keeps an event loop in this thread; the tests' own ORM calls
-    (and the live server's set-up) are still synchronous, which Django allows with this switch,
-    for this module only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ Every figure the pages show is checked against an independent computation on the
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 import sejahtera
 from sejahtera.synth import SynthOptions, synthesise
@@ -31,7 +29,6 @@ from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, Upload,
 from workbench_datasets import demo_frames, written
 from workbench_users import PASSWORD, user_with
 
-CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
 STATUS_QUO = "Kondisi saat ini"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,26 +46,6 @@ def office_data() -> Path:
 
 def registered(name: str = "Registri DIY") -> DatasetVersion:
     return services.register(office_data(), name=name).version
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright():
-    """Playwright's synchronous API keeps an event loop in this thread; the tests' own ORM calls
-    (and the live server's set-up) stay synchronous, which Django allows with this switch, for
-    this module only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -11,20 +11,16 @@ every section of the header, for the head of office, at a laptop's and a phone's
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from sejahtera.workbench.core.models import Profile
 from sejahtera.workbench.core.navigation import SECTIONS, entries
+from workbench_browser import sign_in
+from workbench_users import PASSWORD
 
-PASSWORD = "a long enough password 1"
-CHROMIUM = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 375, "height": 740}
 
@@ -89,25 +85,6 @@ LOW_CONTRAST = """
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright():
-    """Playwright's synchronous API keeps an event loop in this thread; the tests' own ORM calls
-    stay synchronous, which Django allows with this switch, for this module only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not CHROMIUM:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 def _signed_in(browser: Browser, live_server, viewport: dict) -> Page:
     """A page signed in as the head of office, with the demo's stakeholders, consultations and
     grievances in the database so that the lists have rows to show."""
@@ -117,11 +94,7 @@ def _signed_in(browser: Browser, live_server, viewport: dict) -> Page:
     Profile.objects.create(user=user, role="kepala")
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
     page = context.new_page()
-    page.goto("/login/")
-    page.locator("input[name=username]").fill("kepala")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(re.compile(r"/dashboard/$"))
+    sign_in(page, "kepala")
     return page
 
 

@@ -313,7 +313,7 @@ def browser_page(settings, tmp_path, small, live_server):
     """Chromium signed in as an analyst, the small dataset registered, at a laptop's width."""
     from playwright.sync_api import sync_playwright
 
-    from test_workbench_looks import CHROMIUM, PASSWORD
+    from workbench_browser import CHROMIUM, PASSWORD
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.DATASETS_ROOT = tmp_path / "datasets"

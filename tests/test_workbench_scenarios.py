@@ -17,9 +17,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
-import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -43,7 +41,8 @@ from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.scenarios import runs
 from sejahtera.workbench.scenarios.models import Scenario, ScenarioState
-from workbench_users import signed_in, user_with
+from workbench_browser import sign_in
+from workbench_users import PASSWORD, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -565,27 +564,19 @@ def test_the_pages_read_in_english_too(version) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_in_a_browser_a_rule_is_checked_as_it_is_typed(
-    live_server, settings, tmp_path, monkeypatch
+    browser, live_server, settings, tmp_path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in this thread
     settings.ALLOWED_HOSTS = ["*"]
     settings.DATASETS_ROOT = tmp_path / "datasets"
     services.register(data_folder(), name="Registri DIY")
-    password = "a long enough password 1"
-    user_with(Role.ANALYST, username="analis", password=password)
-    chromium = os.environ.get("SEJAHTERA_CHROMIUM") or shutil.which("chromium") or ""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(base_url=live_server.url)
-        page.goto("/login/?next=/scenarios/new/")
-        page.locator("input[name=username]").fill("analis")
-        page.locator("input[name=password]").fill(password)
-        page.locator("main form button[type=submit]").click()
-        page.locator("select[name=rule-0-variable]").select_option("sembako_eligible")
-        page.locator("textarea[name=rule-0-formula]").fill("desil <= 3 and\n  pmt_scor <= 2")
-        expect(page.locator("#rule-0-check")).to_contain_text("Baris 2, kolom 3")
-        page.locator("textarea[name=rule-0-formula]").fill("desil <= 3")
-        expect(page.locator("#rule-0-check")).to_contain_text("Rumus terbaca dengan benar")
-        browser.close()
+    user_with(Role.ANALYST, username="analis", password=PASSWORD)
+    page = browser.new_page(base_url=live_server.url)
+    sign_in(page, "analis", then="/scenarios/new/")
+    page.locator("select[name=rule-0-variable]").select_option("sembako_eligible")
+    page.locator("textarea[name=rule-0-formula]").fill("desil <= 3 and\n  pmt_scor <= 2")
+    expect(page.locator("#rule-0-check")).to_contain_text("Baris 2, kolom 3")
+    page.locator("textarea[name=rule-0-formula]").fill("desil <= 3")
+    expect(page.locator("#rule-0-check")).to_contain_text("Rumus terbaca dengan benar")
+    page.close()
