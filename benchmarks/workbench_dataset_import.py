@@ -16,21 +16,12 @@ import argparse
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from workbench_export import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 SUFFIX = {"csv": "csv", "parquet": "parquet", "xlsx": "xlsx", "dta": "dta"}
-
-
-def timed(work: Callable[[], object], repeat: int) -> tuple[list[float], object]:
-    seconds, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = work()
-        seconds.append(time.perf_counter() - start)
-    return seconds, result
 
 
 def main() -> None:

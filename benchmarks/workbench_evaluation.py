@@ -18,20 +18,12 @@ import argparse
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from workbench_export import timed
 
 VARIABLES = {"outcome": "consumption_pc", "treatment": "ever_receives", "post": "follow_up",
              "cluster": "district_code"}  # fmt: skip
-
-
-def timed(work: Callable[[], object], repeat: int) -> list[float]:
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - start)
-    return seconds
 
 
 def show(name: str, seconds: list[float]) -> None:
@@ -94,9 +86,9 @@ def run(folder: Path, households: int, repeat: int) -> None:
     def core() -> None:
         sj.evaluate_did(folder_path, VARIABLES["outcome"], **arguments)
 
-    show("variables page (the panel's columns)", timed(page, repeat))
-    show("core: sj.evaluate_did with its checks", timed(core, repeat))
-    show("page: run as a job, report in id and en, saved", timed(web, repeat))
+    show("variables page (the panel's columns)", timed(page, repeat)[0])
+    show("core: sj.evaluate_did with its checks", timed(core, repeat)[0])
+    show("page: run as a job, report in id and en, saved", timed(web, repeat)[0])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ that fails or is cancelled changes nothing. Every start, cancellation and ending
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import socket
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Model
@@ -50,6 +52,22 @@ logger = logging.getLogger(__name__)
 worker_starting = Signal()
 Work = Callable[["Progress", dict[str, Any]], dict[str, Any]]
 KINDS: dict[str, Work] = {}
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON a job's result and a JSONField keep (PostgreSQL refuses NaN): numpy numbers as
+    Python's, NaN and infinities as null, anything else (dates, paths) as text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def kind(name: str) -> Callable[[Work], Work]:

@@ -10,10 +10,8 @@ cancelled leaves it without one (and marked failed). Every run is audited with w
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,7 +26,7 @@ from sejahtera.evaluate.robustness import (
 )
 from sejahtera.i18n import Language
 from sejahtera.workbench.core import audit, jobs
-from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.jobs import JobError, Progress, json_safe, kind
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.datasets.services import checksum_of
 from sejahtera.workbench.evaluations.models import Design, Evaluation, EvaluationState
@@ -38,20 +36,6 @@ RUN = "evaluation.run"
 LANGUAGES = ("id", "en")
 
 
-def json_safe(value: Any) -> Any:
-    """Plain JSON a database keeps (PostgreSQL refuses NaN): numpy numbers as Python's, NaN and
-    infinities as null, anything else (dates, paths) as text."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def evaluate(evaluation: Evaluation) -> CheckedEvaluation:

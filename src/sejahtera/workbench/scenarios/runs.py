@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import tempfile
 import threading
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db import connections, transaction
 from django.utils import timezone
@@ -39,7 +37,7 @@ from sejahtera.i18n import speaking
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
 from sejahtera.simulate.scenario import Start, assumptions, reformed_rules, scenario
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.jobs import JobError, Progress, json_safe, kind
 from sejahtera.workbench.core.privacy import initials, mask_nik
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.services import checksum_of, current_version, folder_of
@@ -55,18 +53,6 @@ RUN, BUDGET, EXPLAIN = "scenario.run", "scenario.budget", "scenario.explain"
 logger = logging.getLogger(__name__)
 
 
-def json_safe(value: Any) -> Any:
-    """Plain JSON a database keeps (PostgreSQL refuses NaN): numpy numbers as Python's, NaN and
-    infinities as null."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # What a worker process keeps of the last dataset version it ran on, by the version's checksum:
