@@ -102,7 +102,7 @@ EXPANSION = 100  # a workbook unpacking to more than this many times its size is
 EXPANSION_FLOOR = 100 * 1024 * 1024  # … once it unpacks to more than this (100 MB)
 
 
-def _is_workbook(path: Path) -> bool:
+def is_workbook(path: Path) -> bool:
     """Whether the zip at ``path`` is an Excel workbook that unpacks to a sane size (a zip
     bomb's parts declare their size, and the reader never reads past it)."""
     try:
@@ -133,7 +133,7 @@ def receive(file: UploadedFile, table: Table, folder: Path) -> Received:
     if size == 0:
         raise UploadRefused(_("%(file)s is empty.") % {"file": original})
     kind = detect(head)
-    if kind == "excel" and not _is_workbook(partial):
+    if kind == "excel" and not is_workbook(partial):
         kind = None
     if kind is None:
         raise UploadRefused(

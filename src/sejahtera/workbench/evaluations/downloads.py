@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from sejahtera.evaluate.robustness import CHECKED_COLUMNS
 from sejahtera.i18n import Language, text
+from sejahtera.workbench.core.cells import inert, inert_row
 from sejahtera.workbench.evaluations.models import Evaluation
 
 FORMATS = {
@@ -68,8 +69,10 @@ def estimates_csv(found: Evaluation) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CHECKED_COLUMNS)
-    for row in found.estimates:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in CHECKED_COLUMNS])
+    for row in found.estimates:  # a term is a column's name from an uploaded table
+        writer.writerow(
+            inert_row(["" if row.get(c) is None else row.get(c) for c in CHECKED_COLUMNS])
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -82,13 +85,13 @@ def estimates_xlsx(found: Evaluation) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in found.estimates:
-        sheet.append([row.get(c) for c in CHECKED_COLUMNS])
+        sheet.append(inert_row([row.get(c) for c in CHECKED_COLUMNS]))
     chosen = book.create_sheet("variables")
     chosen.append(["design", found.design])
-    chosen.append(["data", found.source])
+    chosen.append(["data", inert(found.source)])  # an uploaded table's file name
     chosen.append(["data_checksum", found.data_checksum])
     for name, value in found.variables.items():
-        chosen.append([name, ", ".join(value) if isinstance(value, list) else value])
+        chosen.append(inert_row([name, ", ".join(value) if isinstance(value, list) else value]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -35,6 +35,7 @@ from sejahtera.data.readers import SUFFIXES, read_table
 from sejahtera.evaluate.robustness import numbers_as_numbers
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.services import folder_of
+from sejahtera.workbench.datasets.uploads import is_workbook
 from sejahtera.workbench.evaluations.models import Evaluation, EvaluationInput
 
 Kind = Literal["number", "flag", "text"]
@@ -175,6 +176,11 @@ def keep(received: UploadedFile, owner: object) -> EvaluationInput:
             for chunk in received.chunks():
                 digest.update(chunk)
                 handle.write(chunk)
+        if SUFFIXES[suffix] == "excel" and not is_workbook(target):
+            raise TableRefused(
+                _("“%(name)s” is not an Excel workbook the workbench reads: it is not one, or "
+                  "it unpacks to far more than its size.") % {"name": received.name}
+            )  # fmt: skip  # a zip bomb is refused before a reader unpacks it
         columns = table_columns(target)
         if len(columns) < 2:
             shown = {"name": received.name, "column": columns[0].name if columns else "–"}

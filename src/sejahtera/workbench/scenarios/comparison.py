@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, text
 from sejahtera.rules.programmes import FUNDERS
+from sejahtera.workbench.core.cells import inert
 from sejahtera.workbench.scenarios.models import Scenario
 
 MAX_COLUMNS = 4
@@ -348,7 +349,7 @@ def export(chosen: list[Column], language: Language, format_: str) -> tuple[byte
         out = io.StringIO()
         writer = csv.writer(out)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(["" if v is None else _cell(v) for v in row])
         return out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -367,7 +368,6 @@ def export(chosen: list[Column], language: Language, format_: str) -> tuple[byte
 
 
 def _cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """A text cell that a spreadsheet would run as a formula (a scenario's name) is kept as
+    text, in the CSV as in the XLSX."""
+    return inert(value)
