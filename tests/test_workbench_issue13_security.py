@@ -132,3 +132,17 @@ def test_a_zip_bomb_table_is_refused_before_it_is_read(monkeypatch) -> None:
     assert opened == []  # never handed to the reader
     assert not EvaluationInput.objects.exists()
     assert not sources.folder().exists() or not list(sources.folder().iterdir())
+
+
+def test_needs_exports_neutralise_area_names_from_the_data() -> None:
+    from sejahtera.workbench.needs.exports import as_csv, as_xlsx
+
+    header = ["Rank", "Area code", "Kecamatan", "Estimate"]
+    body = [[1, "3471010", FORMULA, -0.25], [2, "@3471020", "Gondokusuman", 0.5]]
+    read = list(csv.reader(io.StringIO(as_csv(header, body).decode("utf-8-sig"))))
+    assert read[1] == ["1", "3471010", "'" + FORMULA, "-0.25"]
+    assert read[2][1] == "'@3471020"
+    book = load_workbook(io.BytesIO(as_xlsx(header, body, "P0", [("note", "=1+1")])))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert [c.value for c in book.active[2]] == [1, "3471010", "'" + FORMULA, -0.25]

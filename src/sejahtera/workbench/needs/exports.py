@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from sejahtera.workbench.core.cells import inert_row
 from sejahtera.workbench.needs.figures import Query
 from sejahtera.workbench.needs.labels import flag_label, group_label, label, level_label, value_of
 from sejahtera.workbench.needs.trends import role_label
@@ -110,7 +111,7 @@ def as_csv(header: list[str], body: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in body])
+    writer.writerows([inert_row(["" if cell is None else cell for cell in row]) for row in body])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -124,11 +125,11 @@ def as_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    for row in body:
-        sheet.append(row)
+    for row in body:  # area names and group values come from the uploaded data
+        sheet.append(inert_row(row))
     about = book.create_sheet(_("About"))
     for name, value in notes:
-        about.append([name, value])
+        about.append(inert_row([name, value]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
