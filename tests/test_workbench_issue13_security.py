@@ -146,3 +146,35 @@ def test_needs_exports_neutralise_area_names_from_the_data() -> None:
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert [c.value for c in book.active[2]] == [1, "3471010", "'" + FORMULA, -0.25]
+
+
+MB = 1024 * 1024
+
+
+def test_an_evaluation_table_over_the_limit_is_refused_as_it_arrives(settings, tmp_path) -> None:
+    """As a dataset's files are: counted while they arrive (a file between one and two limits is
+    not announced too large), and a body announced larger is refused unread; nothing kept."""
+    from django.test import Client
+
+    from sejahtera.workbench.core.tokens import issue
+
+    settings.UPLOAD_MAX_BYTES = MB
+    big = tmp_path / "besar.csv"
+    big.write_bytes(b"desa,y,d\n" + b"1,2,0\n" * (MB // 6 + 100))
+    assert MB < big.stat().st_size < 2 * MB
+    client = signed_in("analyst")
+    with big.open("rb") as sent:
+        page = client.post("/evaluations/tables/new/", {"file": sent})
+    assert page.status_code == 400 and "besar.csv lebih besar dari 1 MB" in page.content.decode()
+    announced = client.post(
+        "/evaluations/tables/new/",
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(4 * MB),
+    )
+    assert announced.status_code == 413 and "1 MB" in announced.content.decode()
+    token = {"HTTP_AUTHORIZATION": f"Bearer {issue(user_with('analyst'))}"}
+    with big.open("rb") as sent:
+        api = Client().post("/api/evaluations/tables", {"file": sent}, **token)
+    assert api.status_code == 413 and "besar.csv" in api.json()["detail"]
+    assert not EvaluationInput.objects.exists()

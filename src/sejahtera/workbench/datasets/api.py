@@ -6,13 +6,10 @@ uploads files and starts their import, answering ``{"job": JOB_ID}`` (follow it 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, datetime
-from functools import wraps
 from typing import Any
 
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -24,7 +21,7 @@ from sejahtera.workbench.core import audit, jobs
 from sejahtera.workbench.core.api import require
 from sejahtera.workbench.datasets import services, uploads
 from sejahtera.workbench.datasets.importing import IMPORT, mapping_for
-from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too_large
+from sejahtera.workbench.datasets.limits import limited
 from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, SavedMapping
 
 router = Router(tags=["datasets"])
@@ -51,24 +48,6 @@ class Started(Schema):
 
 class Refused(Schema):
     detail: str  # what was refused and why
-
-
-def limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The size limit on the upload, applied before its body is read: a body announced too
-    large is refused (413) unread, a file growing past the limit is dropped as it arrives."""
-
-    @wraps(run)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if too_large(request):
-            return JsonResponse({"detail": body_refused()}, status=413)
-        request.upload_handlers = [LimitedUpload(request), TemporaryFileUploadHandler(request)]
-        response = run(request, *args, **kwargs)
-        refused = getattr(request, "upload_refused", "")
-        if refused and response.status_code == 422:  # the file dropped was a required one
-            return JsonResponse({"detail": refused}, status=413)
-        return response
-
-    return checked
 
 
 @router.get("", response=list[VersionOut])

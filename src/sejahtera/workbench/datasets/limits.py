@@ -4,11 +4,17 @@ that grows past the limit is dropped there and then, never written out whole."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpRequest
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    TemporaryFileUploadHandler,
+)
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from sejahtera.workbench.datasets.uploads import shown_name
@@ -54,3 +60,27 @@ class LimitedUpload(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None  # the next handler keeps the file
+
+
+def limit(request: HttpRequest) -> None:
+    """Apply the size limit to the files of ``request`` as they arrive (before its body is
+    read): a file growing past it is dropped and ``request.upload_refused`` says why."""
+    request.upload_handlers = [LimitedUpload(request), TemporaryFileUploadHandler(request)]
+
+
+def limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The size limit on the upload, applied before its body is read: a body announced too
+    large is refused (413) unread, a file growing past the limit is dropped as it arrives."""
+
+    @wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if too_large(request):
+            return JsonResponse({"detail": body_refused()}, status=413)
+        limit(request)
+        response = run(request, *args, **kwargs)
+        refused = getattr(request, "upload_refused", "")
+        if refused and response.status_code == 422:  # the file dropped was a required one
+            return JsonResponse({"detail": refused}, status=413)
+        return response
+
+    return checked

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +29,7 @@ from sejahtera.workbench.datasets import reports, services, uploads
 from sejahtera.workbench.datasets.figures import households_by_regency
 from sejahtera.workbench.datasets.forms import MappingForm, UploadForm, guess, saved_mapping
 from sejahtera.workbench.datasets.importing import IMPORT
-from sejahtera.workbench.datasets.limits import LimitedUpload, body_refused, too_large
+from sejahtera.workbench.datasets.limits import body_refused, limit, too_large
 from sejahtera.workbench.datasets.models import (
     Dataset,
     DatasetVersion,
@@ -157,7 +156,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if too_large(request):
             return _refused_size(request)
-        request.upload_handlers = [LimitedUpload(request), TemporaryFileUploadHandler(request)]
+        limit(request)
     return _upload(request)
 
 

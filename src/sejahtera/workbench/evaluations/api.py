@@ -17,18 +17,24 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from sejahtera.errors import SejahteraError
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.api import require
+from sejahtera.workbench.datasets.limits import limited
 from sejahtera.workbench.evaluations.forms import TableForm, VariablesForm
 from sejahtera.workbench.evaluations.models import Evaluation, EvaluationInput
 from sejahtera.workbench.evaluations.sources import TableRefused, keep, source
 from sejahtera.workbench.evaluations.views import create
 
 router = Router(tags=["evaluations"])
+
+
+class Refusal(Schema):
+    detail: str  # what was refused and why (a file over the size limit)
 
 
 class EvaluationIn(Schema):
@@ -129,7 +135,8 @@ def tables(request: HttpRequest) -> list[EvaluationInput]:
     return list(EvaluationInput.objects.all())
 
 
-@router.post("/tables", response={201: TableOut})
+@router.post("/tables", response={201: TableOut, 413: Refusal})
+@decorate_view(limited)
 def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[EvaluationInput]:
     """Upload a table file (CSV, Excel, Parquet, Stata, SPSS) to evaluate; one the workbench
     cannot read is refused (400) and kept nowhere."""

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sejahtera.errors import SejahteraError
@@ -24,6 +25,7 @@ from sejahtera.workbench.core import audit, jobs
 from sejahtera.workbench.core.models import JobState
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
+from sejahtera.workbench.datasets.limits import body_refused, limit, too_large
 from sejahtera.workbench.evaluations import downloads
 from sejahtera.workbench.evaluations.forms import (
     SourceForm,
@@ -121,12 +123,28 @@ def _page(
     return render(request, "evaluations/new.html", context, status=status)
 
 
+@csrf_exempt  # checked by csrf_protect below, once the size limit is in place
 @require_http_methods(["GET", "POST"])
 @requires("evaluation.run")
 def table_upload(request: HttpRequest) -> HttpResponse:
-    """A table file to evaluate: kept with its columns, then on to choosing the design."""
-    form = TableForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    """A table file to evaluate: kept with its columns, then on to choosing the design. A file
+    over the size limit is refused as it arrives, as a dataset's is."""
+    if request.method == "POST":
+        if too_large(request):
+            back = reverse("evaluations:upload")
+            return refused(request, body_refused(), back, status=413)
+        limit(request)
+    return _table_upload(request)
+
+
+@csrf_protect
+def _table_upload(request: HttpRequest) -> HttpResponse:
+    posted = request.method == "POST"
+    form = TableForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and getattr(request, "upload_refused", ""):
+        form.add_error(None, request.upload_refused)
+        form.errors.pop("file", None)  # the file was dropped for its size, not left out
+    elif request.method == "POST" and form.is_valid():
         try:
             table = keep(form.cleaned_data["file"], request.user)
         except (SejahteraError, TableRefused) as problem:
