@@ -36,8 +36,6 @@ RUN = "evaluation.run"
 LANGUAGES = ("id", "en")
 
 
-
-
 def evaluate(evaluation: Evaluation) -> CheckedEvaluation:
     """The design on the evaluation's data with its variables: what the command computes with
     ``--report`` (the checks included)."""

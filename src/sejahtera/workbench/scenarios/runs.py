@@ -53,8 +53,6 @@ RUN, BUDGET, EXPLAIN = "scenario.run", "scenario.budget", "scenario.explain"
 logger = logging.getLogger(__name__)
 
 
-
-
 # What a worker process keeps of the last dataset version it ran on, by the version's checksum:
 # its frames (at a million households reading the files takes longer than a run) and the status
 # quo computed on them for each ruleset and year (:class:`Start`), which every scenario on that
