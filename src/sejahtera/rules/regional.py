@@ -3,8 +3,12 @@ be wrong for it, such as each kabupaten's Dana Desa per desa or a quota per kabu
 
 A ruleset may hold ``regional/<parameter path>.csv``::
 
-    region_code,start,value,reference
-    34.03,2025-01-01,1172283049,"PMK 108/2024: Dana Desa Gunungkidul Rp168.808.759.000, 144 desa"
+    region_code,start,value,reference,reference_en
+    34.01,2025-01-01,1119540230,"PMK 108/2024: Rp97,40 miliar (dibulatkan)","… billion (rounded)"
+
+``reference`` is in Indonesian; the optional ``reference_en`` column gives it in English. Without
+it (or left blank on a row) the one reference serves both languages, as a bare citation does. The
+reference is read as every text of a ruleset is (:func:`~sejahtera.rules.parameters.bilingual`).
 
 An area takes the value of its own code, else of the nearest enclosing region listed (a desa
 takes its kecamatan's, then its kabupaten's, then its province's), else the parameter's own
@@ -23,13 +27,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sejahtera.rules.parameters import Parameter, RulesFileError
+from sejahtera.rules.parameters import Parameter, RulesFileError, Text, bilingual
 
 if TYPE_CHECKING:
     from sejahtera.rules.ruleset import Ruleset
 
 FOLDER = "regional"
 COLUMNS = ("region_code", "start", "value", "reference")
+ENGLISH = "reference_en"  # optional, after the others: the reference in English
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class RegionalValue:
     region: str
     start: datetime.date
     value: float
-    reference: str
+    reference: Text  # in Indonesian and English
     file: str
     line: int
 
@@ -52,9 +57,13 @@ def read_regional(folder: Path, parameters: object) -> dict[str, tuple[RegionalV
         if not isinstance(parameters.get(tuple(name.split("."))), Parameter):  # type: ignore[attr-defined]
             raise RulesFileError("rules.regional_unknown", file=shown, line=1, name=name)
         reader = csv.DictReader(io.StringIO(path.read_text("utf-8")))
-        if tuple(reader.fieldnames or ()) != COLUMNS:
+        if tuple(reader.fieldnames or ()) not in (COLUMNS, (*COLUMNS, ENGLISH)):
             raise RulesFileError(
-                "rules.regional_columns", file=shown, line=1, columns=", ".join(COLUMNS)
+                "rules.regional_columns",
+                file=shown,
+                line=1,
+                columns=", ".join(COLUMNS),
+                optional=ENGLISH,
             )
         rows = []
         for number, row in enumerate(reader, start=2):
@@ -68,9 +77,18 @@ def read_regional(folder: Path, parameters: object) -> dict[str, tuple[RegionalV
             region = row["region_code"].strip()
             if not region or not all(part.isdigit() for part in region.split(".")):
                 raise RulesFileError("rules.regional_row", file=shown, line=number, row=dict(row))
-            rows.append(RegionalValue(region, start, value, row["reference"], shown, number))
+            reference = _reference(row, shown, number)
+            rows.append(RegionalValue(region, start, value, reference, shown, number))
         found[name] = tuple(sorted(rows, key=lambda r: (r.region, r.start)))
     return found
+
+
+def _reference(row: dict[str, str | None], file: str, line: int) -> Text:
+    """A row's reference: ``reference`` in Indonesian, ``reference_en`` in English if given."""
+    indonesian, english = row["reference"] or "", row.get(ENGLISH) or ""
+    return bilingual(
+        {"id": indonesian, "en": english} if english.strip() else indonesian, file, line
+    )
 
 
 def regional_values(

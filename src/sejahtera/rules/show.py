@@ -35,7 +35,7 @@ class RegionalShown:
     name: str
     value: float
     since: datetime.date
-    reference: str
+    reference: Text
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ParameterShown:
                     "name": row.name,
                     "value": row.value,
                     "since": row.since.isoformat(),
-                    "reference": row.reference,
+                    "reference": row.reference.plain(),
                 }
                 for row in self.regional
             ],
@@ -396,7 +396,7 @@ def _parameter_lines(shown: ParameterShown, language_code: Language) -> list[str
                 name=row.name,
                 value=value,
                 since=row.since.isoformat(),
-                reference=row.reference,
+                reference=row.reference.in_(language_code),
             )
         )
     return lines

@@ -29,8 +29,8 @@ def kept_bilingual(found: Any) -> Any:
 
 
 def _said(kept: object, language: Language) -> str:
-    """A text kept as ``{id, en}`` in ``language``; one kept as a string (a region's reference,
-    or a result kept before both were) as it is."""
+    """A text kept as ``{id, en}`` in ``language``; one kept as a string (a result kept before
+    both were) as it is."""
     if isinstance(kept, dict):
         return str(kept.get(language) or kept.get("id") or "")
     return "" if kept is None else str(kept)
