@@ -1,7 +1,9 @@
 """The datasets pages speak the reader's language: the mapping page's help texts (what each
 schema column holds) and the first rows of an upload and of a version show no English word and
 no raw code on an Indonesian page (``cement`` reads Semen/bata merah, a flag Ya/Tidak, a missing
-value –, numbers as 1.234,56), and English on an English page.
+value –, numbers as 1.234,56), and English on an English page. The tables' headers and the
+mapping form's labels are the schema columns' labels (ID rumah tangga, Memiliki lahan), never
+the schema's names (``household_id``), which stay as the headers' tooltips.
 
 The expected words are read from the catalogue's YAML file and the demo frames the test wrote;
 the codes and descriptions to look for come from the schema, never from a copied list."""
@@ -38,10 +40,23 @@ def root(settings, tmp_path: Path) -> Path:
 
 
 @cache
+def catalogue_file(name: str) -> dict[str, dict[str, str]]:
+    folder = resources.files("sejahtera").joinpath("resources/locale")
+    return yaml.safe_load(folder.joinpath(name).read_text("utf-8"))
+
+
 def words() -> dict[str, dict[str, str]]:
     """The labels catalogue as written (value.<column>.<code> → {id, en})."""
-    folder = resources.files("sejahtera").joinpath("resources/locale")
-    return yaml.safe_load(folder.joinpath("labels.yaml").read_text("utf-8"))
+    return catalogue_file("labels.yaml")
+
+
+def written_label(name: str, language: str) -> str:
+    """A schema column's label as the catalogue files write it: schema.yaml, else labels.yaml."""
+    entry = catalogue_file("schema.yaml").get(f"column.{name}") or words()[f"column.{name}"]
+    return entry[language]
+
+
+RAW = {c.name for table in TABLES for c in COLUMNS[table]}  # the schema's names
 
 
 def descriptions(language: str) -> set[str]:
@@ -65,12 +80,25 @@ def expected(column: Column, raw: object, language: str) -> str:
     return words()[f"value.{column.name}.{raw}"][language]
 
 
+HEADER = re.compile(r'<th scope="col" data-column="([^"]*)"(?: title="([^"]*)")?>(.*?)</th>')
+
+
+def headers_in(page: str, kind: str) -> dict[str, list[tuple[str, str, str]]]:
+    """Each ``<table class=kind data-table=…>``'s headers as (column, tooltip, visible text)."""
+    pattern = rf'<table class="{kind}" data-table="(\w+)">(.*?)</table>'
+    return {
+        table: [tuple(map(html.unescape, h)) for h in HEADER.findall(body)]  # type: ignore[misc]
+        for table, body in re.findall(pattern, page, re.S)
+    }
+
+
 def tables_in(page: str, kind: str) -> dict[str, list[dict[str, str]]]:
-    """Each ``<table class=kind data-table=…>`` of the page as rows of {header: cell}."""
+    """Each ``<table class=kind data-table=…>`` of the page as rows of {column: cell}, the
+    column as the header's ``data-column`` names it."""
     found = {}
     pattern = rf'<table class="{kind}" data-table="(\w+)">(.*?)</table>'
     for table, body in re.findall(pattern, page, re.S):
-        heads = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", body)]
+        heads = [html.unescape(name) for name, _, _ in HEADER.findall(body)]
         rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
         found[table] = [
             dict(zip(heads, map(html.unescape, re.findall(r"<td>(.*?)</td>", r)), strict=True))
@@ -149,3 +177,78 @@ def test_a_versions_first_rows_are_named_in_the_pages_language(sent) -> None:
     client.post("/i18n/setlang/", {"language": "en"})
     english = html.unescape(client.get(address).content.decode())
     check_cells(tables_in(english, "rows"), frames, "en")
+
+
+def test_every_schema_column_has_a_short_label_in_each_language() -> None:
+    """Each schema column's label is written once (schema.yaml or labels.yaml, not both), is in
+    both languages, reads as words rather than a key, and tells the table's columns apart."""
+    schema_file, labels_file = catalogue_file("schema.yaml"), words()
+    for table in TABLES:
+        for language in ("id", "en"):
+            labels = [c.label(language) for c in COLUMNS[table]]
+            assert len(set(labels)) == len(labels), (table, language)
+            for column, label in zip(COLUMNS[table], labels, strict=True):
+                key = f"column.{column.name}"
+                assert (key in schema_file) != (key in labels_file), key
+                assert label == written_label(column.name, language)
+                assert label.strip() and label not in RAW and "_" not in label, (key, label)
+
+
+def test_a_versions_first_rows_headers_are_the_columns_labels(sent) -> None:
+    client, made, _, _ = sent
+    done = imported(client, made, mapping_form(client, made))
+    address = f"/datasets/versions/{done.version_id}/"
+    indonesian = client.get(address, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(address).content.decode()
+    for page, language in ((indonesian, "id"), (english, "en")):
+        shown = headers_in(page, "rows")
+        assert set(shown) == set(TABLES)
+        for table, headers in shown.items():
+            names = [c.name for c in COLUMNS[table]]
+            assert headers and {name for name, _, _ in headers} <= set(names)
+            for name, tooltip, visible in headers:
+                assert visible == written_label(name, language)
+                assert visible not in RAW and tooltip == name
+    for page, language in ((indonesian, "id"), (english, "en")):
+        visible = {v for headers in headers_in(page, "rows").values() for _, _, v in headers}
+        named = {written_label(name, language) for name in ("household_id", "owns_land")}
+        assert named <= visible
+    assert written_label("owns_land", "id") != written_label("owns_land", "en")
+
+
+def test_the_mapping_form_and_the_files_rows_use_the_labels(root, tmp_path) -> None:
+    """The mapping form labels each schema column by its label, never "weight (weight)"; the
+    first rows of the file head a column chosen for a schema column with that column's label, a
+    column mapped to none with the file's own name."""
+    households, persons = demo_frames(limit=SHOWN)
+    households["catatan_petugas"] = "-"
+    client = signed_in(Role.ANALYST)
+    made = upload(
+        client,
+        households=written(households, tmp_path, "rt", "csv"),
+        persons=written(persons, tmp_path, "art", "csv"),
+    )
+    for language in ("id", "en"):
+        if language == "en":
+            client.post("/i18n/setlang/", {"language": "en"})
+        page = html.unescape(client.get(f"/datasets/uploads/{made.pk}/").content.decode())
+        labels = dict(
+            re.findall(r'<label for="id_(\w+)" title="\w+">([^<]+?)(?: \*)?</label>', page)
+        )
+        expected_labels = {
+            f"{table}__{c.name}": written_label(c.name, language)
+            for table in TABLES
+            for c in COLUMNS[table]
+        }
+        assert labels == expected_labels
+        shown = headers_in(page, "preview")
+        for table, frame in (("households", households), ("persons", persons)):
+            headers = shown[table]
+            assert [name for name, _, _ in headers] == list(map(str, frame.columns))
+            for name, tooltip, visible in headers:
+                if name in RAW:
+                    assert (visible, tooltip) == (written_label(name, language), name)
+                else:
+                    assert (visible, tooltip) == (name, "")
+        assert ("catatan_petugas", "", "catatan_petugas") in shown["households"]

@@ -1,8 +1,9 @@
 """The microdata schema ``sejahtera/v1``: columns, types, ranges and categories.
 
 A column spec is data; coercion (``coerce.py``) and validation (``validate.py``) read it, and the
-docs table is generated from it. Categories are stored as plain strings. What a column holds is
-told in the reader's language from the catalogue (``locale/schema.yaml``).
+docs table is generated from it. Categories are stored as plain strings. What a column holds
+(:attr:`Column.description`) and its short name (:meth:`Column.label`) are told in the reader's
+language from the catalogue (``locale/schema.yaml``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 
-from sejahtera.i18n import text
+from sejahtera.i18n import Language, catalogue, language, text
 
 SCHEMA_VERSION = "sejahtera/v1"
 Kind = Literal["str", "bool", "int", "float", "category", "region", "nik"]
@@ -38,6 +39,12 @@ class Column:
     def description(self) -> str:
         """What the column holds, in the reader's language (``schema.<table>.<name>``)."""
         return text(f"schema.{self.table}.{self.name}")
+
+    def label(self, language_code: Language | None = None) -> str:
+        """The column's short name for a reader (``column.<name>``: a table's header, a form's
+        label), in ``language_code`` or the reader's language. Every schema column has one, in
+        ``locale/schema.yaml`` or, for the columns other pages group by, ``locale/labels.yaml``."""
+        return catalogue()[f"column.{self.name}"][language_code or language()]
 
 
 def _household(name: str, kind: Kind, **options: object) -> Column:

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sejahtera.data.labels import column_label
 from sejahtera.data.schema import COLUMNS, TABLES
 from sejahtera.workbench.datasets.models import Dataset, SavedMapping
 
@@ -146,7 +145,7 @@ class MappingForm(forms.Form):
             for schema in COLUMNS[table]:
                 name = f"{table}__{schema.name}"
                 self.fields[name] = forms.ChoiceField(
-                    label=f"{column_label(schema.name)} ({schema.name})",
+                    label=schema.label(),
                     choices=options,
                     required=False,
                     initial=chosen.get(table, {}).get(schema.name, ""),
@@ -172,7 +171,7 @@ class MappingForm(forms.Form):
                         _("Column %(source)s is already chosen for %(other)s.")
                         % {"source": source, "other": used[source]},
                     )
-                used[source] = name.split("__", 1)[1]
+                used[source] = self.fields[name].label
         cleaned["save_as"] = (cleaned.get("save_as") or "").strip()
         return cleaned
 

@@ -1,6 +1,7 @@
 """A version's first rows as a page shows them, in the page's language: codes by their names
 (Semen/bata merah, Kepala), flags as Ya/Tidak, region codes with their names, numbers in the
-page's format, personal columns (address, NIK, name) masked unless revealed."""
+page's format, personal columns (address, NIK, name) masked unless revealed; the headers are the
+columns' labels (ID rumah tangga, Memiliki lahan), their schema names kept as tooltips."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from sejahtera.data.labels import cell_label
 from sejahtera.data.schema import TABLES, column
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import DatasetVersion
-from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA, mask
+from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA, Header, mask
 
 SHOWN = 10  # rows of each table
 
 
 @dataclass(frozen=True)
 class Rows:
-    tables: list[tuple[str, list[str], list[list[str]]]]  # (table, columns, rows)
+    tables: list[tuple[str, list[Header], list[list[str]]]]  # (table, headers, rows)
     masked: list[str]
 
     @property
@@ -48,7 +49,8 @@ def first_rows(version: DatasetVersion, revealed: bool = False) -> Rows:
             ]
             for record in frame.head(SHOWN).itertuples(index=False, name=None)
         ]
-        tables.append((table, columns, shown))
+        headers = [Header.of(name, column(table, name)) for name in columns]  # type: ignore[arg-type]
+        tables.append((table, headers, shown))
     return Rows(tables, sorted(masked))
 
 

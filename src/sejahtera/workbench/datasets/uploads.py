@@ -191,11 +191,26 @@ def discard(upload: Upload) -> None:
 
 
 @dataclass(frozen=True)
+class Header:
+    """A table's column header: ``shown`` to the reader (a schema column's label, or the file's
+    own name for a column mapped to none), ``name`` the column as the file or the schema names it,
+    kept for analysts as the header's tooltip."""
+
+    shown: str
+    name: str
+
+    @classmethod
+    def of(cls, name: str, schema: Column | None) -> Header:
+        return cls(schema.label() if schema is not None else name, name)
+
+
+@dataclass(frozen=True)
 class Preview:
     table: str
     original: str
     format: str
     columns: list[str]
+    headers: list[Header]
     rows: list[list[str]]  # as text, personal columns masked unless revealed
     masked: list[str]  # the columns masked
 
@@ -244,8 +259,17 @@ def preview(
             ]
             for record in frame.itertuples(index=False, name=None)
         ]
+        headers = [Header.of(c, schema[c][0] if c in schema else None) for c in columns]
         shown.append(
-            Preview(table, stored["original"], stored["format"], columns, rows, sorted(personal))
+            Preview(
+                table,
+                stored["original"],
+                stored["format"],
+                columns,
+                headers,
+                rows,
+                sorted(personal),
+            )
         )
     return shown
 
