@@ -132,32 +132,45 @@ def household_frame(dataset: Dataset, persons: pd.DataFrame | None = None) -> pd
                 "employed",
             ]
         )
-    members = persons.groupby("household_id", sort=False, observed=True)
+    # The members' household, factorised once (a household id is text: hashing three million of
+    # them is most of the work), then counted with bincount; one join to the households.
+    codes, ids = pd.factorize(persons["household_id"])
+    count = len(ids)
     age = persons["age"]
+
+    def members_where(flags: pd.Series) -> np.ndarray:
+        return np.bincount(
+            codes, weights=flags.to_numpy(dtype=bool, na_value=False), minlength=count
+        )
+
+    disabled = persons["disability_severe"].fillna(False).astype(bool)
     summary = pd.DataFrame(
         {
-            "size": members.size(),
-            "children": (age < 18).groupby(persons["household_id"], observed=True).sum(),
-            "elderly": (age >= 60).groupby(persons["household_id"], observed=True).sum(),
-            "has_disability": persons["disability_severe"]
-            .fillna(False)
-            .astype(bool)
-            .groupby(persons["household_id"], observed=True)
-            .any(),
-        }
+            "size": np.bincount(codes, minlength=count),
+            "children": members_where(age < 18).astype(np.int64),
+            "elderly": members_where(age >= 60).astype(np.int64),
+            "has_disability": members_where(disabled) > 0,
+        },
+        index=pd.Index(ids, name="household_id"),
     )
-    heads = persons[persons["relationship"].astype(str) == "head"].drop_duplicates("household_id")
+    heads = np.flatnonzero((persons["relationship"].astype(str) == "head").to_numpy())
+    heads = heads[~pd.Index(codes[heads]).duplicated()]  # a household's first head
+    rows = persons.iloc[heads]
     head = pd.DataFrame(
         {
-            "head_sex": heads["sex"].astype(str).to_numpy(),
-            "head_age_group": age_group(heads["age"]).astype(str).to_numpy(),
-            "head_education": heads["education"].astype("string").fillna("unknown").to_numpy(),
-            "head_employed": heads["employed"].astype("boolean").to_numpy(),
+            "head_sex": rows["sex"].astype(str).to_numpy(),
+            "head_age_group": age_group(rows["age"]).astype(str).to_numpy(),
+            "head_education": rows["education"].astype("string").fillna("unknown").to_numpy(),
+            "head_employed": rows["employed"].astype("boolean").to_numpy(),
         },
-        index=heads["household_id"].to_numpy(),
+        index=summary.index[codes[heads]],
     )
     head["female_head"] = head["head_sex"] == "F"
-    frame = households.join(summary, on="household_id").join(head, on="household_id")
+    if len(head) == count:  # every household has its head: put them in order, no second join
+        members = pd.concat([summary, head.iloc[np.argsort(codes[heads])]], axis=1)
+    else:
+        members = summary.join(head)
+    frame = households.join(members, on="household_id")
     frame["size"] = frame["size"].fillna(0).astype(np.int64)
     return frame
 
