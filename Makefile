@@ -94,6 +94,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/workbench_dataset_import.py
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/dashboard.py --postgres
+	$(BIN)/python benchmarks/needs_explorer.py
+	$(BIN)/python benchmarks/workbench_evaluation.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
