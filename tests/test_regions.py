@@ -82,3 +82,13 @@ def test_levels_and_parents() -> None:
     assert level_of("34") == "province" and level_of("34.04.13.2001") == "village"
     assert level_of("34.4") is None
     assert parent_code("34.04.13.2001", "regency") == "34.04"
+
+
+def test_common_parent_is_the_deepest_region_holding_every_code() -> None:
+    from sejahtera.data.regions import common_parent
+
+    assert common_parent(["34.03.01", "34.03.12"]) == "34.03"  # kecamatan of one kabupaten
+    assert common_parent(["34.03.01", "34.04.02"]) == "34"  # of one province
+    assert common_parent(["34.01", "34.04"]) == "34"
+    assert common_parent(["34.03.01"]) == "34.03"  # above the code's own level
+    assert common_parent(["34.03", "33.01"]) is None and common_parent([]) is None

@@ -64,6 +64,22 @@ def parent_code(code: str, level: Level) -> str:
     return ".".join(code.split(".")[: LEVELS.index(level) + 1])
 
 
+def common_parent(codes: list[str]) -> str | None:
+    """The deepest region holding every code, above their level: the kabupaten of kecamatan in
+    one kabupaten, the province of kabupaten or kecamatan in one province; None when there is
+    no such region (no codes, or codes of several provinces)."""
+    if not codes:
+        return None
+    parts = [code.split(".") for code in codes]
+    shared: list[str] = []
+    for pieces in zip(*parts, strict=False):
+        if len(set(pieces)) != 1:
+            break
+        shared.append(pieces[0])
+    depth = min(len(shared), min(len(p) for p in parts) - 1)
+    return ".".join(shared[:depth]) or None
+
+
 class Registry:
     """Look-ups over the shipped region table."""
 

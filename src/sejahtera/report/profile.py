@@ -23,7 +23,7 @@ from sejahtera import __version__
 from sejahtera.data.dataset import Dataset
 from sejahtera.data.frame import AGE_GROUPS, Table, household_frame
 from sejahtera.data.labels import value_label
-from sejahtera.data.regions import level_of, registry
+from sejahtera.data.regions import common_parent, level_of, registry
 from sejahtera.data.schema import EDUCATION
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, language, text
@@ -325,7 +325,7 @@ def _map(
         svg = choropleth(
             values,
             level,
-            _common_parent(list(values)),
+            common_parent(list(values)),
             title=title,
             legend_title=legend,
             fmt=fmt,  # type: ignore[arg-type]
@@ -335,20 +335,6 @@ def _map(
     except SejahteraError:  # kecamatan and desa boundaries ship for DI Yogyakarta only
         return Figure(note=text("profile.no_map", lang, title=title))
     return figure(svg)
-
-
-def _common_parent(codes: list[str]) -> str | None:
-    """The deepest region containing every code (the province, or one kabupaten)."""
-    if not codes:
-        return None
-    parts = [code.split(".") for code in codes]
-    shared = []
-    for pieces in zip(*parts, strict=False):
-        if len(set(pieces)) != 1:
-            break
-        shared.append(pieces[0])
-    depth = min(len(shared), min(len(p) for p in parts) - 1)
-    return ".".join(shared[:depth]) or None
 
 
 def _traits(profile: NeedsProfile, formats: Formats, lang: Language) -> html.Table:

@@ -55,7 +55,7 @@ def entries(
 ) -> list[Entry]:
     """The sections ``user`` may open whose address resolves, the one ``path`` is in marked
     current (the longest address that starts it)."""
-    shown = [s for s in sections if _may_see(user, s) and _resolves(s.address)]
+    shown = [s for s in sections if _may_see(user, s) and resolves(s.address)]
     inside = [s.address for s in shown if path.startswith(s.address)]
     current = max(inside, key=len, default=None)
     return [Entry(s.address, s.label, s.address == current) for s in shown]
@@ -67,7 +67,8 @@ def _may_see(user: User | AnonymousUser, section: Section) -> bool:
     return allowed(user, section.action)
 
 
-def _resolves(address: str) -> bool:
+def resolves(address: str) -> bool:
+    """Whether ``address`` is a page of the workbench (its app installed and routed)."""
     try:
         resolve(address)
     except Resolver404:

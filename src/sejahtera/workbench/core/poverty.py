@@ -19,6 +19,7 @@ from typing import Any, Final
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from sejahtera.data.regions import common_parent
 from sejahtera.workbench.core import jobs
 from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.datasets import services
@@ -269,7 +270,7 @@ def kecamatan_map(figures: dict[str, Any], area: str) -> str:
         return choropleth(
             {code: one["estimate"] for code, one in inside.items()},
             "district",
-            area or _common_parent(list(inside)),
+            area or common_parent(list(inside)),
             title=text("profile.map_fgt0", level=text("profile.level_district")),
             legend_title=indicator_label("fgt0"),
             fmt=number_format(1, percent=True),
@@ -277,12 +278,3 @@ def kecamatan_map(figures: dict[str, Any], area: str) -> str:
         )
     except SejahteraError:  # kecamatan boundaries ship for DI Yogyakarta only
         return ""
-
-
-def _common_parent(codes: list[str]) -> str | None:
-    """The province or kabupaten holding every kecamatan of ``codes`` (None: several)."""
-    for depth in (2, 1):
-        parents = {".".join(code.split(".")[:depth]) for code in codes}
-        if len(parents) == 1:
-            return parents.pop()
-    return None

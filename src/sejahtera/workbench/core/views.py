@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -21,6 +21,7 @@ from sejahtera.workbench.core import audit, jobs, poverty, ratelimit
 from sejahtera.workbench.core import dashboard as board
 from sejahtera.workbench.core.forms import DashboardForm
 from sejahtera.workbench.core.models import Job
+from sejahtera.workbench.core.navigation import resolves
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.core.profiles import CONTENT_TYPES, configured_profiles, dataset_summary
@@ -149,21 +150,13 @@ def _needs_link(request: HttpRequest, version: DatasetVersion | None) -> str:
     in the page's language, else the page of the dataset version the figures come from."""
     if version is None:
         return ""
-    if _resolves("/needs/"):
+    if resolves("/needs/"):
         return "/needs/"
     profiles = configured_profiles()
     if profiles:
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in profiles else None
         return f"/profile/{language or next(iter(profiles))}/"
     return reverse("datasets:version", args=[version.pk])
-
-
-def _resolves(address: str) -> bool:
-    try:
-        resolve(address)
-    except Resolver404:
-        return False
-    return True
 
 
 @require_POST

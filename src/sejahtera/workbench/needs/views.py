@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sejahtera.data.regions import common_parent
 from sejahtera.errors import SejahteraError
 from sejahtera.report.maps import choropleth
 from sejahtera.report.svg import number_format
@@ -280,7 +281,7 @@ def _map(query: Query, rows: list[dict[str, Any]], fmt) -> tuple[str, str]:
         svg = choropleth(
             values,
             MAP_LEVELS[query.level],  # type: ignore[arg-type]
-            _common_parent(list(values)),
+            common_parent(list(values)),
             title=_title(query),
             legend_title=label(query.indicator),
             fmt=fmt,
@@ -290,20 +291,6 @@ def _map(query: Query, rows: list[dict[str, Any]], fmt) -> tuple[str, str]:
     except SejahteraError:
         return "", _("No boundaries ship for these areas, so there is no map; the table has them.")
     return svg, ""
-
-
-def _common_parent(codes: list[str]) -> str | None:
-    """The deepest region holding every code (a province or one kabupaten), above their level."""
-    if not codes:
-        return None
-    parts = [code.split(".") for code in codes]
-    shared: list[str] = []
-    for pieces in zip(*parts, strict=False):
-        if len(set(pieces)) != 1:
-            break
-        shared.append(pieces[0])
-    depth = min(len(shared), min(len(p) for p in parts) - 1)
-    return ".".join(shared[:depth]) or None
 
 
 def _sources(trend: trends.Trend | None) -> list[dict[str, str]]:
