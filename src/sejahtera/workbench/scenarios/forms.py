@@ -206,6 +206,17 @@ def overlay_of(
     return Overlay(name, str(period), plain, tuple(chosen), dict(formulas))
 
 
+def overlay_for(scenario: Any) -> Overlay:
+    """A saved scenario's reform as data (:func:`overlay_of` of its fields)."""
+    return overlay_of(
+        scenario.name,
+        scenario.period,
+        scenario.changes,
+        tuple(scenario.templates),
+        scenario.formulas,
+    )
+
+
 def reformed(rules: Any, overlay: Overlay) -> Any:
     """The reformed ruleset as ``sejahtera simulate --reform`` makes it from the file."""
     with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:

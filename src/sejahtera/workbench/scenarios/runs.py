@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -35,13 +34,14 @@ from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.data.frame import household_frame
 from sejahtera.i18n import speaking
 from sejahtera.rules.ruleset import Ruleset, load_ruleset
-from sejahtera.simulate.scenario import Start, assumptions, reformed_rules, scenario
+from sejahtera.simulate.scenario import Start, assumptions, scenario
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, json_safe, kind
 from sejahtera.workbench.core.privacy import initials, mask_nik
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.services import checksum_of, current_version, folder_of
-from sejahtera.workbench.scenarios.forms import overlay_of
+from sejahtera.workbench.scenarios.forms import overlay_for
+from sejahtera.workbench.scenarios.forms import reformed as reformed_of
 from sejahtera.workbench.scenarios.models import (
     DEFAULT_PERIOD,
     DEFAULT_RULESET,
@@ -149,13 +149,9 @@ def run_scenario(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any
 def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
     progress.step(0.02, _("Reading the rules and the scenario's reform"))
     rules = load_ruleset(found.ruleset)
-    overlay = overlay_of(
-        found.name, found.period, found.changes, tuple(found.templates), found.formulas
-    )
-    with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:
-        written = overlay.write(rules, Path(folder))
-        reformed = reformed_rules(rules, written, "status_quo")
-        reform_text = written.read_text("utf-8")
+    overlay = overlay_for(found)
+    reformed = reformed_of(rules, overlay)
+    reform_text = overlay.text(rules)  # the file the reform was read from
     progress.step(0.06, _("Reading the dataset"))
     persons, households = read_version(found.dataset)
     overlay.check_inputs(rules, {*persons.columns, *households.columns})
@@ -273,11 +269,8 @@ def run_explain(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]
     persons, households = read_version(found.dataset)
     progress.step(0.3, _("Computing the status quo"))
     rules = load_ruleset(found.ruleset)
-    overlay = overlay_of(
-        found.name, found.period, found.changes, tuple(found.templates), found.formulas
-    )
-    with tempfile.TemporaryDirectory(prefix="sejahtera-scenario-") as folder:
-        reformed = reformed_rules(rules, overlay.write(rules, Path(folder)), "status_quo")
+    overlay = overlay_for(found)
+    reformed = reformed_of(rules, overlay)
     overlay.check_inputs(rules, {*persons.columns, *households.columns})
     start = status_quo(found.dataset, found.ruleset, rules, found.period)
     progress.step(0.7, _("Computing the scenario for this household"))

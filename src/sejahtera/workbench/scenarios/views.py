@@ -274,16 +274,10 @@ def scenario_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("scenario.view")
 def scenario_reform(request: HttpRequest, pk: int) -> HttpResponse:
     """The reform file the scenario ran (or would run): ``sejahtera simulate --reform``."""
-    from sejahtera.workbench.scenarios.forms import overlay_of
+    from sejahtera.workbench.scenarios.forms import overlay_for
 
     found = load_scenario(request.user, pk)
-    text = found.reform_text
-    if not text:
-        rules = levers.rules_with(found.ruleset)
-        overlay = overlay_of(
-            found.name, found.period, found.changes, tuple(found.templates), found.formulas
-        )
-        text = overlay.text(rules)
+    text = found.reform_text or overlay_for(found).text(levers.rules_with(found.ruleset))
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="scenario-{found.pk}.yaml"'
     return response
