@@ -30,10 +30,12 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 from django.dispatch import Signal
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -211,6 +213,15 @@ def visible(user: User | AnonymousUser, job: Job) -> bool:
     """Whether ``user`` sees ``job``: its own, or any with ``job.view_all``."""
     own = user.is_authenticated and job.owner_id == user.pk
     return allowed(user, "job.view") and (own or allowed(user, "job.view_all"))
+
+
+def load_visible(user: User | AnonymousUser, pk: int, **filters: Any) -> Job:
+    """The job ``pk`` (matching ``filters``, e.g. its kind) for a page: 404 when there is none,
+    PermissionDenied when ``user`` may not see it (:func:`visible`)."""
+    job = get_object_or_404(Job.objects.select_related("owner"), pk=pk, **filters)
+    if not visible(user, job):
+        raise PermissionDenied
+    return job
 
 
 def shown(user: User | AnonymousUser, job: Job | None) -> dict[str, object]:

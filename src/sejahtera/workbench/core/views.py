@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,6 @@ from sejahtera.data.regions import registry
 from sejahtera.workbench.core import audit, jobs, poverty, ratelimit
 from sejahtera.workbench.core import dashboard as board
 from sejahtera.workbench.core.forms import DashboardForm
-from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.navigation import resolves
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
@@ -187,19 +186,12 @@ def profile_file(request: HttpRequest, language: str, name: str = "index.html") 
 # Background jobs
 
 
-def _load_job(request: HttpRequest, pk: int) -> Job:
-    job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
-    if not jobs.visible(request.user, job):
-        raise PermissionDenied
-    return job
-
-
 @never_cache
 @require_GET
 @requires("job.view")
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress, polled by the page itself (htmx) until it ends, then its outcome."""
-    job = _load_job(request, pk)
+    job = jobs.load_visible(request.user, pk)
     response = render(request, "core/job.html", jobs.shown(request.user, job))
     if job.finished and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # the polling page shows the outcome (a cycle's list)
@@ -210,13 +202,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("job.view")
 def job_json(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(jobs.as_json(_load_job(request, pk)))
+    return JsonResponse(jobs.as_json(jobs.load_visible(request.user, pk)))
 
 
 @require_POST
 @requires("job.cancel")
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _load_job(request, pk)
+    job = jobs.load_visible(request.user, pk)
     back = job.link or reverse("core:job", args=[job.pk])  # the page of the job's record
     if not jobs.cancel(request, job):
         return refused(request, _("This job has already ended: there is nothing to cancel."), back)

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -313,9 +313,7 @@ def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The file of a finished export the user sees (its own; the office's for the office's
     staff, as jobs are seen), audited; 410 once the file is gone."""
-    job = get_object_or_404(Job, pk=pk, kind=EXPORT, state=JobState.DONE)
-    if not jobs.visible(request.user, job):
-        raise PermissionDenied
+    job = jobs.load_visible(request.user, pk, kind=EXPORT, state=JobState.DONE)
     cycle = access.load_cycle(request.user, job.result["cycle"])
     path = export_folder() / Path(job.result["file"]).name
     if not path.is_file():

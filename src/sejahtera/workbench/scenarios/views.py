@@ -7,10 +7,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -379,18 +378,11 @@ def budget(request: HttpRequest) -> HttpResponse:
     return render(request, "scenarios/budget.html", context, status=status)
 
 
-def _load_job(request: HttpRequest, pk: int, kind: str) -> Job:
-    job = get_object_or_404(Job.objects.select_related("owner"), pk=pk, kind=kind)
-    if not jobs.visible(request.user, job):
-        raise PermissionDenied
-    return job
-
-
 @never_cache
 @require_GET
 @requires("scenario.run")
 def budget_result(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _load_job(request, pk, BUDGET)
+    job = jobs.load_visible(request.user, pk, kind=BUDGET)
     result = job.result if job.state == JobState.DONE else None
     context = {"crumbs": _crumbs((reverse("scenarios:budget"), _("Budget mode"))), "job_row": job}
     context |= jobs.shown(request.user, job)
@@ -459,7 +451,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("scenario.run")
 def explain_result(request: HttpRequest, pk: int, job: int) -> HttpResponse:
     found = load_scenario(request.user, pk)
-    done = _load_job(request, job, EXPLAIN)
+    done = jobs.load_visible(request.user, job, kind=EXPLAIN)
     if done.object_id != str(found.pk):
         raise Http404
     context: dict[str, Any] = {
