@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 FUNDING = (("APBD", "APBD"), ("APBN", "APBN"), ("other", _("Other")))
 
 
+class ProgrammeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # made from a decision, not yet in operation
+    ACTIVE = "active", _("In operation")
+
+
 class Programme(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -27,6 +32,15 @@ class Programme(models.Model):
     owner_unit = models.CharField(_("owner unit"), max_length=200, blank=True)
     ruleset = models.CharField(_("ruleset"), max_length=100, blank=True)
     ruleset_version = models.CharField(_("ruleset version"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE
+    )
+    # Where the programme sits in the regional budget: the SIPD nomenclature's programme,
+    # kegiatan and sub-kegiatan codes (Kepmendagri on the classification, codification and
+    # nomenclature of regional planning and finance), checked by programmes/sipd.py.
+    sipd_program = models.CharField(_("SIPD programme code"), max_length=20, blank=True)
+    sipd_kegiatan = models.CharField(_("SIPD kegiatan code"), max_length=24, blank=True)
+    sipd_sub_kegiatan = models.CharField(_("SIPD sub-kegiatan code"), max_length=32, blank=True)
     partners = models.ManyToManyField(
         "stakeholders.Organisation",
         verbose_name=_("partner organisations"),
