@@ -41,6 +41,8 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "change.decide": frozenset({KEPALA, OFFICER}),  # never one's own proposal
     # A beneficiary list as XLSX or CSV, masked like the page (never revealed), audited.
     "beneficiaries.export": STAFF,
+    # The year's Renja/RKPD rows of the programmes in SIPD codes (XLSX, CSV): no personal data.
+    "renja.export": STAFF,
     # Monitoring. Without actual.view_all: the approved actuals and one's own.
     "monev.view": EVERYONE,
     "monev.edit": frozenset({KEPALA, ANALYST, OFFICER}),  # results, indicators, targets
