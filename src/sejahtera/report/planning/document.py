@@ -1,7 +1,8 @@
 """A planning document as plain data: sections of headings, paragraphs, tables and figures, in
-one language, with its provenance. :meth:`PlanningDocument.write` lays it out as DOCX (every
-section, table and figure, editable) or XLSX (one sheet per table, numbers typed, and a sheet
-naming the sources), chosen by the output's suffix.
+one language, with its provenance. :meth:`PlanningDocument.write` lays it out, by the output's
+suffix, as DOCX (every section, table and map, editable; :mod:`.blocks`), PDF (the same blocks
+through Typst) or XLSX (one sheet per table, numbers typed, and a sheet naming the sources;
+:mod:`.xlsx`).
 
 Tables keep their numbers raw (rates as fractions, money in Rupiah): the XLSX writer stores
 them as numbers with a number format, the DOCX writer shows them in the reader's convention
@@ -22,7 +23,7 @@ from sejahtera.i18n import Language, text
 
 Kind = Literal["text", "count", "rate", "decimal", "rupiah", "year", "rank"]
 KINDS: tuple[Kind, ...] = ("text", "count", "rate", "decimal", "rupiah", "year", "rank")
-SUFFIXES = (".docx", ".xlsx")
+SUFFIXES = (".docx", ".xlsx", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,14 @@ def check_suffix(out: Path) -> str:
 
 
 def _writer(out: Path) -> Callable[[PlanningDocument, Path], None]:
-    if check_suffix(out) == ".xlsx":
+    suffix = check_suffix(out)
+    if suffix == ".xlsx":
         from sejahtera.report.planning.xlsx import write_xlsx
 
         return write_xlsx
-    from sejahtera.report.planning.docx import write_docx
+    from sejahtera.report.planning.blocks import write_docx, write_pdf
 
-    return write_docx
+    return write_docx if suffix == ".docx" else write_pdf
 
 
 def written_to(out: Path, write: Callable[[Path], None]) -> None:

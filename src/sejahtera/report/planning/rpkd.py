@@ -379,13 +379,13 @@ def _who(profile: NeedsProfile, lang: Language) -> Section:
                 rows,
             )
         )
-    for spec, frame in profile.mpi.items():
+    for number, (spec, frame) in enumerate(profile.mpi.items(), 8):
         label = text(f"profile.spec.{spec.replace('-', '_')}", lang)
         ordered = frame.sort_values("code", ignore_index=True)
         blocks.append(
             Table(
                 f"mpi_{spec.replace('-', '_')}",
-                text("planning.rpkd_t_mpi", lang, spec=label),
+                text("planning.rpkd_t_mpi", lang, number=number, spec=label),
                 text(f"planning.sheet_mpi_{spec.replace('-', '_')}", lang),
                 (
                     text("planning.col_code", lang),
