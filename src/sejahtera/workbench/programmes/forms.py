@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sejahtera.workbench.core.locking import VersionedForm
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
+from sejahtera.workbench.programmes import sipd
 from sejahtera.workbench.programmes.declared import Offered
 from sejahtera.workbench.programmes.lists import ChangeState, ListFilter, Sort, area_name
 from sejahtera.workbench.programmes.models import (
@@ -20,28 +21,64 @@ from sejahtera.workbench.programmes.models import (
     Cycle,
     Payment,
     Programme,
+    ProgrammeStatus,
 )
 
 
 class ProgrammeForm(VersionedForm):
-    """A programme's description and its partner organisations (their accounts see it)."""
+    """A programme's description, status, SIPD codes and partner organisations (their accounts
+    see it). The SIPD codes are checked by :mod:`.sipd`; a code the shipped list does not know
+    is kept only when ``sipd_unlisted_ok`` is ticked, and :attr:`sipd_unlisted` names it for
+    the view to audit."""
+
+    sipd_unlisted_ok = forms.BooleanField(
+        label=_("Use codes not in the list"),
+        required=False,
+        help_text=_(
+            "Sejahtera's SIPD list is incomplete: tick this to keep a code of the right shape "
+            "that your SIPD has and the list does not. The warning is recorded."
+        ),
+    )
 
     class Meta:
         model = Programme
-        fields = ("code", "name", "objectives", "legal_basis", "owner_unit", "ruleset",
+        fields = ("code", "name", "status", "objectives", "legal_basis", "owner_unit",
+                  "sipd_program", "sipd_kegiatan", "sipd_sub_kegiatan", "ruleset",
                   "ruleset_version", "partners")  # fmt: skip
         widgets: ClassVar[dict[str, forms.Widget]] = {"partners": forms.CheckboxSelectMultiple}
         help_texts: ClassVar[dict[str, object]] = {
             "partners": _(
                 "Their accounts see this programme. An organisation missing here is added under "
                 "Stakeholders first."
-            )
+            ),
+            "sipd_program": _("For example 1.06.05 (Program Perlindungan dan Jaminan Sosial)."),
+            "sipd_kegiatan": _("For example 1.06.05.2.02, inside the programme."),
+            "sipd_sub_kegiatan": _("For example 1.06.05.2.02.0001, inside the kegiatan."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.sipd_unlisted: list[str] = []
+        self.fields["status"].required = False  # left out: the programme keeps its own
         if self.instance.pk is not None:
             self.fields["code"].disabled = True  # other records and addresses refer to it
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "status" in cleaned and not cleaned["status"]:
+            cleaned["status"] = self.instance.status or ProgrammeStatus.ACTIVE
+        names = {level: f"sipd_{level}" for level in sipd.LEVELS}
+        checked = sipd.check(*(cleaned.get(names[level], "") for level in sipd.LEVELS))
+        for level, name in names.items():
+            if name in cleaned:
+                cleaned[name] = checked.codes[level]
+        for level, problem in checked.errors.items():
+            self.add_error(names[level], problem)
+        if checked.unlisted and not cleaned.get("sipd_unlisted_ok"):
+            self.add_error(None, sipd.unlisted_message(checked.unlisted))
+        elif checked.valid:
+            self.sipd_unlisted = checked.unlisted
+        return cleaned
 
 
 class BudgetForm(forms.ModelForm):
@@ -227,3 +264,20 @@ class ListFilterForm(forms.Form):
             change=data["change"],
             sort=data["sort"] or Sort.AREA,
         )
+
+
+class RenjaForm(forms.Form):
+    """The Renja/RKPD export (GET): a year, a format, and the kabupaten/kota written as every
+    row's location (none: each programme's lists of that year say where it runs)."""
+
+    year = forms.TypedChoiceField(label=_("year"), coerce=int)
+    format = forms.ChoiceField(label=_("format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    location = forms.ChoiceField(label=_("location"), required=False)
+
+    def __init__(self, *args: Any, years: Iterable[int], regencies: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, year) for year in sorted(set(years))]
+        self.fields["location"].choices = [
+            ("", _("from each programme's lists")),
+            *((code, region_name(code)) for code in regencies),
+        ]

@@ -6,6 +6,7 @@ app_name = "programmes"
 urlpatterns = [
     path("", views.programme_list, name="programmes"),
     path("new/", views.programme_create, name="programme_create"),
+    path("renja/", views.renja_export, name="renja_export"),
     path("<slug:code>/edit/", views.programme_edit, name="programme_edit"),
     path("<slug:code>/budgets/new/", views.budget_create, name="budget_create"),
     path("<slug:code>/", views.programme_detail, name="programme"),

@@ -30,7 +30,8 @@ from sejahtera.workbench.core.locking import CONFLICT
 from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
-from sejahtera.workbench.programmes import access
+from sejahtera.workbench.core.templatetags.numbers import region as region_name
+from sejahtera.workbench.programmes import access, renja, sipd
 from sejahtera.workbench.programmes.declared import RulesetError, offered, paid_by
 from sejahtera.workbench.programmes.exports import EXPORT, FORMATS
 from sejahtera.workbench.programmes.exports import file_name as export_file_name
@@ -42,6 +43,7 @@ from sejahtera.workbench.programmes.forms import (
     ListFilterForm,
     PaymentForm,
     ProgrammeForm,
+    RenjaForm,
     periods,
 )
 from sejahtera.workbench.programmes.generation import (
@@ -64,6 +66,7 @@ from sejahtera.workbench.programmes.models import (
     Programme,
 )
 from sejahtera.workbench.programmes.realisation import by_region
+from sejahtera.workbench.regions.models import Region
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "programmes/_nav.html"  # the navigation on this app's form pages
@@ -89,7 +92,48 @@ def _posted_version(request: HttpRequest) -> int | None:
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = access.visible_programmes(request.user).prefetch_related("budgets")
     context = {"programmes": programmes, "may_edit": allowed(request.user, "programme.edit")}
+    if allowed(request.user, "renja.export"):
+        context["renja_form"] = RenjaForm(
+            initial={"year": timezone.localdate().year + 1},
+            years=_renja_years(),
+            regencies=_regencies(),
+        )
     return render(request, "programmes/programme_list.html", context)
+
+
+@require_GET
+@requires("renja.export")
+def renja_export(request: HttpRequest) -> HttpResponse:
+    """The Renja/RKPD rows of the programmes the user sees for a year, in SIPD codes, as XLSX
+    or CSV (:mod:`.renja`); audited."""
+    form = RenjaForm(request.GET, years=_renja_years(), regencies=_regencies())
+    if not form.is_valid():
+        problems = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}"
+                             for name, errors in form.errors.items())  # fmt: skip
+        return _refused(request, problems, reverse("programmes:programmes"), status=400)
+    year, chosen = form.cleaned_data["year"], form.cleaned_data["format"]
+    code = form.cleaned_data["location"]
+    location = region_name(code) if code else ""
+    shown = renja.rows(access.visible_programmes(request.user), year, location)
+    if chosen == "xlsx":
+        content = renja.write_xlsx(shown, renja.notes(year, location, request.user))
+    else:
+        content = renja.write_csv(shown)
+    audit.record(
+        request, "renja_exported", None, year=year, format=chosen, location=code, rows=len(shown)
+    )
+    response = HttpResponse(content, content_type=FORMATS[chosen])
+    response["Content-Disposition"] = f'attachment; filename="renja-{year}.{chosen}"'
+    return response
+
+
+def _renja_years() -> set[int]:
+    this_year = timezone.localdate().year
+    return {this_year - 1, this_year, this_year + 1, *Budget.objects.values_list("year", flat=True)}
+
+
+def _regencies() -> list[str]:
+    return list(Region.objects.filter(level="regency").values_list("code", flat=True))
 
 
 @require_GET
@@ -98,6 +142,9 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
     context = {
         "programme": programme,
+        "sipd_codes": sipd.shown(
+            programme.sipd_program, programme.sipd_kegiatan, programme.sipd_sub_kegiatan
+        ),
         "budgets": programme.budgets.all(),
         "cycles": programme.cycles.all(),
         "may_run": allowed(request.user, "cycle.run"),
@@ -114,6 +161,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
     def saved(programme: Programme) -> str:
         audit.record(request, "programme_created", programme, code=programme.code)
+        _audit_unlisted(request, form, programme)
         return _programme_url(programme)
 
     return create_page(request, form, page, saved)
@@ -125,7 +173,16 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
     form = ProgrammeForm(posted(request), instance=programme)
     page = FormPage(_("Edit programme"), _programme_url(programme), NAV)
-    return edit_page(request, form, page, "programme_changed")
+    response = edit_page(request, form, page, "programme_changed")
+    if response.status_code == 302:
+        _audit_unlisted(request, form, programme)
+    return response
+
+
+def _audit_unlisted(request: HttpRequest, form: ProgrammeForm, programme: Programme) -> None:
+    """A SIPD code the shipped list does not know, kept on the user's word: recorded."""
+    if form.sipd_unlisted:
+        audit.record(request, "sipd_code_unlisted", programme, codes=form.sipd_unlisted)
 
 
 @GET_POST
