@@ -1,6 +1,6 @@
 """The workbench's request wrappers: a strict Content-Security-Policy (every asset ships with the
-package, nothing else loads), Indonesian first, and the analytics core speaking the page's
-language."""
+package, nothing else loads), Indonesian first, the analytics core speaking the page's
+language, and every table of a page exported to XLSX (``?xlsx=<n>``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 from sejahtera.i18n import speaking
+from sejahtera.workbench.core import workbooks
+from sejahtera.workbench.core.tables import Export
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -57,3 +59,28 @@ class CoreSpeaksThePagesLanguage:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with speaking(translation.get_language() or settings.LANGUAGE_CODE):
             return self.get_response(request)
+
+
+class TableExports:
+    """``?xlsx=<n>`` on any page's address answers table n of that page as an XLSX workbook
+    (``core/static/sejahtera/tables.js`` puts the link under each table). The view runs as for
+    the page itself (same user, same permissions, same filters: the parameter is taken out of
+    the query string first) and its HTML becomes the workbook, so the export never shows more
+    than the page; a list paged with ``tables.paginate`` gives all its rows."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "xlsx" not in request.GET or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        value = request.GET.get("xlsx", "")
+        query = request.GET.copy()
+        query.pop("xlsx")
+        request.GET = query
+        back = request.path + (f"?{query.urlencode()}" if query else "")
+        number = workbooks.asked_table(value)
+        if number is None:
+            return workbooks.bad_number(request, value, back)
+        export = request.table_export = Export(number)  # type: ignore[attr-defined]
+        return workbooks.export(request, self.get_response(request), export, back)
