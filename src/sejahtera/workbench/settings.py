@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sejahtera.workbench.core.middleware.ContentSecurityPolicy",
+    # Innermost: ?xlsx=<n> turns the page the view rendered into a workbook of its table n.
+    "sejahtera.workbench.core.middleware.TableExports",
 ]
 
 ROOT_URLCONF = "sejahtera.workbench.urls"
