@@ -11,7 +11,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sejahtera.data.dataset import Dataset
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import format_number, language
-from sejahtera.workbench.core import audit, jobs, privacy
+from sejahtera.workbench.core import audit, jobs, privacy, tables
 from sejahtera.workbench.core.locking import CONFLICT
 from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
@@ -266,7 +265,7 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
     search = _list_filter(request, cycle)
     valid = search.is_valid()
     chosen = listed(cycle, search.chosen()) if valid else cycle.beneficiaries.none()
-    page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = tables.paginate(request, chosen, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
