@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit, ratelimit
+from sejahtera.workbench.core import audit, ratelimit, tables
 from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
@@ -162,7 +161,7 @@ def _filtered(request: HttpRequest, form: FilterForm) -> QuerySet[Grievance]:
 @requires("grievance.view")
 def grievance_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
-    page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = tables.paginate(request, _filtered(request, form), PAGE_SIZE)
     rows = [(g, access.personal_data(g)) for g in page]
     query = request.GET.copy()
     query.pop("page", None)
