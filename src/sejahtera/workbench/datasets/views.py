@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.data.schema import TABLES
-from sejahtera.workbench.core import audit, jobs
+from sejahtera.workbench.core import audit, jobs, tables
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.core.privacy import record_view
@@ -101,7 +100,7 @@ def version_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def _version_page(request: HttpRequest, version: DatasetVersion, revealed: bool) -> HttpResponse:
     rows = first_rows(version, revealed=revealed)
     audit.record(request, "dataset_rows_viewed", version, rows=len(rows.rows), revealed=revealed)
-    page = Paginator(reports.rows(version.report), REPORT_PAGE).get_page(request.GET.get("page"))
+    page = tables.paginate(request, reports.rows(version.report), REPORT_PAGE)
     context = {
         "version": version,
         "dataset": version.dataset,
@@ -253,7 +252,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "saved": SavedMapping.objects.all(),
         "chosen_mapping": base.name if base else "",
         "preview": preview,
-        "problems": Paginator(problems, REPORT_PAGE).get_page(request.GET.get("page")),
+        "problems": tables.paginate(request, problems, REPORT_PAGE),
         "counts": reports.counts(upload_.report),
         "total": reports.total(upload_.report),
         "running": running,
