@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core import tables
 from sejahtera.workbench.core.policy import requires
 
 AUDIT_PAGE = 100
@@ -23,19 +24,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(action=action)
     if username:
         events = events.filter(username=username)
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
-    shown = list(events[(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE + 1])
+    page = tables.paginate(request, events, AUDIT_PAGE)  # an export: every event, up to its cap
     actions = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
     return render(
         request,
         "audit/audit.html",
         {
-            "events": shown[:AUDIT_PAGE],
-            "more": len(shown) > AUDIT_PAGE,
-            "page": page,
+            "events": page.object_list,
+            "more": page.has_next(),
+            "page": page.number,
             "action": action,
             "username": username,
             "actions": sorted(actions),
