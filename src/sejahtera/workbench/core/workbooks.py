@@ -72,7 +72,7 @@ def export(request: HttpRequest, response: HttpResponse, asked: Export, back: st
 
 
 def _no_table(request: HttpRequest, number: int, count: int, back: str) -> HttpResponse:
-    message = _("This page has no table %(number)s: it shows %(count)s exportable tables.") % {
+    message = _("Tables to export on this page: %(count)s. There is no table %(number)s.") % {
         "number": number,
         "count": count,
     }
@@ -101,7 +101,7 @@ def workbook(
     user = getattr(request, "user", None)
     facts = [
         (_("Page"), page_title),
-        (_("Address"), address),
+        (_("Page address"), address),
         (_("Table"), f"{table.number} · {table.title or page_title}"),
         (_("Rows"), rows),
         (_("Exported by"), user.get_username() if user and user.is_authenticated else "–"),
@@ -109,7 +109,7 @@ def workbook(
         (_("Note"), _("The table as the page shows it: personal data stays masked as it was.")),
     ]
     if cut_here:
-        facts.append((_("Cut"), cut_note(cut_here, language)))
+        facts.append((_("Rows left out"), cut_note(cut_here, language)))
     for label, value in facts:
         about.append([label, value])
         about.cell(about.max_row, 1).font = BOLD
