@@ -70,6 +70,8 @@ Cell = str | Number | int | float | None
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading; level 0 is the document's title."""
+
     text: str
     level: int = 1
 
@@ -94,8 +96,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
+    """An SVG drawn ``width`` of the text's width (a tall map looks better narrower)."""
+
     svg: str
     caption: str = ""
+    width: float = 1.0
 
 
 Block = Heading | Paragraph | Bullets | Table | Figure
@@ -288,12 +293,15 @@ def add_table(
     return table
 
 
-def add_figure(document: Any, svg: str, caption: str = "", keep_svg: bool = True) -> None:
-    """The SVG as a picture the full text width (a PNG; with ``keep_svg`` the SVG beside it)."""
+def add_figure(
+    document: Any, svg: str, caption: str = "", keep_svg: bool = True, width: float = 1.0
+) -> None:
+    """The SVG as a picture ``width`` of the text's width (a PNG; with ``keep_svg`` the SVG
+    beside it)."""
     from docx.shared import Cm
 
     png = svg_to_png(svg, FIGURE_PX)
-    shape = document.add_picture(io.BytesIO(png), width=Cm(TEXT_WIDTH_CM))
+    shape = document.add_picture(io.BytesIO(png), width=Cm(TEXT_WIDTH_CM * width))
     if keep_svg:
         _attach_svg(document, shape, svg)
     if caption:
@@ -392,7 +400,7 @@ def write_docx(
         elif isinstance(block, Table):
             add_table(document, block.header, block.rows, meta.language, block.caption)
         else:
-            add_figure(document, block.svg, block.caption)
+            add_figure(document, block.svg, block.caption, width=block.width)
     for name, data in attachments.items():
         write_json_part(document, name, data)
     document.save(str(out))
@@ -437,6 +445,8 @@ def typst_source(
         "#set par(justify: false)",
         "#set table(stroke: 0.5pt + luma(160), inset: 5pt)",
         "#show table.cell.where(y: 0): strong",
+        "#show figure.where(kind: table): set figure.caption(position: top)",
+        "#show figure: set block(breakable: true)",
         "",
     ]
     for number, block in enumerate(blocks):
@@ -452,6 +462,8 @@ def typst_source(
 
 
 def _typst_block(block: Block, number: int, language_code: Language, folder: Path) -> str:
+    if isinstance(block, Heading) and block.level == 0:
+        return f'#text(size: 18pt, weight: "bold")[{typst_text(block.text)}]\n'
     if isinstance(block, Heading):
         return f"#heading(level: {block.level})[{typst_text(block.text)}]\n"
     if isinstance(block, Paragraph):
@@ -466,7 +478,7 @@ def _typst_block(block: Block, number: int, language_code: Language, folder: Pat
     file = f"figure{number}.svg"
     Path(folder, file).write_text(block.svg, "utf-8")
     caption = f", caption: [{typst_text(block.caption)}]" if block.caption else ""
-    return f'#figure(image("{file}", width: 100%){caption})\n'
+    return f'#figure(image("{file}", width: {block.width * 100:g}%){caption})\n'
 
 
 def _typst_table(block: Table, language_code: Language) -> str:
