@@ -83,6 +83,7 @@ __all__ = [
     "Reproduction",
     "build_brief",
     "read_provenance",
+    "reform_option",
     "reproduce",
     "write_brief",
 ]
@@ -130,6 +131,22 @@ def unverified(ruleset: object, period: str) -> list[str]:
         if "unverified" in getattr(reference, "en", str(reference)).lower():
             out.append(".".join(path))
     return sorted(out)
+
+
+def reform_option(path: Path, key: str = "reform") -> Option:
+    """An option from a reform file (``--reform FILE``): its text, titled by the reform's
+    description in the current language (else its name, else the file's name)."""
+    from sejahtera.i18n import language
+    from sejahtera.yamlfile import read_yaml
+
+    content = read_yaml(Path(path), Path(path).name)
+    if not isinstance(content, dict):
+        raise SejahteraError("rules.not_a_reform", file=Path(path).name, line=1)
+    described = content.get("description")
+    if isinstance(described, dict):
+        described = described.get(language()) or described.get("id")
+    title = str(described or content.get("name") or Path(path).stem)
+    return Option(key, title, reform_text=Path(path).read_bytes().decode("utf-8"))
 
 
 def write_brief(brief: Brief, out: Path) -> None:
