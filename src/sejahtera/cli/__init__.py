@@ -1,8 +1,9 @@
 """The ``sejahtera`` command: the group, its options, and the commands that run the workbench
 (``serve``, ``manage``). The other commands are thin faces over the core, one module per family:
 :mod:`.data` (data, synth, regions), :mod:`.measure` (measure, mpi, sae, profile), :mod:`.rules`
-(rules, simulate, budget), :mod:`.planning` (rpkd, lp2kd) and :mod:`.evaluate`. Errors a user
-can fix are printed without a traceback (exit 2, :mod:`.support`)."""
+(rules, simulate, budget), :mod:`.planning` (rpkd, lp2kd), :mod:`.brief` (brief, brief reproduce)
+and :mod:`.evaluate`. Errors a user can fix are printed without a traceback (exit 2,
+:mod:`.support`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from sejahtera import __version__
-from sejahtera.cli import data, evaluate, measure, planning, rules
+from sejahtera.cli import brief, data, evaluate, measure, planning, rules
 from sejahtera.cli.support import friendly
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import set_language, text
@@ -111,6 +112,6 @@ def manage(arguments: tuple[str, ...]) -> None:
     execute_from_command_line(["sejahtera manage", *arguments])
 
 
-for family in (data, measure, rules, evaluate, planning):
+for family in (data, measure, rules, evaluate, planning, brief):
     for command in family.COMMANDS:
         main.add_command(command)
