@@ -23,6 +23,13 @@ from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.policy import POLICY, allowed, roles_for
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.core.tokens import issue
+from sejahtera.workbench.decisions.models import (
+    ConsultationLink,
+    Criterion,
+    Decision,
+    Option,
+    StakeholderPosition,
+)
 from sejahtera.workbench.evaluations.models import Evaluation
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
@@ -120,6 +127,31 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "scenarios:budget_result": lambda w: {"pk": w.budget.pk},
     "evaluations:detail": lambda w: {"pk": w.evaluation.pk},
     "evaluations:download": lambda w: {"pk": w.evaluation.pk, "kind": "csv"},
+    **{
+        f"decisions:{name}": lambda w: {"pk": w.decision.pk}
+        for name in (
+            "detail",
+            "edit",
+            "submit",
+            "decide",
+            "return",
+            "amend",
+            "programme",
+            "brief",
+            "option_scenario",
+            "option_other",
+            "criterion_create",
+            "scores",
+            "position_create",
+            "consultation_link",
+        )
+    },
+    "decisions:brief_download": lambda w: {"pk": w.brief.pk},
+    "decisions:option_delete": lambda w: {"pk": w.decision.options.get().pk},
+    "decisions:criterion_edit": lambda w: {"pk": w.decision.criteria.get().pk},
+    "decisions:criterion_delete": lambda w: {"pk": w.decision.criteria.get().pk},
+    "decisions:position_delete": lambda w: {"pk": w.decision.positions.get().pk},
+    "decisions:consultation_unlink": lambda w: {"pk": w.decision.consultations.get().pk},
 }
 
 # The REST API: each path and the action it needs.
@@ -187,6 +219,15 @@ def world(settings, tmp_path) -> SimpleNamespace:
         baseline_value=Decimal("60"), baseline_year=2024,
     )  # fmt: skip
     version = registered()
+    decision = Decision.objects.create(
+        title="PKH", problem="x", period="2025", dataset=version, prepared_by=users[Role.ANALYST]
+    )
+    Option.objects.create(decision=decision, kind="other", title="Verval desa")
+    Criterion.objects.create(decision=decision, name="Biaya", source="judged", weight=1)
+    StakeholderPosition.objects.create(
+        decision=decision, organisation=organisation, position="supports"
+    )
+    ConsultationLink.objects.create(decision=decision, consultation=consultation)
     # Published, so that a partner may open it; its run not finished, so that running it again
     # is refused at once.
     scenario = Scenario.objects.create(
@@ -200,6 +241,19 @@ def world(settings, tmp_path) -> SimpleNamespace:
         users=users,
         version=version,
         scenario=scenario,
+        decision=decision,
+        brief=Job.objects.create(  # finished, its file gone: 410 for those who may download
+            kind="decision.brief",
+            title="x",
+            owner=users[Role.KEPALA],
+            state="done",
+            result={
+                "decision": decision.pk,
+                "file": "gone.docx",
+                "format": "docx",
+                "language": "id",
+            },
+        ),
         evaluation=Evaluation.objects.create(  # with a result, so that it can be downloaded
             title="PKH",
             design="did",

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.needs",
     "sejahtera.workbench.scenarios",
     "sejahtera.workbench.evaluations",
+    "sejahtera.workbench.decisions",
 ]
 
 MIDDLEWARE = [

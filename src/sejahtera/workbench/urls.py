@@ -24,5 +24,6 @@ urlpatterns = [
     path("datasets/", include("sejahtera.workbench.datasets.urls")),
     path("evaluations/", include("sejahtera.workbench.evaluations.urls")),
     path("needs/", include("sejahtera.workbench.needs.urls")),
+    path("decisions/", include("sejahtera.workbench.decisions.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

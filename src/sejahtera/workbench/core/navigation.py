@@ -35,6 +35,7 @@ SECTIONS: Final[tuple[Section, ...]] = (
     Section("/needs/", _("Needs"), "needs.view"),
     Section("/scenarios/", _("Scenarios"), "scenario.view"),
     Section("/evaluations/", _("Evaluation"), "evaluation.view"),
+    Section("/decisions/", _("Decisions"), "decision.view"),
     Section("/grievances/", _("Grievances"), "grievance.view"),
     Section("/stakeholders/", _("Stakeholders"), "stakeholder.view"),
     Section("/consultations/", _("Consultations"), "consultation.view"),

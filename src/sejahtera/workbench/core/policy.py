@@ -84,6 +84,12 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     # Evaluation page: designs run on a dataset or panel. Officers read the reports.
     "evaluation.view": STAFF,
     "evaluation.run": frozenset({KEPALA, ANALYST}),
+    # Decision records: an analyst (or the head) prepares, the head decides (never a record
+    # they prepared or submitted); a decided record becomes a draft programme (programme.edit).
+    "decision.view": STAFF,
+    "decision.prepare": frozenset({KEPALA, ANALYST}),
+    "decision.decide": frozenset({KEPALA}),
+    "decision.brief": frozenset({KEPALA, ANALYST, OFFICER}),  # builds a brief (a job)
 }
 
 
