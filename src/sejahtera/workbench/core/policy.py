@@ -90,6 +90,10 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "decision.prepare": frozenset({KEPALA, ANALYST}),
     "decision.decide": frozenset({KEPALA}),
     "decision.brief": frozenset({KEPALA, ANALYST, OFFICER}),  # builds a brief (a job)
+    # Planning documents (RPKD chapter, LP2KD): the office reads and downloads them; the head,
+    # analysts and officers make them (a job each). Not a partner's: they are the office's.
+    "document.view": STAFF,
+    "document.make": frozenset({KEPALA, ANALYST, OFFICER}),
 }
 
 
