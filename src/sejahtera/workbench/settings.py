@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "sejahtera.workbench.scenarios",
     "sejahtera.workbench.evaluations",
     "sejahtera.workbench.decisions",
+    "sejahtera.workbench.documents",
 ]
 
 MIDDLEWARE = [

@@ -25,5 +25,6 @@ urlpatterns = [
     path("evaluations/", include("sejahtera.workbench.evaluations.urls")),
     path("needs/", include("sejahtera.workbench.needs.urls")),
     path("decisions/", include("sejahtera.workbench.decisions.urls")),
+    path("documents/", include("sejahtera.workbench.documents.urls")),
     path("", include("sejahtera.workbench.core.urls")),
 ]

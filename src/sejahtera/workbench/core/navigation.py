@@ -36,6 +36,7 @@ SECTIONS: Final[tuple[Section, ...]] = (
     Section("/scenarios/", _("Scenarios"), "scenario.view"),
     Section("/evaluations/", _("Evaluation"), "evaluation.view"),
     Section("/decisions/", _("Decisions"), "decision.view"),
+    Section("/documents/", _("Documents"), "document.view"),
     Section("/grievances/", _("Grievances"), "grievance.view"),
     Section("/stakeholders/", _("Stakeholders"), "stakeholder.view"),
     Section("/consultations/", _("Consultations"), "consultation.view"),
