@@ -152,6 +152,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "decisions:criterion_delete": lambda w: {"pk": w.decision.criteria.get().pk},
     "decisions:position_delete": lambda w: {"pk": w.decision.positions.get().pk},
     "decisions:consultation_unlink": lambda w: {"pk": w.decision.consultations.get().pk},
+    "documents:download": lambda w: {"pk": w.job.pk},  # not a document's job: 404 or 403
 }
 
 # The REST API: each path and the action it needs.
