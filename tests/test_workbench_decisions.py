@@ -406,6 +406,7 @@ def test_an_amendment_is_a_new_version_and_the_decided_one_stays(version, scenar
     record = prepared(analyst, version, scenario)
     submit(analyst, record)
     decide(head, record, record.options.get(kind=OptionKind.SCENARIO))
+    record.refresh_from_db()
     response = analyst.post(f"/decisions/{record.pk}/amend/")
     assert response.status_code == 302
     amended = Decision.objects.get(predecessor=record)
