@@ -575,3 +575,63 @@ def test_the_pages_read_in_english(version, scenario) -> None:
     analyst.cookies["django_language"] = "en"
     english = analyst.get(f"/decisions/{record.pk}/").content.decode()
     assert "Multi-criteria appraisal" in english and "Penilaian multikriteria" not in english
+
+
+# The policy brief from a decision record.
+
+
+def indonesian(value: float, decimals: int) -> str:
+    """A number as an Indonesian reader writes it (1.234,5), formatted here."""
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def docx_tables(content: bytes) -> list[list[list[str]]]:
+    import io
+
+    from docx import Document
+
+    return [
+        [[cell.text.strip() for cell in row.cells] for row in table.rows]
+        for table in Document(io.BytesIO(content)).tables
+    ]
+
+
+def options_table(tables: list[list[list[str]]]) -> dict[str, list[str]]:
+    """The brief's table of the options' cost and reach, by option."""
+    for table in tables:
+        if table[0][:2] == ["Opsi", "Biaya (Rp miliar/tahun)"]:
+            return {row[0]: row for row in table[1:]}
+    raise AssertionError("no table of the options' costs in the brief")
+
+
+def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, scenario) -> None:
+    analyst = signed_in(Role.ANALYST)
+    record = prepared(analyst, version, scenario)
+    meeting = Consultation.objects.create(
+        title="Musrenbang", kind="meeting", date=date(2025, 3, 4), summary="Warga mendukung."
+    )
+    analyst.post(f"/decisions/{record.pk}/consultations/new/", {"consultation": meeting.pk})
+    submit(analyst, record)
+    decide(signed_in(Role.KEPALA), record, record.options.get(kind=OptionKind.SCENARIO))
+    officer = signed_in(Role.OFFICER)
+    response = officer.post(f"/decisions/{record.pk}/brief/", {"format": "docx", "language": "id"})
+    assert response.status_code == 302
+    page = officer.get(f"/decisions/{record.pk}/").content.decode()
+    link = re.search(r'href="(/decisions/briefs/\d+/)"', page)
+    assert link, page[page.index('id="brief-card"') :][:2000]
+    download = officer.get(link.group(1))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].endswith('-v1-id.docx"')
+    content = b"".join(download.streaming_content)
+    rows = options_table(docx_tables(content))
+    reform, difference = scenario.result["reform"], scenario.result["difference"]
+    row = rows[scenario.name]
+    assert row[1] == indonesian(reform["total"]["cost_rp"] / 1e9, 1)
+    assert row[2] == indonesian(difference["net_cost_rp"] / 1e9, 1)
+    assert row[3] == indonesian(difference["newly_reached_poor"], 0)
+    assert row[4] == indonesian(reform["total"]["coverage_of_poor"] * 100, 1) + "%"
+    today = rows["Kondisi saat ini (status quo)"]
+    assert today[1] == indonesian(scenario.result["baseline"]["total"]["cost_rp"] / 1e9, 1)
+    text = "\n".join(cell for table in docx_tables(content) for r in table for cell in r)
+    assert "Musrenbang" in text
+    assert AuditEvent.objects.filter(action="brief_downloaded", object_id=str(record.pk)).exists()
