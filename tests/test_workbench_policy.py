@@ -70,6 +70,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "grievances:assign": lambda w: {"pk": w.grievance.pk},
     "grievances:status": lambda w: {"pk": w.grievance.pk},
     "grievances:appeal": lambda w: {"pk": w.grievance.pk},
+    "grievances:propose": lambda w: {"pk": w.grievance.pk},
     "programmes:programme_edit": lambda w: {"code": w.programme.code},
     "programmes:budget_create": lambda w: {"code": w.programme.code},
     "programmes:programme": lambda w: {"code": w.programme.code},
