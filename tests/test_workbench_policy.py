@@ -153,7 +153,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "decisions:criterion_delete": lambda w: {"pk": w.decision.criteria.get().pk},
     "decisions:position_delete": lambda w: {"pk": w.decision.positions.get().pk},
     "decisions:consultation_unlink": lambda w: {"pk": w.decision.consultations.get().pk},
-    "documents:download": lambda w: {"pk": w.job.pk},  # not a document's job: 404 or 403
+    "documents:download": lambda w: {"pk": w.document.pk},
 }
 
 # The REST API: each path and the action it needs.
@@ -255,6 +255,13 @@ def world(settings, tmp_path) -> SimpleNamespace:
                 "format": "docx",
                 "language": "id",
             },
+        ),
+        document=Job.objects.create(  # a made document whose file is gone: 410
+            kind="documents.rpkd",
+            title="x",
+            owner=users[Role.KEPALA],
+            state="done",
+            result={"file": "gone.docx", "format": "docx", "kind": "rpkd"},
         ),
         evaluation=Evaluation.objects.create(  # with a result, so that it can be downloaded
             title="PKH",
