@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sejahtera.workbench.core.policy import roles_for
+from sejahtera.workbench.core.templatetags.numbers import region as region_name
 from sejahtera.workbench.grievances.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
     SENSITIVE_BY_DEFAULT,
     Category,
     Channel,
+    DtsenProposal,
     Grievance,
+    ProposalKind,
+    ProposalStatus,
     Status,
     normalise_code,
 )
@@ -256,3 +261,84 @@ class AppealForm(ChangeForm):
         if self.grievance.status != Status.RESOLVED:
             raise forms.ValidationError(_("Only a resolved grievance can be appealed."))
         return cleaned
+
+
+class ProposalForm(forms.ModelForm):
+    """A proposal from a targeting grievance: its kind, the household and where it lives (a
+    desa, or at least a kecamatan), and why."""
+
+    area = forms.ModelChoiceField(
+        queryset=Region.objects.filter(level__in=("district", "village")).order_by("code"),
+        label=_("Desa/kelurahan or kecamatan"),
+        help_text=_("Where the household lives: the file is sorted by it."),
+    )
+
+    class Meta:
+        model = DtsenProposal
+        fields = ("kind", "household_id", "reason")
+        widgets: ClassVar[dict[str, forms.Widget]] = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, grievance: Grievance, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "proposal_%s")
+        super().__init__(*args, **kwargs)
+        self.grievance = grievance
+        self.fields["area"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        if grievance.region is not None and grievance.region.level in ("district", "village"):
+            self.fields["area"].initial = grievance.region.pk
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.grievance.category != Category.TARGETING:
+            raise forms.ValidationError(
+                gettext("Only a targeting grievance can become a DTSEN update proposal.")
+            )
+        household = cleaned.get("household_id", "").strip()
+        cleaned["household_id"] = household
+        if cleaned.get("kind") == ProposalKind.SANGGAHAN and not household:
+            self.add_error(
+                "household_id",
+                gettext(
+                    "An objection (sanggahan) names the household on the list: give its identifier."
+                ),
+            )
+        taken = DtsenProposal.objects.filter(
+            grievance=self.grievance, kind=cleaned.get("kind"), household_id=household
+        )
+        if taken.exists():
+            raise forms.ValidationError(
+                gettext("This grievance already has that proposal for that household.")
+            )
+        return cleaned
+
+
+class LaporImportForm(forms.Form):
+    """A file exported from SP4N-LAPOR! (CSV or XLSX), imported by :mod:`.lapor`."""
+
+    file = forms.FileField(
+        label=_("LAPOR! export file (CSV or XLSX)"),
+        help_text=_(
+            "The first row names the columns: ID Tracking, Tanggal Laporan, Kategori and Isi "
+            "Laporan at least. Nothing is stored unless every row is right."
+        ),
+    )
+
+
+class ProposalFilterForm(forms.Form):
+    """The proposals page and its export (GET): a status and a kecamatan."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("(all)")), *ProposalStatus.choices],
+    )
+    district = forms.ChoiceField(label=_("Kecamatan"), required=False)
+    format = forms.ChoiceField(
+        label=_("format"), required=False, choices=[("xlsx", "XLSX"), ("csv", "CSV")]
+    )
+
+    def __init__(self, *args: object, districts: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [
+            ("", _("(all)")),
+            *((c, region_name(c)) for c in districts),
+        ]

@@ -49,6 +49,7 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     WALK_IN = "walk_in", _("Walk-in")
     PHONE = "phone", _("Phone")
+    LAPOR = "lapor", _("SP4N-LAPOR!")  # imported from a LAPOR! export (grievances/lapor.py)
 
 
 class Category(models.TextChoices):
@@ -154,6 +155,10 @@ class Grievance(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     address = models.TextField(_("address"), blank=True)
     description = models.TextField(_("description"))
+    # SP4N-LAPOR! (lapor.go.id): the report's tracking ID and its category there, for a
+    # grievance imported from LAPOR! or forwarded to it (grievances/lapor.py).
+    lapor_id = models.CharField(_("LAPOR! tracking ID"), max_length=16, blank=True)
+    lapor_category = models.CharField(_("LAPOR! category"), max_length=120, blank=True)
     sensitive = models.BooleanField(
         _("sensitive"),
         default=False,
@@ -188,6 +193,13 @@ class Grievance(models.Model):
         ordering = ("-received_at", "-id")
         verbose_name = _("grievance")
         verbose_name_plural = _("grievances")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("lapor_id",),
+                condition=~models.Q(lapor_id=""),
+                name="one_grievance_per_lapor_id",
+            ),
+        )
 
     def __str__(self) -> str:
         return format_code(self.code)
@@ -242,3 +254,57 @@ class GrievanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance} {self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ProposalKind(models.TextChoices):
+    """A DTSEN update proposal: a household left out of the registry's lists asks to be added
+    (usulan), a household wrongly on them is objected to (sanggahan)."""
+
+    USULAN = "usulan", _("Usulan: add a household left out")
+    SANGGAHAN = "sanggahan", _("Sanggahan: a household wrongly included")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # recorded, not yet sent to the desa and dinas sosial
+    SENT = "sent", _("Sent")  # in a file sent for submission
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class DtsenProposal(models.Model):
+    """A proposal to update DTSEN (Data Tunggal Sosial dan Ekonomi Nasional) made from a
+    targeting grievance, for submission through the desa/kelurahan and the dinas sosial
+    (grievances/dtsen.py). It names the household by its registry identifier and its area,
+    never by name or NIK: those stay in the grievance (masked) and in the registry."""
+
+    grievance = models.ForeignKey(
+        Grievance, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("grievance")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ProposalKind)
+    household_id = models.CharField(
+        _("household identifier"),
+        max_length=64,
+        blank=True,
+        help_text=_("The registry's identifier. May be empty for a household not registered."),
+    )
+    regency_code = models.CharField(_("kabupaten/kota"), max_length=16)
+    district_code = models.CharField(_("kecamatan"), max_length=16)
+    village_code = models.CharField(_("desa/kelurahan"), max_length=16, blank=True)
+    reason = models.TextField(_("reason"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus, default=ProposalStatus.PENDING
+    )
+
+    class Meta:
+        ordering = ("district_code", "village_code", "made_at", "pk")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("grievance", "kind", "household_id"), name="one_proposal_per_household"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.grievance}"

@@ -26,13 +26,17 @@ from sejahtera.workbench.core import audit, ratelimit, tables
 from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
-from sejahtera.workbench.grievances import access, workflow
+from sejahtera.workbench.core.privacy import mask_nik
+from sejahtera.workbench.grievances import access, dtsen, lapor, workflow
 from sejahtera.workbench.grievances.forms import (
     AppealForm,
     AssignForm,
     ChangeForm,
     FilterForm,
+    LaporImportForm,
     OfficerGrievanceForm,
+    ProposalFilterForm,
+    ProposalForm,
     PublicGrievanceForm,
     StatusForm,
     TrackForm,
@@ -41,7 +45,9 @@ from sejahtera.workbench.grievances.models import (
     OPEN,
     SLA_DAYS,
     Category,
+    DtsenProposal,
     Grievance,
+    ProposalStatus,
     Status,
 )
 from sejahtera.workbench.grievances.statistics import grievance_statistics
@@ -204,7 +210,7 @@ def _detail(
     *,
     status: int = 200,
     revealed: bool = False,
-    **forms: ChangeForm,
+    **forms: ChangeForm | ProposalForm,
 ) -> HttpResponse:
     handles = allowed(request.user, "grievance.handle")
     refused = set(forms)  # a form sent back with its errors is shown even when it no longer fits
@@ -213,6 +219,9 @@ def _detail(
         forms.setdefault("status_form", StatusForm(grievance, initial=_version_of(grievance)))
         forms.setdefault("appeal_form", AppealForm(grievance, initial=_version_of(grievance)))
     personal = access.personal_data(grievance, revealed=revealed)
+    may_propose = handles and grievance.category == Category.TARGETING
+    if may_propose:
+        forms.setdefault("proposal_form", ProposalForm(grievance))
     context = {
         "grievance": grievance,
         "personal": personal,
@@ -225,6 +234,11 @@ def _detail(
         "can_change_status": handles
         and (bool(grievance.next_statuses()) or "status_form" in refused),
         "can_appeal": handles and (grievance.status == Status.RESOLVED or "appeal_form" in refused),
+        "can_propose": may_propose,
+        "proposals": [
+            (p, mask_nik(p.household_id) if p.household_id else "–")
+            for p in grievance.proposals.select_related("made_by")
+        ],
         **forms,
     }
     return render(request, "grievances/detail.html", context, status=status)
@@ -353,3 +367,144 @@ def statistics(request: HttpRequest) -> HttpResponse:
     ]
     context = {"rows": rows, "medians": medians, "total": result.total}
     return render(request, "grievances/statistics.html", context)
+
+
+# SP4N-LAPOR! and DTSEN (lapor.py, dtsen.py) -----------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@requires("grievance.handle")
+def lapor_import(request: HttpRequest) -> HttpResponse:
+    """Import a LAPOR! export file: all or nothing, each problem naming its row and column."""
+    if request.method == "GET":
+        return render(request, "grievances/lapor_import.html", {"form": LaporImportForm()})
+    form = LaporImportForm(request.POST, request.FILES)
+    context: dict[str, object] = {"form": form}
+    if not form.is_valid():
+        return render(request, "grievances/lapor_import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        if upload.size > lapor.MAX_BYTES:
+            raise lapor.LaporFileError(
+                _("The file is larger than 10 MB: export fewer reports at a time.")
+            )
+        checked = lapor.check(lapor.read_table(upload.read(), upload.name))
+    except lapor.LaporFileError as problem:
+        context["error"] = str(problem)
+        return render(request, "grievances/lapor_import.html", context, status=400)
+    if checked.problem_count:
+        context["checked"] = checked
+        return render(request, "grievances/lapor_import.html", context, status=400)
+    made = lapor.store(request, checked, upload.name)
+    unknown = sum(checked.unknown_categories.values())
+    done = _("%(count)s LAPOR! reports imported as grievances.") % {"count": len(made)}
+    if unknown:
+        done += " " + _(
+            "%(count)s were in LAPOR! categories the mapping does not know (%(names)s): they "
+            "are filed as Other."
+        ) % {"count": unknown, "names": ", ".join(sorted(checked.unknown_categories))}
+    messages.success(request, done)
+    return redirect("grievances:list")
+
+
+@require_GET
+@requires("grievance.handle")
+def lapor_export(request: HttpRequest) -> HttpResponse:
+    """The grievances the user sees (the list's filters apply) in LAPOR! categories with their
+    LAPOR! IDs, as XLSX or CSV, without personal data; audited."""
+    form = FilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return refused(request, _("The filter has a mistake."), reverse("grievances:list"),
+                       status=400)  # fmt: skip
+    chosen = request.GET.get("format", "xlsx")
+    if chosen not in ("xlsx", "csv"):
+        return refused(request, _("Exports are written as XLSX or CSV."),
+                       reverse("grievances:list"), status=400)  # fmt: skip
+    grievances = list(_filtered(request, form).order_by("received_at", "id"))
+    content = lapor.write_xlsx(grievances) if chosen == "xlsx" else lapor.write_csv(grievances)
+    audit.record(request, "lapor_exported", None, format=chosen, rows=len(grievances))
+    return _download(content, chosen, f"pengaduan-lapor-{timezone.localdate():%Y%m%d}")
+
+
+def _download(content: bytes, chosen: str, stem: str) -> HttpResponse:
+    kinds = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+    }
+    response = HttpResponse(content, content_type=kinds[chosen])
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{chosen}"'
+    return response
+
+
+@require_POST
+@requires("grievance.handle")
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    """A DTSEN update proposal (usulan or sanggahan) from a targeting grievance."""
+    grievance = access.load(request.user, pk)
+    form = ProposalForm(grievance, request.POST)
+    if not form.is_valid():
+        return _detail(request, grievance, status=400, proposal_form=form)
+    try:
+        dtsen.propose(request, grievance, form)
+    except dtsen.ProposalError as clash:
+        form.add_error(None, str(clash))
+        return _detail(request, grievance, status=400, proposal_form=form)
+    messages.success(request, _("DTSEN update proposal recorded."))
+    return redirect("grievances:detail", pk=pk)
+
+
+def _proposal_filter(request: HttpRequest) -> ProposalFilterForm:
+    districts = sorted(set(DtsenProposal.objects.values_list("district_code", flat=True)))
+    data = request.GET if request.GET else {"status": ProposalStatus.PENDING}
+    return ProposalFilterForm(data, districts=districts)
+
+
+@require_GET
+@requires("grievance.handle")
+def proposals(request: HttpRequest) -> HttpResponse:
+    """The DTSEN update proposals by kecamatan and desa, household identifiers masked."""
+    form = _proposal_filter(request)
+    valid = form.is_valid()
+    data = form.cleaned_data if valid else {}
+    shown = dtsen.chosen(data["status"], data["district"]) if valid else []
+    rows = [(p, mask_nik(p.household_id) if p.household_id else "–") for p in shown]
+    query = request.GET.urlencode() or f"status={ProposalStatus.PENDING}"
+    context = {"form": form, "rows": rows, "query": query}
+    return render(request, "grievances/proposals.html", context, status=200 if valid else 400)
+
+
+@require_GET
+@requires("grievance.handle")
+def proposals_export(request: HttpRequest) -> HttpResponse:
+    """The chosen proposals as XLSX or CSV, household identifiers whole (for submission);
+    audited."""
+    form = _proposal_filter(request)
+    if not form.is_valid():
+        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        return refused(request, problems, reverse("grievances:proposals"), status=400)
+    status, district = form.cleaned_data["status"], form.cleaned_data["district"]
+    chosen = form.cleaned_data["format"] or "xlsx"
+    shown = list(dtsen.chosen(status, district))
+    if chosen == "xlsx":
+        content = dtsen.write_xlsx(shown, dtsen.notes(request.user, district, len(shown)))
+    else:
+        content = dtsen.write_csv(shown)
+    audit.record(
+        request, "dtsen_proposals_exported", None, format=chosen, status=status,
+        district=district, proposals=[p.pk for p in shown],
+    )  # fmt: skip
+    return _download(content, chosen, f"usulan-dtsen-{district or 'semua'}")
+
+
+@require_POST
+@requires("grievance.handle")
+def proposals_sent(request: HttpRequest) -> HttpResponse:
+    """Mark the pending proposals (of one kecamatan, or all) as sent for submission."""
+    district = request.POST.get("district", "")
+    if district and not DtsenProposal.objects.filter(district_code=district).exists():
+        return refused(request, _("No proposal is in that kecamatan."),
+                       reverse("grievances:proposals"), status=400)  # fmt: skip
+    count = dtsen.mark_sent(request, district)
+    messages.success(request, _("%(count)s proposals marked as sent.") % {"count": count})
+    return redirect("grievances:proposals")
