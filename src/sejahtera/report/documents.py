@@ -445,6 +445,7 @@ def typst_source(
         "#set par(justify: false)",
         "#set table(stroke: 0.5pt + luma(160), inset: 5pt)",
         "#show table.cell.where(y: 0): strong",
+        "#show table: set text(size: 9pt)",
         "#show figure.where(kind: table): set figure.caption(position: top)",
         "#show figure: set block(breakable: true)",
         "",
@@ -481,6 +482,15 @@ def _typst_block(block: Block, number: int, language_code: Language, folder: Pat
     return f'#figure(image("{file}", width: {block.width * 100:g}%){caption})\n'
 
 
+_LONG_WORD = re.compile(r"\S{17,}")
+
+
+def _breakable(shown: str) -> str:
+    """Long words without spaces (ids, paths) may break after ``.``, ``_``, ``:`` and ``/`` in
+    a narrow column (a zero-width space, drawn as nothing)."""
+    return _LONG_WORD.sub(lambda m: re.sub(r"(?<=[._:/])(?=\S)", "\u200b", m.group()), shown)
+
+
 def _typst_table(block: Table, language_code: Language) -> str:
     cells = [f"[{typst_text(str(label))}]" for label in block.header]
     parts = [f"table.header({', '.join(cells)})"]
@@ -488,6 +498,7 @@ def _typst_table(block: Table, language_code: Language) -> str:
         for value in row:
             shown, numeric = cell_text(value, language_code)
             align = "right" if numeric else "left"
+            shown = shown if numeric else _breakable(shown)
             parts.append(f"table.cell(align: {align})[{typst_text(shown)}]")
     columns = len(block.header)
     table = f"table(columns: {columns}, " + ", ".join(parts) + ")"
