@@ -136,6 +136,10 @@ def test_every_section_in_indonesian_and_in_english(written: dict[str, Path]) ->
     for english in ("Summary", "Option", "poverty", "Decision", "Today"):
         assert english not in indonesian
     assert "Belum ada keputusan yang dicatat." in indonesian  # the CLI records no decision
+    figures = table_with(written["id"], "Kode", "Angka")  # the appendix: units in words
+    units = {row[3] for row in figures[1:]}
+    assert units == {"Rp/tahun", "jiwa", "rumah tangga", "pecahan (0–1)", "perubahan pecahan",
+                     "indeks Gini (0–1)", "perubahan indeks Gini"}  # fmt: skip
 
 
 def test_options_table_equals_simulate_json(written: dict[str, Path], simulated: dict) -> None:

@@ -109,14 +109,17 @@ def computations(
         "baseline": STATUS_QUO,
         "software": sejahtera.__version__,
     }
+    simulate = f"--rules {rules} --period {period}"  # the equivalent commands
     out = {
         NEEDS: Computation(
             NEEDS,
             **common,
-            method="measure_of(DATA, indicators=[fgt0, fgt1, gini, poor_count]) and by area",
+            method=f"sejahtera measure DATA --indicators {','.join(NEEDS_INDICATORS)}; "
+            f"sejahtera measure DATA --by {area_level(table)} "
+            f"--indicators {','.join(AREA_INDICATORS)}",
         ),
         STATUS_QUO: Computation(
-            STATUS_QUO, **common, method="scenario(rules, DATA, period): the status quo"
+            STATUS_QUO, **common, method=f"sejahtera simulate DATA {simulate} --json"
         ),
     }
     for option in options:
@@ -127,7 +130,7 @@ def computations(
                 **common,
                 reform_text=option.reform_text,
                 reform_sha256=text_sha256(option.reform_text or ""),
-                method="scenario(rules, DATA, period, reform=REFORM) against the status quo",
+                method=f"sejahtera simulate DATA {simulate} --reform REFORM --json",
             )
     return out
 

@@ -26,6 +26,7 @@ from sejahtera.report.svg import number_format
 from sejahtera.rules.programmes import FUNDERS
 
 BILLION = 1e9
+UNIT_DECIMALS = {"IDR/year": 0, "persons": 1, "households": 1}  # else 6 (shares, the Gini)
 
 
 def money(value: float | None) -> Number:
@@ -393,8 +394,8 @@ def appendix(brief: Brief) -> list[Block]:
         [
             f.id,
             f.label,
-            Number(f.value, 6 if f.unit not in ("IDR/year",) else 0),
-            f.unit,
+            Number(f.value, UNIT_DECIMALS.get(f.unit, 6)),
+            text(f"brief.unit_{f.unit.replace('/', '_').lower()}"),
             f.computation,
         ]
         for f in brief.figures.values()
@@ -403,5 +404,4 @@ def appendix(brief: Brief) -> list[Block]:
     for option in simulated(brief)[1:]:
         out.append(Paragraph(text("brief.reform_text", option=option.title), note=True))
         out.append(Paragraph(option.reform_text or "", note=True))
-    out.append(Paragraph(text("brief.reproduce_hint"), note=True))
     return out

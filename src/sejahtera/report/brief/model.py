@@ -128,7 +128,7 @@ class Computation:
     software: str
     reform_text: str | None = None
     reform_sha256: str | None = None
-    method: str = ""  # in words: the core function and its arguments
+    method: str = ""  # the equivalent commands (sejahtera measure …, sejahtera simulate …)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

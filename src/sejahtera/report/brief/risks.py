@@ -69,11 +69,13 @@ def _targeting(brief: Brief, option: Option) -> list[str]:
 
 
 def expected_option(brief: Brief) -> Option | None:
-    """The option whose expected values the plan gives: the one chosen, else the first
-    simulated option."""
+    """The option whose expected values the plan gives: the one chosen (none when it was not
+    simulated; today's situation when that was chosen), else the first simulated option."""
+    if brief.input.chosen is not None:
+        chosen = next(o for o in brief.options if o.key == brief.input.chosen)
+        return chosen if chosen.key == STATUS_QUO or chosen.simulated else None
     candidates = [o for o in brief.options[1:] if o.simulated]
-    chosen = next((o for o in candidates if o.key == brief.input.chosen), None)
-    return chosen or (candidates[0] if candidates else None)
+    return candidates[0] if candidates else None
 
 
 def monitoring_rows(brief: Brief) -> tuple[list[str], list[list[Cell]], str]:
