@@ -17,10 +17,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sejahtera.i18n import format_number
-from sejahtera.workbench.core import audit
+from sejahtera.workbench.core import audit, tables
 from sejahtera.workbench.core.cells import FORMULA_STARTS
 from sejahtera.workbench.core.pages import refused
-from sejahtera.workbench.core.tables import EXPORT_ROWS, Export, Table, Typed, read_page, typed
+from sejahtera.workbench.core.tables import Export, Table, Typed, read_page, typed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOLD = Font(bold=True)
@@ -44,9 +44,10 @@ def export(request: HttpRequest, response: HttpResponse, asked: Export, back: st
     """The workbook of table ``asked.number`` of the page ``response`` holds, audited; 404 when
     the page has no such table. A page that did not render (a redirect to sign in, a refusal,
     a form's errors) is answered as it is."""
-    if response.status_code != 200 or response.streaming:
+    if response.status_code != 200:
         return response
-    if not response.get("Content-Type", "").startswith("text/html"):
+    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        response.close()  # a file (a CSV, a needs profile's page): not a page of the workbench
         return _no_table(request, asked.number, 0, back)
     charset = response.charset or "utf-8"
     page = read_page(response.content.decode(charset, errors="replace"))
@@ -128,7 +129,7 @@ def cut_note(cut: tuple[int, int], language: str) -> str:
     return _(
         "Only the first %(shown)s of %(total)s rows are exported: one export holds at most "
         "%(cap)s rows. Narrow the list with its filters to export the rest."
-    ) % {"shown": shown, "total": total, "cap": format_number(EXPORT_ROWS, language)}
+    ) % {"shown": shown, "total": total, "cap": format_number(tables.EXPORT_ROWS, language)}
 
 
 def sheet_title(title: str) -> str:
