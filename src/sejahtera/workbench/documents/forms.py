@@ -27,10 +27,12 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = timezone.localdate().year  # unless the initial says
 
 
 class RpkdForm(DocumentForm):
+    field_order = ("version", "year", "language", "format")
+
     version = forms.ModelChoiceField(
         label=_("Dataset version"), queryset=versions(), empty_label=None
     )
@@ -41,6 +43,9 @@ class RpkdForm(DocumentForm):
 
 
 class Lp2kdForm(DocumentForm):
+    field_order = ("year", "region", "office", "version", "problems", "recommendations",
+                   "language", "format")  # fmt: skip
+
     region = forms.CharField(label=_("Region"), max_length=120)
     office = forms.CharField(label=_("Office"), max_length=200, required=False)
     version = forms.ModelChoiceField(

@@ -38,7 +38,10 @@ def _initial() -> tuple[dict[str, Any], dict[str, Any]]:
     if version is None:
         return {}, {}
     region = _region_name(version.dataset.region_code)
-    return {"version": version.pk}, {"version": version.pk, "region": region}
+    rpkd: dict[str, Any] = {"version": version.pk}
+    if version.reference_date is not None:  # the data's own year, as the command defaults
+        rpkd["year"] = version.reference_date.year
+    return rpkd, {"version": version.pk, "region": region}
 
 
 def _recent(request: HttpRequest) -> list[Job]:
