@@ -341,6 +341,9 @@ def test_a_targeting_grievance_becomes_a_proposal_and_is_exported(areas) -> None
     # Marked as sent, they leave the pending file.
     assert officer.post("/grievances/dtsen/sent/", {"district": "34.04.12"}).status_code == 302
     assert DtsenProposal.objects.get(grievance=included).status == ProposalStatus.SENT
+    assert AuditEvent.objects.get(action="dtsen_proposals_sent").detail["district"] == "34.04.12"
+    sent_page = officer.get("/grievances/dtsen/?status=sent&district=34.04.12").text
+    assert included.tracking_code in sent_page and "/grievances/dtsen/sent/" not in sent_page
     pending = officer.get("/grievances/dtsen/export/?status=pending&format=csv")
     assert len(list(csv.reader(io.StringIO(pending.content.decode("utf-8-sig"))))) == 2
 

@@ -470,7 +470,8 @@ def proposals(request: HttpRequest) -> HttpResponse:
     shown = dtsen.chosen(data["status"], data["district"]) if valid else []
     rows = [(p, mask_nik(p.household_id) if p.household_id else "–") for p in shown]
     query = request.GET.urlencode() or f"status={ProposalStatus.PENDING}"
-    context = {"form": form, "rows": rows, "query": query}
+    pending = any(p.status == ProposalStatus.PENDING for p, _household in rows)
+    context = {"form": form, "rows": rows, "query": query, "pending": pending}
     return render(request, "grievances/proposals.html", context, status=200 if valid else 400)
 
 
