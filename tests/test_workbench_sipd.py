@@ -130,6 +130,10 @@ def test_an_unlisted_code_needs_the_users_word_and_is_recorded() -> None:
     assert refused.status_code == 400
     assert "1.06.05.2.02.0099" in refused.text and "tidak lengkap" in refused.text
     assert not Programme.objects.exists()
+    english = signed_in("kepala")
+    english.cookies["django_language"] = "en"
+    refused = english.post("/programmes/new/", _programme_form(**codes))
+    assert refused.status_code == 400 and "The list is incomplete" in refused.text
     kept = head.post("/programmes/new/", _programme_form(**codes, sipd_unlisted_ok="on"))
     assert kept.status_code == 302
     programme = Programme.objects.get()
