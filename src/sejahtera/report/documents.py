@@ -190,7 +190,7 @@ def svg_to_png(svg: str, width_px: int) -> bytes:
     import typst
 
     with tempfile.TemporaryDirectory(prefix="sejahtera-png-") as folder:
-        Path(folder, "figure.svg").write_text(svg, "utf-8")
+        Path(folder, "figure.svg").write_text(xml_text(svg), "utf-8")
         source = (
             f"#set page(width: {width_px}pt, height: auto, margin: 0pt, fill: white)\n"
             '#image("figure.svg", width: 100%)\n'
@@ -238,24 +238,33 @@ def new_docx(meta: Meta) -> Any:
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(10.5)
     properties = document.core_properties
-    properties.title = meta.title
-    properties.author = meta.author
-    properties.subject = meta.subject
-    properties.keywords = ", ".join(meta.keywords)
+    properties.title = xml_text(meta.title)
+    properties.author = xml_text(meta.author)
+    properties.subject = xml_text(meta.subject)
+    properties.keywords = xml_text(", ".join(meta.keywords))
     properties.language = locale
     properties.comments = ""
     return document
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """``value`` as text XML can hold: control characters (which python-docx refuses) become
+    spaces."""
+    return _NOT_XML.sub(" ", str(value))
+
+
 def add_heading(document: Any, text: str, level: int = 1) -> None:
-    document.add_heading(text, level=level)
+    document.add_heading(xml_text(text), level=level)
 
 
 def add_paragraph(document: Any, text: str, note: bool = False) -> None:
     from docx.shared import Pt, RGBColor
 
     paragraph = document.add_paragraph()
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_text(text))
     if note:
         run.font.size = Pt(9)
         run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
@@ -263,7 +272,7 @@ def add_paragraph(document: Any, text: str, note: bool = False) -> None:
 
 def add_bullets(document: Any, items: Sequence[str]) -> None:
     for item in items:
-        document.add_paragraph(item, style="List Bullet")
+        document.add_paragraph(xml_text(item), style="List Bullet")
 
 
 def add_table(
@@ -277,17 +286,17 @@ def add_table(
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     if caption:
-        document.add_paragraph(caption, style="Caption")
+        document.add_paragraph(xml_text(caption), style="Caption")
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, label in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(str(label)).bold = True
+        cell.paragraphs[0].add_run(xml_text(label)).bold = True
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             shown, numeric = cell_text(value, language_code)
-            cell.text = shown
+            cell.text = xml_text(shown)
             if numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return table
@@ -305,7 +314,7 @@ def add_figure(
     if keep_svg:
         _attach_svg(document, shape, svg)
     if caption:
-        document.add_paragraph(caption, style="Caption")
+        document.add_paragraph(xml_text(caption), style="Caption")
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
@@ -321,7 +330,7 @@ def _attach_svg(document: Any, shape: Any, svg: str) -> None:
 
     part = document.part
     partname = part.package.next_partname("/word/media/sejahtera%d.svg")
-    svg_part = Part(PackURI(partname), "image/svg+xml", svg.encode("utf-8"), part.package)
+    svg_part = Part(PackURI(partname), "image/svg+xml", xml_text(svg).encode("utf-8"), part.package)
     relation = part.relate_to(svg_part, RT.IMAGE)
     blip = shape._inline.xpath(".//a:blip")[0]
     extensions = etree.SubElement(blip, qn("a:extLst"))
@@ -345,7 +354,7 @@ def write_json_part(document: Any, name: str, data: Any) -> None:
     number = re.search(r"(\d+)\.xml$", str(item_name)).group(1)  # type: ignore[union-attr]
     root = etree.Element(f"{{{JSON_NAMESPACE}}}json", nsmap={"sj": JSON_NAMESPACE})
     root.set("name", name)
-    root.text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    root.text = json.dumps(data, sort_keys=True)
     item = Part(PackURI(item_name), "application/xml", _xml(root), package)
     store = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
     properties = etree.Element(f"{{{store}}}datastoreItem", nsmap={"ds": store})
@@ -408,7 +417,7 @@ def write_docx(
 
 # --- PDF --------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def typst_string(value: str) -> str:
@@ -454,7 +463,7 @@ def typst_source(
         lines.append(_typst_block(block, number, meta.language, folder))
     for name, data in attachments.items():
         file = f"{_safe_name(name)}.json"
-        Path(folder, file).write_text(json.dumps(data, ensure_ascii=False, sort_keys=True))
+        Path(folder, file).write_text(json.dumps(data, sort_keys=True), "ascii")
         lines.append(
             f'#pdf.attach("{file}", mime-type: "application/json", '
             f"description: {typst_string(name)})"
@@ -477,7 +486,7 @@ def _typst_block(block: Block, number: int, language_code: Language, folder: Pat
     if isinstance(block, Table):
         return _typst_table(block, language_code)
     file = f"figure{number}.svg"
-    Path(folder, file).write_text(block.svg, "utf-8")
+    Path(folder, file).write_text(xml_text(block.svg), "utf-8")
     caption = f", caption: [{typst_text(block.caption)}]" if block.caption else ""
     return f'#figure(image("{file}", width: {block.width * 100:g}%){caption})\n'
 
