@@ -23,6 +23,7 @@ import pytest
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.consultations.models import Consultation
+from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.datasets import services as datasets
 from sejahtera.workbench.decisions import appraisal
@@ -616,6 +617,8 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     officer = signed_in(Role.OFFICER)
     response = officer.post(f"/decisions/{record.pk}/brief/", {"format": "docx", "language": "id"})
     assert response.status_code == 302
+    job = Job.objects.filter(kind="decision.brief").latest("pk")
+    assert job.state == "done", (job.state, job.error, job.message)
     page = officer.get(f"/decisions/{record.pk}/").content.decode()
     link = re.search(r'href="(/decisions/briefs/\d+/)"', page)
     assert link, page[page.index('id="brief-card"') :][:2000]

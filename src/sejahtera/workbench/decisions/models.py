@@ -259,7 +259,7 @@ class StakeholderPosition(PartOfRecord):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    position = models.CharField(_("position"), max_length=10, choices=Position.choices)
+    position = models.CharField(_("stance"), max_length=10, choices=Position.choices)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

@@ -340,7 +340,7 @@ class Migration(migrations.Migration):
                             ("unknown", "Not known"),
                         ],
                         max_length=10,
-                        verbose_name="position",
+                        verbose_name="stance",
                     ),
                 ),
                 ("note", models.TextField(blank=True, verbose_name="note")),
