@@ -317,16 +317,23 @@ def _trend(inputs: Inputs, lang: Language) -> Section:
     return Section(heading, [text("planning.rpkd_trend_intro", lang)], [table], level=2)
 
 
-def _who(profile: NeedsProfile, lang: Language) -> Section:
-    from sejahtera.report.profile import _trait_key
+def columns(lang: Language, *names: str) -> tuple[str, ...]:
+    """Column headers from the catalogue (``planning.col_<name>``), in ``lang``."""
+    return tuple(text(f"planning.col_{name}", lang) for name in names)
 
-    heading = (
-        text("planning.col_trait", lang),
-        text("planning.col_poor", lang),
-        text("planning.col_non_poor", lang),
-        text("planning.col_all", lang),
-    )
-    blocks: list[Table | Figure] = []
+
+def _who(profile: NeedsProfile, lang: Language) -> Section:
+    blocks: list[Table | Figure] = [*_traits(profile, lang), *_groups(profile, lang)]
+    blocks += _mpi(profile, lang)
+    intro = [text("planning.rpkd_who_intro", lang)]
+    return Section(text("planning.rpkd_h_who", lang), intro, blocks, level=2)
+
+
+def _traits(profile: NeedsProfile, lang: Language) -> list[Table]:
+    """The household traits of poor and non-poor people: means, then shares."""
+    from sejahtera.report.profile import _trait_key  # the one trait → catalogue key mapping
+
+    tables = []
     for kind, key, shown in (("mean", "means", "decimal"), ("share", "shares", "rate")):
         part = profile.traits[profile.traits["kind"] == kind]
         rows = [
@@ -338,86 +345,81 @@ def _who(profile: NeedsProfile, lang: Language) -> Section:
             )
             for r in part.to_dict("records")
         ]
-        blocks.append(
+        tables.append(
             Table(
                 f"traits_{key}",
                 text(f"planning.rpkd_t_traits_{key}", lang),
                 text(f"planning.sheet_traits_{key}", lang),
-                heading,
+                columns(lang, "trait", "poor", "non_poor", "all"),
                 ("text", shown, shown, shown),
                 rows,
             )  # type: ignore[arg-type]
         )
+    return tables
+
+
+def _groups(profile: NeedsProfile, lang: Language) -> list[Table]:
+    """P0 and the number of poor people by each group of the needs profile."""
     rows = []
     for column, frame in profile.rates.items():
         wide = frame.pivot(index=column, columns="indicator", values="estimate")
         counts = frame[frame["indicator"] == "fgt0"].set_index(column)["n"]
+        group = text(f"profile.group.{column}", lang)
         for value, r in wide.iterrows():
-            rows.append(
-                (
-                    text(f"profile.group.{column}", lang),
-                    value_label(column, value, lang),
-                    r["fgt0"],
-                    r["poor_count"],
-                    counts[value],
-                )
-            )
-    if rows:
-        blocks.append(
+            label = value_label(column, value, lang)
+            rows.append((group, label, r["fgt0"], r["poor_count"], counts[value]))
+    if not rows:
+        return []
+    headers = (
+        *columns(lang, "group", "category"),
+        indicator_label("fgt0", lang),
+        indicator_label("poor_count", lang),
+        *columns(lang, "n"),
+    )
+    return [
+        Table(
+            "groups",
+            text("planning.rpkd_t_groups", lang),
+            text("planning.sheet_groups", lang),
+            headers,
+            ("text", "text", "rate", "count", "count"),
+            rows,
+        )
+    ]
+
+
+def _mpi(profile: NeedsProfile, lang: Language) -> list[Table]:
+    """Multidimensional poverty (H, A, M0) by kecamatan, one table per shipped spec."""
+    tables = []
+    for number, (spec, frame) in enumerate(profile.mpi.items(), 8):
+        key = spec.replace("-", "_")
+        label = text(f"profile.spec.{key}", lang)
+        rows = [
+            (r["code"], r["name"], r["mpi_H"], r["mpi_A"], r["mpi_M0"])
+            for r in frame.sort_values("code", ignore_index=True).to_dict("records")
+        ]
+        tables.append(
             Table(
-                "groups",
-                text("planning.rpkd_t_groups", lang),
-                text("planning.sheet_groups", lang),
-                (
-                    text("planning.col_group", lang),
-                    text("planning.col_category", lang),
-                    indicator_label("fgt0", lang),
-                    indicator_label("poor_count", lang),
-                    text("planning.col_n", lang),
-                ),
-                ("text", "text", "rate", "count", "count"),
+                f"mpi_{key}",
+                text("planning.rpkd_t_mpi", lang, number=number, spec=label),
+                text(f"planning.sheet_mpi_{key}", lang),
+                (*columns(lang, "code", "district"), "H", "A", "M0"),
+                ("text", "text", "rate", "rate", "decimal"),
                 rows,
             )
         )
-    for number, (spec, frame) in enumerate(profile.mpi.items(), 8):
-        label = text(f"profile.spec.{spec.replace('-', '_')}", lang)
-        ordered = frame.sort_values("code", ignore_index=True)
-        blocks.append(
-            Table(
-                f"mpi_{spec.replace('-', '_')}",
-                text("planning.rpkd_t_mpi", lang, number=number, spec=label),
-                text(f"planning.sheet_mpi_{spec.replace('-', '_')}", lang),
-                (
-                    text("planning.col_code", lang),
-                    text("planning.col_district", lang),
-                    "H",
-                    "A",
-                    "M0",
-                ),
-                ("text", "text", "rate", "rate", "decimal"),
-                [
-                    (r["code"], r["name"], r["mpi_H"], r["mpi_A"], r["mpi_M0"])
-                    for r in ordered.to_dict("records")
-                ],
-            )
-        )
-    intro = [text("planning.rpkd_who_intro", lang)]
-    return Section(text("planning.rpkd_h_who", lang), intro, blocks, level=2)
+    return tables
 
 
 # -- 2. Intervention priorities: whom the programmes reach -------------------------------------
 
 
 def _priorities(inputs: Inputs, profile: NeedsProfile, lang: Language) -> list[Section]:
-    frame = inputs.table.frame
-    whole = coverage(frame, inputs.table.size, "province_code", inputs.receipt)
-    regencies = coverage(frame, inputs.table.size, "regency_code", inputs.receipt)
+    heading = text("planning.rpkd_h_priorities", lang)
+    frame, size = inputs.table.frame, inputs.table.size
+    whole = coverage(frame, size, "province_code", inputs.receipt)
     if whole.empty:
-        return [
-            Section(
-                text("planning.rpkd_h_priorities", lang), [text("planning.rpkd_no_coverage", lang)]
-            )
-        ]
+        return [Section(heading, [text("planning.rpkd_no_coverage", lang)])]
     row = whole.iloc[0]
     paragraph = text(
         "planning.rpkd_unreached",
@@ -426,7 +428,19 @@ def _priorities(inputs: Inputs, profile: NeedsProfile, lang: Language) -> list[S
         poor=format_number(row["poor_people"], lang),
         share=format_number(row["exclusion"], lang, 1, percent=True),
     )
-    programmes = [
+    tables = [
+        _by_programme(row, inputs, lang),
+        _by_regency(coverage(frame, size, "regency_code", inputs.receipt), lang),
+    ]
+    return [
+        Section(heading, [paragraph, text("planning.rpkd_priorities_intro", lang)]),
+        Section(text("planning.rpkd_h_coverage", lang), [], tables, level=2),  # type: ignore[arg-type]
+    ]
+
+
+def _by_programme(row: pd.Series, inputs: Inputs, lang: Language) -> Table:
+    """Each programme's reach among the poor, region-wide, then any programme's."""
+    rows = [
         (
             inputs.titles.get(name, name),
             1 - row[f"exclusion_{name}"],
@@ -435,61 +449,40 @@ def _priorities(inputs: Inputs, profile: NeedsProfile, lang: Language) -> list[S
         )
         for name in inputs.receipt
     ]
-    programmes.append(
-        (
-            text("planning.any_programme", lang),
-            1 - row["exclusion"],
-            row["exclusion"],
-            row["inclusion"],
-        )
-    )
-    by_programme = Table(
+    any_one = text("planning.any_programme", lang)
+    rows.append((any_one, 1 - row["exclusion"], row["exclusion"], row["inclusion"]))
+    return Table(
         "coverage",
         text("planning.rpkd_t_coverage", lang),
         text("planning.sheet_coverage", lang),
-        (
-            text("planning.col_programme", lang),
-            text("planning.col_reached", lang),
-            text("planning.col_exclusion", lang),
-            text("planning.col_inclusion", lang),
-        ),
+        columns(lang, "programme", "reached", "exclusion", "inclusion"),
         ("text", "rate", "rate", "rate"),
-        programmes,
+        rows,
         note=text("planning.rpkd_coverage_note", lang),
     )
-    ordered = regencies.sort_values("code", ignore_index=True)
-    by_regency = Table(
+
+
+def _by_regency(regencies: pd.DataFrame, lang: Language) -> Table:
+    """The poor no programme reaches by kabupaten/kota."""
+    rows = [
+        (
+            r["code"],
+            r["name"],
+            r["poor_people"],
+            r["unreached_poor"],
+            r["exclusion"],
+            r["inclusion"],
+        )
+        for r in regencies.sort_values("code", ignore_index=True).to_dict("records")
+    ]
+    return Table(
         "coverage_regency",
         text("planning.rpkd_t_coverage_regency", lang),
         text("planning.sheet_coverage_regency", lang),
-        (
-            text("planning.col_code", lang),
-            text("planning.col_regency", lang),
-            text("planning.col_poor_people", lang),
-            text("planning.col_unreached", lang),
-            text("planning.col_exclusion", lang),
-            text("planning.col_inclusion", lang),
-        ),
+        columns(lang, "code", "regency", "poor_people", "unreached", "exclusion", "inclusion"),
         ("text", "text", "count", "count", "rate", "rate"),
-        [
-            (
-                r["code"],
-                r["name"],
-                r["poor_people"],
-                r["unreached_poor"],
-                r["exclusion"],
-                r["inclusion"],
-            )
-            for r in ordered.to_dict("records")
-        ],
+        rows,
     )
-    return [
-        Section(
-            text("planning.rpkd_h_priorities", lang),
-            [paragraph, text("planning.rpkd_priorities_intro", lang)],
-        ),
-        Section(text("planning.rpkd_h_coverage", lang), [], [by_programme, by_regency], level=2),
-    ]
 
 
 # -- 3. Priority locations ----------------------------------------------------------------------
