@@ -34,6 +34,14 @@ def money(value: float | None) -> Number:
     return Number(None if value is None else value / BILLION, 1)
 
 
+def rupiah(value: float | None) -> str:
+    """Rupiah billions in words' order: ``Rp222,9`` or ``-Rp111,5`` (a saving)."""
+    if value is None:
+        return "–"
+    shown = format_number(abs(value) / BILLION, None, 1)
+    return ("-" if value < 0 and shown.strip("0,.") else "") + "Rp" + shown
+
+
 def share(value: float | None, decimals: int = 1) -> Number:
     return Number(value, decimals, percent=True)
 
@@ -125,7 +133,7 @@ def option_line(brief: Brief, option: Option) -> str:
     return text(
         "brief.summary_option",
         option=option.title,
-        net=format_number(figure(brief, option, "net_cost") / BILLION, None, 1),  # type: ignore[operator]
+        net=rupiah(figure(brief, option, "net_cost")),
         newly=format_number(figure(brief, option, "newly_reached")),
         change=format_number((figure(brief, option, "change_p0") or 0) * 100, None, 2),
     )
