@@ -21,6 +21,7 @@ from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.decisions.models import Decision, DecisionStatus
 from sejahtera.workbench.scenarios.models import Scenario
+from test_workbench_looks import LOW_CONTRAST
 from workbench_browser import sign_in
 from workbench_users import PASSWORD, signed_in, user_with
 
@@ -115,6 +116,13 @@ def test_the_analyst_prepares_the_head_decides_and_the_brief_carries_the_scenari
     assert (
         record.status == DecisionStatus.DECIDED and record.decided_by.username == "kepala-decides"
     )
+
+    # The record's page reads well: every text meets WCAG AA contrast, and on a 375 px phone
+    # the page does not scroll sideways (wide tables scroll inside their box).
+    assert head.evaluate(LOW_CONTRAST) == []
+    head.set_viewport_size({"width": 375, "height": 800})
+    assert head.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    head.set_viewport_size({"width": 1366, "height": 900})
 
     head.locator("select[name=format]").select_option("docx")
     head.locator("select[name=language]").select_option("id")
