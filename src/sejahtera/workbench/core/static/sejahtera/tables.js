@@ -2,7 +2,9 @@
 // ?xlsx=<n>, n counting the page's tables in order as the server does (core/tables.py: a table
 // marked data-no-export, or inside one, or inside a hidden element, is not counted). The body's
 // data-table-export holds the link's text; the base template puts it only on a page shown by a
-// GET, which the link can ask for again. Without this script there is no link, nothing else.
+// GET, which the link can ask for again. The answer is a file (Content-Disposition: attachment),
+// so the page stays; a refusal (a page changed meanwhile) opens as a page saying why. Without
+// this script there is no link, nothing else.
 (() => {
   const STRUCTURE = "table, caption, thead, tbody, tfoot, tr, th, td";
 
@@ -29,7 +31,6 @@
         line.className = "table-export";
         const link = document.createElement("a");
         link.textContent = text;
-        link.setAttribute("download", "");
         line.append(link);
         box.after(line);
       }
