@@ -9,6 +9,7 @@ import pandas as pd
 from sejahtera.data.regions import common_parent, level_of
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, format_number
+from sejahtera.report.charts import bar_chart
 from sejahtera.report.maps import choropleth
 from sejahtera.report.planning.document import Figure, Kind
 
@@ -49,4 +50,29 @@ def area_map(
         )
     except SejahteraError:
         return None
+    return Figure(svg, title)
+
+
+def rate_bars(
+    labels: list[str],
+    values: list[float],
+    title: str,
+    lang: Language,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Figure:
+    """A horizontal bar per label of a rate (a fraction shown as a percentage)."""
+
+    def shown(value: float) -> str:
+        return format_number(value, lang, 1, percent=True)
+
+    svg = bar_chart(
+        labels,
+        values,
+        title=title,
+        fmt=shown,
+        reference=reference,
+        reference_label=reference_label,
+        language_code=lang,
+    )
     return Figure(svg, title)

@@ -42,7 +42,7 @@ from sejahtera.report.planning.document import (
     check_suffix,
     structure_note,
 )
-from sejahtera.report.planning.figures import area_map
+from sejahtera.report.planning.figures import area_map, rate_bars
 
 YEARS = (1990, 2100)
 
@@ -428,8 +428,18 @@ def _priorities(inputs: Inputs, profile: NeedsProfile, lang: Language) -> list[S
         poor=format_number(row["poor_people"], lang),
         share=format_number(row["exclusion"], lang, 1, percent=True),
     )
+    by_programme = _by_programme(row, inputs, lang)
+    chart = rate_bars(
+        [str(r[0]) for r in by_programme.rows[:-1]],
+        [float(r[1]) for r in by_programme.rows[:-1]],
+        text("planning.rpkd_chart_coverage", lang),
+        lang,
+        reference=1 - float(row["exclusion"]),
+        reference_label=text("planning.any_programme", lang),
+    )
     tables = [
-        _by_programme(row, inputs, lang),
+        chart,
+        by_programme,
         _by_regency(coverage(frame, size, "regency_code", inputs.receipt), lang),
     ]
     return [
