@@ -638,3 +638,29 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     text = "\n".join(cell for table in docx_tables(content) for r in table for cell in r)
     assert "Musrenbang" in text
     assert AuditEvent.objects.filter(action="brief_downloaded", object_id=str(record.pk)).exists()
+
+
+def test_the_brief_in_english_as_pdf(version, scenario) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    analyst = signed_in(Role.ANALYST)
+    record = prepared(analyst, version, scenario)
+    response = analyst.post(f"/decisions/{record.pk}/brief/", {"format": "pdf", "language": "en"})
+    assert response.status_code == 302
+    job = Job.objects.filter(kind="decision.brief").latest("pk")
+    assert job.state == "done", (job.state, job.error, job.message)
+    download = analyst.get(f"/decisions/briefs/{job.pk}/")
+    assert download["Content-Type"] == "application/pdf"
+    content = b"".join(download.streaming_content)
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    words = re.sub(r"\s+", " ", words)
+    assert "PKH sampai desil 5" in words and "Today's situation (status quo)" in words
+    net = f"{scenario.result['difference']['net_cost_rp'] / 1e9:,.1f}"  # English: 1,234.5
+    assert net in words
+    assert "Perkuat pemutakhiran data bersama desa" in words  # the option not simulated
+    # A bad format is refused before any job starts.
+    before = Job.objects.count()
+    refused = analyst.post(f"/decisions/{record.pk}/brief/", {"format": "odt", "language": "en"})
+    assert refused.status_code == 400 and Job.objects.count() == before

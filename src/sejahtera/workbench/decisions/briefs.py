@@ -91,9 +91,9 @@ def brief_input(decision: Decision, language: str) -> Any:
         options.append(
             brief.Option(
                 key=option_key(option),
-                title=option.title,
+                title=option.label,
                 reform_text=(option.reform_text or None) if option.simulated else None,
-                description=option.description,
+                description=option.about,
                 simulated=option.kind != OptionKind.OTHER,
             )
         )

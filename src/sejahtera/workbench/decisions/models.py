@@ -192,11 +192,29 @@ class Option(PartOfRecord):
         ordering = ("decision", "order", "pk")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The title in the reader's language: today's situation is named by the page (or the
+        brief), not by the language its record was made in."""
+        if self.kind == OptionKind.STATUS_QUO:
+            return str(STATUS_QUO_TITLE)
         return self.title
+
+    @property
+    def about(self) -> str:
+        if self.kind == OptionKind.STATUS_QUO:
+            return str(STATUS_QUO_ABOUT)
+        return self.description
 
     @property
     def simulated(self) -> bool:
         return self.kind == OptionKind.SCENARIO
+
+
+STATUS_QUO_TITLE = _("Today's situation (status quo)")
+STATUS_QUO_ABOUT = _("The programmes and rules in force, unchanged.")
 
 
 class Source(models.TextChoices):

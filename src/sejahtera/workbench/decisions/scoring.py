@@ -195,7 +195,7 @@ def sweep_chart(found: Appraised, criterion: Criterion, language: str) -> str:
         return ""
     steps = appraisal.sweep(result, str(criterion.pk), 21)
     series = [
-        Series(option.title, [(s.weight * 100, s.scores[key(option)] * 100) for s in steps])
+        Series(option.label, [(s.weight * 100, s.scores[key(option)] * 100) for s in steps])
         for option in found.options
     ]
     return xy_chart(

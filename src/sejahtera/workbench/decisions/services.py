@@ -24,6 +24,8 @@ from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.locking import CONFLICT
 from sejahtera.workbench.decisions.figures import budget_by_source, snapshot_of
 from sejahtera.workbench.decisions.models import (
+    STATUS_QUO_ABOUT,
+    STATUS_QUO_TITLE,
     ConsultationLink,
     Criterion,
     Decision,
@@ -66,8 +68,8 @@ def create(request: HttpRequest, decision: Decision) -> Decision:
     Option.objects.create(
         decision=decision,
         kind=OptionKind.STATUS_QUO,
-        title=_("Today's situation (status quo)"),
-        description=_("The programmes and rules in force, unchanged."),
+        title=str(STATUS_QUO_TITLE),
+        description=str(STATUS_QUO_ABOUT),
         order=0,
     )
     for order, (name, source, measure, higher, weight) in enumerate(DEFAULT_CRITERIA):
@@ -219,7 +221,7 @@ def decide(
             decision,
             number=decision.number,
             option=option.pk,
-            option_title=option.title,
+            option_title=option.label,
         )
 
 
