@@ -177,6 +177,7 @@ def records() -> None:
 
 def test_the_lp2kd_totals_are_the_workbench_records(folder: Path) -> None:
     records()
+    version = services.register(folder, name="Registri DIY").version
     client = signed_in("officer")
     fields = {
         "lp2kd-year": YEAR,
@@ -187,7 +188,7 @@ def test_the_lp2kd_totals_are_the_workbench_records(folder: Path) -> None:
         "lp2kd-problems": "Data belum mutakhir\n\n",
         "lp2kd-recommendations": "Verval\nKuota",
     }
-    job = made(client, "/documents/lp2kd/", fields)
+    job = made(client, "/documents/lp2kd/", {**fields, "lp2kd-version": version.pk})
     job.refresh_from_db()
     assert job.state == "done", job.error
     book = load_workbook(
@@ -210,6 +211,12 @@ def test_the_lp2kd_totals_are_the_workbench_records(folder: Path) -> None:
     assert [(m[0], m[1], m[5], m[7]) for m in meetings] == [(f"{YEAR}-02-03", "Rakor TKPK", 1, 1)]
     sources = dict(book["Source"].iter_rows(values_only=True))
     assert sources["Office"] == "Bagian Kesra"
+    # The poverty condition from the chosen version, computed as the RPKD chapter computes it.
+    assert sources["Dataset checksum (SHA-256 of dataset.json)"] == version.checksum
+    header, *rows = book["Kabupaten-kota"].iter_rows(values_only=True)
+    column = header.index("P0: poverty headcount ratio")
+    expected = poverty_by_regency(folder).to_dict()
+    assert {row[0]: row[column] for row in rows} == pytest.approx(expected, rel=1e-9)
     assert job.result["pagu_rp"] == pagu and job.result["paid_rp"] == paid
 
 
