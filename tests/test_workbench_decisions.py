@@ -576,6 +576,9 @@ def test_the_pages_read_in_english(version, scenario) -> None:
     analyst.cookies["django_language"] = "en"
     english = analyst.get(f"/decisions/{record.pk}/").content.decode()
     assert "Multi-criteria appraisal" in english and "Penilaian multikriteria" not in english
+    # The default criteria and today's situation, made in Indonesian, read in English.
+    assert "Poverty reduction" in english and "Penurunan kemiskinan" not in english
+    assert "Today&#x27;s situation (status quo)" in english and "Kondisi saat ini" not in english
 
 
 # The policy brief from a decision record.

@@ -123,7 +123,7 @@ def _appraisal(brief: Any, found: scoring.Appraised) -> Any:
     normalised value (0–100), so the brief's weighted score is the page's."""
     if found.result is None:
         return None
-    criteria = [brief.Criterion(f"c{c.pk}", c.name, float(c.weight)) for c in found.criteria]
+    criteria = [brief.Criterion(f"c{c.pk}", c.label, float(c.weight)) for c in found.criteria]
     scores = {
         option_key(o): {
             f"c{c.pk}": 100 * found.result.normalised[(scoring.key(o), str(c.pk))]

@@ -139,7 +139,7 @@ class ScoresForm(forms.Form):
                 else:
                     continue
                 name = f"s_{option.pk}_{criterion.pk}"
-                field.label = f"{option.title} · {criterion.name}"
+                field.label = f"{option.label} · {criterion.label}"
                 field.initial = initial_values.get((option.pk, criterion.pk))
                 self.fields[name] = field
                 self.cells.append((option, criterion, name))

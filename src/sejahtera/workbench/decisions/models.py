@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -238,11 +239,33 @@ class Criterion(PartOfRecord):
         ordering = ("decision", "order", "pk")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language when it is one of the default criteria's names
+        (in either language), as the analyst typed it otherwise."""
+        for default in DEFAULT_NAMES:
+            for code in ("id", "en"):
+                with translation.override(code):
+                    same = str(default) == self.name
+                if same:
+                    return str(default)
         return self.name
 
     @property
     def judged(self) -> bool:
         return self.source == Source.JUDGED
+
+
+# The default criteria's names (services.DEFAULT_CRITERIA).
+DEFAULT_NAMES = (
+    _("Cost"),
+    _("Poverty reduction"),
+    _("Targeting accuracy (exclusion error)"),
+    _("Feasibility"),
+    _("Stakeholder support"),
+)
 
 
 class Score(PartOfRecord):

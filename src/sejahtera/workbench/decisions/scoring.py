@@ -200,8 +200,8 @@ def sweep_chart(found: Appraised, criterion: Criterion, language: str) -> str:
     ]
     return xy_chart(
         series,
-        title=_("Scores as the weight of “%(criterion)s” changes") % {"criterion": criterion.name},
-        x_label=_("Weight of “%(criterion)s” (%%)") % {"criterion": criterion.name},
+        title=_("Scores as the weight of “%(criterion)s” changes") % {"criterion": criterion.label},
+        x_label=_("Weight of “%(criterion)s” (%%)") % {"criterion": criterion.label},
         y_label=_("Score (0–100)"),
         vertical=result.weights[str(criterion.pk)] * 100,
         x_format=number_format(0, language_code=language),

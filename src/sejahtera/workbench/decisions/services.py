@@ -18,12 +18,12 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.locking import CONFLICT
 from sejahtera.workbench.decisions.figures import budget_by_source, snapshot_of
 from sejahtera.workbench.decisions.models import (
+    DEFAULT_NAMES,
     STATUS_QUO_ABOUT,
     STATUS_QUO_TITLE,
     ConsultationLink,
@@ -40,18 +40,15 @@ from sejahtera.workbench.programmes.models import Budget, Programme, ProgrammeSt
 from sejahtera.workbench.scenarios.models import Scenario
 
 # The criteria a new record starts with (the analyst changes, removes or adds to them).
-DEFAULT_CRITERIA = (
-    (gettext_lazy("Cost"), Source.SIMULATED, "net_cost_rp", False, 25),
-    (gettext_lazy("Poverty reduction"), Source.SIMULATED, "poverty_reduction", True, 30),
-    (
-        gettext_lazy("Targeting accuracy (exclusion error)"),
-        Source.SIMULATED,
-        "exclusion_error",
-        False,
-        15,
-    ),
-    (gettext_lazy("Feasibility"), Source.JUDGED, "", True, 15),
-    (gettext_lazy("Stakeholder support"), Source.JUDGED, "", True, 15),
+DEFAULT_CRITERIA = tuple(
+    zip(
+        DEFAULT_NAMES,
+        (Source.SIMULATED, Source.SIMULATED, Source.SIMULATED, Source.JUDGED, Source.JUDGED),
+        ("net_cost_rp", "poverty_reduction", "exclusion_error", "", ""),
+        (False, True, False, True, True),
+        (25, 30, 15, 15, 15),
+        strict=True,
+    )
 )
 
 
