@@ -209,6 +209,7 @@ def test_the_lp2kd_totals_are_the_workbench_records(folder: Path) -> None:
     assert indicator[4:] == (10, 11, pytest.approx(10 / 11))
     meetings = list(book["Coordination"].iter_rows(values_only=True))[1:]
     assert [(m[0], m[1], m[5], m[7]) for m in meetings] == [(f"{YEAR}-02-03", "Rakor TKPK", 1, 1)]
+    assert meetings[0][2] == "Meeting"  # in the document's language, whatever the page's
     sources = dict(book["Source"].iter_rows(values_only=True))
     assert sources["Office"] == "Bagian Kesra"
     # The poverty condition from the chosen version, computed as the RPKD chapter computes it.

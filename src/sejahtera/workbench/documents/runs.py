@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sejahtera.report.planning.document import PlanningDocument
@@ -122,7 +123,8 @@ def lp2kd_job(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
     from sejahtera.workbench.documents.gather import lp2kd_input
 
     progress.step(0.05, _("Gathering programmes, realisation, indicators and consultations"))
-    given = lp2kd_input(progress.owner, arguments)
+    with translation.override(arguments["language"]):  # the meetings' kinds, as the document
+        given = lp2kd_input(progress.owner, arguments)
     found = checked_folder(arguments.get("version"), arguments.get("checksum", ""))
     if found is not None:
         progress.step(0.2, _("Measuring poverty and programme coverage"))
