@@ -349,6 +349,7 @@ def number(shown: str, language: str) -> Typed | None:
 DATE_FORMATS = ("DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT",
                 "YEAR_MONTH_FORMAT", "Y-m-d", "Y-m-d H:i", "j M Y", "j M Y H:i")  # fmt: skip
 TIME_CODES = set("aAPfgGhHis")
+_DIGIT = re.compile(r"\d")  # every date format holds a number (day or year)
 
 
 def _names(table: dict[int, object], lower: bool = False, title: bool = False) -> dict[str, int]:
@@ -413,7 +414,7 @@ def _date_patterns(language: str) -> list[tuple[re.Pattern[str], dict[str, dict[
 
 def when(shown: str, language: str) -> Typed | None:
     """A date or a date and time written in one of Django's formats of ``language``, or None."""
-    if not shown or not shown[0].isalnum() or len(shown) > 40:
+    if not shown or not shown[0].isalnum() or len(shown) > 40 or not _DIGIT.search(shown):
         return None
     for pattern, months, timed in _date_patterns(language):
         found = pattern.fullmatch(shown)

@@ -153,7 +153,8 @@ def _write_table(sheet: Worksheet, table: Table, language: str) -> int:
             target = sheet.cell(r, column, value.value)
             if isinstance(value.value, str):
                 _as_text(target)
-            target.number_format = value.number_format
+            if value.number_format != "General":
+                target.number_format = value.number_format
             if head or cell.header or row.total:
                 target.font = BOLD
             down = min(cell.rowspan, len(table.rows) - r + 1)
