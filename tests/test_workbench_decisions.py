@@ -272,23 +272,26 @@ def test_the_page_shows_the_scenarios_stored_figures_and_ranks_the_options(
 ) -> None:
     analyst = signed_in(Role.ANALYST)
     record = prepared(analyst, version, scenario)
-    page = analyst.get(f"/decisions/{record.pk}/")
-    assert page.status_code == 200
-    body = page.content.decode()
-    difference = scenario.result["difference"]
-    cost = f"Rp {round(difference['net_cost_rp']):,}".replace(",", ".")
-    assert cost in body  # the extra cost, Indonesian grouping
-    # Today's situation: the baseline's exclusion error; the scenario: the reform's.
-    exclusion = scenario.result["reform"]["total"]["exclusion_error"] * 100
-    assert f"{exclusion:.1f}".replace(".", ",") + "%" in body
-    # The score the page shows equals the hand computation on the stored figures.
-    costs = {"sq": 0.0, "sc": difference["net_cost_rp"], "other": OTHER_COST}
-    falls = {"sq": 0.0, "sc": -difference["poverty_change"]["fgt0"], "other": None}
-    excl = {
-        "sq": scenario.result["baseline"]["total"]["exclusion_error"],
-        "sc": scenario.result["reform"]["total"]["exclusion_error"],
-        "other": None,
-    }
+    # A second scenario that lowers poverty (a larger Sembako).
+    food = run_scenario(version, "Sembako Rp1 juta", {"sembako.amount": 1_000_000})
+    assert (
+        analyst.post(f"/decisions/{record.pk}/options/scenario/", {"scenario": food.pk}).status_code
+        == 302
+    )
+    body = analyst.get(f"/decisions/{record.pk}/").content.decode()
+    runs = {"sc": scenario.result, "food": food.result}
+    for result in runs.values():  # the extra cost (Rp, Indonesian grouping) as stored
+        assert f"Rp {indonesian(result['difference']['net_cost_rp'], 0)}" in body
+    fall = -food.result["difference"]["poverty_change"]["fgt0"]
+    assert fall > 0 and indonesian(fall * 100, 2) in body  # points of P0
+    # The scores the page shows equal the hand computation on the stored figures.
+    costs = {"sq": 0.0, "other": OTHER_COST}
+    falls = {"sq": 0.0, "other": None}
+    excl = {"sq": scenario.result["baseline"]["total"]["exclusion_error"], "other": None}
+    for key, result in runs.items():
+        costs[key] = result["difference"]["net_cost_rp"]
+        falls[key] = -result["difference"]["poverty_change"]["fgt0"]
+        excl[key] = result["reform"]["total"]["exclusion_error"]
 
     def minmax(column: dict, higher: bool) -> dict:
         known = [v for v in column.values() if v is not None]
@@ -304,10 +307,11 @@ def test_the_page_shows_the_scenarios_stored_figures_and_ranks_the_options(
         return out
 
     n_cost, n_fall, n_excl = minmax(costs, False), minmax(falls, True), minmax(excl, False)
-    judged = 0.5  # every judged score is 3 on 1–5
+    # Judged scores: 3 on 1–5 (0.5) for the options scored; the scenario added after the
+    # scoring has none, which counts as the worst (0).
+    judged = {"sq": 0.5, "sc": 0.5, "other": 0.5, "food": 0.0}
     expected = {
-        k: (25 * n_cost[k] + 30 * n_fall[k] + 15 * n_excl[k] + 15 * judged + 15 * judged) / 100
-        for k in costs
+        k: (25 * n_cost[k] + 30 * n_fall[k] + 15 * n_excl[k] + 30 * judged[k]) / 100 for k in costs
     }
     table = body[body.index('id="appraisal-table"') :]
     table = table[: table.index("</table>")]
@@ -315,10 +319,15 @@ def test_the_page_shows_the_scenarios_stored_figures_and_ranks_the_options(
         int(m.group(1)): float(m.group(2))
         for m in re.finditer(r'<tr data-option="(\d+)">.*?data-score="([0-9.e-]+)"', table, re.S)
     }
-    options = {o.kind: o.pk for o in record.options.all()}
-    assert shown[options[OptionKind.STATUS_QUO]] == pytest.approx(expected["sq"])
-    assert shown[options[OptionKind.SCENARIO]] == pytest.approx(expected["sc"])
-    assert shown[options[OptionKind.OTHER]] == pytest.approx(expected["other"])
+    pks = {
+        "sq": record.options.get(kind=OptionKind.STATUS_QUO).pk,
+        "other": record.options.get(kind=OptionKind.OTHER).pk,
+        "sc": record.options.get(scenario=scenario).pk,
+        "food": record.options.get(scenario=food).pk,
+    }
+    assert {k: shown[pk] for k, pk in pks.items()} == pytest.approx(expected)
+    ranked = [int(pk) for pk in re.findall(r'<tr data-option="(\d+)">', table)]
+    assert ranked == [pks[k] for k in sorted(expected, key=lambda k: -expected[k])]
     # The sensitivity: the weight ranges, the sweep's table and its chart.
     assert 'id="ranges-table"' in body and 'id="sweep-table"' in body and "<svg" in body
 
@@ -328,6 +337,10 @@ def test_an_analyst_prepares_the_head_decides_and_the_decided_record_cannot_chan
 ) -> None:
     analyst = signed_in(Role.ANALYST)
     record = prepared(analyst, version, scenario)
+    # A page opened before someone else saved the record submits nothing (optimistic locking).
+    stale = analyst.post(f"/decisions/{record.pk}/submit/", {"version": record.version - 1})
+    assert stale.status_code == 409
+    assert Decision.objects.get(pk=record.pk).status == DecisionStatus.DRAFT
     assert submit(analyst, record).status_code == 302
     record.refresh_from_db()
     assert record.status == DecisionStatus.SUBMITTED and record.submitted_by == analyst.user
