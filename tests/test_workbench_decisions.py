@@ -22,7 +22,7 @@ import pytest
 
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.consultations.models import Consultation
+from sejahtera.workbench.consultations.models import Consultation, Input
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.datasets import services as datasets
@@ -627,6 +627,7 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     meeting = Consultation.objects.create(
         title="Musrenbang", kind="meeting", date=date(2025, 3, 4), summary="Warga mendukung."
     )
+    Input.objects.create(consultation=meeting, topic="Data", text="Data desa perlu diperbarui.")
     analyst.post(f"/decisions/{record.pk}/consultations/new/", {"consultation": meeting.pk})
     submit(analyst, record)
     decide(signed_in(Role.KEPALA), record, record.options.get(kind=OptionKind.SCENARIO))
@@ -652,7 +653,7 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     today = rows["Kondisi saat ini (status quo)"]
     assert today[1] == indonesian(scenario.result["baseline"]["total"]["cost_rp"] / 1e9, 1)
     text = "\n".join(cell for table in docx_tables(content) for r in table for cell in r)
-    assert "Musrenbang" in text
+    assert "Musrenbang" in text and "Data: Data desa perlu diperbarui." in text
     assert AuditEvent.objects.filter(action="brief_downloaded", object_id=str(record.pk)).exists()
 
 

@@ -29,6 +29,7 @@ from sejahtera.workbench.decisions.models import Decision, OptionKind
 from sejahtera.workbench.scenarios.models import DEFAULT_RULESET
 
 BRIEF = "decision.brief"
+INPUTS = 5  # a consultation's inputs quoted in the brief
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -135,8 +136,9 @@ def _appraisal(brief: Any, found: scoring.Appraised) -> Any:
 
 
 def _consultations(brief: Any, decision: Decision) -> list[Any]:
-    """What each linked consultation said on the question: the record's note on it, else the
-    consultation's summary. Organisations by name; no participant's name (personal data)."""
+    """What each linked consultation said on the question: the record's note on it (else the
+    consultation's summary) and its first inputs. Organisations by name; no participant's name
+    (personal data)."""
     out = []
     for link in decision.consultations.select_related("consultation"):
         consultation = link.consultation
@@ -148,7 +150,11 @@ def _consultations(brief: Any, decision: Decision) -> list[Any]:
             }
         )
         with_whom = consultation.title + (f" ({', '.join(organisations)})" if organisations else "")
-        said = link.note or consultation.summary or ""
+        inputs = [
+            f"{received.topic}: {received.text}" if received.topic else received.text
+            for received in consultation.inputs.order_by("pk")[:INPUTS]
+        ]
+        said = " · ".join(part for part in (link.note or consultation.summary, *inputs) if part)
         out.append(brief.ConsultationNote(consultation.date, with_whom, said))
     return out
 
