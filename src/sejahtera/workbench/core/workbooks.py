@@ -47,7 +47,11 @@ def export(request: HttpRequest, response: HttpResponse, asked: Export, back: st
     if response.status_code != 200:
         return response
     if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
-        response.close()  # a file (a CSV, a needs profile's page): not a page of the workbench
+        # A file (a CSV, a needs profile's page), not a page of the workbench. Its open file is
+        # closed here; response.close() would also end the request (its database connection).
+        stream = getattr(response, "file_to_stream", None)
+        if stream is not None:
+            stream.close()
         return _no_table(request, asked.number, 0, back)
     charset = response.charset or "utf-8"
     page = read_page(response.content.decode(charset, errors="replace"))
