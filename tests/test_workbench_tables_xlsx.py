@@ -22,7 +22,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.test import Client
 from django.urls import get_resolver, path
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 
@@ -364,6 +364,12 @@ def test_values_codes_and_controls_come_back_as_the_test_wrote_them(client, lang
         assert values[8] == pytest.approx(row["share"], abs=1e-15)
         assert "%" in sheet.cell(r, 8).number_format and '"Rp ' in sheet.cell(r, 10).number_format
         assert values[10] == datetime.datetime.combine(row["day"], datetime.time())
+    about = [value for _, value in book.worksheets[1].iter_rows(values_only=True)]
+    assert "Uji tabel · Sejahtera" in about and "/uji/" in about and len(ROWS) in about
+    now = timezone.localtime().replace(tzinfo=None)
+    assert any(isinstance(v, datetime.datetime) and abs(v - now).seconds < 300 for v in about)
+    event = AuditEvent.objects.get(action="table_exported")
+    assert (event.detail["page"], event.detail["table"], event.detail["rows"]) == ("/uji/", 1, 2)
     second = workbook_of(client.get("/uji/", {"xlsx": "2"})).worksheets[0]
     assert second.title == "Sel digabung dan isian"  # its caption
     assert [[c.value for c in row] for row in second.iter_rows()] == [

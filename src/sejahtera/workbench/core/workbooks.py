@@ -4,6 +4,7 @@ when. :func:`export` answers ``?xlsx=<n>`` for ``middleware.TableExports``."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 
@@ -120,7 +121,8 @@ def workbook(
         about.cell(about.max_row, 1).font = BOLD
         if isinstance(value, str):
             _as_text(about.cell(about.max_row, 2))
-    about.cell(6, 2).number_format = "yyyy-mm-dd hh:mm:ss"
+        elif isinstance(value, datetime.datetime):
+            about.cell(about.max_row, 2).number_format = "yyyy-mm-dd hh:mm:ss"
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 80
     out = io.BytesIO()
