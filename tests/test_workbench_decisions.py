@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.consultations.models import Consultation, Input
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
+from sejahtera.workbench.core.tokens import issue
 from sejahtera.workbench.datasets import services as datasets
 from sejahtera.workbench.decisions import appraisal
 from sejahtera.workbench.decisions.models import (
@@ -330,6 +332,20 @@ def test_the_page_shows_the_scenarios_stored_figures_and_ranks_the_options(
     assert ranked == [pks[k] for k in sorted(expected, key=lambda k: -expected[k])]
     # The sensitivity: the weight ranges, the sweep's table and its chart.
     assert 'id="ranges-table"' in body and 'id="sweep-table"' in body and "<svg" in body
+    # The REST API gives the same appraisal.
+    token = issue(analyst.user)
+    api = Client().get(f"/api/decisions/{record.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.status_code == 200
+    found = api.json()
+    assert {k: found["appraisal"]["scores"][str(pk)] for k, pk in pks.items()} == pytest.approx(
+        expected
+    )
+    assert found["appraisal"]["ranking"] == ranked
+    assert found["values"][str(pks["food"])][str(record.criteria.first().pk)] == pytest.approx(
+        food.result["difference"]["net_cost_rp"]
+    )
+    partner = issue(signed_in(Role.PARTNER, "Yayasan A").user)
+    assert Client().get("/api/decisions", HTTP_AUTHORIZATION=f"Bearer {partner}").status_code == 403
 
 
 def test_an_analyst_prepares_the_head_decides_and_the_decided_record_cannot_change(

@@ -169,6 +169,8 @@ API = {
     "/api/evaluations": "evaluation.view",
     "/api/evaluations/{evaluation_id}": "evaluation.view",
     "/api/evaluations/tables": "evaluation.view",
+    "/api/decisions": "decision.view",
+    "/api/decisions/{decision_id}": "decision.view",
 }
 
 
@@ -391,5 +393,6 @@ def test_each_api_path_answers_each_role_as_the_policy_table_says(world) -> None
             url = url.replace("{job_id}", str(world.job.pk))
             url = url.replace("{version_id}", str(world.version.pk))
             url = url.replace("{evaluation_id}", str(world.evaluation.pk))
+            url = url.replace("{decision_id}", str(world.decision.pk))
             status = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
             assert status == (200 if allowed(user, action) else 403), (role, path, status)

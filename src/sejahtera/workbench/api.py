@@ -23,6 +23,7 @@ from sejahtera.workbench.core.api import router as jobs_router
 from sejahtera.workbench.core.roles import role_of
 from sejahtera.workbench.core.tokens import user_for
 from sejahtera.workbench.datasets.api import router as datasets_router
+from sejahtera.workbench.decisions.api import router as decisions_router
 from sejahtera.workbench.evaluations.api import router as evaluations_router
 from sejahtera.workbench.needs.api import router as needs_router
 from sejahtera.workbench.scenarios.api import router as scenarios_router
@@ -192,3 +193,4 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/needs", needs_router)
 api.add_router("/scenarios", scenarios_router)
 api.add_router("/evaluations", evaluations_router)
+api.add_router("/decisions", decisions_router)
