@@ -336,6 +336,19 @@ def make_programme(
     if refusal:
         raise Refused(refusal)
     snapshot = decision.chosen.snapshot
+    try:
+        return _made(request, decision, version, fields, snapshot)
+    except IntegrityError as clash:  # the code, taken at the same moment by someone else
+        raise Refused(_("A programme with this code exists already.")) from clash
+
+
+def _made(
+    request: HttpRequest,
+    decision: Decision,
+    version: int,
+    fields: dict[str, str],
+    snapshot: dict[str, Any],
+) -> Programme:
     with transaction.atomic():
         linked = Decision.objects.filter(pk=decision.pk, version=version, programme=None)
         programme = Programme.objects.create(
