@@ -14,6 +14,7 @@ import random
 import re
 import tempfile
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from sejahtera.workbench.decisions.models import (
     OptionKind,
     Score,
 )
+from sejahtera.workbench.monev.models import Indicator, ResultNode
 from sejahtera.workbench.programmes.models import Budget, Programme
 from sejahtera.workbench.scenarios.models import Scenario
 from workbench_users import organisation_named, signed_in
@@ -647,7 +649,26 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     analyst.post(f"/decisions/{record.pk}/consultations/new/", {"consultation": meeting.pk})
     submit(analyst, record)
     decide(signed_in(Role.KEPALA), record, record.options.get(kind=OptionKind.SCENARIO))
+    # The draft programme made from the decision, with a Monev indicator: the brief's plan.
     officer = signed_in(Role.OFFICER)
+    record.refresh_from_db()
+    made = officer.post(
+        f"/decisions/{record.pk}/programme/",
+        {"version": record.version, "code": "pkh-5", "name": "PKH desil 5"},
+    )
+    assert made.status_code == 302
+    result = ResultNode.objects.create(
+        programme=Programme.objects.get(code="pkh-5"), level="outcome", statement="KPM terjangkau"
+    )
+    Indicator.objects.create(
+        result=result,
+        code="IKU-1",
+        name="Cakupan KPM desil 5",
+        definition="Survei",
+        unit="%",
+        baseline_value=Decimal("40"),
+        baseline_year=2024,
+    )
     response = officer.post(f"/decisions/{record.pk}/brief/", {"format": "docx", "language": "id"})
     assert response.status_code == 302
     job = Job.objects.filter(kind="decision.brief").latest("pk")
@@ -670,6 +691,7 @@ def test_the_brief_of_a_decided_record_carries_the_scenarios_figures(version, sc
     assert today[1] == indonesian(scenario.result["baseline"]["total"]["cost_rp"] / 1e9, 1)
     text = "\n".join(cell for table in docx_tables(content) for r in table for cell in r)
     assert "Musrenbang" in text and "Data: Data desa perlu diperbarui." in text
+    assert "IKU-1 Cakupan KPM desil 5" in text  # the Monev plan of the draft programme
     assert AuditEvent.objects.filter(action="brief_downloaded", object_id=str(record.pk)).exists()
 
 
