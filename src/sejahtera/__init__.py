@@ -30,6 +30,8 @@ Nothing heavy is imported until a function is called, so ``import sejahtera`` is
 
 from __future__ import annotations
 
+from sejahtera.version import __version__
+
 # typing.TYPE_CHECKING without importing typing (a tenth of the import's time); type checkers
 # read any name TYPE_CHECKING this way.
 TYPE_CHECKING = False
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
     from sejahtera.simulate.engine import Simulation
     from sejahtera.simulate.scenario import Baseline, Scenario
 
-__version__ = "0.1.0.dev0"
 __all__ = [
     "SejahteraError",
     "__version__",

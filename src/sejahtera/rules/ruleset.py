@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,7 @@ from sejahtera.rules.programmes import (
     read_programmes,
 )
 from sejahtera.rules.regional import RegionalValue, read_regional
+from sejahtera.version import __version__
 
 TYPES: dict[str, Kind] = {
     "float": "number",
@@ -185,6 +187,19 @@ class Ruleset:
     def uses(self, name: str) -> frozenset[str]:
         """The variables any formula of ``name`` reads."""
         return frozenset().union(*(c.variables for c in self.compiled.get(name, ())))
+
+
+def ruleset_version(ruleset: Ruleset) -> str:
+    """Sejahtera's version and a digest of the ruleset's files (YAML and CSV, with their names):
+    the same text gives the same version. What a programme cycle, a scenario run and a brief
+    record as the version of the rules they ran."""
+    digest = hashlib.sha256()
+    folder = Path(ruleset.folder) if ruleset.folder else None
+    for path in sorted(folder.rglob("*")) if folder else ():
+        if path.is_file() and path.suffix in (".yaml", ".yml", ".csv"):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
 def shipped_rulesets() -> list[str]:

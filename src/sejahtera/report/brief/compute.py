@@ -30,7 +30,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.i18n import text
 from sejahtera.measure.measurement import measure_of
 from sejahtera.report.brief.model import STATUS_QUO, Computation, Option
-from sejahtera.rules.ruleset import Ruleset, load_ruleset
+from sejahtera.rules.ruleset import Ruleset, load_ruleset, ruleset_version
 from sejahtera.simulate.scenario import Start, dataset_tables, reformed_rules, scenario
 
 Progress = Callable[[float, str], None]
@@ -50,18 +50,6 @@ def dataset_checksum(folder: Path) -> str:
     if not manifest.is_file():
         raise SejahteraError("dataset.not_found", path=folder)
     return hashlib.sha256(manifest.read_bytes()).hexdigest()
-
-
-def ruleset_version(rules: Ruleset) -> str:
-    """Sejahtera's version and a digest of the ruleset's files (YAML and CSV, with their
-    names): the same text gives the same version."""
-    digest = hashlib.sha256()
-    folder = Path(rules.folder) if rules.folder else None
-    for path in sorted(folder.rglob("*")) if folder else ():
-        if path.is_file() and path.suffix in (".yaml", ".yml", ".csv"):
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-    return f"{sejahtera.__version__}+{digest.hexdigest()[:12]}"
 
 
 def text_sha256(value: str) -> str:

@@ -36,6 +36,7 @@ from sejahtera.report.brief.model import (
     Option,
     Reproduction,
 )
+from sejahtera.rules.ruleset import ruleset_version
 
 PROVENANCE = "provenance"
 SCHEMA = "sejahtera-brief-provenance/v1"
@@ -96,7 +97,7 @@ def reproduce(path: Path, data: Path | None = None) -> Reproduction:
             Difference(text("brief.diff_dataset_files", path=folder), "", str(error))
         )
         return Reproduction(Path(path), len(figures), 0, differences)
-    version = compute.ruleset_version(ruleset)
+    version = ruleset_version(ruleset)
     was = {c.get("ruleset_version") for c in sources.values()}
     if was != {version}:
         what = text("brief.diff_ruleset", rules=recorded["rules"])

@@ -16,7 +16,6 @@ version's.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -29,11 +28,10 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-import sejahtera
 from sejahtera.data.dataset import Dataset as DataFolder
 from sejahtera.data.frame import household_frame
 from sejahtera.i18n import speaking
-from sejahtera.rules.ruleset import Ruleset, load_ruleset
+from sejahtera.rules.ruleset import Ruleset, load_ruleset, ruleset_version
 from sejahtera.simulate.scenario import Start, assumptions, scenario
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, json_safe, kind
@@ -86,7 +84,7 @@ def status_quo(version: DatasetVersion, ruleset: str, rules: Ruleset, period: st
     """The status quo of ``rules`` on the version in ``period``, computed once per worker."""
     with _KEEPING:
         persons, households = read_version(version)
-        key = (ruleset, ruleset_version(ruleset), str(period))
+        key = (ruleset, ruleset_version(rules), str(period))
         kept = _KEPT[version.checksum]
         if key not in kept:
             kept[key] = Start(rules, persons, households, period)
@@ -113,19 +111,6 @@ def prepare(**_: Any) -> threading.Thread | None:
     thread = threading.Thread(target=work, name="scenario-prepare", daemon=True)
     thread.start()
     return thread
-
-
-def ruleset_version(name: str) -> str:
-    """Sejahtera's version and a digest of the ruleset's files: the same text means the same
-    rules."""
-    rules = load_ruleset(name)
-    digest = hashlib.sha256()
-    folder = Path(rules.folder) if rules.folder else None
-    for path in sorted(folder.rglob("*")) if folder else ():
-        if path.is_file() and path.suffix in (".yaml", ".yml", ".csv"):
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-    return f"{sejahtera.__version__}+{digest.hexdigest()[:12]}"
 
 
 def scaled(progress: Progress, low: float, high: float) -> Callable[[float, str], None]:
@@ -177,7 +162,7 @@ def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
             job=progress.job,
             result=report,
             dataset_checksum=found.dataset.checksum,
-            ruleset_version=ruleset_version(found.ruleset),
+            ruleset_version=ruleset_version(rules),
             reform_text=reform_text,
             assumptions=said,
             ran_at=timezone.now(),
