@@ -101,7 +101,13 @@ def tables_in(page: str, kind: str) -> dict[str, list[dict[str, str]]]:
         heads = [html.unescape(name) for name, _, _ in HEADER.findall(body)]
         rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
         found[table] = [
-            dict(zip(heads, map(html.unescape, re.findall(r"<td>(.*?)</td>", r)), strict=True))
+            dict(
+                zip(
+                    heads,
+                    map(html.unescape, re.findall(r'<td(?: class="n")?>(.*?)</td>', r)),
+                    strict=True,
+                )
+            )
             for r in rows
         ]
     return found

@@ -22,12 +22,24 @@ SHOWN = 10  # rows of each table
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A value as the page shows it; ``numeric`` for a number column's cell (class ``n``: set to
+    the right, and a number in the table's XLSX export)."""
+
+    text: str
+    numeric: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Rows:
-    tables: list[tuple[str, list[Header], list[list[str]]]]  # (table, headers, rows)
+    tables: list[tuple[str, list[Header], list[list[Cell]]]]  # (table, headers, rows)
     masked: list[str]
 
     @property
-    def rows(self) -> list[list[str]]:
+    def rows(self) -> list[list[Cell]]:
         return [row for _, _, rows in self.tables for row in rows]
 
 
@@ -42,16 +54,22 @@ def first_rows(version: DatasetVersion, revealed: bool = False) -> Rows:
         columns = [str(c) for c in frame.columns]
         personal = [c for c in columns if c in PERSONAL_SCHEMA]
         masked.update(personal)
+        numeric = [_numeric(table, name) and name not in personal for name in columns]
         shown = [
             [
-                _cell(table, name, value, name in personal and not revealed)
-                for name, value in zip(columns, record, strict=True)
+                Cell(_cell(table, name, value, name in personal and not revealed), number)
+                for name, value, number in zip(columns, record, numeric, strict=True)
             ]
             for record in frame.head(SHOWN).itertuples(index=False, name=None)
         ]
         headers = [Header.of(name, column(table, name)) for name in columns]  # type: ignore[arg-type]
         tables.append((table, headers, shown))
     return Rows(tables, sorted(masked))
+
+
+def _numeric(table: str, name: str) -> bool:
+    found = column(table, name)  # type: ignore[arg-type]
+    return found is not None and found.kind in ("float", "int")
 
 
 def _cell(table: str, name: str, value: Any, hide: bool) -> str:
