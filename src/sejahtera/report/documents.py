@@ -457,6 +457,8 @@ def typst_source(
         "#show table: set text(size: 9pt)",
         "#show figure.where(kind: table): set figure.caption(position: top)",
         "#show figure: set block(breakable: true)",
+        # Captions read as written, as in the DOCX (a planning document's carry their number).
+        "#set figure(numbering: none)",
         "",
     ]
     for number, block in enumerate(blocks):

@@ -4,30 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0006_beneficiary_areas'),
+        ("programmes", "0006_beneficiary_areas"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programme',
-            name='sipd_kegiatan',
-            field=models.CharField(blank=True, max_length=24, verbose_name='SIPD kegiatan code'),
+            model_name="programme",
+            name="sipd_kegiatan",
+            field=models.CharField(blank=True, max_length=24, verbose_name="SIPD kegiatan code"),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='sipd_program',
-            field=models.CharField(blank=True, max_length=20, verbose_name='SIPD programme code'),
+            model_name="programme",
+            name="sipd_program",
+            field=models.CharField(blank=True, max_length=20, verbose_name="SIPD programme code"),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='sipd_sub_kegiatan',
-            field=models.CharField(blank=True, max_length=32, verbose_name='SIPD sub-kegiatan code'),
+            model_name="programme",
+            name="sipd_sub_kegiatan",
+            field=models.CharField(
+                blank=True, max_length=32, verbose_name="SIPD sub-kegiatan code"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('active', 'In operation')], default='active', max_length=8, verbose_name='status'),
+            model_name="programme",
+            name="status",
+            field=models.CharField(
+                choices=[("draft", "Draft"), ("active", "In operation")],
+                default="active",
+                max_length=8,
+                verbose_name="status",
+            ),
         ),
     ]
