@@ -31,7 +31,7 @@ from click.testing import CliRunner
 
 import sejahtera
 from sejahtera.cli import main
-from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.rules.ruleset import load_ruleset, ruleset_version
 from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core.jobs import worker_starting
@@ -278,7 +278,7 @@ def test_a_starting_worker_prepares_the_current_version_for_the_first_run(versio
     thread = dict(answers)[runs.prepare]
     thread.join(timeout=120)
     kept = runs._KEPT[version.checksum]
-    start = kept[("indonesia", runs.ruleset_version("indonesia"), "2025")]
+    start = kept[("indonesia", ruleset_version(load_ruleset("indonesia")), "2025")]
     frames = kept["frames"]
     client = signed_in(Role.ANALYST)
     scenario = Scenario.objects.create(

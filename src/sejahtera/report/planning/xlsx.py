@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sejahtera.i18n import text
+from sejahtera.report.cells import inert
 from sejahtera.report.planning.document import Kind, PlanningDocument, Table, sheet_name
 
 NUMBER_FORMATS: dict[Kind, str] = {
@@ -30,15 +31,13 @@ NUMBER_FORMATS: dict[Kind, str] = {
     "year": "0",
     "rank": "0",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_value(value: object, kind: Kind) -> object:
     """What goes into a cell: a number for a number column (``None`` when missing), the text
     otherwise, never something a spreadsheet would run as a formula."""
     if kind == "text":
-        shown = "" if value is None else str(value)
-        return "'" + shown if shown.startswith(FORMULA_STARTS) else shown
+        return inert("" if value is None else str(value))
     if value is None:
         return None
     number = float(value)

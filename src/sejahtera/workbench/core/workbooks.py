@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sejahtera.i18n import format_number
+from sejahtera.report.cells import FORMULA_STARTS
 from sejahtera.workbench.core import audit, tables
-from sejahtera.workbench.core.cells import FORMULA_STARTS
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.tables import Export, Table, Typed, read_page, typed
 

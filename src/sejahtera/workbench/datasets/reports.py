@@ -15,6 +15,7 @@ from typing import Any
 from sejahtera.data.labels import column_label
 from sejahtera.errors import Problem, ProblemReport
 from sejahtera.i18n import text
+from sejahtera.report.cells import inert_row
 from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA
 
 HEADER = ("file", "row", "column", "value", "rule", "message")
@@ -121,13 +122,5 @@ def as_csv(
     writer.writerow((*HEADER, "source_column"))
     for row in rows(stored, names, sources):
         cells = [row.file, "" if row.row is None else row.row, row.column, row.value]
-        writer.writerow([_inert(c) for c in [*cells, row.rule, row.message, row.source]])
+        writer.writerow(inert_row([*cells, row.rule, row.message, row.source]))
     return out.getvalue()
-
-
-def _inert(cell: object) -> object:
-    """A text cell a spreadsheet would run as a formula (=, +, -, @) is quoted as text: the
-    values come from an uploaded file."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from sejahtera.evaluate.robustness import CHECKED_COLUMNS
 from sejahtera.i18n import Language, text
-from sejahtera.workbench.core.cells import inert, inert_row
+from sejahtera.report.cells import inert, inert_row
 from sejahtera.workbench.evaluations.models import Evaluation
 
 FORMATS = {

@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from sejahtera.report.cells import inert_row
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.cells import inert_row
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
 from sejahtera.workbench.grievances.models import (
     DtsenProposal,

@@ -44,8 +44,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from sejahtera.report.cells import inert_row
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.cells import inert_row
 from sejahtera.workbench.datasets.uploads import is_workbook
 from sejahtera.workbench.grievances.models import (
     SENSITIVE_BY_DEFAULT,

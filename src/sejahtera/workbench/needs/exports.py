@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from sejahtera.workbench.core.cells import inert_row
+from sejahtera.report.cells import inert_row
 from sejahtera.workbench.needs.figures import Query
 from sejahtera.workbench.needs.labels import flag_label, group_label, label, level_label, value_of
 from sejahtera.workbench.needs.trends import role_label

@@ -34,7 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from sejahtera.i18n import format_number, language
-from sejahtera.workbench.core.cells import inert_row
+from sejahtera.report.cells import inert_row
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
 from sejahtera.workbench.monev.models import Indicator, Target
 from sejahtera.workbench.programmes import sipd

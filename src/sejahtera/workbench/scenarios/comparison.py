@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, text
+from sejahtera.report.cells import inert
 from sejahtera.rules.programmes import FUNDERS
-from sejahtera.workbench.core.cells import inert
 from sejahtera.workbench.scenarios.models import Scenario
 
 MAX_COLUMNS = 4
