@@ -99,7 +99,7 @@ def test_codes_are_shown_by_their_names() -> None:
     assert value_label("urban", True, "id") == "Perkotaan"
     assert value_label("urban", "False", "en") == "Rural"
     assert value_label("head_education", "tertiary", "id") == "Perguruan tinggi"
-    assert value_label("employed", True, "id") == "ya"  # a flag without words of its own
+    assert value_label("employed", True, "id") == "Ya"  # a flag without words of its own
     assert value_label("anything", "x", "id") == "x" and column_label("x", "id") == "x"
 
 

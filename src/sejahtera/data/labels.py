@@ -32,7 +32,7 @@ def value_label(column: str, value: object, language_code: Language | None = Non
     if isinstance(value, bool) or str(value) in ("True", "False"):
         flag = str(value) == "True"
         return _label_or(f"value.{column}.{str(flag).lower()}", None, language_code) or text(
-            "cli.yes" if flag else "cli.no", language_code
+            "value.flag.true" if flag else "value.flag.false", language_code
         )
     return _label_or(f"value.{column}.{value}", str(value), language_code)
 

@@ -365,6 +365,7 @@ def _groups(profile: NeedsProfile, lang: Language) -> list[Table]:
         wide = frame.pivot(index=column, columns="indicator", values="estimate")
         counts = frame[frame["indicator"] == "fgt0"].set_index(column)["n"]
         group = text(f"profile.group.{column}", lang)
+        group = group[:1].upper() + group[1:]  # a table's first column, not inside a sentence
         for value, r in wide.iterrows():
             label = value_label(column, value, lang)
             rows.append((group, label, r["fgt0"], r["poor_count"], counts[value]))
