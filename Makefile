@@ -87,6 +87,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/simulate_indonesia.py
 	$(BIN)/python benchmarks/simulate_scenario.py
 	$(BIN)/python benchmarks/scenario_web.py
+	$(BIN)/python benchmarks/policy_brief.py
 	$(BIN)/python benchmarks/simulate_openfisca.py
 	$(BIN)/python benchmarks/evaluate_did.py --twfe
 	$(BIN)/python benchmarks/workbench_load.py
