@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 import sejahtera
 from sejahtera.cli import main
+from sejahtera.i18n import speaking
 from sejahtera.report.brief import (
     Appraisal,
     BriefInput,
@@ -33,6 +34,7 @@ from sejahtera.report.brief import (
     reproduce,
     write_brief,
 )
+from sejahtera.report.brief.risks import risks
 from sejahtera.report.documents import read_attachment
 from sejahtera.synth import SynthOptions, synthesise
 
@@ -339,3 +341,28 @@ def test_missing_dataset_and_unreadable_briefs_are_clear_errors(tmp_path: Path) 
         result = run("--lang", "en", "brief", "reproduce", str(path))
         assert result.exit_code == 2, result.output
         assert said in result.stderr and "Traceback" not in result.output
+
+
+def test_a_change_to_national_programmes_is_named_as_a_proposal(region: Path) -> None:
+    """Widening PKH moves APBN money, which a region cannot decide; the regional elderly
+    allowance (APBD) moves none. The amount is the APBN part of the net cost that
+    `sejahtera simulate --json` reports."""
+    reforms = REFORM.parent
+    inp = BriefInput(
+        region, "indonesia", "2025",
+        [Option("pkh5", "PKH desil 5", reform_text=(reforms / "pkh-desil-5.yaml").read_text()),
+         Option("lansia", "Lansia daerah", reform_text=REFORM.read_text("utf-8"))],
+    )  # fmt: skip
+    with speaking("id"):
+        said = risks(build_brief(inp))
+    national = [r for r in said if "APBN" in r and "usulan" in r]
+    assert [r.split(" mengubah")[0] for r in national] == ["PKH desil 5"]
+    simulated = json.loads(
+        run(
+            "simulate", str(region), "--rules", "indonesia", "--period", "2025", "--json",
+            "--reform", str(reforms / "pkh-desil-5.yaml"),
+        ).output
+    )  # fmt: skip
+    apbn = simulated["difference"]["net_cost_by_funder"]["apbn"]
+    assert apbn > 0
+    assert f"Rp{apbn / 1e9:.1f}".replace(".", ",") in national[0]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sejahtera.i18n import format_number, text
 from sejahtera.report.brief.compute import option_key
 from sejahtera.report.brief.model import STATUS_QUO, Brief, Option
-from sejahtera.report.brief.risks import monitoring_rows, risks
+from sejahtera.report.brief.risks import BILLION, monitoring_rows, risks, rupiah
 from sejahtera.report.charts import bar_chart
 from sejahtera.report.documents import (
     Block,
@@ -25,21 +25,12 @@ from sejahtera.report.maps import choropleth
 from sejahtera.report.svg import number_format
 from sejahtera.rules.programmes import FUNDERS
 
-BILLION = 1e9
 UNIT_DECIMALS = {"IDR/year": 0, "persons": 1, "households": 1}  # else 6 (shares, the Gini)
 
 
 def money(value: float | None) -> Number:
     """Rupiah as billions (miliar) with one decimal."""
     return Number(None if value is None else value / BILLION, 1)
-
-
-def rupiah(value: float | None) -> str:
-    """Rupiah billions in words' order: ``Rp222,9`` or ``-Rp111,5`` (a saving)."""
-    if value is None:
-        return "–"
-    shown = format_number(abs(value) / BILLION, None, 1)
-    return ("-" if value < 0 and shown.strip("0,.") else "") + "Rp" + shown
 
 
 def share(value: float | None, decimals: int = 1) -> Number:

@@ -12,6 +12,15 @@ from sejahtera.report.documents import Cell
 HIGH_INCLUSION = 0.25  # above this share of non-poor among those reached, a risk is named
 HIGH_EXCLUSION = 0.25  # above this share of the poor not reached
 SMALL_CHANGE = 0.0001  # a change of P0 below 0.01 percentage point is "hardly any"
+BILLION = 1e9
+
+
+def rupiah(value: float | None) -> str:
+    """Rupiah billions in words' order: ``Rp222,9`` or ``-Rp111,5`` (a saving)."""
+    if value is None:
+        return "–"
+    shown = format_number(abs(value) / BILLION, None, 1)
+    return ("-" if value < 0 and shown.strip("0,.") else "") + "Rp" + shown
 
 
 def _value(brief: Brief, option: Option, name: str) -> float | None:
@@ -49,6 +58,11 @@ def risks(brief: Brief) -> list[str]:
             out.append(
                 text("brief.risk_losers", option=option.title, households=format_number(losers))
             )
+        # A region decides its own budget (APBD, Dana Desa through the desa), not the national
+        # programmes' (PKH, Sembako, PBI, PIP are Kemensos' and Kemendikbud's, on APBN).
+        national = _value(brief, option, "net_cost_apbn") or 0
+        if abs(national) >= 1:
+            out.append(text("brief.risk_national", option=option.title, amount=rupiah(national)))
         change = _value(brief, option, "change_p0") or 0
         if abs(change) < SMALL_CHANGE and (_value(brief, option, "net_cost") or 0) > 0:
             out.append(text("brief.risk_small_effect", option=option.title))
