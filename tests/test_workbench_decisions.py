@@ -521,6 +521,8 @@ def test_a_decided_scenario_becomes_a_draft_programme_with_its_rules_budget_and_
     assert set(Budget.objects.filter(programme=programme).values_list("year", flat=True)) == {2025}
     record.refresh_from_db()
     assert record.programme == programme
+    page = officer.get("/programmes/pkh-daerah/").content.decode()
+    assert f'href="/decisions/{record.pk}/"' in page  # the programme names its decision
     assert officer.post(address, fields | {"code": "lain"}).status_code == 409  # only once
     assert AuditEvent.objects.filter(action="decision_programme_made").count() == 1
 
