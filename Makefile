@@ -44,6 +44,7 @@ run: demo
 	$(BIN)/sejahtera manage demo_grievances
 	SEJAHTERA_DATASET=$(DEMO) $(BIN)/sejahtera manage demo_programmes
 	$(BIN)/sejahtera manage demo_monev
+	$(BIN)/sejahtera manage demo_decisions
 	export SEJAHTERA_SECRET_KEY=$${SEJAHTERA_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}; \
 	$(BIN)/sejahtera manage worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
