@@ -131,9 +131,11 @@ def start(
     *,
     subject: Model | None = None,
     link: str = "",
+    queue: bool = True,
 ) -> Job:
     """Store a job of kind ``name`` for ``subject`` (whose page is ``link``), started by the
-    request's user in the page's language, and queue it."""
+    request's user in the page's language, and queue it (``queue=False``: for
+    :func:`run_here`)."""
     if name not in KINDS:
         raise ValueError(f"no kind of job {name!r} is registered")
     job = Job.objects.create(
@@ -147,8 +149,17 @@ def start(
         link=link,
     )
     audit.record(request, "job_queued", job, kind=name, title=job.title)
-    queued = run_job.enqueue(job.pk)
-    Job.objects.filter(pk=job.pk).update(task_id=str(queued.id)[:64])
+    if queue:
+        queued = run_job.enqueue(job.pk)
+        Job.objects.filter(pk=job.pk).update(task_id=str(queued.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def run_here(job: Job) -> Job:
+    """Run a job stored with ``start(..., queue=False)`` in this process now, with the same
+    claim, audit and ending as a worker's: a management command's work, never a page's."""
+    run_job.call(job.pk)
     job.refresh_from_db()
     return job
 

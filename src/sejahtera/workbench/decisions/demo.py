@@ -25,18 +25,16 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sejahtera.workbench.consultations import demo as consultations
 from sejahtera.workbench.consultations.models import Consultation
-from sejahtera.workbench.core import audit, jobs
-from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.roles import Role
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.services import current_version
 from sejahtera.workbench.decisions import services
 from sejahtera.workbench.decisions.figures import status_quo_value
+from sejahtera.workbench.decisions.forms import ScoresForm
 from sejahtera.workbench.decisions.models import (
     DEFAULT_NAMES,
     ConsultationLink,
@@ -44,11 +42,10 @@ from sejahtera.workbench.decisions.models import (
     Option,
     OptionKind,
     Position,
-    Score,
     StakeholderPosition,
 )
 from sejahtera.workbench.scenarios import runs
-from sejahtera.workbench.scenarios.models import Scenario, ScenarioState
+from sejahtera.workbench.scenarios.models import Scenario
 from sejahtera.workbench.stakeholders import demo as stakeholders
 
 ANALYST = f"demo-{Role.ANALYST}"
@@ -158,25 +155,12 @@ def load() -> Loaded:
 
 
 def run(scenario: Scenario, analyst: User) -> Scenario:
-    """Run ``scenario`` now as the studio's job runs it: a job of the analyst's, claimed and
-    ended by the jobs' own ``run_job`` (audited as any job)."""
-    title = _("Scenario “%(name)s”") % {"name": scenario.name}
-    job = Job.objects.create(
-        kind=runs.RUN,
-        title=title[:200],
-        owner=analyst,
-        arguments={"scenario": scenario.pk, "version": scenario.version},
-        language=translation.get_language() or "id",
-        object_type=type(scenario).__name__,
-        object_id=str(scenario.pk),
-        link=reverse("scenarios:detail", args=[scenario.pk]),
-    )
-    audit.record(None, "job_queued", job, user=analyst, kind=runs.RUN, title=job.title)
-    Scenario.objects.filter(pk=scenario.pk).update(state=ScenarioState.RUNNING, job=job)
-    jobs.run_job.call(job.pk)
+    """Run ``scenario`` now as the studio's job runs it: the studio's own start, the job run in
+    this process by the jobs' ``run_here`` (claimed, audited and ended as a worker would)."""
+    link = reverse("scenarios:detail", args=[scenario.pk])
+    job = runs.start_run(_as(analyst), scenario, link, here=True)
     scenario.refresh_from_db()
     if not scenario.has_result:
-        job.refresh_from_db()
         raise DemoError(
             _("The demo scenario “%(name)s” could not be run: %(error)s")
             % {"name": scenario.name, "error": job.error or job.get_state_display()}
@@ -184,39 +168,45 @@ def run(scenario: Scenario, analyst: User) -> Scenario:
     return scenario
 
 
+def _as(user: User) -> HttpRequest:
+    """A request of ``user``'s, for the steps that record who did them."""
+    request = HttpRequest()
+    request.user = user
+    return request
+
+
 @transaction.atomic
 def prepare(analyst: User, version: DatasetVersion, scenarios: list[Scenario]) -> Decision:
     """The record, prepared by ``analyst`` step by step as the pages would, and submitted."""
-    request = HttpRequest()
-    request.user = analyst
+    request = _as(analyst)
     decision = services.create(
         request, Decision(title=TITLE, problem=PROBLEM, period=PERIOD, dataset=version)
     )
     for scenario in scenarios:
         services.add_scenario(request, decision, scenario)
-    other = Option.objects.create(
+    other = Option(
         decision=decision,
         kind=OptionKind.OTHER,
         title=OTHER_TITLE,
         description=OTHER_ABOUT,
         order=services.next_order(decision),
     )
-    audit.record(request, "decision_option_added", decision, part=other.pk)
+    services.add_part(request, decision, other, "decision_option_added")
     score(request, decision)
     for name, position, note in STANCES:
-        stance = StakeholderPosition.objects.create(
+        stance = StakeholderPosition(
             decision=decision,
             organisation=stakeholders.demo_organisation(name),
             position=position,
             note=note,
         )
-        audit.record(request, "decision_position_added", decision, part=stance.pk)
-    link = ConsultationLink.objects.create(
+        services.add_part(request, decision, stance, "decision_position_added")
+    link = ConsultationLink(
         decision=decision,
         consultation=Consultation.objects.get(title=MUSRENBANG),
         note=MUSRENBANG_NOTE,
     )
-    audit.record(request, "decision_consultation_linked", decision, part=link.pk)
+    services.add_part(request, decision, link, "decision_consultation_linked")
     services.submit(request, decision, decision.version)
     return decision
 
@@ -235,7 +225,7 @@ def score(request: HttpRequest, decision: Decision) -> None:
         if excluded is None
         else (Decimal(str(excluded)) * OTHER_EXCLUSION_FALL).quantize(Decimal("0.0001")),
     }
-    values: dict[str, str | None] = {}
+    values = []
     for criterion in decision.criteria.all():
         for order, option in enumerate(options):
             if criterion.judged:
@@ -245,6 +235,5 @@ def score(request: HttpRequest, decision: Decision) -> None:
                 value = estimates.get(criterion.measure)
             else:
                 continue
-            Score.objects.create(option=option, criterion=criterion, value=value)
-            values[f"s_{option.pk}_{criterion.pk}"] = None if value is None else str(value)
-    audit.record(request, "decision_scored", decision, values=values)
+            values.append((option, criterion, ScoresForm.field_name(option, criterion), value))
+    services.set_scores(request, decision, values, known={})

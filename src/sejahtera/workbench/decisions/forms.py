@@ -118,6 +118,10 @@ class ScoresForm(forms.Form):
     """The analyst's values: a judged score (1–5) of every option on every judged criterion,
     and an estimate of every simulated figure for the options that are not simulated."""
 
+    @staticmethod
+    def field_name(option: Option, criterion: Criterion) -> str:
+        return f"s_{option.pk}_{criterion.pk}"
+
     def __init__(
         self,
         *args: Any,
@@ -127,7 +131,7 @@ class ScoresForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.cells: list[tuple[Option, Criterion, str]] = []
+        self.cells: list[tuple[Option, Criterion, str]] = []  # (option, criterion, field name)
         for option in options:
             for criterion in criteria:
                 if criterion.judged:
@@ -138,7 +142,7 @@ class ScoresForm(forms.Form):
                     field = forms.DecimalField(decimal_places=4, required=False)
                 else:
                     continue
-                name = f"s_{option.pk}_{criterion.pk}"
+                name = self.field_name(option, criterion)
                 field.label = f"{option.label} · {criterion.label}"
                 field.initial = initial_values.get((option.pk, criterion.pk))
                 self.fields[name] = field

@@ -5,8 +5,6 @@ audited."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -57,12 +55,22 @@ def _page(title: str, decision: Decision) -> FormPage:
     return FormPage(title, decision.get_absolute_url(), NAV)
 
 
-def _added(request: HttpRequest, action: str, decision: Decision) -> Callable[[Model], str]:
-    def saved(record: Model) -> str:
-        audit.record(request, action, decision, part=record.pk)
-        return decision.get_absolute_url()
+def _adding(
+    request: HttpRequest,
+    form: Any,
+    page: FormPage,
+    decision: Decision,
+    action: str,
+    clash: str = "",
+) -> HttpResponse:
+    """The page that adds a part of the record: saved and audited by ``services.add_part``."""
 
-    return saved
+    def save(form: Any) -> Model:
+        return services.add_part(request, decision, form.save(commit=False), action)
+
+    return create_page(
+        request, form, page, lambda _: decision.get_absolute_url(), clash=clash, save=save
+    )
 
 
 # Options
@@ -97,7 +105,7 @@ def option_other(request: HttpRequest, pk: int) -> HttpResponse:
     option = Option(decision=decision, kind=OptionKind.OTHER, order=services.next_order(decision))
     form = OtherOptionForm(posted(request), instance=option)
     page = _page(_("Add an option that is not simulated"), decision)
-    return create_page(request, form, page, _added(request, "decision_option_added", decision))
+    return _adding(request, form, page, decision, "decision_option_added")
 
 
 @require_POST
@@ -128,7 +136,7 @@ def criterion_create(request: HttpRequest, pk: int) -> HttpResponse:
     last = decision.criteria.order_by("-order").values_list("order", flat=True).first() or 0
     form = CriterionForm(posted(request), instance=Criterion(decision=decision, order=last + 1))
     page = _page(_("Add a criterion"), decision)
-    return create_page(request, form, page, _added(request, "decision_criterion_added", decision))
+    return _adding(request, form, page, decision, "decision_criterion_added")
 
 
 @GET_POST
@@ -178,19 +186,10 @@ def scores(request: HttpRequest, pk: int) -> HttpResponse:
         return form_page(request, form, page)
     if not form.is_valid():
         return form_page(request, form, page, status=400)
-    changed: dict[str, Any] = {}
+    values = [(o, c, name, form.cleaned_data.get(name)) for o, c, name in form.cells]
     try:
-        with transaction.atomic():
-            for option, criterion, name in form.cells:
-                value: Decimal | None = form.cleaned_data.get(name)
-                if known.get((option.pk, criterion.pk)) == value:
-                    continue
-                Score.objects.update_or_create(
-                    option=option, criterion=criterion, defaults={"value": value}
-                )
-                changed[name] = None if value is None else str(value)
-            audit.record(request, "decision_scored", decision, values=changed)
-    except DecidedRecord as why:
+        services.set_scores(request, decision, values, known)
+    except (DecidedRecord, services.Refused) as why:
         return refuse(request, str(why), decision)
     return redirect(decision.get_absolute_url())
 
@@ -207,8 +206,7 @@ def position_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = PositionForm(posted(request), instance=StakeholderPosition(decision=decision))
     page = _page(_("Add a stakeholder's position"), decision)
     clash = _("This organisation's position is recorded already.")
-    saved = _added(request, "decision_position_added", decision)
-    return create_page(request, form, page, saved, clash=clash)
+    return _adding(request, form, page, decision, "decision_position_added", clash)
 
 
 @require_POST
@@ -227,8 +225,7 @@ def consultation_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsultationLinkForm(posted(request), instance=ConsultationLink(decision=decision))
     page = _page(_("Link a consultation"), decision)
     clash = _("This consultation is linked already.")
-    saved = _added(request, "decision_consultation_linked", decision)
-    return create_page(request, form, page, saved, clash=clash)
+    return _adding(request, form, page, decision, "decision_consultation_linked", clash)
 
 
 @require_POST

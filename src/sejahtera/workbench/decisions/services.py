@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,6 +165,37 @@ def _transition(decision: Decision, version: int, expected: str, **changes: Any)
     if not moved:
         raise Refused(str(CONFLICT))
     decision.refresh_from_db()
+
+
+def add_part(request: HttpRequest, decision: Decision, part: Model, action: str) -> Model:
+    """Save a new part of a draft record (an option not simulated, a stakeholder's position, a
+    linked consultation) and audit it as ``action``, in one transaction."""
+    must_be_draft(decision)
+    with transaction.atomic():
+        part.save()
+        audit.record(request, action, decision, part=part.pk)
+    return part
+
+
+def set_scores(
+    request: HttpRequest,
+    decision: Decision,
+    values: list[tuple[Option, Criterion, str, Decimal | None]],
+    known: dict[tuple[int, int], Decimal | None],
+) -> None:
+    """The analyst's judged scores and estimates: each (option, criterion, field name, value)
+    that differs from ``known`` is stored, and the changes audited together."""
+    must_be_draft(decision)
+    changed: dict[str, Any] = {}
+    with transaction.atomic():
+        for option, criterion, name, value in values:
+            if known.get((option.pk, criterion.pk)) == value:
+                continue
+            Score.objects.update_or_create(
+                option=option, criterion=criterion, defaults={"value": value}
+            )
+            changed[name] = None if value is None else str(value)
+        audit.record(request, "decision_scored", decision, values=changed)
 
 
 def submit(request: HttpRequest, decision: Decision, version: int) -> None:

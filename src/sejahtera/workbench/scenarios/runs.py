@@ -187,10 +187,10 @@ def _run(progress: Progress, found: Scenario, version: int) -> dict[str, Any]:
     return report
 
 
-def start_run(request: Any, found: Scenario, link: str) -> Any:
-    """Queue the scenario's run (audited by the jobs), marking it running. The run itself
-    records its end on the scenario (a job run at once, as in the tests, has ended by the time
-    ``jobs.start`` returns)."""
+def start_run(request: Any, found: Scenario, link: str, here: bool = False) -> Any:
+    """Queue the scenario's run (audited by the jobs), marking it running; ``here``: run it in
+    this process now (a management command). The run itself records its end on the scenario (a
+    job run at once, as in the tests, has ended by the time ``jobs.start`` returns)."""
     from sejahtera.workbench.core import jobs
 
     with transaction.atomic():
@@ -202,9 +202,10 @@ def start_run(request: Any, found: Scenario, link: str) -> Any:
             {"scenario": found.pk, "version": found.version},
             subject=found,
             link=link,
+            queue=not here,
         )
         Scenario.objects.filter(pk=found.pk).update(job=job)
-    return job
+    return jobs.run_here(job) if here else job
 
 
 @kind(BUDGET)
