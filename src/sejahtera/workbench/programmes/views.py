@@ -149,9 +149,7 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
         "may_run": allowed(request.user, "cycle.run"),
         "may_edit": allowed(request.user, "programme.edit"),
         # The decision records it was made from (decisions app), for those who may read them.
-        "decisions": (
-            programme.decisions.all() if allowed(request.user, "decision.view") else ()
-        ),
+        "decisions": (programme.decisions.all() if allowed(request.user, "decision.view") else ()),
     }
     return render(request, "programmes/programme_detail.html", context)
 
