@@ -29,6 +29,9 @@ STAFF: Final = EVERYONE - {PARTNER}  # the office itself, not a partner organisa
 
 POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "dashboard.view": EVERYONE,
+    # One's own sign-in: the second factor (enrolment, backup codes). Administrators (is_staff)
+    # without a role too: they enrol before /admin/ (requires(..., administrators=True)).
+    "account.security": EVERYONE,
     "audit.view": frozenset({KEPALA, AUDITOR}),
     # Unmasked personal data (NIK, names, phones, addresses), one record at a time, audited.
     "personal_data.reveal": frozenset({KEPALA, OFFICER, AUDITOR}),
@@ -107,10 +110,13 @@ def allowed(user: User | AnonymousUser, action: str) -> bool:
     return role_of(user) in roles_for(action)
 
 
-def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def requires(
+    action: str, *, administrators: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A view for the roles allowed ``action``: an anonymous visitor is sent to sign in, an
-    account without a role is told how to get one, and any other role gets 403. The view keeps
-    the action as ``view.action``."""
+    account without a role is told how to get one (with ``administrators``, an ``is_staff``
+    account without a role is let through), and any other role gets 403. The view keeps the
+    action as ``view.action``."""
     roles_for(action)  # an unknown action fails when the module loads, not on a request
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,6 +124,8 @@ def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if role_of(request.user) is None and administrators and request.user.is_staff:
+                return view(request, *args, **kwargs)
             if role_of(request.user) is None:
                 context = {"roles": Role.choices}
                 return render(request, "core/no_role.html", context, status=403)
