@@ -4,6 +4,10 @@ Parquet, CSV (comma or semicolon, UTF-8 or Latin-1, Indonesian decimal comma), E
 Stata ``.dta`` and SPSS ``.sav`` (value labels become categories), and R ``.RData``/``.rds``.
 CSV is read as text: numbers are parsed later, column by column, so that a bad value is reported
 with its row instead of failing the whole file.
+
+Every read is bounded by :class:`~sejahtera.data.limits.ReadLimits` (sizes, unpacked sizes, rows,
+columns, cells), checked from what the file declares before it is read: see
+:mod:`sejahtera.data.limits`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Literal
 
 import pandas as pd
 
+from sejahtera.data import limits as check
+from sejahtera.data.limits import LIMITS, ReadLimits
 from sejahtera.errors import SejahteraError
 
 Decimal = Literal[".", ","]
@@ -57,11 +63,12 @@ def read_table(
     csv_options: CsvOptions | None = None,
     table: str | None = None,
     rows: int | None = None,
+    limits: ReadLimits = LIMITS,
 ) -> SourceTable:
     """Read one table from ``path``; ``sheet`` picks an Excel sheet, ``table`` an R object.
 
     ``rows`` reads only the first rows (a preview: the columns and a few values), without
-    reading the rest of a large file."""
+    reading the rest of a large file. A file beyond ``limits`` is refused before it is read."""
     path = Path(path)
     if not path.is_file():
         raise SejahteraError("read.not_found", path=path)
@@ -69,21 +76,25 @@ def read_table(
     if kind is None:
         raise SejahteraError("read.unknown_format", path=path, formats=", ".join(sorted(SUFFIXES)))
     try:
+        check.check_file_size(path, limits.max_file_bytes)
         if kind == "csv":
-            return read_csv(path, csv_options or CsvOptions(), rows)
+            return read_csv(path, csv_options or CsvOptions(), rows, limits)
         if kind == "parquet":
-            frame = _read_parquet(path, rows)
+            frame = _read_parquet(path, rows, limits)
         elif kind == "excel":
-            frame = _read_excel(path, sheet, rows)
+            frame = _read_excel(path, sheet, rows, limits)
         elif kind == "stata":
-            frame = _read_labelled(path, "dta", limit=rows)
+            frame = _read_labelled(path, "dta", rows, limits)
         elif kind == "spss":
-            frame = _read_labelled(path, "sav", limit=rows)
+            frame = _read_labelled(path, "sav", rows, limits)
         else:
             frame = _read_r(path, table)
             frame = frame if rows is None else frame.head(rows)
+            check.check_shape(len(frame), len(frame.columns), path, limits)
     except SejahteraError:
         raise
+    except MemoryError:
+        raise SejahteraError("read.failed", path=path, detail="MemoryError") from None
     except Exception as exc:  # each library raises its own types for a corrupt file
         raise SejahteraError("read.failed", path=path, detail=_first_line(exc)) from None
     return SourceTable(frame, path.name)
@@ -93,9 +104,17 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def read_csv(path: Path, options: CsvOptions, rows: int | None = None) -> SourceTable:
-    raw = path.read_bytes() if rows is None else _head(path, rows)
+def read_csv(
+    path: Path, options: CsvOptions, rows: int | None = None, limits: ReadLimits = LIMITS
+) -> SourceTable:
+    if rows is None:
+        check.check_file_size(path, limits.max_csv_bytes)
+        raw = path.read_bytes()
+    else:
+        raw = _head(path, rows)
+    check.check_lines(raw, path, limits)
     text, _encoding = _decode(raw, options.encoding, path)
+    del raw  # the text is what is kept; the bytes are not held beside it
     delimiter = options.delimiter or _sniff_delimiter(text)
     decimal = options.decimal or ("," if delimiter == ";" else ".")
     try:
@@ -112,7 +131,7 @@ def read_csv(path: Path, options: CsvOptions, rows: int | None = None) -> Source
                 skipinitialspace=True,
                 engine="c",
                 index_col=False,
-                nrows=rows,
+                nrows=limits.max_rows + 1 if rows is None else rows,
             )
     except pd.errors.ParserError as exc:
         raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
@@ -120,6 +139,10 @@ def read_csv(path: Path, options: CsvOptions, rows: int | None = None) -> Source
         raise SejahteraError("read.csv_more_fields", path=path) from None
     except pd.errors.EmptyDataError:
         raise SejahteraError("read.empty", path=path) from None
+    except csv.Error as exc:  # a NUL byte, an option pandas cannot use
+        raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
+    check.check_shape(len(frame), len(frame.columns), path, limits)
+    check.check_cells(frame, path, limits)
     if rows is None and len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
         _check_short_rows(text, delimiter, len(frame.columns), path)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -136,11 +159,14 @@ def _head(path: Path, rows: int) -> bytes:
     return raw
 
 
-def _read_parquet(path: Path, rows: int | None) -> pd.DataFrame:
-    if rows is None:
-        return pd.read_parquet(path)
+def _read_parquet(path: Path, rows: int | None, limits: ReadLimits) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
+    if rows is None:
+        check.check_parquet(path, limits)
+        data = pq.read_table(path)
+        check.check_arrow_cells(data, path, limits)
+        return data.to_pandas()
     file = pq.ParquetFile(path)
     batch = next(file.iter_batches(batch_size=max(rows, 1)), None)
     if batch is None:
@@ -185,25 +211,33 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t|", key=header.count)
 
 
-def _read_excel(path: Path, sheet: str | int | None, rows: int | None = None) -> pd.DataFrame:
+def _read_excel(
+    path: Path, sheet: str | int | None, rows: int | None, limits: ReadLimits
+) -> pd.DataFrame:
+    check.check_xlsx(path, limits)  # from the zip's directory, before openpyxl unpacks anything
     try:
-        return pd.read_excel(
+        frame = pd.read_excel(
             path,
             sheet_name=0 if sheet is None else sheet,
             dtype=object,
             engine="openpyxl",
-            nrows=rows,
+            nrows=limits.max_rows + 1 if rows is None else rows,
         )
     except ValueError as exc:
         if "not found" in str(exc).lower():
             raise SejahteraError("read.no_sheet", path=path, sheet=sheet) from None
         raise
+    check.check_shape(len(frame), len(frame.columns), path, limits)
+    check.check_cells(frame, path, limits)
+    return frame
 
 
-def _read_labelled(path: Path, kind: str, limit: int | None = None) -> pd.DataFrame:
+def _read_labelled(path: Path, kind: str, limit: int | None, limits: ReadLimits) -> pd.DataFrame:
     import pyreadstat
 
     reader = pyreadstat.read_dta if kind == "dta" else pyreadstat.read_sav
+    _empty, meta = reader(str(path), metadataonly=True)  # the header's rows and columns
+    check.check_shape(meta.number_rows or 0, meta.number_columns or 0, path, limits)
     frame, _meta = reader(
         str(path), apply_value_formats=True, formats_as_category=True, row_limit=limit or 0
     )
