@@ -39,7 +39,10 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "programme.view": EVERYONE,
     "programme.view_all": STAFF,
     "programme.edit": frozenset({KEPALA, OFFICER}),  # programmes and their budgets
-    "cycle.run": frozenset({KEPALA, OFFICER}),  # cycles, lists, freezing, payments
+    # Cycles; generating or freezing a list and recording a payment are asked for here...
+    "cycle.run": frozenset({KEPALA, OFFICER}),
+    # ...and carried out only when another user approves (never one's own request).
+    "cycle.decide": frozenset({KEPALA, OFFICER}),
     "change.propose": frozenset({ANALYST, OFFICER}),  # a change to a frozen list
     "change.decide": frozenset({KEPALA, OFFICER}),  # never one's own proposal
     # A beneficiary list as XLSX or CSV, masked like the page (never revealed), audited.
