@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.workbench.core.crypto import EncryptedCharField
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
 from sejahtera.workbench.stakeholders.models import Organisation
@@ -72,7 +73,7 @@ class Participant(models.Model):
         on_delete=models.SET_NULL,
         related_name="consultation_participants",
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = EncryptedCharField(_("name"), max_length=200)  # encrypted at rest (core/crypto.py)
     affiliation = models.CharField(
         _("role or affiliation"),
         max_length=200,

@@ -20,6 +20,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.workbench.core.crypto import (
+    EncryptedCharField,
+    EncryptedTextField,
+    lookup_hash,
+    lookup_hashes,
+)
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
 
@@ -150,10 +156,12 @@ class Grievance(models.Model):
         related_name="grievances",
     )
     # Personal data: blank for an anonymous complaint; masked on every page unless revealed.
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    nik = models.CharField(_("NIK"), max_length=16, blank=True, validators=[validate_nik])
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
-    address = models.TextField(_("address"), blank=True)
+    # Encrypted at rest (core/crypto.py); a NIK is found by its keyed hash (:meth:`with_nik`).
+    name = EncryptedCharField(_("name"), max_length=200, blank=True)
+    nik = EncryptedCharField(_("NIK"), max_length=16, blank=True, validators=[validate_nik])
+    nik_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    address = EncryptedTextField(_("address"), blank=True)
     description = models.TextField(_("description"))
     # SP4N-LAPOR! (lapor.go.id): the report's tracking ID and its category there, for a
     # grievance imported from LAPOR! or forwarded to it (grievances/lapor.py).
@@ -211,7 +219,16 @@ class Grievance(models.Model):
                 self.code = new_code()
         if self.due_at is None:
             self.due_at = due_date(self.category, self.received_at)
+        self.nik_hash = lookup_hash(self.nik)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "nik" in fields:
+            kwargs["update_fields"] = {*fields, "nik_hash"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def with_nik(cls, nik: str) -> models.QuerySet[Grievance]:
+        """The grievances of the person with NIK ``nik`` (by its keyed hash, under any key)."""
+        return cls.objects.filter(nik_hash__in=lookup_hashes(nik)) if nik else cls.objects.none()
 
     @property
     def tracking_code(self) -> str:

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.workbench.core.crypto import EncryptedCharField, EncryptedEmailField
 from sejahtera.workbench.programmes.models import Programme
 from sejahtera.workbench.regions.models import Region
 from sejahtera.workbench.stakeholders.influence import HIGHEST, LOWEST, Quadrant, quadrant
@@ -57,10 +58,11 @@ class Contact(models.Model):
         on_delete=models.CASCADE,
         related_name="contacts",
     )
-    name = models.CharField(_("name"), max_length=200)
+    # Encrypted at rest (core/crypto.py).
+    name = EncryptedCharField(_("name"), max_length=200)
     position = models.CharField(_("position"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    email = models.EmailField(_("email"), blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    email = EncryptedEmailField(_("email"), max_length=254, blank=True)
     version = models.PositiveIntegerField(default=1)  # optimistic locking
 
     class Meta:
