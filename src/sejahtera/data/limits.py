@@ -7,7 +7,8 @@ A hostile or broken file must not take the machine's memory: a 2.7 MB ``.xlsx`` 
 - **Every file**: its size on disk (``max_file_bytes``).
 - **CSV**: the file's size (``max_csv_bytes``; the text is held in memory as bytes, text and a
   table of strings, about six times the file), each line (``max_line_bytes``), the columns and
-  rows, and each cell (``max_cell_chars``, Excel's own limit of 32,767 characters).
+  rows, and each text cell (``max_cell_chars``: a million characters, far beyond a real note
+  and far below a file swallowed by one unclosed quote).
 - **XLSX**: the sizes the zip declares for its members, before anything is unpacked: all of them
   together (``max_unpacked_bytes``), the ratio of unpacked to packed for each member above 1 MB
   (``max_ratio``: real sheets pack 5–20 times, a zip bomb hundreds of times), the number of
@@ -41,14 +42,14 @@ class ReadLimits:
 
     max_file_bytes: int = 1024 * MB  # any file on disk
     max_csv_bytes: int = 512 * MB  # a CSV (held in memory about six times)
-    max_line_bytes: int = 1 * MB  # one line of a CSV
+    max_line_bytes: int = 4 * MB  # one line of a CSV (a cell of max_cell_chars, in UTF-8)
     max_unpacked_bytes: int = 256 * MB  # an xlsx: all its members unpacked together
     max_parquet_unpacked_bytes: int = 4096 * MB  # a Parquet file: its row groups unpacked
     max_ratio: int = 100  # an xlsx member above 1 MB: unpacked size / packed size
     max_members: int = 10_000  # an xlsx: files inside the zip
     max_rows: int = 10_000_000
     max_columns: int = 2_000
-    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_cell_chars: int = 1_000_000  # one text cell: long free-text notes, not a whole file
 
 
 LIMITS = ReadLimits()
@@ -91,10 +92,11 @@ def check_xlsx(path: Path, limits: ReadLimits) -> None:
             )
 
 
-def check_lines(raw: bytes, path: Path, limits: ReadLimits) -> None:
-    """Refuse a CSV line longer than ``max_line_bytes``, naming the line."""
+def check_lines(raw: bytes, path: Path, limits: ReadLimits) -> int:
+    """Refuse a CSV line longer than ``max_line_bytes``, naming the line; else the length of the
+    longest line."""
     if len(raw) <= limits.max_line_bytes:
-        return
+        return len(raw)
     ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], ends + 1))
     lengths = np.append(ends, len(raw)) - starts
@@ -107,6 +109,7 @@ def check_lines(raw: bytes, path: Path, limits: ReadLimits) -> None:
             size=int(lengths[longest]),
             limit=limits.max_line_bytes,
         )
+    return int(lengths[longest])
 
 
 def check_shape(rows: int, columns: int, path: Path, limits: ReadLimits) -> None:
@@ -125,7 +128,10 @@ def check_cells(frame: pd.DataFrame, path: Path, limits: ReadLimits) -> None:
         values = frame[column]
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
             continue
-        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+        try:
+            lengths = values.str.len().fillna(0).to_numpy()
+        except AttributeError:  # no text in the column
+            continue
         if len(lengths) and lengths.max() > limits.max_cell_chars:
             row = int(np.argmax(lengths > limits.max_cell_chars))
             raise SejahteraError(

@@ -112,7 +112,7 @@ def read_csv(
         raw = path.read_bytes()
     else:
         raw = _head(path, rows)
-    check.check_lines(raw, path, limits)
+    longest_line = check.check_lines(raw, path, limits)
     text, _encoding = _decode(raw, options.encoding, path)
     del raw  # the text is what is kept; the bytes are not held beside it
     delimiter = options.delimiter or _sniff_delimiter(text)
@@ -142,7 +142,8 @@ def read_csv(
     except csv.Error as exc:  # a NUL byte, an option pandas cannot use
         raise SejahteraError("read.csv_malformed", path=path, detail=_first_line(exc)) from None
     check.check_shape(len(frame), len(frame.columns), path, limits)
-    check.check_cells(frame, path, limits)
+    if longest_line > limits.max_cell_chars or '"' in text:  # else no cell can be longer
+        check.check_cells(frame, path, limits)
     if rows is None and len(frame.columns) > 1 and frame.iloc[:, -1].isna().any():
         _check_short_rows(text, delimiter, len(frame.columns), path)
     frame.columns = [str(c).strip() for c in frame.columns]
