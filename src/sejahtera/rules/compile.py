@@ -270,7 +270,7 @@ class _Compiler:
         self.want(operand, "number", node.operand.position)
         read = operand.evaluate
         return Compiled(
-            "number", operand.entity, lambda env: np.negative(read(env)), operand.variables
+            "number", operand.entity, lambda env: np.negative(_float(read(env))), operand.variables
         )
 
     def binary(self, node: Binary) -> Compiled:
@@ -303,11 +303,15 @@ class _Compiler:
             return Compiled("bool", entity, lambda env: function(first(env), second(env)), used)
         self.want(left, "number", node.left.position)
         self.want(right, "number", node.right.position)
-        arithmetic = _ARITHMETIC[node.operator]
+        arithmetic, operator, at = _ARITHMETIC[node.operator], node.operator, node.at
 
         def run(env: Environment) -> Value:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return arithmetic(first(env), second(env))
+            a, b = _float(first(env)), _float(second(env))
+            try:  # x / 0 is inf and 0 / 0 nan, as before; a result beyond float64 is an error
+                with np.errstate(divide="ignore", invalid="ignore", over="raise"):
+                    return arithmetic(a, b)
+            except FloatingPointError:
+                raise FormulaError("rules.overflow", position=at, operator=operator) from None
 
         return Compiled("number", entity, run, used)
 
@@ -539,6 +543,13 @@ class _Compiler:
                 low=low,
                 high=high if high is not None else "…",
             )
+
+
+def _float(value: Value) -> Value:
+    """Numbers and booleans as float64 before arithmetic: integers in numpy wrap around silently
+    (``2 ** 64`` is 0 in int64), floats overflow to infinity, which :meth:`_Compiler.binary`
+    refuses. Whole numbers up to 2**53 stay exact (the parser refuses larger literals)."""
+    return np.asarray(value, dtype=np.float64)
 
 
 def _shape(node: Node) -> tuple:

@@ -23,10 +23,18 @@ Names are variables; ``parameters.a.b`` reads a parameter; ``members.f(x)`` aggr
 expression over each household's members; ``household.x`` reads a household variable from a
 person formula. Every node keeps the position of its first character (1-based), and an operator
 its own, so an error can say where in the formula it is.
+
+Limits, so that a hostile or mistaken formula is refused with its position instead of taking the
+stack or the memory: a formula holds at most :data:`MAX_LENGTH` characters; brackets, calls,
+``-``, ``not`` and ``if … else`` nest at most :data:`MAX_NESTING` deep, and the whole tree
+(``a + b + c`` is two levels) at most :data:`MAX_DEPTH`; a number is finite and at most
+:data:`MAX_NUMBER` (2**53) in size, the largest whole number float64 holds exactly, since
+formulas compute in float64 (:mod:`sejahtera.rules.compile`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -109,6 +117,10 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 KEYWORDS = {"and", "or", "not", "if", "else", "true", "false"}
+MAX_LENGTH = 10_000  # characters in one formula
+MAX_NESTING = 40  # brackets, calls, -, not and if-else inside one another
+MAX_DEPTH = 100  # levels of the syntax tree (a + b + c is two)
+MAX_NUMBER = 2**53  # the largest whole number float64 holds exactly
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 
 
@@ -139,19 +151,56 @@ def parse(text: str) -> Node:
     """The syntax tree of one formula, or a :class:`FormulaError` saying where it breaks."""
     if not text.strip():
         raise FormulaError("rules.empty_formula", position=1)
+    if len(text) > MAX_LENGTH:
+        raise FormulaError("rules.formula_too_long", position=MAX_LENGTH + 1, limit=MAX_LENGTH)
     parser = _Parser(tokenise(text))
     tree = parser.expression()
     if parser.peek.kind != "end":
         raise FormulaError(
             "rules.unexpected", position=parser.peek.position, found=parser.peek.text
         )
+    _check_depth(tree)
     return tree
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly under ``node``."""
+    if isinstance(node, Attribute):
+        return (node.target,)
+    if isinstance(node, Call):
+        return (node.function, *node.arguments)
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Conditional):
+        return (node.condition, node.then, node.otherwise)
+    return ()
+
+
+def _check_depth(tree: Node) -> None:
+    """Refuse a tree deeper than :data:`MAX_DEPTH`, at the first node below the limit; walked
+    without recursion, since the compiler and the evaluation recurse once per level."""
+    pending = [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise FormulaError("rules.too_deep", position=node.position, limit=MAX_DEPTH)
+        pending.extend((child, depth + 1) for child in children(node))
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.nesting = 0
+
+    def deeper(self) -> None:
+        """One level more of brackets, calls, ``-``, ``not`` or ``if … else``; refused beyond
+        :data:`MAX_NESTING` before Python's own stack is reached."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FormulaError("rules.too_deep", position=self.peek.position, limit=MAX_NESTING)
 
     @property
     def peek(self) -> Token:
@@ -178,11 +227,13 @@ class _Parser:
         return token
 
     def expression(self) -> Node:
+        self.deeper()
         then = self.disjunction()
         if self.accept("if"):
             condition = self.disjunction()
             self.expect("else")
-            return Conditional(then.position, condition, then, self.expression())
+            then = Conditional(then.position, condition, then, self.expression())
+        self.nesting -= 1
         return then
 
     def disjunction(self) -> Node:
@@ -199,7 +250,10 @@ class _Parser:
 
     def negation(self) -> Node:
         if token := self.accept("not"):
-            return Unary(token.position, "not", self.negation())
+            self.deeper()
+            node = Unary(token.position, "not", self.negation())
+            self.nesting -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -224,13 +278,19 @@ class _Parser:
 
     def unary(self) -> Node:
         if token := self.accept("-"):
-            return Unary(token.position, "-", self.unary())
+            self.deeper()
+            node = Unary(token.position, "-", self.unary())
+            self.nesting -= 1
+            return node
         return self.power()
 
     def power(self) -> Node:
         base = self.call()
         if token := self.accept("**"):
-            return Binary(base.position, "**", base, self.unary(), token.position)
+            self.deeper()
+            node = Binary(base.position, "**", base, self.unary(), token.position)
+            self.nesting -= 1
+            return node
         return base
 
     def call(self) -> Node:
@@ -257,9 +317,7 @@ class _Parser:
     def atom(self) -> Node:
         token = self.take()
         if token.kind == "number":
-            text = token.text.replace("_", "")
-            is_float = any(c in text for c in ".eE")
-            return Number(token.position, float(text) if is_float else int(text))
+            return Number(token.position, _number(token))
         if token.kind == "string":
             return Text(token.position, token.text[1:-1])
         if token.kind == "name":
@@ -273,3 +331,20 @@ class _Parser:
             self.expect(")")
             return inner
         raise FormulaError("rules.unexpected", position=token.position, found=token.text or "end")
+
+
+def _number(token: Token) -> float | int:
+    """A literal's value: at most 60 characters (refused before Python converts it), finite and
+    at most :data:`MAX_NUMBER` in size."""
+    text = token.text.replace("_", "")
+    value: float | int = math.inf
+    if len(text) <= 60:
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+    if not abs(value) <= MAX_NUMBER:  # also infinity (1e999)
+        raise FormulaError(
+            "rules.number_too_large",
+            position=token.position,
+            text=token.text[:30],
+            limit=MAX_NUMBER,
+        )
+    return value
