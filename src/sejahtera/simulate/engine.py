@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sejahtera.errors import SejahteraError
-from sejahtera.rules.parameters import Scale
+from sejahtera.rules.expression import FormulaError
+from sejahtera.rules.parameters import RulesFileError, Scale
 from sejahtera.rules.ruleset import Ruleset, Variable
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
@@ -286,7 +287,16 @@ class Simulation:
         if chosen is None:  # before its first formula, or after its end
             return _default(variable, rows)
         compiled = self.ruleset.compiled[variable.name][chosen]
-        result = compiled.evaluate(_Environment(self, period))
+        try:
+            result = compiled.evaluate(_Environment(self, period))
+        except FormulaError as error:  # an overflow, found only on the data: say whose formula
+            raise RulesFileError(
+                "rules.in_formula",
+                file=variable.file,
+                line=variable.formulas[chosen].line,
+                name=variable.name,
+                detail=str(error),
+            ) from None
         array = np.asarray(result, dtype=np.float64 if variable.kind == "number" else None)
         return array if array.shape == (rows,) else np.broadcast_to(array, (rows,)).copy()
 
