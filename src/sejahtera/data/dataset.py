@@ -9,6 +9,7 @@ A dataset is a folder holding ``dataset.json`` and either one ``households.parqu
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from sejahtera.data.schema import SCHEMA_VERSION, TABLES, Table, to_arrow
 from sejahtera.errors import SejahteraError
 
 MANIFEST = "dataset.json"
+MANIFEST_LIMIT = 10 << 20  # bytes: a manifest lists files and checksums, never data
 _BLOCK = 1 << 20
 
 
@@ -59,11 +61,20 @@ class Manifest:
     @classmethod
     def from_file(cls, path: Path) -> Manifest:
         try:
+            if path.stat().st_size > MANIFEST_LIMIT:
+                raise SejahteraError(
+                    "dataset.bad_manifest", path=path, detail=f"> {MANIFEST_LIMIT} bytes"
+                )
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise SejahteraError("dataset.no_manifest", path=path.parent) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SejahteraError("dataset.bad_manifest", path=path, detail=str(exc)) from None
+        except RecursionError:  # [[[[…]]]] nested beyond Python's stack
+            raise SejahteraError("dataset.bad_manifest", path=path, detail="nesting") from None
+        except OSError as exc:
+            detail = exc.strerror or str(exc)
+            raise SejahteraError("dataset.bad_manifest", path=path, detail=detail) from None
         if not isinstance(raw, dict) or not isinstance(raw.get("files", {}), dict):
             raise SejahteraError("dataset.bad_manifest", path=path, detail="not a JSON object")
         if raw.get("schema") != SCHEMA_VERSION:
@@ -234,11 +245,15 @@ class DatasetWriter:
         if self.path.exists() and not (self.path / MANIFEST).is_file():
             # --overwrite replaces a dataset, never some other folder or file.
             raise SejahteraError("dataset.not_a_dataset", path=self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._temporary.mkdir()
-        if self.partitioned:
-            for table in TABLES:
-                (self._temporary / table).mkdir()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._temporary.mkdir()
+            if self.partitioned:
+                for table in TABLES:
+                    (self._temporary / table).mkdir()
+        except OSError as exc:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            raise _unwritable(self.path, exc) from None
         return self
 
     def write_part(self, households: pa.Table, persons: pa.Table) -> None:
@@ -274,9 +289,14 @@ class DatasetWriter:
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if error is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
+            if isinstance(error, OSError):  # a full disk, a folder made read-only meanwhile
+                raise _unwritable(self.path, error) from None
             return
         try:
             self._finish()
+        except OSError as exc:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            raise _unwritable(self.path, exc) from None
         except BaseException:
             shutil.rmtree(self._temporary, ignore_errors=True)
             raise
@@ -294,6 +314,13 @@ class DatasetWriter:
             )
         (self._temporary / MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
         _replace(self._temporary, self.path)
+
+
+def _unwritable(path: Path, error: OSError) -> SejahteraError:
+    """A write that failed (disk full, no permission): nothing of it is left behind."""
+    full = error.errno == errno.ENOSPC or "No space left" in str(error)  # Arrow gives no errno
+    key = "dataset.disk_full" if full else "dataset.unwritable"
+    return SejahteraError(key, path=path, detail=error.strerror or str(error))
 
 
 def _replace(new: Path, target: Path) -> None:

@@ -84,9 +84,9 @@ def read_table(
         elif kind == "excel":
             frame = _read_excel(path, sheet, rows, limits)
         elif kind == "stata":
-            frame = _read_labelled(path, "dta", rows, limits)
+            frame = _read_labelled(path, "dta", limits, limit=rows)
         elif kind == "spss":
-            frame = _read_labelled(path, "sav", rows, limits)
+            frame = _read_labelled(path, "sav", limits, limit=rows)
         else:
             frame = _read_r(path, table)
             frame = frame if rows is None else frame.head(rows)
@@ -233,7 +233,9 @@ def _read_excel(
     return frame
 
 
-def _read_labelled(path: Path, kind: str, limit: int | None, limits: ReadLimits) -> pd.DataFrame:
+def _read_labelled(
+    path: Path, kind: str, limits: ReadLimits, limit: int | None = None
+) -> pd.DataFrame:
     import pyreadstat
 
     reader = pyreadstat.read_dta if kind == "dta" else pyreadstat.read_sav
