@@ -45,9 +45,16 @@ def _development_key() -> str:
 def _key_in(path: Path) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        made = path.with_name(f"{KEY_FILE}.{os.getpid()}")
+        descriptor = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(Fernet.generate_key().decode())
+        try:
+            os.link(made, path)  # whole or not at all; a process that made one first wins
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
         log.warning(
             "SEJAHTERA_FIELD_KEYS is not set: personal columns are encrypted with a development "
             "key made in %s. Set SEJAHTERA_FIELD_KEYS in production.",
@@ -138,6 +145,11 @@ class _Encrypted:
 
     def get_internal_type(self) -> str:
         return "TextField"
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        """Only ``isnull``: a token never equals another (``=`` would silently find nothing), so
+        any other lookup is refused; equality goes through a lookup hash column."""
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None  # type: ignore[misc]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return value if value is None else decrypt(value)

@@ -7,11 +7,16 @@ to the audit log.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.policy import allowed
 
 
 def initials(name: str) -> str:
@@ -59,3 +64,29 @@ def person(name: str, phone: str = "", email: str = "", *, revealed: bool = Fals
 def record_view(request: HttpRequest, obj: object, purpose: str, **detail: object) -> None:
     """Audit that the user saw unmasked personal data of ``obj`` (``purpose``: reveal, edit)."""
     audit.record(request, "personal_data_viewed", obj, purpose=purpose, **detail)
+
+
+def min_cell() -> int:
+    """``SEJAHTERA_MIN_CELL`` (default 10): the smallest count shown to a role that sees only
+    aggregates (without ``statistics.small_cells``); a smaller one is suppressed."""
+    value = os.environ.get("SEJAHTERA_MIN_CELL", "").strip() or "10"
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"SEJAHTERA_MIN_CELL must be a whole number, not {value!r}")
+    return int(value)
+
+
+def small_cells_hidden(user: User | AnonymousUser) -> int:
+    """The minimum cell for ``user``: :func:`min_cell`, or 0 for the roles that see them all."""
+    return 0 if allowed(user, "statistics.small_cells") else min_cell()
+
+
+def suppress(counts: Sequence[int], minimum: int) -> list[int | None]:
+    """``counts`` with each count from 1 to ``minimum - 1`` as ``None``. When that hides only
+    one count, the smallest other one is hidden too, so that no hidden count is found by
+    subtracting the shown ones from a total (secondary suppression)."""
+    shown: list[int | None] = [None if 0 < n < minimum else n for n in counts]
+    if minimum and sum(n is None for n in shown) == 1:
+        others = [(n, i) for i, n in enumerate(shown) if n is not None and n > 0]
+        if others:
+            shown[min(others)[1]] = None
+    return shown

@@ -45,6 +45,9 @@ def load(user: User | AnonymousUser, pk: int) -> Grievance:
     return grievance
 
 
+PERSONAL_FIELDS = ("name", "nik", "phone", "address")  # the complainant's, as a reveal shows
+
+
 @dataclass(frozen=True)
 class PersonalData:
     """What a page shows of the person: everything when revealed, else a masked form."""

@@ -38,6 +38,7 @@ class GrievanceStatistics:
     counts: tuple[CountRow, ...]
     median_resolution_days: dict[str, float | None]  # by category, and "all"
     total: int
+    resolved_by_category: dict[str, int]  # how many grievances each median is of
 
     def tidy(self) -> list[dict[str, object]]:
         """One dict per row, with the keys of :data:`COLUMNS`."""
@@ -71,4 +72,8 @@ def grievance_statistics(grievances: QuerySet[Grievance] | None = None) -> Griev
         ),
         median_resolution_days=medians,
         total=sum(counts.values()),
+        resolved_by_category={
+            **{category: len(days[category]) for category in Category.values},
+            "all": len(every_day),
+        },
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dtsen/export/", views.proposals_export, name="proposals_export"),
     path("dtsen/sent/", views.proposals_sent, name="proposals_sent"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/appeal/", views.appeal, name="appeal"),

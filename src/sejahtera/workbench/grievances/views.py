@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit, ratelimit, tables
+from sejahtera.workbench.core import audit, privacy, ratelimit, tables
 from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
@@ -177,6 +176,7 @@ def grievance_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "handles": allowed(request.user, "grievance.handle"),
+        "internal": allowed(request.user, "grievance.view_sensitive"),  # staff names
     }
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "grievances/list.html", context, status=status)
@@ -226,6 +226,8 @@ def _detail(
         "grievance": grievance,
         "personal": personal,
         "events": grievance.events.select_related("by"),
+        # Internal notes and who acted: for the roles that see sensitive grievances.
+        "internal": allowed(request.user, "grievance.view_sensitive"),
         "handles": handles,
         "can_reveal": allowed(request.user, "personal_data.reveal")
         and not revealed
@@ -252,21 +254,22 @@ def _version_of(grievance: Grievance) -> dict[str, int]:
 @require_GET
 @requires("grievance.view")
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A grievance, personal data masked; ``?reveal=1`` shows it to the roles that may see it,
-    and the audit log records that they did."""
+    """A grievance, personal data masked (a ``reveal`` parameter in the address changes
+    nothing: a reveal is a POST to :func:`reveal`)."""
+    return _detail(request, access.load(request.user, pk))
+
+
+@never_cache
+@require_POST
+@requires("personal_data.reveal")
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grievance with its complainant's personal data, for the roles that may see it; the
+    audit log records which fields of which grievance were shown (those it holds)."""
     grievance = access.load(request.user, pk)
-    revealed = request.GET.get("reveal") == "1"
-    if revealed:
-        if not allowed(request.user, "personal_data.reveal"):
-            raise PermissionDenied
-        audit.record(
-            request,
-            "personal_data_viewed",
-            grievance,
-            code=grievance.code,
-            fields=["name", "nik", "phone", "address"],
-        )
-    return _detail(request, grievance, revealed=revealed)
+    shown = [field for field in access.PERSONAL_FIELDS if getattr(grievance, field)]
+    if shown:
+        privacy.record_view(request, grievance, "reveal", code=grievance.code, fields=shown)
+    return _detail(request, grievance, revealed=bool(shown))
 
 
 def _conflict(request: HttpRequest, current: Grievance) -> HttpResponse:
@@ -353,19 +356,28 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("grievance.view")
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Counts and resolution times, without personal data. A partner's cover its programmes."""
-    scope = None if allowed(request.user, "programme.view_all") else access.visible(request.user)
-    result = grievance_statistics(scope)
+    """Counts and resolution times, without personal data, of the grievances the user sees (so
+    sensitive ones only for the roles that may see them). A partner's cover its programmes; for
+    a role that sees aggregates only, counts under the minimum cell are suppressed."""
+    result = grievance_statistics(access.visible(request.user))
+    minimum = privacy.small_cells_hidden(request.user)
     labels = {**dict(Category.choices), **dict(Status.choices)}
+    tidy = result.tidy()
+    counts = privacy.suppress([int(row["count"]) for row in tidy], minimum)
     rows = [
-        {**row, "category": labels[row["category"]], "status": labels[row["status"]]}
-        for row in result.tidy()
+        {**row, "category": labels[row["category"]], "status": labels[row["status"]], "count": n}
+        for row, n in zip(tidy, counts, strict=True)
     ]
+    sizes = result.resolved_by_category
     medians = [
-        (labels[c] if c in labels else _("All categories"), days)
+        (
+            labels[c] if c in labels else _("All categories"),
+            days if not minimum or sizes.get(c, 0) >= minimum else None,
+        )
         for c, days in result.median_resolution_days.items()
     ]
-    context = {"rows": rows, "medians": medians, "total": result.total}
+    total = None if 0 < result.total < minimum else result.total
+    context = {"rows": rows, "medians": medians, "total": total, "minimum": minimum}
     return render(request, "grievances/statistics.html", context)
 
 
