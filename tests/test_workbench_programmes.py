@@ -27,6 +27,7 @@ from sejahtera.workbench.programmes.models import (
     Budget,
     ChangeRequest,
     Cycle,
+    CycleRequest,
     CycleStatus,
     Payment,
     Programme,
@@ -75,6 +76,14 @@ def version(cycle: Cycle) -> dict[str, int]:
 
 def listed(cycle: Cycle) -> dict[str, Decimal]:
     return dict(Beneficiary.objects.filter(cycle=cycle).values_list("household_id", "amount_rp"))
+
+
+def approve_last(checker: Client) -> int:
+    """The status of ``checker``'s approval of the last request (generating, freezing, paying):
+    nobody alone moves money, so each needs a second person (test_workbench_programmes_checker)."""
+    made = CycleRequest.objects.filter(status="pending").latest("pk")
+    url = f"/programmes/requests/{made.pk}/decide/"
+    return checker.post(url, {"decision": "approve", "version": made.version}).status_code
 
 
 def actions() -> list[str]:
@@ -261,10 +270,11 @@ def test_only_kepala_and_officers_run_cycles(world, role: str) -> None:
 
 
 def test_generating_and_freezing_a_list(world, registry: Path) -> None:
-    client = signed_in("kepala")
+    client, checker = signed_in("kepala"), signed_in("officer")
     url = f"/programmes/cycles/{world.draft.pk}/"
     assert client.get(url + "generate/").status_code == 405
     assert client.post(url + "generate/", version(world.draft)).status_code == 302
+    assert approve_last(checker) == 302
     cycle = Cycle.objects.get(pk=world.draft.pk)
     assert cycle.status == CycleStatus.GENERATED and len(cycle.dataset_checksum) == 64
     assert cycle.ruleset == "indonesia" and cycle.ruleset_version and cycle.dataset_path
@@ -274,11 +284,16 @@ def test_generating_and_freezing_a_list(world, registry: Path) -> None:
     assert client.post(url + "freeze/", {"version": cycle.version - 1}).status_code == 409
     assert client.get(url + "freeze/").status_code == 405
     assert client.post(url + "freeze/", version(cycle)).status_code == 302
+    assert approve_last(checker) == 302
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.FROZEN and cycle.frozen_at is not None
-    assert actions() == ["job_queued", "cycle_generated", "job_done", "cycle_frozen"]
+    assert actions() == [
+        "generate_requested", "cycle_request_approved", "job_queued", "cycle_generated",
+        "job_done", "freeze_requested", "cycle_request_approved", "cycle_frozen",
+    ]  # fmt: skip
     generated = AuditEvent.objects.get(action="cycle_generated")
-    assert generated.username == client.user.username  # the job's owner, as before
+    assert generated.username == checker.user.username  # the job's owner: its approver
+    assert generated.detail["requested_by"] == client.user.username
     assert generated.detail["beneficiaries"] == len(rows)
     job = Job.objects.get()
     assert job.state == JobState.DONE and job.progress == 1
@@ -290,6 +305,7 @@ def test_the_cycle_page_shows_the_generation_while_it_waits_and_runs(world, sett
     client = signed_in("officer")
     url = f"/programmes/cycles/{world.draft.pk}/"
     assert client.post(url + "generate/", version(world.draft)).status_code == 302
+    assert approve_last(signed_in("kepala")) == 302
     job = Job.objects.get()
     page = client.get(url).text
     assert job.state == JobState.QUEUED and f'hx-get="/jobs/{job.pk}/"' in page
@@ -305,12 +321,14 @@ def test_the_cycle_page_shows_the_generation_while_it_waits_and_runs(world, sett
 
 
 def test_a_failed_generation_changes_nothing_and_says_why(world) -> None:
-    client = signed_in("officer")
+    client, checker = signed_in("officer"), signed_in("kepala")
     url = f"/programmes/cycles/{world.draft.pk}/"
     client.post(url + "generate/", version(world.draft))
+    approve_last(checker)
     before, cycle = listed(world.draft), Cycle.objects.get(pk=world.draft.pk)
     Cycle.objects.filter(pk=cycle.pk).update(benefit="no_such_benefit")
     assert client.post(url + "generate/", version(cycle)).status_code == 302
+    assert approve_last(checker) == 302
     job = Job.objects.first()
     assert job.state == JobState.FAILED and "no_such_benefit" in job.error
     assert listed(world.draft) == before and Cycle.objects.get(pk=cycle.pk).version == cycle.version
@@ -332,6 +350,7 @@ def test_a_generation_refuses_a_cycle_changed_while_it_ran(world, monkeypatch) -
 
     monkeypatch.setattr(generation, "compute", computed_while_someone_generates)
     client.post(url + "generate/", version(world.draft))
+    approve_last(signed_in("officer"))
     job = Job.objects.get()
     assert job.state == JobState.FAILED and "tidak ada yang disimpan" in job.error
     assert not listed(world.draft) and "cycle_generated" not in actions()
@@ -347,6 +366,7 @@ def test_an_unexpected_failure_shows_a_reference_not_a_traceback(
     client = signed_in("officer")
     url = f"/programmes/cycles/{world.draft.pk}/"
     client.post(url + "generate/", version(world.draft))
+    approve_last(signed_in("kepala"))
     job = Job.objects.get()
     assert job.state == JobState.FAILED and len(job.reference) == 8
     page = client.get(url).text + client.get(f"/jobs/{job.pk}/json/").text
@@ -523,8 +543,10 @@ def test_payments_and_realisation(world) -> None:
         "channel": "bank",
     }
     assert client.post(url, data).status_code == 302
+    assert not Payment.objects.exists() and approve_last(signed_in("kepala")) == 302
     payment = Payment.objects.get()
-    assert payment.paid_rp == Decimal(750_000) and actions() == ["payment_recorded"]
+    assert payment.paid_rp == Decimal(750_000)
+    assert actions() == ["payment_requested", "cycle_request_approved", "payment_recorded"]
     page = signed_in("auditor").get(f"/programmes/cycles/{world.frozen.pk}/")
     row = next(r for r in page.context["regions"] if r.region_code == region)
     assert row.realisation == pytest.approx(0.75) and "75,0%" in page.content.decode()
@@ -553,6 +575,7 @@ def test_an_invalid_payment_is_refused(world, change: dict[str, object]) -> None
     } | change
     answer = signed_in("kepala").post(f"/programmes/cycles/{world.frozen.pk}/payments/new/", data)
     assert answer.status_code == 400 and not Payment.objects.exists()
+    assert not CycleRequest.objects.exists()
 
 
 def test_a_batch_reaches_no_more_households_than_the_list_has_there(world) -> None:
@@ -566,6 +589,7 @@ def test_a_batch_reaches_no_more_households_than_the_list_has_there(world) -> No
     assert answer.status_code == 400 and not Payment.objects.exists()
     assert f"{there} rumah tangga" in answer.content.decode()
     assert client.post(url, data | {"households": there}).status_code == 302
+    assert approve_last(signed_in("kepala")) == 302
     assert Payment.objects.get().households == there
 
 

@@ -1,4 +1,4 @@
-"""Which programmes, cycles and change requests a user sees (who may change them is in
+"""Which programmes, cycles and change and cycle requests a user sees (who may change them is in
 :mod:`sejahtera.workbench.core.policy`).
 
 A role with ``programme.view_all`` sees every programme; a partner sees the programmes whose
@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from sejahtera.workbench.core.policy import allowed
 from sejahtera.workbench.core.roles import organisation_of
-from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, Programme
+from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleRequest, Programme
 
 
 def visible_programmes(user: User | AnonymousUser) -> QuerySet[Programme]:
@@ -48,3 +48,9 @@ def load_change(user: User | AnonymousUser, pk: int) -> ChangeRequest:
     change = get_object_or_404(ChangeRequest.objects.select_related("cycle__programme"), pk=pk)
     load_cycle(user, change.cycle_id)
     return change
+
+
+def load_request(user: User | AnonymousUser, pk: int) -> CycleRequest:
+    made = get_object_or_404(CycleRequest.objects.select_related("cycle", "maker"), pk=pk)
+    load_cycle(user, made.cycle_id)
+    return made

@@ -1,16 +1,18 @@
 """The programmes a ruleset declares (its ``programmes.yaml``), as the cycle pages offer them:
 a cycle pays one of them, picked by name, and its list is the households that programme's
-benefit variable pays. The workbench programme names its ruleset (the shipped ``indonesia``
-when it names none)."""
+benefit variable pays. The workbench programme names its ruleset, one of the installed rulesets
+(the shipped ``indonesia`` when it names none); any other value (a server path) is refused."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import language, text
 from sejahtera.rules.programmes import Programme as Declared
-from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.rules.ruleset import load_ruleset, shipped_rulesets
 from sejahtera.workbench.core.jobs import JobError
 from sejahtera.workbench.programmes.models import Cycle, Programme
 
@@ -41,7 +43,16 @@ class Offered:
 
 
 def ruleset_of(programme: Programme) -> str:
-    return programme.ruleset or DEFAULT_RULESET
+    """The name of the installed ruleset ``programme`` runs; :class:`RulesetError` for a value
+    that names none (never read as a path on the server)."""
+    name = programme.ruleset or DEFAULT_RULESET
+    installed = shipped_rulesets()
+    if name not in installed:
+        raise RulesetError(
+            _("The ruleset %(name)s is not an installed ruleset. Choose one of: %(installed)s.")
+            % {"name": name, "installed": ", ".join(installed)}
+        )
+    return name
 
 
 def offered(programme: Programme) -> dict[str, Offered]:

@@ -9,10 +9,11 @@ from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from sejahtera.rules.ruleset import shipped_rulesets
 from sejahtera.workbench.core.locking import VersionedForm
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
 from sejahtera.workbench.programmes import sipd
-from sejahtera.workbench.programmes.declared import Offered
+from sejahtera.workbench.programmes.declared import DEFAULT_RULESET, Offered
 from sejahtera.workbench.programmes.lists import ChangeState, ListFilter, Sort, area_name
 from sejahtera.workbench.programmes.models import (
     Budget,
@@ -26,8 +27,10 @@ from sejahtera.workbench.programmes.models import (
 
 
 class ProgrammeForm(VersionedForm):
-    """A programme's description, status, SIPD codes and partner organisations (their accounts
-    see it). The SIPD codes are checked by :mod:`.sipd`; a code the shipped list does not know
+    """A programme's description, status, SIPD codes, ruleset and partner organisations (their
+    accounts see it). The ruleset is picked from the installed ones, never typed (a path on the
+    server is refused); the version approved in a decision is kept as it was, not edited here.
+    The SIPD codes are checked by :mod:`.sipd`; a code the shipped list does not know
     is kept only when ``sipd_unlisted_ok`` is ticked, and :attr:`sipd_unlisted` names it for
     the view to audit."""
 
@@ -44,7 +47,7 @@ class ProgrammeForm(VersionedForm):
         model = Programme
         fields = ("code", "name", "status", "objectives", "legal_basis", "owner_unit",
                   "sipd_program", "sipd_kegiatan", "sipd_sub_kegiatan", "ruleset",
-                  "ruleset_version", "partners")  # fmt: skip
+                  "partners")  # fmt: skip
         widgets: ClassVar[dict[str, forms.Widget]] = {"partners": forms.CheckboxSelectMultiple}
         help_texts: ClassVar[dict[str, object]] = {
             "partners": _(
@@ -60,6 +63,20 @@ class ProgrammeForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.sipd_unlisted: list[str] = []
         self.fields["status"].required = False  # left out: the programme keeps its own
+        self.fields["ruleset"] = forms.ChoiceField(
+            label=_("ruleset"),
+            required=False,
+            choices=[
+                ("", _("the default (%(name)s)") % {"name": DEFAULT_RULESET}),
+                *((name, name) for name in shipped_rulesets()),
+            ],
+            help_text=_("One of the rulesets installed with Sejahtera."),
+            error_messages={
+                "invalid_choice": _(
+                    "%(value)s is not an installed ruleset: choose one from the list."
+                )
+            },
+        )
         if self.instance.pk is not None:
             self.fields["code"].disabled = True  # other records and addresses refer to it
 

@@ -2,7 +2,9 @@
 
 :func:`compute` reads a dataset and runs the programme's ruleset for the cycle's period;
 :func:`write` then writes one :class:`~.models.Beneficiary` per household whose benefit is above
-zero, all in one transaction, recording the dataset's checksum and the ruleset's version. The
+zero, all in one transaction, recording the dataset's checksum and the version of the ruleset
+actually run (:func:`~sejahtera.rules.ruleset.ruleset_version`: Sejahtera's version and a digest
+of the ruleset's files). The
 cycle page does both in a background job (:func:`generate_job`, kind ``cycle.generate``) that
 reports each step and writes only at the end, so a failed or cancelled generation changes
 nothing. A frozen (or closed)
@@ -24,10 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-import sejahtera
 from sejahtera.data.dataset import MANIFEST, Dataset
 from sejahtera.errors import SejahteraError
-from sejahtera.rules.ruleset import load_ruleset
+from sejahtera.rules.ruleset import load_ruleset, ruleset_version
 from sejahtera.simulate.engine import Simulation
 from sejahtera.workbench.core import audit
 from sejahtera.workbench.core.jobs import JobError, Progress, kind
@@ -79,6 +80,7 @@ class Computed:
     dataset_path: str
     checksum: str
     ruleset: str
+    ruleset_version: str  # of the rules run: software version + digest of the ruleset's files
     chosen: pd.DataFrame  # household_id, regency, district, village codes, desil of each
     amounts: np.ndarray  # the benefit of each, in Rupiah
 
@@ -111,6 +113,7 @@ def compute(
         dataset = Dataset.open(dataset_path)  # type: ignore[arg-type]
         progress.step(0.1, _("Reading the rules"))
         ruleset = load_ruleset(ruleset_name)
+        version = ruleset_version(ruleset)
         if cycle.benefit not in ruleset.variables:
             raise CycleError(
                 _("The ruleset %(ruleset)s has no variable %(name)s.")
@@ -133,6 +136,7 @@ def compute(
         dataset_path=str(dataset_path),
         checksum=dataset_checksum(dataset),
         ruleset=ruleset_name,
+        ruleset_version=version,
         chosen=households.loc[benefit > 0].reindex(columns=LISTED),  # areas may be missing
         amounts=benefit[benefit > 0],
     )
@@ -176,7 +180,7 @@ def write(cycle: Cycle, computed: Computed, version: int | None = None) -> int:
         dataset_path=computed.dataset_path,
         dataset_checksum=computed.checksum,
         ruleset=computed.ruleset,
-        ruleset_version=cycle.programme.ruleset_version or sejahtera.__version__,
+        ruleset_version=computed.ruleset_version,
         generated_at=timezone.now(),
         version=cycle.version + 1,
     )
@@ -193,7 +197,7 @@ def generate(cycle: Cycle, dataset_path: str | Path | None) -> int:
 def generate_job(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
     """The background job the cycle page starts: compute the list, reporting each step, then
     write it and audit it in one transaction, if the cycle is still as it was queued."""
-    cycle = Cycle.objects.get(pk=arguments["cycle"])
+    cycle = Cycle.objects.select_related("programme").get(pk=arguments["cycle"])
     computed = compute(cycle, arguments["dataset"], progress)
     with progress.last_step(0.9, _("Writing the list")):
         count = write(cycle, computed, version=arguments["version"])
@@ -207,6 +211,9 @@ def generate_job(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any
             dataset_checksum=cycle.dataset_checksum,
             ruleset=cycle.ruleset,
             ruleset_version=cycle.ruleset_version,
+            approved_ruleset_version=cycle.programme.ruleset_version,
+            cycle_request=arguments.get("cycle_request"),
+            requested_by=arguments.get("requested_by"),
         )
     return {"cycle": cycle.pk, "beneficiaries": count}
 

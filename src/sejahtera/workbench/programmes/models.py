@@ -3,7 +3,9 @@ beneficiary list, the reviewed changes to that list, and the payments made again
 
 A beneficiary list is generated from a dataset and a ruleset (:mod:`.generation`) and then frozen:
 later changes to the registry never alter it, and a change to a frozen list goes through a
-:class:`ChangeRequest` that someone other than its maker approves.
+:class:`ChangeRequest` that someone other than its maker approves. Nobody alone moves money:
+generating a list, freezing it and recording a payment are each a :class:`CycleRequest` of one
+user that only another user's approval carries out.
 
 The synthetic datasets have no names or NIK, so a :class:`Beneficiary` holds only the household
 identifier, its area, its desil and its amount. With a real registry (DTSEN) the names, NIK and
@@ -191,6 +193,41 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.household_id}"
+
+
+class CycleRequestKind(models.TextChoices):
+    GENERATE = "generate", _("Generate the list")
+    FREEZE = "freeze", _("Freeze the list")
+    PAYMENT = "payment", _("Record a payment")
+
+
+class CycleRequest(models.Model):
+    """A step of a cycle that moves money, asked for by one user (the maker) and done only when
+    another (the checker) approves it: generating the list (from ``detail["dataset"]``),
+    freezing it, or recording the payment ``detail`` holds (the payment form's fields).
+    ``cycle_version`` is the version of the cycle the maker saw: an approval of a cycle changed
+    since is refused."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=8, choices=CycleRequestKind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    cycle_version = models.PositiveIntegerField()
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic locking
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.cycle}"
 
 
 class Channel(models.TextChoices):

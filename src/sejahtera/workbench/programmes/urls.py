@@ -20,4 +20,5 @@ urlpatterns = [
     path("cycles/<int:pk>/changes/new/", views.change_create, name="change_create"),
     path("cycles/<int:pk>/payments/new/", views.payment_create, name="payment_create"),
     path("changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
+    path("requests/<int:pk>/decide/", views.request_decide, name="request_decide"),
 ]

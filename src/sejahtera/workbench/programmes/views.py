@@ -12,7 +12,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.core.pages import FormPage, create_page, edit_page, posted, refused
 from sejahtera.workbench.core.policy import allowed, requires
 from sejahtera.workbench.core.templatetags.numbers import region as region_name
-from sejahtera.workbench.programmes import access, renja, sipd
+from sejahtera.workbench.programmes import access, approvals, renja, sipd
 from sejahtera.workbench.programmes.declared import RulesetError, offered, paid_by
 from sejahtera.workbench.programmes.exports import EXPORT, FORMATS
 from sejahtera.workbench.programmes.exports import file_name as export_file_name
@@ -51,7 +50,6 @@ from sejahtera.workbench.programmes.generation import (
     apply_change,
     check_generable,
     dataset_checksum,
-    freeze,
 )
 from sejahtera.workbench.programmes.lists import listed
 from sejahtera.workbench.programmes.lists import rows as list_rows
@@ -60,6 +58,8 @@ from sejahtera.workbench.programmes.models import (
     ChangeRequest,
     ChangeStatus,
     Cycle,
+    CycleRequest,
+    CycleRequestKind,
     CycleStatus,
     Payment,
     Programme,
@@ -286,7 +286,9 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
             for change in cycle.change_requests.select_related("maker", "checker")
         ],
         "payments": cycle.payments.all(),
+        "requests": approvals.shown(cycle),
         "may_run": allowed(request.user, "cycle.run"),
+        "may_decide": allowed(request.user, "cycle.decide"),
         "may_propose": allowed(request.user, "change.propose"),
         "may_check": allowed(request.user, "change.decide"),
         "may_reveal": allowed(request.user, "personal_data.reveal"),
@@ -392,38 +394,56 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("cycle.run")
 def cycle_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Queue the generation of the cycle's list; the cycle page shows its progress."""
+    """Ask for the cycle's list to be generated from the configured dataset; another user's
+    approval starts the job (:mod:`.approvals`)."""
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if _posted_version(request) != cycle.version:
         return _refused(request, str(CONFLICT), back)
     try:
         check_generable(cycle, settings.DATASET)
+        running = jobs.latest(cycle, GENERATE)
+        if running is not None and not running.finished:
+            raise CycleError(_("The list of this cycle is already being generated."))
+        dataset = str(settings.DATASET)
+        detail = {"dataset": dataset, "checksum": approvals.checksum_of(dataset)}
+        approvals.ask(request, cycle, CycleRequestKind.GENERATE, detail)
     except CycleError as exc:
         return _refused(request, str(exc), back)
-    running = jobs.latest(cycle, GENERATE)
-    if running is not None and not running.finished:
-        return _refused(request, _("The list of this cycle is already being generated."), back)
-    title = _("Generating the list of %(cycle)s") % {"cycle": cycle}
-    arguments = {"cycle": cycle.pk, "version": cycle.version, "dataset": str(settings.DATASET)}
-    jobs.start(request, GENERATE, title, arguments, subject=cycle, link=back)
     return redirect(back)
 
 
 @require_POST
 @requires("cycle.run")
-@transaction.atomic
 def cycle_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the generated list, as the user saw it, to be frozen; another user approves."""
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
-    version = _posted_version(request)
+    if _posted_version(request) != cycle.version:
+        return _refused(request, str(CONFLICT), back)
+    if cycle.status != CycleStatus.GENERATED:
+        return _refused(request, _("Only a generated list can be frozen."), back)
     try:
-        frozen = version is not None and freeze(cycle, version)
+        approvals.ask(request, cycle, CycleRequestKind.FREEZE, {})
     except CycleError as exc:
         return _refused(request, str(exc), back)
-    if not frozen:
-        return _refused(request, str(CONFLICT), back)
-    audit.record(request, "cycle_frozen", cycle, beneficiaries=cycle.beneficiaries.count())
+    return redirect(back)
+
+
+@require_POST
+@requires("cycle.decide")
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (and so carry out) or reject a requested generation, freezing or payment; never
+    one's own request (403)."""
+    made = access.load_request(request.user, pk)
+    back = reverse("programmes:cycle", args=[made.cycle_id])
+    decision = request.POST.get("decision")
+    if made.maker_id != request.user.pk and decision not in ("approve", "reject"):
+        return _refused(request, _("Choose to approve or to reject."), back, status=400)
+    try:
+        approvals.decide(request, made, decision or "", _posted_version(request))
+    except CycleError as exc:
+        return _refused(request, str(exc), back)
     return redirect(back)
 
 
@@ -495,23 +515,17 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 @requires("cycle.run")
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for a payment to be recorded; it is recorded when another user approves it."""
     cycle = access.load_cycle(request.user, pk)
     back = reverse("programmes:cycle", args=[cycle.pk])
     if cycle.status not in (CycleStatus.FROZEN, CycleStatus.CLOSED):
         return _refused(request, _("Payments are recorded only against a frozen list."), back)
-    regions = dict(
-        cycle.beneficiaries.order_by("region_code")
-        .values("region_code")
-        .annotate(n=Count("pk"))
-        .values_list("region_code", "n")
-    )
+    regions = approvals.regions_of(cycle)
     form = PaymentForm(posted(request), instance=Payment(cycle=cycle), regions=regions)
     title = _("Record a payment for %(name)s") % {"name": cycle}
 
-    def saved(payment: Payment) -> None:
-        audit.record(
-            request, "payment_recorded", payment, cycle=cycle.pk, region=payment.region_code,
-            planned_rp=str(payment.planned_rp), paid_rp=str(payment.paid_rp),
-        )  # fmt: skip
+    def asked(form: PaymentForm) -> CycleRequest:
+        detail = approvals.payment_detail(form.cleaned_data)
+        return approvals.ask(request, cycle, CycleRequestKind.PAYMENT, detail)
 
-    return create_page(request, form, FormPage(title, back, NAV), saved)
+    return create_page(request, form, FormPage(title, back, NAV), lambda _: None, save=asked)
