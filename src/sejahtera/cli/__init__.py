@@ -1,5 +1,6 @@
 """The ``sejahtera`` command: the group, its options, and the commands that run the workbench
-(``serve``, ``manage``). The other commands are thin faces over the core, one module per family:
+(``serve``, ``manage``, ``audit verify``). The other commands are thin faces over the core, one
+module per family:
 :mod:`.data` (data, synth, regions), :mod:`.measure` (measure, mpi, sae, profile), :mod:`.rules`
 (rules, simulate, budget), :mod:`.planning` (rpkd, lp2kd), :mod:`.brief` (brief, brief reproduce)
 and :mod:`.evaluate`. Errors a user can fix are printed without a traceback (exit 2,
@@ -110,6 +111,33 @@ def manage(arguments: tuple[str, ...]) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
     execute_from_command_line(["sejahtera manage", *arguments])
+
+
+@main.group(help="Log audit workbench / the workbench's audit log.")
+def audit() -> None:
+    pass
+
+
+@audit.command(
+    help="Periksa rantai hash log audit (keluar 1 pada kejadian rusak pertama) / check the "
+    "audit log's hash chain (exit 1 at the first broken event)."
+)
+@click.option(
+    "--head",
+    default="",
+    help="Hash kejadian terakhir dari pemeriksaan sebelumnya / a last-event hash from an "
+    "earlier check: it must still be in the chain.",
+)
+def verify(head: str) -> None:
+    """The workbench's ``audit_verify`` command (sejahtera/workbench/audit): exit 0 or 1."""
+    import os
+
+    import django
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    django.setup()
+    call_command("audit_verify", head=head)
 
 
 for family in (data, measure, rules, evaluate, planning, brief):

@@ -1,0 +1,279 @@
+"""The audit log is a hash chain (audit/chain.py), checked by ``sejahtera audit verify``: an
+intact log verifies; a row changed or removed with raw SQL is named; concurrent writers, each on
+its own database connection, keep one chain (SQLite here, PostgreSQL under ``make test``); the
+migration seals the events already there. A state change and its audit event are one
+transaction; anonymous requests cannot grow the log without limit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import RequestFactory
+
+from sejahtera.cli import main
+from sejahtera.workbench.audit import chain
+from sejahtera.workbench.audit.models import AuditEvent
+from sejahtera.workbench.core import audit
+from workbench_users import user_with
+
+pytestmark = pytest.mark.django_db
+ZERO = "0" * 64
+
+
+def by_hand(row: dict[str, Any], previous: str) -> str:
+    """An event's hash as the developer guide states it, written out here: SHA-256 of the JSON
+    of its stored fields and the previous hash, keys sorted, no spaces, UTF-8, UTC time, whole
+    floats as integers."""
+    at = row["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fields = {
+        "action": row["action"],
+        "address": row["address"],
+        "at": at,
+        "detail": row["detail"],
+        "id": row["id"],
+        "object_id": row["object_id"],
+        "object_type": row["object_type"],
+        "previous": previous,
+        "username": row["username"],
+    }
+    text = json.dumps(whole(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def whole(value: Any) -> Any:
+    """A float without a fraction written as the integer it is (1e16 as 10000000000000000)."""
+    if isinstance(value, dict):
+        return {k: whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole(v) for v in value]
+    return int(value) if isinstance(value, float) and value == int(value) else value
+
+
+def some_events(count: int = 4) -> list[AuditEvent]:
+    """Events as views write them: a user, an object, an IPv6 address, unusual details."""
+    request = RequestFactory().post("/", REMOTE_ADDR="2001:db8::7")
+    request.user = user_with("officer", username="petugas")
+    made = []
+    for n in range(count):
+        made.append(
+            audit.record(
+                request,
+                "test_changed",
+                request.user,
+                n=n,
+                share=0.1,
+                whole=2.0,
+                large=1e16,
+                text="Kulon Progo – “desa” ü",
+                nested={"b": [1, None, True], "a": {}},
+            )
+        )
+    return made
+
+
+def verify(*arguments: str) -> tuple[int, str, str]:
+    """``sejahtera manage audit_verify`` in the test database: exit code, stdout, stderr."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("audit_verify", *arguments, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as stopped:
+        code = int(stopped.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def rows() -> list[dict[str, Any]]:
+    names = ("id", "at", "username", "action", "object_type", "object_id", "detail", "address")
+    return list(AuditEvent.objects.order_by("id").values(*names, "previous_digest", "digest"))
+
+
+# The chain ------------------------------------------------------------------------------------
+
+
+def test_each_event_carries_the_hash_of_its_fields_and_of_the_one_before() -> None:
+    some_events(3)
+    previous = ZERO
+    for row in rows():
+        assert row["previous_digest"] == previous
+        assert row["digest"] == by_hand(row, previous)
+        previous = row["digest"]
+    assert rows()[0]["address"] == "2001:db8::7" and rows()[0]["username"] == "petugas"
+
+
+def test_an_intact_log_verifies_with_its_count_and_last_hash() -> None:
+    some_events(4)
+    total = AuditEvent.objects.count()  # the officer's creation may have added its own
+    last = AuditEvent.objects.order_by("-id").first()
+    code, out, err = verify()
+    assert code == 0 and err == ""
+    assert f"Log audit utuh: {total} kejadian diperiksa" in out
+    assert f"#{last.pk}" in out and last.digest in out
+
+
+def test_an_empty_log_verifies() -> None:
+    assert verify()[:2] == (0, "Log audit kosong: tidak ada yang diperiksa.\n")
+
+
+def test_a_field_changed_with_raw_sql_is_named() -> None:
+    events = some_events(4)
+    changed = events[2]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditevent SET username = %s WHERE id = %s", ["kepala", changed.pk]
+        )
+    code, out, err = verify()
+    assert code == 1 and out == ""
+    assert f"Log audit rusak pada kejadian #{changed.pk} (" in err
+    assert "diubah setelah ditulis" in err
+    assert changed.digest in err  # the hash it carries, and the one its fields give now
+    before = AuditEvent.objects.filter(id__lt=changed.pk).count()
+    assert f"{before} kejadian sebelumnya" in err
+
+
+def test_a_changed_detail_is_named_even_when_only_a_number_moves() -> None:
+    events = some_events(3)
+    with connection.cursor() as cursor:
+        detail = json.dumps({**events[1].detail, "n": 7})
+        cursor.execute(
+            "UPDATE core_auditevent SET detail = %s WHERE id = %s", [detail, events[1].pk]
+        )
+    code, _, err = verify()
+    assert code == 1 and f"#{events[1].pk} (" in err
+
+
+def test_a_removed_event_is_found_at_the_next_one() -> None:
+    events = some_events(4)
+    removed, after = events[1], events[2]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [removed.pk])
+    code, _, err = verify()
+    assert code == 1
+    assert f"rusak pada kejadian #{after.pk} (" in err
+    assert f"seharusnya mengikuti kejadian #{events[0].pk}" in err
+    assert f"Kejadian #{removed.pk} hilang." in err
+
+
+def test_removing_the_first_events_is_found() -> None:
+    events = some_events(3)
+    AuditEvent.objects.filter(id__lt=events[1].pk).delete()
+    code, _, err = verify()
+    assert code == 1 and f"#{events[1].pk}" in err and "awal log" in err
+
+
+def test_removing_the_last_event_is_found_against_a_kept_head() -> None:
+    events = some_events(3)
+    kept = events[-1].digest
+    assert verify("--head", kept)[0] == 0
+    AuditEvent.objects.filter(pk=events[-1].pk).delete()
+    assert verify()[0] == 0  # the chain alone cannot know its end is gone ...
+    code, _, err = verify("--head", kept)  # ... the hash kept from an earlier check can
+    assert code == 1 and kept in err
+
+
+def test_the_command_line_speaks_both_languages() -> None:
+    events = some_events(2)
+    runner = CliRunner()
+    answer = runner.invoke(main, ["--lang", "en", "audit", "verify"])
+    assert answer.exit_code == 0, answer.output
+    assert f"The audit log is intact: {AuditEvent.objects.count()} events checked" in answer.output
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [events[0].pk])
+    answer = runner.invoke(main, ["audit", "verify"])
+    assert answer.exit_code == 1
+    assert f"Log audit rusak pada kejadian #{events[0].pk}" in answer.output
+    answer = runner.invoke(main, ["--lang", "en", "audit", "verify"])
+    assert f"The audit log is broken at event #{events[0].pk}" in answer.output
+    assert "changed after it was written" in answer.output
+
+
+@pytest.fixture
+def shared_database(tmp_path, django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The database concurrent writers share, as the workbench runs it, under an alias of its
+    own (outside pytest-django's per-test wrapping, which refuses threads' connections).
+    SQLite: a file with the workbench's options (WAL, BEGIN IMMEDIATE, a timeout), since the
+    test database in memory refuses a second writer at once ("database table is locked")
+    instead of letting it wait. PostgreSQL: the test database, its audit table emptied after."""
+    alias = "audit_chain_shared"
+    configured = {**connections.settings["default"]}
+    sqlite = configured["ENGINE"].endswith("sqlite3")
+    if sqlite:
+        configured["NAME"] = str(tmp_path / "workbench.sqlite3")
+    connections.settings[alias] = configured
+    with django_db_blocker.unblock():
+        if sqlite:
+            from django.contrib.auth.models import Group, Permission, User
+            from django.contrib.contenttypes.models import ContentType
+
+            with connections[alias].schema_editor() as editor:
+                for model in (ContentType, Permission, Group, User, AuditEvent):
+                    editor.create_model(model)
+        yield alias
+        if not sqlite:
+            AuditEvent.objects.using(alias).all().delete()
+        connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]
+
+
+def test_concurrent_writers_on_their_own_connections_keep_one_chain(shared_database) -> None:
+    """Threads, each with its own connection, write at once: every event follows exactly one
+    other, and the whole log verifies."""
+    events = AuditEvent.objects.using(shared_database)
+    assert not events.exists()
+    writers, each = 6, 8
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def write(number: int) -> None:
+        try:
+            start.wait()
+            for n in range(each):
+                event = AuditEvent(action="test_concurrent", detail={"writer": number, "n": n})
+                event.save(using=shared_database)
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+        finally:
+            connections[shared_database].close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert events.filter(action="test_concurrent").count() == writers * each
+    previous = list(events.values_list("previous_digest", flat=True))
+    assert len(set(previous)) == len(previous)  # no two events follow the same one: no fork
+    assert chain.verify(events).intact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_the_events_already_there_in_order() -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("audit", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("audit", "AuditEvent")
+    for n in range(5):
+        old.objects.create(action="test_old", username=f"u{n}", detail={"n": n})
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    previous = ZERO
+    for row in rows():
+        assert row["digest"] == by_hand(row, previous)
+        previous = row["digest"]
+    assert verify()[0] == 0
+    some_events(1)  # new events go on from the sealed ones
+    assert verify()[0] == 0
