@@ -179,7 +179,7 @@ class EncryptedEmailField(EncryptedCharField):
         return super().formfield(**{"form_class": forms.EmailField, **kwargs})
 
 
-def _plain(value: str | None) -> str:
+def plain(value: str | None) -> str:
     """A stored value as plain text: a token decrypted, a value not yet encrypted as it is. A
     token none of the keys opens stops the migration or rotation (a key is missing)."""
     if not value:
@@ -207,9 +207,9 @@ def encrypt_rows(
         rows = cursor.fetchall()
     sets = ", ".join(f"{quote(column)} = %s" for column in [*columns, *hashed])
     for pk_value, *values in rows:
-        plain = [_plain(v) for v in values]
-        new = plain if back else [encrypt(v) for v in plain]
-        hash_values = [lookup_hash(plain[fields.index(field)]) for field in hashes.values()]
+        texts = [plain(v) for v in values]
+        new = texts if back else [encrypt(v) for v in texts]
+        hash_values = [lookup_hash(texts[fields.index(field)]) for field in hashes.values()]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {quote(table)} SET {sets} WHERE {quote(pk)} = %s",

@@ -16,19 +16,31 @@ from sejahtera.data.labels import column_label
 from sejahtera.errors import Problem, ProblemReport
 from sejahtera.i18n import text
 from sejahtera.report.cells import inert_row
+from sejahtera.workbench.core import crypto
 from sejahtera.workbench.datasets.uploads import PERSONAL_SCHEMA
 
+MASK = "••••"  # a personal value, unless revealed
 HEADER = ("file", "row", "column", "value", "rule", "message")
 Sources = dict[str, dict[str, str]]  # stored file → schema column → the file's column
 
 
 def report_json(report: ProblemReport) -> dict[str, Any]:
-    """What is stored: every kept problem without its message (that is translated when read)."""
+    """What is stored: every kept problem without its message (that is translated when read),
+    a value in a personal column (a NIK with a format error) encrypted (core/crypto.py)."""
+    problems = [asdict(p) for p in report.problems]
+    for problem in problems:
+        if problem["column"] in PERSONAL_SCHEMA and problem["value"]:
+            problem["value"] = crypto.encrypt(str(problem["value"]))
     return {
         "total": report.total,
         "counts": dict(sorted(report.counts.items())),
-        "problems": [asdict(p) for p in report.problems],
+        "problems": problems,
     }
+
+
+def personal(found: list[Row]) -> list[Row]:
+    """The problems whose value is personal (masked unless revealed)."""
+    return [row for row in found if row.column in PERSONAL_SCHEMA and row.value]
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,12 @@ def rows(
     stored: dict[str, Any] | None,
     names: dict[str, str] | None = None,
     sources: Sources | None = None,
+    *,
+    revealed: bool = False,
 ) -> list[Row]:
     """The kept problems, in the current language, each file as ``names`` calls it and each
-    column as the file does (``sources``, from :func:`sources_of`)."""
+    column as the file does (``sources``, from :func:`sources_of`); a personal value masked
+    unless ``revealed``."""
     names, sources = names or {}, sources or {}
     found = []
     for entry in (stored or {}).get("problems", []):
@@ -82,7 +97,9 @@ def rows(
             str(entry.get("rule", "")),
             str(entry.get("detail", "")),
         )
-        value = "••••" if problem.column in PERSONAL_SCHEMA and problem.value else problem.value
+        value = problem.value
+        if problem.column in PERSONAL_SCHEMA and value:
+            value = crypto.plain(value) if revealed else MASK
         found.append(
             Row(
                 names.get(problem.file, problem.file),

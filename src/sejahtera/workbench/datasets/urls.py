@@ -12,4 +12,9 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
     path("uploads/<int:pk>/report.csv", views.upload_report, name="upload_report"),
+    path(
+        "uploads/<int:pk>/problems/reveal/",
+        views.upload_problems_reveal,
+        name="upload_problems_reveal",
+    ),
 ]

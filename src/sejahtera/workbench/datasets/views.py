@@ -244,7 +244,9 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = uploads.preview(upload_, start or {t: {"columns": {}} for t in TABLES}, chosen=chosen)
     audit.record(request, "dataset_rows_viewed", upload_, rows=uploads.PREVIEW_ROWS)
     problems = reports.rows(upload_.report, _names_by_file(upload_), _sources_of(upload_))
+    may_reveal = allowed(request.user, "personal_data.reveal") and bool(reports.personal(problems))
     context = {
+        "reveal_url": reverse("datasets:upload_problems_reveal", args=[pk]) if may_reveal else "",
         "upload": upload_,
         "files": uploads.files_of(upload_),
         "form": form,
@@ -298,6 +300,24 @@ def upload_report(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record(request, "dataset_report_downloaded", upload_)
     text = reports.as_csv(upload_.report, _names_by_file(upload_), _sources_of(upload_))
     return _csv(text, f"report-upload-{upload_.pk}.csv")
+
+
+@never_cache
+@require_POST
+@requires("personal_data.reveal")
+def upload_problems_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The personal values of a failed import's problems (a NIK with a format error) unmasked,
+    for the roles that may see personal data; the audit log names each cell shown."""
+    upload_ = _load_upload(pk)
+    names, sources = _names_by_file(upload_), _sources_of(upload_)
+    shown = reports.personal(reports.rows(upload_.report, names, sources, revealed=True))
+    cells = [{"file": row.file, "row": row.row, "column": row.column} for row in shown]
+    if cells:
+        record_view(
+            request, upload_, "reveal", fields=sorted({c["column"] for c in cells}), cells=cells
+        )
+    context = {"upload": upload_, "problems": shown}
+    return render(request, "datasets/problems_revealed.html", context)
 
 
 def _names_by_file(upload_: Upload) -> dict[str, str]:
