@@ -42,8 +42,17 @@ def _jobs_run_in_the_request() -> Iterator[None]:
     tests/test_workbench_jobs.py also runs them with the database backend and a real worker."""
     from django.test import override_settings
 
-    with override_settings(TASKS=IMMEDIATE_TASKS):
+    with override_settings(TASKS=IMMEDIATE_TASKS, TWO_FACTOR=False, CACHES=MEMORY_CACHES):
         yield
+
+
+# The other tests are about what each role may do, not how it signs in: no second factor, and
+# rate limits in the memory cache that their fixtures clear (cache.clear()). The sign-in's own
+# tests (tests/test_workbench_signin.py) turn both back on.
+MEMORY_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # the same store
+}
 
 
 IMMEDIATE_TASKS = {
