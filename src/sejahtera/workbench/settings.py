@@ -1,9 +1,16 @@
 """Settings of the workbench, from the environment only.
 
 - ``SEJAHTERA_ENV``: ``development`` (the default, ``make run``) or ``production``.
-- ``SEJAHTERA_SECRET_KEY``: required in production. In development a missing key is replaced by
-  a random one for this process (sessions do not survive a restart); ``make run`` passes one to
-  every worker.
+- ``SEJAHTERA_SECRET_KEY``: required in production, and refused there when weak (shorter than 50
+  characters, default-looking, too few different characters: ``core/startup.py``). In
+  development a missing key is replaced by a random one for this process (sessions do not
+  survive a restart); ``make run`` passes one to every worker. Production also refuses to serve
+  before ``sejahtera manage collectstatic`` has filled ``SEJAHTERA_DATA/static``.
+- ``SEJAHTERA_SESSION_IDLE_MINUTES``: a signed-in session ends after this many minutes without a
+  request (default 30); the sign-in page then says why. A session lasts 12 hours at most.
+- ``SEJAHTERA_TWO_FACTOR``: ``required`` (the default): the head (kepala) and administrators
+  (``is_staff``) sign in with a one-time code (TOTP, django-otp) after the password; ``off``
+  only outside production (the other tests: tests/conftest.py).
 - ``DATABASE_URL``: ``postgres://…`` for PostgreSQL; SQLite in ``var/workbench.sqlite3`` by
   default (``SEJAHTERA_DATA`` moves the folder).
 - ``SEJAHTERA_ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
@@ -12,7 +19,9 @@
 - ``SEJAHTERA_DATASETS``: the folder holding the datasets' versions and uploads (default
   ``datasets/`` in ``SEJAHTERA_DATA``); ``SEJAHTERA_UPLOAD_MAX_MB``: the largest file a dataset
   upload takes, in megabytes (default 1024).
-- ``REDIS_URL``: a shared cache (rate limits across workers); a local cache otherwise.
+- ``REDIS_URL``: a shared cache (rate limits across workers); without it the rate limits are
+  kept in the database (the cache table ``sejahtera_cache``, made by ``migrate``), so they hold
+  across workers and restarts too.
 - ``SEJAHTERA_TRUSTED_PROXIES``: reverse proxies whose X-Forwarded-For gives the client's
   address (rate limits and the audit log); none by default.
 - ``SEJAHTERA_TASKS``: where background jobs (``core/jobs.py``) wait for a worker. ``database``
@@ -32,6 +41,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sejahtera.workbench.core.startup import secret_problem
+
 
 def megabytes(name: str, default: int) -> int:
     """The environment variable ``name``, a whole number of megabytes, as bytes."""
@@ -39,6 +50,14 @@ def megabytes(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ImproperlyConfigured(f"{name} must be a whole number of megabytes, not {value!r}")
     return int(value) * 1024 * 1024
+
+
+def minutes(name: str, default: int) -> int:
+    """The environment variable ``name``, a whole number of minutes (at least 1)."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of minutes, not {value!r}")
+    return int(value)
 
 
 def choice(name: str, choices: tuple[str, ...], default: str) -> str:
@@ -58,6 +77,8 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SEJAHTERA_SECRET_KEY must be set in production")
     SECRET_KEY = secrets.token_urlsafe(50)
+if PRODUCTION and (weak := secret_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(weak)
 
 DEBUG = os.environ.get("SEJAHTERA_DEBUG", "") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [
@@ -75,6 +96,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",  # the queue's table, whichever backend runs the jobs
+    "django_otp",  # the head's and administrators' second factor (core/twofactor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # backup codes
     "sejahtera.workbench.core",
     "sejahtera.workbench.audit",
     "sejahtera.workbench.regions",
@@ -100,6 +124,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sejahtera.workbench.core.middleware.IdleSessions",
+    "sejahtera.workbench.core.middleware.SecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sejahtera.workbench.core.middleware.ContentSecurityPolicy",
@@ -159,7 +186,19 @@ CACHES = {
         }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rate limits (core/ratelimit.py): shared by every worker and kept across restarts.
+    "limits": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+        if os.environ.get("REDIS_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sejahtera_cache",
+        }
+    ),
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,6 +235,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_IDLE_MINUTES = minutes("SEJAHTERA_SESSION_IDLE_MINUTES", 30)  # core/middleware.py
+SESSION_COOKIE_AGE = 12 * 60 * 60  # the longest a session lasts, however active
+TWO_FACTOR = choice("SEJAHTERA_TWO_FACTOR", ("required", "off"), "required") == "required"
+if PRODUCTION and not TWO_FACTOR:
+    raise ImproperlyConfigured("SEJAHTERA_TWO_FACTOR cannot be off in production")
+OTP_TOTP_ISSUER = "Sejahtera"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

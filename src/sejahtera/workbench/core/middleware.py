@@ -1,18 +1,23 @@
 """The workbench's request wrappers: a strict Content-Security-Policy (every asset ships with the
 package, nothing else loads), Indonesian first, the analytics core speaking the page's
-language, and every table of a page exported to XLSX (``?xlsx=<n>``)."""
+language, every table of a page exported to XLSX (``?xlsx=<n>``), sessions that end when idle,
+and the second factor owed by the head and the administrators before any other page."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.utils import translation
 
 from sejahtera.i18n import speaking
-from sejahtera.workbench.core import workbooks
+from sejahtera.workbench.core import audit, twofactor, workbooks
 from sejahtera.workbench.core.tables import Export
 
 POLICY = (
@@ -84,3 +89,51 @@ class TableExports:
             return workbooks.bad_number(request, value, back)
         export = request.table_export = Export(number)  # type: ignore[attr-defined]
         return workbooks.export(request, self.get_response(request), export, back)
+
+
+LAST_SEEN = "sejahtera_last_seen"  # the session's last request, in seconds since the epoch
+SIGNED_OUT = "sejahtera_signed_out"  # why the session ended: the sign-in page says it
+
+
+class IdleSessions:
+    """A signed-in session ends after ``SESSION_IDLE_MINUTES`` without a request, and the
+    sign-in page then says why. A page polling itself (htmx, a job's progress) is not someone
+    at work, so it does not keep the session open. The time is kept to the minute: a session
+    is written at most once a minute by this."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated or not hasattr(request, "session"):
+            return self.get_response(request)
+        now, seen = time.time(), request.session.get(LAST_SEEN)
+        if seen is not None and now - seen > settings.SESSION_IDLE_MINUTES * 60:
+            audit.record(request, "session_expired", idle_minutes=settings.SESSION_IDLE_MINUTES)
+            logout(request)
+            request.session[SIGNED_OUT] = "idle"
+            return redirect_to_login(request.get_full_path())
+        polling = request.method == "GET" and request.headers.get("HX-Request")
+        if seen is None or (now - seen >= 60 and not polling):
+            request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class SecondFactor:
+    """The head and the administrators (``twofactor.needed``) open nothing but signing in and
+    out, the code and the enrolment pages until they have given their second factor."""
+
+    OPEN = ("/login/", "/logout/", twofactor.ENROL, "/static/", "/i18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            twofactor.needed(user)
+            and not user.is_verified()
+            and not request.path.startswith(self.OPEN)
+        ):
+            return redirect(twofactor.next_step(user, request.get_full_path()))
+        return self.get_response(request)

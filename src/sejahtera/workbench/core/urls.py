@@ -1,12 +1,14 @@
 from django.urls import path
 
-from sejahtera.workbench.core import views
+from sejahtera.workbench.core import twofactor, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("login/verify/", twofactor.verify, name="verify"),
+    path("account/two-factor/", twofactor.security, name="security"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/poverty/", views.dashboard_poverty, name="dashboard_poverty"),
     path("profile/<str:language>/", views.profile_file, name="profile"),

@@ -3,6 +3,7 @@ of background jobs."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sejahtera.data.regions import registry
-from sejahtera.workbench.core import audit, jobs, poverty, ratelimit
+from sejahtera.workbench.core import audit, jobs, poverty, ratelimit, twofactor
 from sejahtera.workbench.core import dashboard as board
 from sejahtera.workbench.core.forms import DashboardForm
+from sejahtera.workbench.core.middleware import SIGNED_OUT
 from sejahtera.workbench.core.navigation import resolves
 from sejahtera.workbench.core.pages import refused
 from sejahtera.workbench.core.policy import allowed, requires
@@ -44,30 +46,41 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
+    """The password; then, for the head and administrators, the second factor (twofactor.py).
+    Failures are limited per account and address and per address (ratelimit.py), never per
+    account alone: someone failing elsewhere does not keep the owner out."""
     error, status, username = "", 200, ""
+    notice = ""
+    if request.session.pop(SIGNED_OUT, "") == "idle":
+        notice = _(
+            "You were signed out after %(minutes)s minutes without using the workbench, to "
+            "protect the data. Sign in again."
+        ) % {"minutes": settings.SESSION_IDLE_MINUTES}
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         password = request.POST.get("password", "")
         address = audit.client_address(request)
-        account = f"user:{username.lower()}"
-        if ratelimit.exceeded("login", account, f"address:{address or '-'}"):
+        if ratelimit.sign_in_refused(username, address):
             error, status = _("Too many failed attempts. Wait 15 minutes and try again."), 429
             audit.record(request, "login_blocked", attempted=username)
         else:
             user = authenticate(request, username=username, password=password)
             if user is None:
-                ratelimit.count("login", account, f"address:{address or '-'}")
+                ratelimit.sign_in_failed(username, address)
                 error, status = _("Wrong username or password."), 401
                 audit.record(request, "login_failed", attempted=username)
             else:
-                ratelimit.clear("login", account)
                 login(request, user)
                 audit.record(request, "login")
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                     target = "/dashboard/"
+                if twofactor.needed(user):  # failures forgotten only after the code
+                    return redirect(twofactor.next_step(user, target or "/dashboard/"))
+                ratelimit.sign_in_succeeded(username, address)
                 return redirect(target or "/dashboard/")
-    return render(request, "core/login.html", {"error": error, "username": username}, status=status)
+    context = {"error": error, "username": username, "notice": notice}
+    return render(request, "core/login.html", context, status=status)
 
 
 @require_GET
