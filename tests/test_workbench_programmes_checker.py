@@ -334,5 +334,15 @@ def test_change_request_households_are_masked_for_roles_without_personal_data(wo
     world.food.partners.add(partner.user.profile.organisation)
     assert "H3400099991234" not in partner.get(url).text
     assert signed_in("analyst").post(url + "reveal/").status_code == 403
+    assert signed_in("officer").get(url + "reveal/").status_code == 405
+    assert not AuditEvent.objects.exists()
     revealed = signed_in("auditor").post(url + "reveal/")
     assert revealed.status_code == 200 and "H3400099991234" in revealed.text
+    event = AuditEvent.objects.get()
+    assert event.action == "personal_data_viewed"
+    change = ChangeRequest.objects.get()
+    assert event.detail["change_requests"] == {str(change.pk): "H3400099991234"}
+    first_page = Beneficiary.objects.filter(cycle=world.frozen).order_by(
+        "region_code", "district_code", "village_code", "household_id"
+    )[:50]
+    assert event.detail["households"] == [b.household_id for b in first_page]

@@ -263,13 +263,23 @@ def _programme_url(programme: Programme) -> str:
 
 def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpResponse:
     """The cycle with its list searched, filtered, sorted and paged as the query string asks
-    (an invalid filter: its errors, no rows, 400)."""
+    (an invalid filter: its errors, no rows, 400). Household identifiers, of the list and of
+    the change requests, are masked unless ``revealed``; a reveal is audited with exactly the
+    identifiers shown."""
     search = _list_filter(request, cycle)
     valid = search.is_valid()
     chosen = listed(cycle, search.chosen()) if valid else cycle.beneficiaries.none()
     page = tables.paginate(request, chosen, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
+    rows = list(list_rows(page.object_list, revealed=revealed))
+    changes = list(cycle.change_requests.select_related("maker", "checker"))
+    if revealed:
+        privacy.record_view(
+            request, cycle, "reveal", fields=["household_id"],
+            households=[row.household for row in rows],
+            change_requests={change.pk: change.household_id for change in changes},
+        )  # fmt: skip
     context = {
         "cycle": cycle,
         "programme": cycle.programme,
@@ -277,13 +287,13 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
         "search": search,
         "query": query.urlencode(),
         "page": page,
-        "rows": list(list_rows(page.object_list, revealed=revealed)),
+        "rows": rows,
         "listed_total": cycle.beneficiaries.count(),
         "revealed": revealed,
         "regions": by_region(cycle),
         "changes": [
             (change, change.household_id if revealed else privacy.mask_nik(change.household_id))
-            for change in cycle.change_requests.select_related("maker", "checker")
+            for change in changes
         ],
         "payments": cycle.payments.all(),
         "requests": approvals.shown(cycle),
@@ -340,9 +350,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("personal_data.reveal")
 def cycle_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = access.load_cycle(request.user, pk)
-    privacy.record_view(request, cycle, "reveal", fields=["household_id"])
-    return _cycle_page(request, cycle, revealed=True)
+    return _cycle_page(request, access.load_cycle(request.user, pk), revealed=True)
 
 
 @require_POST
