@@ -6,4 +6,8 @@ class DatasetsConfig(AppConfig):
     label = "datasets"
 
     def ready(self) -> None:
-        from sejahtera.workbench.datasets import importing  # noqa: F401 (its kind of job)
+        """Its kind of job; at a worker's start, what a killed import left is removed."""
+        from sejahtera.workbench.core.jobs import worker_starting
+        from sejahtera.workbench.datasets import importing, services  # noqa: F401 (its job)
+
+        worker_starting.connect(services.sweep_at_start, dispatch_uid="datasets.sweep")

@@ -214,6 +214,30 @@ def _date(value: str) -> date | None:
         return None
 
 
+def sweep_at_start(**_signal: Any) -> int:
+    """At a worker's start (``core.jobs.worker_starting``, after the jobs a killed worker left
+    running were ended): remove the staging folders made before every job still running began
+    (so by work that was killed, with the personal data it was reading), the upload folders no
+    row names (older than a minute: a request may be storing one), and what :func:`sweep`
+    removes. The number of folders removed."""
+    from sejahtera.workbench.core.models import Job, JobState
+
+    now = time.time()
+    running = Job.objects.filter(state=JobState.RUNNING, started_at__isnull=False)
+    oldest = running.order_by("started_at").values_list("started_at", flat=True).first()
+    before = oldest.timestamp() if oldest else now
+    kept = set(Upload.objects.values_list("folder", flat=True))
+    removed = 0
+    for name, limit in ((STAGING, before), (UPLOADS, now - 60)):
+        for entry in area(name).iterdir():
+            with contextlib.suppress(OSError):
+                if f"{name}/{entry.name}" in kept or entry.stat().st_mtime >= limit:
+                    continue
+                shutil.rmtree(entry)
+                removed += 1
+    return removed + sweep(now)
+
+
 def sweep(now: float | None = None) -> int:
     """Remove what work that was killed left behind: staging folders and upload folders no row
     names (older than a day), and version folders no row names (a minute after they were
