@@ -15,14 +15,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection, connections
-from django.test import RequestFactory
+from django.db import DatabaseError, connection, connections
+from django.test import Client, RequestFactory
 
 from sejahtera.cli import main
 from sejahtera.workbench.audit import chain
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core import audit
+from sejahtera.workbench.core.models import Job, JobState
+from sejahtera.workbench.evaluations import sources
+from sejahtera.workbench.evaluations.models import EvaluationInput
 from workbench_users import user_with
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +281,42 @@ def test_the_migration_seals_the_events_already_there_in_order() -> None:
     assert verify()[0] == 0
     some_events(1)  # new events go on from the sealed ones
     assert verify()[0] == 0
+
+
+# A change and its audit event: one transaction ------------------------------------------------
+
+
+@pytest.fixture
+def audit_fails(monkeypatch) -> None:
+    """Every audit event's insert fails, as a full disk or a lost lock would make it."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("the audit row cannot be written")
+
+    monkeypatch.setattr(chain, "seal", refuse)
+
+
+def test_cancelling_a_job_is_undone_when_its_audit_event_cannot_be_written(audit_fails) -> None:
+    officer = user_with("officer")
+    job = Job.objects.create(kind="test.nothing", title="Nothing", owner=officer, link="/")
+    client = Client(raise_request_exception=False)
+    client.force_login(officer)
+    before = AuditEvent.objects.count()
+    answer = client.post(f"/jobs/{job.pk}/cancel/")
+    assert answer.status_code == 500
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and not job.cancel_requested
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_kept_evaluation_table_is_undone_with_its_audit_event(audit_fails) -> None:
+    kept_before = set(sources.folder().glob("*")) if sources.folder().exists() else set()
+    analyst = user_with("analyst")
+    client = Client(raise_request_exception=False)
+    client.force_login(analyst)
+    table = SimpleUploadedFile("table.csv", b"outcome,treated\n1,0\n2,1\n", "text/csv")
+    answer = client.post("/evaluations/tables/new/", {"file": table})
+    assert answer.status_code == 500
+    assert not EvaluationInput.objects.exists()
+    assert not AuditEvent.objects.filter(action="evaluation_table_uploaded").exists()
+    assert set(sources.folder().glob("*")) == kept_before  # nor its file

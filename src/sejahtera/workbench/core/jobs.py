@@ -138,17 +138,18 @@ def start(
     :func:`run_here`)."""
     if name not in KINDS:
         raise ValueError(f"no kind of job {name!r} is registered")
-    job = Job.objects.create(
-        kind=name,
-        title=title[:200],
-        owner=request.user,
-        arguments=arguments,
-        language=translation.get_language() or "id",
-        object_type=type(subject).__name__ if subject is not None else "",
-        object_id=str(subject.pk) if subject is not None else "",
-        link=link,
-    )
-    audit.record(request, "job_queued", job, kind=name, title=job.title)
+    with transaction.atomic():  # no job without its audit event
+        job = Job.objects.create(
+            kind=name,
+            title=title[:200],
+            owner=request.user,
+            arguments=arguments,
+            language=translation.get_language() or "id",
+            object_type=type(subject).__name__ if subject is not None else "",
+            object_id=str(subject.pk) if subject is not None else "",
+            link=link,
+        )
+        audit.record(request, "job_queued", job, kind=name, title=job.title)
     if queue:
         queued = run_job.enqueue(job.pk)
         Job.objects.filter(pk=job.pk).update(task_id=str(queued.id)[:64])
@@ -169,13 +170,18 @@ def cancel(request: HttpRequest, job: Job) -> bool:
     then cancelled by its worker). False when it had already finished."""
     now = timezone.now()
     message = _("Cancelled before it started.")
-    if Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-        state=JobState.CANCELLED, cancel_requested=True, finished_at=now, message=message
-    ):
-        audit.record(request, "job_cancelled", job, kind=job.kind)
-        return True
-    if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested=True):
-        audit.record(request, "job_cancel_requested", job, kind=job.kind)
+    with transaction.atomic():  # each change with its audit event, or neither
+        if Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            state=JobState.CANCELLED, cancel_requested=True, finished_at=now, message=message
+        ):
+            audit.record(request, "job_cancelled", job, kind=job.kind)
+            return True
+        requested = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            cancel_requested=True
+        )
+        if requested:
+            audit.record(request, "job_cancel_requested", job, kind=job.kind)
+    if requested:
         recover()  # a job whose worker has died is cancelled now, not at a step never taken
         return True
     return False
@@ -317,12 +323,13 @@ def _run(job: Job) -> None:
 
 
 def _end(job: Job, state: JobState, **fields: Any) -> int:
-    ended = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-        state=state, finished_at=timezone.now(), **fields
-    )
-    if ended:
-        detail = {"kind": job.kind} | {
-            name: fields[name] for name in ("error", "reference") if fields.get(name)
-        }
-        audit.record(None, f"job_{state}", job, user=job.owner, **detail)
+    with transaction.atomic():  # the ending and its audit event, or neither
+        ended = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            state=state, finished_at=timezone.now(), **fields
+        )
+        if ended:
+            detail = {"kind": job.kind} | {
+                name: fields[name] for name in ("error", "reference") if fields.get(name)
+            }
+            audit.record(None, f"job_{state}", job, user=job.owner, **detail)
     return ended

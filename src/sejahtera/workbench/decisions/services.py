@@ -59,27 +59,28 @@ class Refused(Exception):
 def create(request: HttpRequest, decision: Decision) -> Decision:
     """Save a new record prepared by the request's user, with today's situation as its first
     option and the default criteria."""
-    decision.prepared_by = request.user
-    decision.status = DecisionStatus.DRAFT
-    decision.save()
-    Option.objects.create(
-        decision=decision,
-        kind=OptionKind.STATUS_QUO,
-        title=str(STATUS_QUO_TITLE),
-        description=str(STATUS_QUO_ABOUT),
-        order=0,
-    )
-    for order, (name, source, measure, higher, weight) in enumerate(DEFAULT_CRITERIA):
-        Criterion.objects.create(
+    with transaction.atomic():  # the record, its parts and its audit event, or nothing
+        decision.prepared_by = request.user
+        decision.status = DecisionStatus.DRAFT
+        decision.save()
+        Option.objects.create(
             decision=decision,
-            name=str(name),
-            source=source,
-            measure=measure,
-            higher_is_better=higher,
-            weight=Decimal(weight),
-            order=order,
+            kind=OptionKind.STATUS_QUO,
+            title=str(STATUS_QUO_TITLE),
+            description=str(STATUS_QUO_ABOUT),
+            order=0,
         )
-    audit.record(request, "decision_created", decision, title=decision.title)
+        for order, (name, source, measure, higher, weight) in enumerate(DEFAULT_CRITERIA):
+            Criterion.objects.create(
+                decision=decision,
+                name=str(name),
+                source=source,
+                measure=measure,
+                higher_is_better=higher,
+                weight=Decimal(weight),
+                order=order,
+            )
+        audit.record(request, "decision_created", decision, title=decision.title)
     return decision
 
 

@@ -144,9 +144,12 @@ def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[Evalu
     form = TableForm(files={"file": file})
     if not form.is_valid():
         raise HttpError(400, " ".join(form.errors["file"]))
+
+    def audited(table: EvaluationInput) -> None:  # in the transaction that keeps the table
+        audit.record(request, "evaluation_table_uploaded", table, name=table.name, size=table.size)
+
     try:
-        table = keep(form.cleaned_data["file"], request.user)
+        table = keep(form.cleaned_data["file"], request.user, audited)
     except (SejahteraError, TableRefused) as problem:
         raise HttpError(400, str(problem)) from None
-    audit.record(request, "evaluation_table_uploaded", table, name=table.name, size=table.size)
     return Status(201, table)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -161,10 +162,15 @@ class TableRefused(Exception):
     """A file that reads but cannot be evaluated; its message (translated) says why."""
 
 
-def keep(received: UploadedFile, owner: object) -> EvaluationInput:
+def keep(
+    received: UploadedFile,
+    owner: object,
+    audited: Callable[[EvaluationInput], object] | None = None,
+) -> EvaluationInput:
     """Store ``received`` under a new name, read its columns and record it; a file the readers
     cannot read raises their SejahteraError, one with a single column :class:`TableRefused`,
-    and either leaves nothing behind."""
+    and either leaves nothing behind. ``audited(table)`` writes the audit event in the same
+    transaction: if it fails, nothing is kept either."""
     suffix = suffix_of(received.name or "")
     assert suffix is not None  # the form checked it
     stored = f"{secrets.token_hex(16)}{suffix}"
@@ -190,7 +196,7 @@ def keep(received: UploadedFile, owner: object) -> EvaluationInput:
                   "semicolons?") % shown
             )  # fmt: skip
         with transaction.atomic():
-            return EvaluationInput.objects.create(
+            table = EvaluationInput.objects.create(
                 name=Path(received.name or stored).name[:200],
                 stored=stored,
                 size=target.stat().st_size,
@@ -198,6 +204,9 @@ def keep(received: UploadedFile, owner: object) -> EvaluationInput:
                 columns=[{"name": c.name, "kind": c.kind} for c in columns],
                 uploaded_by=owner,
             )
+            if audited is not None:
+                audited(table)
+            return table
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -6,6 +6,7 @@ Every run, upload and download is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +34,7 @@ from sejahtera.workbench.evaluations.forms import (
     VariablesForm,
     described,
 )
-from sejahtera.workbench.evaluations.models import Design, Evaluation
+from sejahtera.workbench.evaluations.models import Design, Evaluation, EvaluationInput
 from sejahtera.workbench.evaluations.runs import start_run
 from sejahtera.workbench.evaluations.sources import Source, TableRefused, keep, source
 
@@ -137,6 +138,13 @@ def table_upload(request: HttpRequest) -> HttpResponse:
     return _table_upload(request)
 
 
+def _audited(request: HttpRequest) -> Callable[[EvaluationInput], object]:
+    """The audit event of a kept table, written in the transaction that keeps it."""
+    return lambda table: audit.record(
+        request, "evaluation_table_uploaded", table, name=table.name, size=table.size
+    )
+
+
 @csrf_protect
 def _table_upload(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
@@ -146,13 +154,10 @@ def _table_upload(request: HttpRequest) -> HttpResponse:
         form.errors.pop("file", None)  # the file was dropped for its size, not left out
     elif request.method == "POST" and form.is_valid():
         try:
-            table = keep(form.cleaned_data["file"], request.user)
+            table = keep(form.cleaned_data["file"], request.user, _audited(request))
         except (SejahteraError, TableRefused) as problem:
             form.add_error("file", str(problem))
         else:
-            audit.record(
-                request, "evaluation_table_uploaded", table, name=table.name, size=table.size
-            )
             return redirect(f"{reverse('evaluations:create')}?source=table:{table.pk}")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "crumbs": _crumbs()}

@@ -264,8 +264,9 @@ def scenario_publish(request: HttpRequest, pk: int) -> HttpResponse:
     publish = not found.published
     if publish and not found.has_result:
         return refused(request, _("Run the scenario before publishing it."), back, nav=NAV)
-    Scenario.objects.filter(pk=found.pk).update(published=publish)
-    audit.record(request, "scenario_published" if publish else "scenario_withdrawn", found)
+    with transaction.atomic():  # the change and its audit event, or neither
+        Scenario.objects.filter(pk=found.pk).update(published=publish)
+        audit.record(request, "scenario_published" if publish else "scenario_withdrawn", found)
     return redirect(back)
 
 
