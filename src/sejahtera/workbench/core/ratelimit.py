@@ -9,7 +9,10 @@ way every worker sees the same counts, and they survive a restart.
 - ``login_address``: failed sign-ins from one address, whatever the account: 30 in 15 minutes
   (an office behind one address holds many people);
 - ``grievance``: grievances sent from one address: 20 an hour;
-- ``lookup``: unknown tracking codes tried from one address: 30 an hour.
+- ``lookup``: unknown tracking codes tried from one address: 30 an hour;
+- ``audit_address`` and ``audit_anonymous``: audit events of one kind caused by people not
+  signed in (a failed or refused sign-in, a table of a public page), written 20 an hour from one
+  address and 200 an hour in all; the rest are counted (core/audit.py).
 
 The address is :func:`~sejahtera.workbench.core.audit.client_address`'s; behind a reverse proxy
 it is right only when the proxy is listed in ``SEJAHTERA_TRUSTED_PROXIES``.
@@ -23,7 +26,7 @@ from typing import Final, Literal
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 
-Kind = Literal["login", "login_address", "grievance", "lookup"]
+Kind = Literal["login", "login_address", "grievance", "lookup", "audit_address", "audit_anonymous"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ LIMITS: Final[dict[str, Limit]] = {
     "login_address": Limit(30, 15 * 60),
     "grievance": Limit(20, 60 * 60),
     "lookup": Limit(30, 60 * 60),
+    "audit_address": Limit(20, 60 * 60),
+    "audit_anonymous": Limit(200, 60 * 60),
 }
 
 
