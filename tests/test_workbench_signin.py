@@ -105,6 +105,11 @@ def test_a_page_polling_itself_does_not_keep_the_session_open() -> None:
     assert client.session[LAST_SEEN] == before
     client.get("/dashboard/")
     assert client.session[LAST_SEEN] > before + 9 * 60
+    session = client.session
+    session[LAST_SEEN] = time.time() - 31 * 60
+    session.save()
+    polled = client.get("/dashboard/", headers={"HX-Request": "true"})
+    assert polled["HX-Redirect"] == "/login/?next=/dashboard/"  # the page goes, not a part
 
 
 # The second factor

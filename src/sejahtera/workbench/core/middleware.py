@@ -112,7 +112,12 @@ class IdleSessions:
             audit.record(request, "session_expired", idle_minutes=settings.SESSION_IDLE_MINUTES)
             logout(request)
             request.session[SIGNED_OUT] = "idle"
-            return redirect_to_login(request.get_full_path())
+            signed_out = redirect_to_login(request.get_full_path())
+            if request.headers.get("HX-Request"):  # a polling part of a page: the whole page
+                answer = HttpResponse(status=200)
+                answer["HX-Redirect"] = signed_out["Location"]
+                return answer
+            return signed_out
         polling = request.method == "GET" and request.headers.get("HX-Request")
         if seen is None or (now - seen >= 60 and not polling):
             request.session[LAST_SEEN] = now
