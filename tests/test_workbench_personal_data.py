@@ -182,6 +182,17 @@ def test_a_reveal_by_get_shows_nothing_and_a_post_is_audited_with_the_fields_sho
     assert AuditEvent.objects.filter(action="personal_data_viewed").count() == 1
 
 
+def test_a_contacts_reveal_records_the_fields_it_shows() -> None:
+    contact = Contact.objects.create(organisation=organisation_named("Dinas Sosial"), name="Rina")
+    officer = signed_in("officer")
+    assert officer.get(f"/stakeholders/contacts/{contact.pk}/reveal/").status_code == 405
+    assert not AuditEvent.objects.filter(action="personal_data_viewed").exists()
+    page = officer.post(f"/stakeholders/contacts/{contact.pk}/reveal/")
+    assert page.status_code == 200 and "Rina" in page.text
+    event = AuditEvent.objects.get(action="personal_data_viewed")
+    assert (event.object_id, event.detail["fields"]) == (str(contact.pk), ["name"])  # no phone
+
+
 def test_internal_notes_and_staff_names_only_for_the_roles_that_see_sensitive_cases() -> None:
     programme = new_programme("A", "A", ("Yayasan A",))
     handler = user_with("officer", username="petugas-rahasia")

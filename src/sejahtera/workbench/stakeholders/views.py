@@ -118,7 +118,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("personal_data.reveal")
 def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     contact = access.load_contact(request.user, pk)
-    privacy.record_view(request, contact, "reveal", fields=["name", "phone", "email"])
+    shown = [field for field in ("name", "phone", "email") if getattr(contact, field)]
+    privacy.record_view(request, contact, "reveal", fields=shown)  # exactly what is shown
     return _contact_page(request, contact, revealed=True)
 
 
