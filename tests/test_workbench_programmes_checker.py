@@ -15,7 +15,6 @@ import pytest
 from django.test import Client
 
 import sejahtera
-from sejahtera.synth import SynthOptions, synthesise
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.programmes.generation import generate
@@ -28,15 +27,16 @@ from sejahtera.workbench.programmes.models import (
     Payment,
     Programme,
 )
+from workbench_datasets import tiny
 from workbench_users import new_programme, signed_in
 
 pytestmark = pytest.mark.django_db
 SHIPPED = Path(sejahtera.__file__).parent / "rulesets"
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesise(SynthOptions("34", 200, seed=5), tmp_path_factory.mktemp("reg") / "a").path
+@pytest.fixture
+def registry() -> Path:
+    return tiny()  # 60 synthetic households, made once per run
 
 
 @pytest.fixture
