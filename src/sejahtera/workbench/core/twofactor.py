@@ -148,9 +148,9 @@ def security(request: HttpRequest) -> HttpResponse:
             audit.record(request, "backup_codes_renewed")
         context["left"] = _backup_left(user)
         return render(request, "core/security.html", context)
-    pending, _made = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if pending is None:  # the same key on every visit until it is confirmed
+        pending = TOTPDevice.objects.create(user=user, confirmed=False, name="authenticator")
     status = 200
     if request.method == "POST":
         code = "".join(request.POST.get("code", "").split())
