@@ -115,7 +115,7 @@ def test_xlsx_zip_bomb_refused_fast_naming_file_and_limit(tmp_path: Path) -> Non
 
     assert took < 1.0
     assert peak < 5 << 20  # nothing unpacked
-    assert refused.value.key == "read.xlsx_unpacked"
+    assert refused.value.key == "read.zip_unpacked"
     with speaking("id"):
         shown = str(refused.value)
     assert "bom.xlsx" in shown and "256,0 MB" in shown
@@ -133,7 +133,7 @@ def test_xlsx_packed_too_tightly_refused_by_ratio(tmp_path: Path) -> None:
 
     with pytest.raises(SejahteraError) as refused:
         read_table(path)
-    assert refused.value.key == "read.xlsx_ratio"
+    assert refused.value.key == "read.zip_ratio"
     assert refused.value.values["member"] == "xl/worksheets/sheet1.xml"
     assert refused.value.values["ratio"] == int(ratio)
     # the same sheet is read when the ratio allowed is raised: it is the ratio that refused it
@@ -492,3 +492,21 @@ def test_float_overflow_is_an_error_at_the_operator() -> None:
         _Env(x=np.array([1.0]), y=np.array([0.0]))
     )
     assert ratio.tolist() == [np.inf]
+
+
+def test_docx_zip_bomb_refused_before_its_parts_are_read(tmp_path: Path) -> None:
+    """A brief's provenance is read from a .docx a user brings back: the same check."""
+    from sejahtera.report.documents import read_attachment
+
+    path = tmp_path / "brief.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("customXml/item1.xml", "w", force_zip64=True) as part:
+            for block in _rows(6_500_000, "x"):
+                part.write(block)
+    tracemalloc.start()
+    with pytest.raises(SejahteraError) as refused:
+        read_attachment(path, "provenance")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert refused.value.key == "read.zip_unpacked"
+    assert peak < 5 << 20

@@ -9,7 +9,8 @@ A hostile or broken file must not take the machine's memory: a 2.7 MB ``.xlsx`` 
   table of strings, about six times the file), each line (``max_line_bytes``), the columns and
   rows, and each text cell (``max_cell_chars``: a million characters, far beyond a real note
   and far below a file swallowed by one unclosed quote).
-- **XLSX**: the sizes the zip declares for its members, before anything is unpacked: all of them
+- **XLSX** (and any zip read here, such as a brief's ``.docx``: :func:`check_zip`): the sizes
+  the zip declares for its members, before anything is unpacked: all of them
   together (``max_unpacked_bytes``), the ratio of unpacked to packed for each member above 1 MB
   (``max_ratio``: real sheets pack 5–20 times, a zip bomb hundreds of times), the number of
   members; then the rows, columns and cells. Python's zip reader stops at the declared size, so a
@@ -61,8 +62,9 @@ def check_file_size(path: Path, limit: int) -> None:
         raise SejahteraError("read.too_large", path=path, size=_mb(size), limit=_mb(limit))
 
 
-def check_xlsx(path: Path, limits: ReadLimits) -> None:
-    """Refuse a zip bomb from the sizes the zip's directory declares, before openpyxl reads."""
+def check_zip(path: Path, limits: ReadLimits = LIMITS) -> None:
+    """Refuse a zip bomb (an ``.xlsx``, a ``.docx``) from the sizes the zip's directory
+    declares, before anything is unpacked."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -70,12 +72,12 @@ def check_xlsx(path: Path, limits: ReadLimits) -> None:
         raise SejahteraError("read.failed", path=path, detail=_first_line(exc)) from None
     if len(members) > limits.max_members:
         raise SejahteraError(
-            "read.xlsx_members", path=path, count=len(members), limit=limits.max_members
+            "read.zip_members", path=path, count=len(members), limit=limits.max_members
         )
     unpacked = sum(member.file_size for member in members)
     if unpacked > limits.max_unpacked_bytes:
         raise SejahteraError(
-            "read.xlsx_unpacked",
+            "read.zip_unpacked",
             path=path,
             size=_mb(unpacked),
             limit=_mb(limits.max_unpacked_bytes),
@@ -84,7 +86,7 @@ def check_xlsx(path: Path, limits: ReadLimits) -> None:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > MB and ratio > limits.max_ratio:
             raise SejahteraError(
-                "read.xlsx_ratio",
+                "read.zip_ratio",
                 path=path,
                 member=member.filename,
                 ratio=int(ratio),

@@ -215,7 +215,7 @@ def _sniff_delimiter(text: str) -> str:
 def _read_excel(
     path: Path, sheet: str | int | None, rows: int | None, limits: ReadLimits
 ) -> pd.DataFrame:
-    check.check_xlsx(path, limits)  # from the zip's directory, before openpyxl unpacks anything
+    check.check_zip(path, limits)  # from the zip's directory, before openpyxl unpacks anything
     try:
         frame = pd.read_excel(
             path,
