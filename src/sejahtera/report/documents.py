@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sejahtera.data.limits import check_zip
 from sejahtera.errors import SejahteraError
 from sejahtera.i18n import Language, format_number
 
@@ -385,6 +386,7 @@ def read_json_part(path: Path, name: str) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip(path)  # a zip bomb refused from its declared sizes, before a part is read
             items = [n for n in archive.namelist() if re.fullmatch(r"customXml/item\d+\.xml", n)]
             for item in items:
                 root = etree.fromstring(archive.read(item), parser)
