@@ -28,6 +28,12 @@
   (the default): the workbench's own database, SQLite or PostgreSQL, and a worker started with
   ``sejahtera manage worker`` (``make run`` starts one); ``immediate``: each job runs inside the
   request that starts it, no worker (the tests).
+- ``SEJAHTERA_FIELD_KEYS``: the Fernet keys of the personal columns encrypted at rest,
+  comma-separated, newest first (``core/crypto.py``; ``sejahtera manage rotate_keys``). Read
+  there, when first needed: without it a development workbench makes a key in
+  ``SEJAHTERA_DATA/field.key``; production reads and writes no personal data without it.
+- ``SEJAHTERA_MIN_CELL``: the smallest count a partner or an auditor sees in statistics
+  (default 10); smaller ones are suppressed (``core/privacy.py``).
 
 A value that is not one of the documented choices stops the start with a message naming them.
 """
