@@ -163,8 +163,10 @@ def test_the_head_signs_in_with_the_code_of_their_app(settings) -> None:
     assert client.get("/account/two-factor/")["Location"].startswith("/login/verify/")
     assert client.post("/login/verify/", {"code": "12345"}).status_code == 401
     code = code_of(device)
+    half_way = client.session.session_key
     good = client.post("/login/verify/?next=/programmes/", {"code": code})
     assert good.status_code == 302 and good["Location"] == "/programmes/"
+    assert client.session.session_key != half_way  # the password-only session id is dropped
     assert client.get("/dashboard/").status_code == 200
     # The same code does not open a second session (django-otp keeps the last step used).
     again = Client()

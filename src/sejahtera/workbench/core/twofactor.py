@@ -125,6 +125,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 audit.record(request, "login_second_factor_failed")
             else:
                 otp_login(request, device)
+                request.session.cycle_key()  # a new session id for the full sign-in
                 ratelimit.sign_in_succeeded(user.get_username(), address)
                 audit.record(request, "login_second_factor", kind=kind)
                 return redirect(target)
@@ -161,6 +162,7 @@ def security(request: HttpRequest) -> HttpResponse:
                 context["codes"] = new_backup_codes(user)
                 audit.record(request, "two_factor_enrolled")
             otp_login(request, pending)
+            request.session.cycle_key()
             context["left"] = BACKUP_CODES
             return render(request, "core/security.html", context)
         context["error"], status = _("That code is wrong: look at the app and try again."), 400
