@@ -530,7 +530,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, _("Payments are recorded only against a frozen list."), back)
     regions = approvals.regions_of(cycle)
     form = PaymentForm(posted(request), instance=Payment(cycle=cycle), regions=regions)
-    title = _("Record a payment for %(name)s") % {"name": cycle}
+    title = _("Ask to record a payment for %(name)s: another person approves it") % {"name": cycle}
 
     def asked(form: PaymentForm) -> CycleRequest:
         detail = approvals.payment_detail(form.cleaned_data)
