@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,11 +21,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from sejahtera.cli import main
 from sejahtera.workbench.audit import chain
 from sejahtera.workbench.audit.models import AuditEvent
-from sejahtera.workbench.core import audit
+from sejahtera.workbench.core import audit, ratelimit
 from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.evaluations import sources
 from sejahtera.workbench.evaluations.models import EvaluationInput
@@ -320,3 +323,48 @@ def test_a_kept_evaluation_table_is_undone_with_its_audit_event(audit_fails) -> 
     assert not EvaluationInput.objects.exists()
     assert not AuditEvent.objects.filter(action="evaluation_table_uploaded").exists()
     assert set(sources.folder().glob("*")) == kept_before  # nor its file
+
+
+# Anonymous requests cannot grow the log without limit ----------------------------------------
+
+
+def test_a_thousand_anonymous_requests_add_a_bounded_number_of_events(
+    settings, monkeypatch
+) -> None:
+    """From one address: failed and then refused sign-ins, tables of the public grievance page,
+    unknown tracking codes; then failed sign-ins from 400 addresses. At most 20 events an hour
+    per kind and address and 200 per kind in all are written; the rest are counted, and the
+    count goes with the next event written once the hour has passed."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
+    ratelimit.store().clear()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    tables = signs = 0
+    for n in range(250):
+        answer = client.post("/login/", {"username": f"tamu{n % 7}", "password": "salah"})
+        assert answer.status_code in (401, 429)
+        signs += 1
+    for _ in range(200):
+        assert client.get("/grievances/new/?xlsx=1").status_code == 200
+        tables += 1
+    for n in range(150):
+        assert client.post("/grievances/track/", {"code": f"ADU-{n:04d}"}).status_code >= 400
+    for n in range(400):
+        other = Client(REMOTE_ADDR=f"198.51.{n // 200}.{n % 200 + 1}")
+        other.post("/login/", {"username": f"tamu{n}", "password": "salah"})
+        signs += 1
+    assert tables + signs + 150 == 1000
+
+    kinds = Counter(AuditEvent.objects.values_list("action", flat=True))
+    assert kinds["table_exported"] == 20  # one address: its 20 an hour
+    assert kinds["login_blocked"] <= 20
+    assert kinds["login_failed"] == 200  # every address together
+    assert sum(kinds.values()) <= 240
+    assert verify()[0] == 0
+
+    # An hour later: the next event of a kind carries how many of it were not written.
+    later = timezone.now() + timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(audit, "timezone", SimpleNamespace(now=lambda: later))
+    client.get("/grievances/new/?xlsx=1")
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last.action == "table_exported" and last.detail["suppressed"] == tables - 20
+    ratelimit.store().clear()

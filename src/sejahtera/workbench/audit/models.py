@@ -49,3 +49,14 @@ class AuditEvent(models.Model):
             self.previous_digest = chain.last_digest(type(self)._default_manager.using(using))
             super().save(*args, **kwargs)
             self.digest = chain.seal(self)
+
+
+class Suppressed(models.Model):
+    """How many events of one kind caused by people not signed in were counted and not written
+    since the last one written (core/audit.py); that event carries the number."""
+
+    action = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.count}"
