@@ -36,6 +36,7 @@ from sejahtera.rules.expression import (
     Number,
     Text,
     Unary,
+    locate,
     parse,
 )
 from sejahtera.rules.operations import DATE_PARTS, to_groups
@@ -136,9 +137,14 @@ def compile_formula(
     default, those written twice in this formula) are evaluated once per period and reused."""
     tree = parse(text)
     compiler = _Compiler(names, _parts(tree, {}) if repeated is None else repeated, entity)
-    compiled = compiler.node(tree)
-    if compiled.entity not in (None, entity):
-        raise FormulaError("rules.wrong_entity", position=1, found=compiled.entity, wanted=entity)
+    try:
+        compiled = compiler.node(tree)
+        if compiled.entity not in (None, entity):
+            raise FormulaError(
+                "rules.wrong_entity", position=1, found=compiled.entity, wanted=entity
+            )
+    except FormulaError as error:
+        raise locate(error, text) from None
     return dataclasses.replace(compiled, parameters=frozenset(compiler.parameters_read))
 
 

@@ -130,6 +130,18 @@ class FormulaError(SejahteraError):
     def __init__(self, key: str, /, position: int, **values: object) -> None:
         super().__init__(key, position=position, **values)
         self.position = position
+        self.line, self.column = 1, position  # in the formula's text: see :func:`locate`
+
+
+def locate(error: FormulaError, text: str) -> FormulaError:
+    """``error`` given the line and column of its position in ``text``; a formula written on
+    several lines shows them in its message as ``line:column``."""
+    before = text[: error.position - 1]
+    error.line = before.count("\n") + 1
+    error.column = error.position - (before.rfind("\n") + 1)
+    if "\n" in text.rstrip("\n"):
+        error.values["position"] = f"{error.line}:{error.column}"
+    return error
 
 
 def tokenise(text: str) -> list[Token]:
@@ -149,6 +161,13 @@ def tokenise(text: str) -> list[Token]:
 
 def parse(text: str) -> Node:
     """The syntax tree of one formula, or a :class:`FormulaError` saying where it breaks."""
+    try:
+        return _parse(text)
+    except FormulaError as error:
+        raise locate(error, text) from None
+
+
+def _parse(text: str) -> Node:
     if not text.strip():
         raise FormulaError("rules.empty_formula", position=1)
     if len(text) > MAX_LENGTH:
