@@ -499,10 +499,12 @@ def test_docx_zip_bomb_refused_before_its_parts_are_read(tmp_path: Path) -> None
     from sejahtera.report.documents import read_attachment
 
     path = tmp_path / "brief.docx"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("customXml/item1.xml", "w", force_zip64=True) as part:
-            for block in _rows(6_500_000, "x"):
-                part.write(block)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("customXml/item1.xml", "w", force_zip64=True) as part,
+    ):
+        for block in _rows(6_500_000, "x"):
+            part.write(block)
     tracemalloc.start()
     with pytest.raises(SejahteraError) as refused:
         read_attachment(path, "provenance")
@@ -510,3 +512,13 @@ def test_docx_zip_bomb_refused_before_its_parts_are_read(tmp_path: Path) -> None
     tracemalloc.stop()
     assert refused.value.key == "read.zip_unpacked"
     assert peak < 5 << 20
+
+
+def test_formula_on_several_lines_refused_at_line_and_column() -> None:
+    text = "where(x > 1,\n      x * (2,\n      0)"
+    with pytest.raises(FormulaError) as refused:
+        parse(text)
+    assert (refused.value.line, refused.value.column) == (2, 13)  # the "," after "(2"
+    assert text.split("\n")[1][12] == ","
+    with speaking("en"):
+        assert str(refused.value).startswith("position 2:13: expected ')', found ','")

@@ -41,7 +41,7 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 ROWS = 4
-ALPHABET = "xyb0123456789.eE_+-*/%<>=!(),'\" \tifelsnotruadwhm"
+ALPHABET = "xyb0123456789.eE_+-*/%<>=!(),'\" \t\nifelsnotruadwhm"
 WORDS = ["x", "y", "b", "if", "else", "and", "or", "not", "true", "false", "where(", "members."]
 
 
@@ -75,13 +75,21 @@ def test_any_text_parses_or_is_refused_with_a_position(text: str) -> None:
     try:
         tree = parse(text)
     except FormulaError as error:
-        assert 1 <= error.position <= len(text) + 1
+        assert_located(error, text)
         return
     try:
         compile_formula(text, Names(), "household")
     except FormulaError as error:
-        assert 1 <= error.position <= len(text) + 1
+        assert_located(error, text)
     assert isinstance(tree, Node)
+
+
+def assert_located(error: FormulaError, text: str) -> None:
+    """The position is in the text (or just after it), and its line and column point at the
+    same character."""
+    assert 1 <= error.position <= len(text) + 1
+    line = (text + " ").split("\n")[error.line - 1]
+    assert line[error.column - 1] == (text + " ")[error.position - 1]
 
 
 @FAST
