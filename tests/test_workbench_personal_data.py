@@ -315,3 +315,7 @@ def test_a_stale_temporary_upload_folder_is_removed_at_start(settings, tmp_path)
     assert services.sweep_at_start() == 2
     assert not killed.exists() and not orphan.exists()
     assert waiting.exists() and running.exists()
+    killed.mkdir()  # and again, as the server starts
+    os.utime(killed, (now - 300, now - 300))
+    importlib.reload(importlib.import_module("sejahtera.workbench.wsgi"))
+    assert not killed.exists() and running.exists()
