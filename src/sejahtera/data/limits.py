@@ -6,9 +6,10 @@ A hostile or broken file must not take the machine's memory: a 2.7 MB ``.xlsx`` 
 
 - **Every file**: its size on disk (``max_file_bytes``).
 - **CSV**: the file's size (``max_csv_bytes``; the text is held in memory as bytes, text and a
-  table of strings, about six times the file), each line (``max_line_bytes``), the columns and
-  rows, and each text cell (``max_cell_chars``: a million characters, far beyond a real note
-  and far below a file swallowed by one unclosed quote).
+  table of strings, about eight times the file: 355 MB for a 43 MB file of 600,000 rows), each
+  line (``max_line_bytes``), the columns and rows, and each text cell (``max_cell_chars``: a
+  million characters, far beyond a real note and far below a file swallowed by one unclosed
+  quote).
 - **XLSX** (and any zip read here, such as a brief's ``.docx``: :func:`check_zip`): the sizes
   the zip declares for its members, before anything is unpacked: all of them
   together (``max_unpacked_bytes``), the ratio of unpacked to packed for each member above 1 MB
@@ -42,7 +43,7 @@ class ReadLimits:
     """The limits of one read; the defaults are :data:`LIMITS`."""
 
     max_file_bytes: int = 1024 * MB  # any file on disk
-    max_csv_bytes: int = 512 * MB  # a CSV (held in memory about six times)
+    max_csv_bytes: int = 512 * MB  # a CSV (held in memory about eight times)
     max_line_bytes: int = 4 * MB  # one line of a CSV (a cell of max_cell_chars, in UTF-8)
     max_unpacked_bytes: int = 256 * MB  # an xlsx: all its members unpacked together
     max_parquet_unpacked_bytes: int = 4096 * MB  # a Parquet file: its row groups unpacked
