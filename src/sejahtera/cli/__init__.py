@@ -73,6 +73,10 @@ def serve(
         profile_files(profile_folder)  # refuses a folder without a profile
         os.environ["SEJAHTERA_PROFILES"] = str(profile_folder.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    from sejahtera.workbench.core.startup import refusal
+
+    if refused := refusal(serving=True):  # a weak secret, production without static files
+        raise SejahteraError("cli.start_refused", detail=refused)
     url = f"http://{host}:{port}"
     import socket
 
@@ -104,12 +108,17 @@ def serve(
     "management commands.",
 )
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+@friendly
 def manage(arguments: tuple[str, ...]) -> None:
     import os
 
     from django.core.management import execute_from_command_line
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    from sejahtera.workbench.core.startup import refusal
+
+    if refused := refusal(serving=False):  # the settings refused: said without a traceback
+        raise SejahteraError("cli.start_refused", detail=refused)
     execute_from_command_line(["sejahtera manage", *arguments])
 
 
