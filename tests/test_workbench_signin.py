@@ -296,8 +296,14 @@ def test_production_refuses_to_start_with_a_weak_secret_or_no_static_files(tmp_p
     check = subprocess.run(
         [SEJAHTERA, "manage", "check"], env=weak, capture_output=True, text=True, check=False
     )
-    assert check.returncode != 0 and "SEJAHTERA_SECRET_KEY" in check.stderr
+    assert check.returncode == 2 and "SEJAHTERA_SECRET_KEY" in check.stderr
+    assert "Traceback" not in check.stderr and "tidak dijalankan" in check.stderr  # Indonesian
     strong = production(tmp_path, secrets.token_urlsafe(50))
+    serve = [SEJAHTERA, "--lang", "en", "serve", "--port", "1"]  # refused before the port
+    refused = subprocess.run(serve, env=strong, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "does not start" in refused.stderr and "collectstatic --noinput" in refused.stderr
+    # gunicorn loading the application directly is refused too.
     start = [sys.executable, "-c", "import sejahtera.workbench.wsgi"]
     served = subprocess.run(start, env=strong, capture_output=True, text=True, check=False)
     assert served.returncode != 0

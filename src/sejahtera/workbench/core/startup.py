@@ -1,6 +1,8 @@
 """What production refuses at start (``SEJAHTERA_ENV=production``): a weak secret key, and
 static files that were never collected. Plain Python, so that ``settings.py`` can ask before
-Django is set up; each answer is a message naming the setting and what to do, or None."""
+Django is set up; each answer is a message naming the setting and what to do (in the command
+line's language, from the catalogue), or None. ``sejahtera serve`` and ``sejahtera manage`` say
+it without a traceback (:func:`refusal`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import math
 from collections import Counter
 from pathlib import Path
 from typing import Final
+
+from sejahtera.i18n import text
 
 MINIMUM_LENGTH: Final = 50
 MINIMUM_DISTINCT: Final = 10
@@ -26,7 +30,6 @@ DEFAULT_LOOKING: Final = (
     "0123456789",
     "abcdef",
 )
-HOW: Final = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
 def bits_per_character(value: str) -> float:
@@ -39,12 +42,12 @@ def secret_problem(key: str) -> str | None:
     """Why ``key`` is too weak for production (short, default-looking, low entropy), or None."""
     name = "SEJAHTERA_SECRET_KEY"
     if len(key) < MINIMUM_LENGTH:
-        return f"{name} is too short ({len(key)} characters, at least {MINIMUM_LENGTH}): {HOW}"
+        return text("startup.secret_short", name=name, length=len(key), minimum=MINIMUM_LENGTH)
     looks = next((word for word in DEFAULT_LOOKING if word in key.lower()), None)
     if looks is not None:
-        return f"{name} looks like a default or an example (it contains {looks!r}): {HOW}"
+        return text("startup.secret_default", name=name, word=looks)
     if len(set(key)) < MINIMUM_DISTINCT or bits_per_character(key) < MINIMUM_BITS_PER_CHARACTER:
-        return f"{name} is not random enough (too few different characters): {HOW}"
+        return text("startup.secret_random", name=name)
     return None
 
 
@@ -53,9 +56,18 @@ def static_problem(static_root: Path | None) -> str | None:
     ``SEJAHTERA_DATA/static``), or None."""
     manifest = static_root / "staticfiles.json" if static_root is not None else None
     if manifest is None or not manifest.is_file():
-        return (
-            f"The static files were not collected into {static_root} (STATIC_ROOT, under "
-            "SEJAHTERA_DATA): run `sejahtera manage collectstatic --noinput` with the same "
-            "SEJAHTERA_ENV and SEJAHTERA_DATA before starting"
-        )
+        return text("startup.static_missing", path=static_root)
     return None
+
+
+def refusal(*, serving: bool) -> str | None:
+    """Why the workbench may not start (the settings refused, or, when ``serving``, production
+    without its static files), or None. Loads the settings."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        production = settings.PRODUCTION
+    except ImproperlyConfigured as refused:
+        return str(refused)
+    return static_problem(settings.STATIC_ROOT) if serving and production else None
