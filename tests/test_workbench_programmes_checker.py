@@ -346,3 +346,23 @@ def test_change_request_households_are_masked_for_roles_without_personal_data(wo
         "region_code", "district_code", "village_code", "household_id"
     )[:50]
     assert event.detail["households"] == [b.household_id for b in first_page]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_installed_rulesets_and_blanks_paths_saying_so(capsys) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("programmes", "0007_sipd_codes_and_status")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("programmes", "Programme")
+    for code, ruleset in (("a", "indonesia"), ("b", "/etc/rules"), ("c", ""), ("d", "Indonesia")):
+        old.objects.create(code=code, name=code, ruleset=ruleset)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    kept = dict(Programme.objects.values_list("code", "ruleset"))
+    assert kept == {"a": "indonesia", "b": "", "c": "", "d": ""}
+    said = capsys.readouterr().out
+    assert "programme b: ruleset '/etc/rules' is not an installed ruleset" in said
+    assert "programme d: ruleset 'Indonesia'" in said and "programme a" not in said
