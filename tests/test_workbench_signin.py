@@ -204,6 +204,18 @@ def test_an_administrator_without_a_role_enrols_too_and_other_roles_are_not_aske
     )
     assert admin.get("/admin/")["Location"].startswith("/account/two-factor/")
     assert admin.get("/account/two-factor/").status_code == 200
+    own = TOTPDevice.objects.get(user__username="admin")
+    assert admin.post("/account/two-factor/", {"code": code_of(own)}).status_code == 200
+    assert admin.get("/admin/").status_code == 200
+    # A head who lost the phone and the codes: the administrator deletes the device, and the
+    # head enrols again at the next sign-in.
+    lost = enrolled_head()
+    listed = admin.get("/admin/otp_totp/totpdevice/")
+    assert listed.status_code == 200 and "sari" in listed.text
+    deleted = admin.post(f"/admin/otp_totp/totpdevice/{lost.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302 and not TOTPDevice.objects.filter(pk=lost.pk).exists()
+    head = Client()
+    assert password_step(head, "sari")["Location"].startswith("/account/two-factor/")
     for role in ("analyst", "officer", "partner", "auditor"):
         user_with(role, "Yayasan A" if role == "partner" else "", username=role, password=PASSWORD)
         client = Client()
