@@ -156,6 +156,21 @@ def test_rotation_to_a_new_key_keeps_every_value_readable(monkeypatch) -> None:
         Grievance.objects.get(pk=made.pk)
 
 
+def test_without_keys_a_development_key_is_made_in_the_data_folder_and_said(
+    settings, tmp_path, monkeypatch, caplog
+) -> None:
+    settings.DATA_FOLDER = tmp_path
+    monkeypatch.delenv("SEJAHTERA_FIELD_KEYS")
+    token = crypto.encrypt(NIK)
+    key = (tmp_path / "field.key").read_text().strip()
+    assert Fernet(key.encode()).decrypt(token.encode()).decode() == NIK
+    assert "SEJAHTERA_FIELD_KEYS is not set" in caplog.text and str(tmp_path) in caplog.text
+    assert crypto.decrypt(crypto.encrypt(NAME)) == NAME  # the same key, read again
+    settings.PRODUCTION = True
+    with pytest.raises(Exception, match="SEJAHTERA_FIELD_KEYS must be set in production"):
+        crypto.encrypt(NIK)
+
+
 def test_a_bad_key_is_named(monkeypatch) -> None:
     monkeypatch.setenv("SEJAHTERA_FIELD_KEYS", "not-a-key")
     with pytest.raises(Exception, match="not a Fernet key"):

@@ -55,11 +55,11 @@ def _key_in(path: Path) -> str:
             pass
         finally:
             made.unlink()
-        log.warning(
-            "SEJAHTERA_FIELD_KEYS is not set: personal columns are encrypted with a development "
-            "key made in %s. Set SEJAHTERA_FIELD_KEYS in production.",
-            path,
-        )
+    log.warning(  # once a process (cached): the development key is in use, and where it is
+        "SEJAHTERA_FIELD_KEYS is not set: personal columns are encrypted with the development "
+        "key in %s. Set SEJAHTERA_FIELD_KEYS in production.",
+        path,
+    )
     return path.read_text().strip()
 
 
