@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sejahtera.rules.ruleset import Ruleset
 
 FOLDER = "regional"
+MAX_BYTES = 10_000_000  # one regional file: a row per desa of a province is far less
 COLUMNS = ("region_code", "start", "value", "reference")
 ENGLISH = "reference_en"  # optional, after the others: the reference in English
 
@@ -56,7 +57,15 @@ def read_regional(folder: Path, parameters: object) -> dict[str, tuple[RegionalV
         name = path.stem
         if not isinstance(parameters.get(tuple(name.split("."))), Parameter):  # type: ignore[attr-defined]
             raise RulesFileError("rules.regional_unknown", file=shown, line=1, name=name)
-        reader = csv.DictReader(io.StringIO(path.read_text("utf-8")))
+        try:  # a file too large, not UTF-8 or with a field beyond the csv module's limit
+            if path.stat().st_size > MAX_BYTES:
+                raise RulesFileError(
+                    "rules.regional_too_large", file=shown, line=None, limit=MAX_BYTES
+                )
+            reader = csv.DictReader(io.StringIO(path.read_text("utf-8")))
+            records = list(reader)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise RulesFileError("yamlfile.unreadable", file=shown, line=None, detail=exc) from None
         if tuple(reader.fieldnames or ()) not in (COLUMNS, (*COLUMNS, ENGLISH)):
             raise RulesFileError(
                 "rules.regional_columns",
@@ -66,11 +75,11 @@ def read_regional(folder: Path, parameters: object) -> dict[str, tuple[RegionalV
                 optional=ENGLISH,
             )
         rows = []
-        for number, row in enumerate(reader, start=2):
+        for number, row in enumerate(records, start=2):
             try:
                 start = datetime.date.fromisoformat(row["start"].strip())
                 value = float(row["value"])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):  # AttributeError: a short row
                 raise RulesFileError(
                     "rules.regional_row", file=shown, line=number, row=dict(row)
                 ) from None
