@@ -522,3 +522,35 @@ def test_formula_on_several_lines_refused_at_line_and_column() -> None:
     assert text.split("\n")[1][12] == ","
     with speaking("en"):
         assert str(refused.value).startswith("position 2:13: expected ')', found ','")
+
+
+class _OneParameter:
+    def get(self, path: tuple[str, ...]) -> object:
+        from sejahtera.rules.parameters import Parameter
+
+        return object.__new__(Parameter)  # any path names a parameter
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('region_code,start,value,reference\n34,2025-01-01,"' + "9" * 200_000 + "\n", "unreadable"),
+        (
+            "region_code,start,value,reference\n34.01,2025-01-01,10,Pergub\n".encode("utf-16"),
+            "unreadable",
+        ),
+        ("region_code,start,value,reference\n34.01\n", "regional_row"),
+    ],
+)
+def test_regional_csv_of_a_ruleset_refused_clearly(
+    tmp_path: Path, content: str | bytes, key: str
+) -> None:
+    from sejahtera.rules.regional import read_regional
+
+    (tmp_path / "regional").mkdir()
+    path = tmp_path / "regional" / "bansos.dana_desa.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(SejahteraError) as refused:
+        read_regional(tmp_path, _OneParameter())
+    assert refused.value.key.endswith(key)
+    assert "regional/bansos.dana_desa.csv" in str(refused.value)
