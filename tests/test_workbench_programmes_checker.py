@@ -109,6 +109,7 @@ def test_generation_happens_only_after_another_user_approves(world) -> None:
     assert f"/programmes/requests/{made.pk}/decide/" in page
     own = world.officer.get(f"/programmes/cycles/{world.draft.pk}/").text
     assert f"/programmes/requests/{made.pk}/decide/" not in own  # no button for the maker
+    assert "/generate/" not in own  # nor a second request while this one waits
 
     assert decide(world.other_officer, made) == 302
     cycle = current(world.draft)

@@ -297,6 +297,9 @@ def _cycle_page(request: HttpRequest, cycle: Cycle, *, revealed: bool) -> HttpRe
         ],
         "payments": cycle.payments.all(),
         "requests": approvals.shown(cycle),
+        "waiting": set(
+            cycle.requests.filter(status=ChangeStatus.PENDING).values_list("kind", flat=True)
+        ),
         "may_run": allowed(request.user, "cycle.run"),
         "may_decide": allowed(request.user, "cycle.decide"),
         "may_propose": allowed(request.user, "change.propose"),
