@@ -223,6 +223,20 @@ def test_an_administrator_without_a_role_enrols_too_and_other_roles_are_not_aske
         assert client.get("/dashboard/").status_code == 200, role
 
 
+def test_someone_who_turned_the_second_factor_on_is_asked_for_the_code() -> None:
+    user = user_with("analyst", username="ana", password=PASSWORD)
+    first = Client()
+    assert password_step(first, "ana")["Location"] == "/dashboard/"  # not asked to enrol
+    assert first.get("/account/two-factor/").status_code == 200  # but may
+    device = TOTPDevice.objects.get(user=user)
+    assert first.post("/account/two-factor/", {"code": code_of(device)}).status_code == 200
+    later = Client()
+    assert password_step(later, "ana")["Location"].startswith("/login/verify/")
+    assert later.get("/dashboard/")["Location"].startswith("/login/verify/")
+    assert later.post("/login/verify/", {"code": code_of(device, 1)}).status_code == 302
+    assert later.get("/dashboard/").status_code == 200
+
+
 # Login limits
 
 

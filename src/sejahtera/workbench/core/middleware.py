@@ -125,8 +125,9 @@ class IdleSessions:
 
 
 class SecondFactor:
-    """The head and the administrators (``twofactor.needed``) open nothing but signing in and
-    out, the code and the enrolment pages until they have given their second factor."""
+    """The head and the administrators (``twofactor.needed``), and anyone who turned the second
+    factor on, open nothing but signing in and out, the code and the enrolment pages until they
+    have given their code (``twofactor.owed``)."""
 
     OPEN = ("/login/", "/logout/", twofactor.ENROL, "/static/", "/i18n/")
 
@@ -134,11 +135,6 @@ class SecondFactor:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            twofactor.needed(user)
-            and not user.is_verified()
-            and not request.path.startswith(self.OPEN)
-        ):
-            return redirect(twofactor.next_step(user, request.get_full_path()))
+        if twofactor.owed(request) and not request.path.startswith(self.OPEN):
+            return redirect(twofactor.next_step(request.user, request.get_full_path()))
         return self.get_response(request)

@@ -33,6 +33,28 @@ from sejahtera.workbench.core.roles import Role, role_of
 
 BACKUP_CODES = 10
 VERIFY, ENROL = "/login/verify/", "/account/two-factor/"
+OWED = "sejahtera_code_owed"  # in the session: someone who enrolled of their own accord
+
+
+def owed(request: HttpRequest) -> bool:
+    """Whether the signed-in account must still give its code before any other page: the head
+    and administrators always, anyone else who turned the second factor on."""
+    user = request.user
+    if not settings.TWO_FACTOR or not user.is_authenticated or user.is_verified():
+        return False
+    return needed(user) or bool(request.session.get(OWED))
+
+
+def ask_at_sign_in(request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether the sign-in goes on to the code (or the enrolment); remembered in the session."""
+    if not settings.TWO_FACTOR:
+        return False
+    if needed(user):
+        return True
+    if enrolled(user) is not None:
+        request.session[OWED] = True
+        return True
+    return False
 
 
 def needed(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -125,6 +147,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 audit.record(request, "login_second_factor_failed")
             else:
                 otp_login(request, device)
+                request.session.pop(OWED, None)
                 request.session.cycle_key()  # a new session id for the full sign-in
                 ratelimit.sign_in_succeeded(user.get_username(), address)
                 audit.record(request, "login_second_factor", kind=kind)

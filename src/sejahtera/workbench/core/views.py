@@ -75,7 +75,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                     target = "/dashboard/"
-                if twofactor.needed(user):  # failures forgotten only after the code
+                if twofactor.ask_at_sign_in(request, user):  # failures forgotten after the code
                     return redirect(twofactor.next_step(user, target or "/dashboard/"))
                 ratelimit.sign_in_succeeded(username, address)
                 return redirect(target or "/dashboard/")
