@@ -392,7 +392,14 @@ def read_json_part(path: Path, name: str) -> Any:
                 root = etree.fromstring(archive.read(item), parser)
                 if root.tag == f"{{{JSON_NAMESPACE}}}json" and root.get("name") == name:
                     return json.loads(root.text or "")
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, json.JSONDecodeError, OSError, KeyError):
+    except (
+        zipfile.BadZipFile,
+        etree.XMLSyntaxError,
+        json.JSONDecodeError,
+        OSError,
+        KeyError,
+        RecursionError,  # JSON nested beyond Python's stack
+    ):
         raise SejahteraError("document.damaged", path=path) from None
     raise SejahteraError("document.no_attachment", path=path, name=name)
 
@@ -545,6 +552,8 @@ def read_pdf_attachment(path: Path, name: str) -> Any:
         if found:
             return json.loads(found[0])
     except (PyPdfError, json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError):
+        raise SejahteraError("document.damaged", path=path) from None
+    except RecursionError:  # JSON (or a PDF's objects) nested beyond Python's stack
         raise SejahteraError("document.damaged", path=path) from None
     raise SejahteraError("document.no_attachment", path=path, name=name)
 
