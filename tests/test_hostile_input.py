@@ -554,3 +554,16 @@ def test_regional_csv_of_a_ruleset_refused_clearly(
         read_regional(tmp_path, _OneParameter())
     assert refused.value.key.endswith(key)
     assert "regional/bansos.dana_desa.csv" in str(refused.value)
+
+
+def test_docx_with_json_nested_beyond_the_stack_is_damaged(tmp_path: Path) -> None:
+    from sejahtera.report.documents import JSON_NAMESPACE, read_attachment
+
+    path = tmp_path / "brief.docx"
+    nested = "[" * 100_000 + "]" * 100_000
+    part = f'<json xmlns="{JSON_NAMESPACE}" name="provenance">{nested}</json>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("customXml/item1.xml", part)
+    with pytest.raises(SejahteraError) as refused:
+        read_attachment(path, "provenance")
+    assert refused.value.key == "document.damaged"
