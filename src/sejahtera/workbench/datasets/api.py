@@ -22,7 +22,7 @@ from sejahtera.workbench.core.api import require
 from sejahtera.workbench.datasets import services, uploads
 from sejahtera.workbench.datasets.importing import IMPORT, mapping_for
 from sejahtera.workbench.datasets.limits import limited
-from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, SavedMapping
+from sejahtera.workbench.datasets.models import Dataset, DatasetVersion, SavedMapping, Upload
 
 router = Router(tags=["datasets"])
 NO_FILE = File(None)  # an optional file (``File[UploadedFile] | None`` would not be read)
@@ -98,22 +98,20 @@ def upload(
     if not dataset.strip():
         raise HttpError(400, _("Name the dataset (dataset=…)."))
     existing = Dataset.objects.filter(name=dataset.strip()).first()
+
+    def checked(made: Upload) -> None:  # in the transaction that keeps the upload
+        mapping_for(made, content, name)  # checked now, not only in the job
+        audit.record(request, "dataset_uploaded", made, files=_names(made), api=True)
+        made.mapping, made.mapping_name = content, name
+        made.save(update_fields=["mapping", "mapping_name"])
+
     try:
         stored = uploads.store(
             files, owner=request.user, dataset=existing, dataset_name=dataset.strip(),
-            reference_date=when,
+            reference_date=when, audited=checked,
         )  # fmt: skip
-    except uploads.UploadRefused as exc:
+    except (uploads.UploadRefused, SejahteraError) as exc:  # nothing kept
         raise HttpError(400, str(exc)) from None
-    try:
-        mapping_for(stored, content, name)  # checked now, not only in the job
-    except SejahteraError as exc:
-        uploads.discard(stored)
-        stored.delete()
-        raise HttpError(400, str(exc)) from None
-    audit.record(request, "dataset_uploaded", stored, files=_names(stored), api=True)
-    stored.mapping, stored.mapping_name = content, name
-    stored.save(update_fields=["mapping", "mapping_name"])
     arguments = {
         "upload": stored.pk,
         "mapping": content,

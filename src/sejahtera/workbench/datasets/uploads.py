@@ -20,6 +20,7 @@ import shutil
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import pandas as pd
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sejahtera.data.labels import cell_label
@@ -162,24 +164,30 @@ def store(
     dataset: Dataset | None,
     dataset_name: str,
     reference_date: Any = None,
+    audited: Callable[[Upload], object] | None = None,
 ) -> Upload:
     """Keep the files of one upload (households, and persons when given) and the row that
     describes them. Each file is read far enough to show its columns; a file that cannot be
-    read is refused. All or nothing: a refused upload leaves no folder and no row."""
+    read is refused. All or nothing: a refused upload leaves no folder and no row, and neither
+    does one whose audit event (``audited(upload)``, in the same transaction) fails."""
     folder = services.area(services.UPLOADS) / uuid.uuid4().hex
     folder.mkdir()
     try:
         received = {table: receive(file, table, folder) for table, file in files.items()}
         for item in received.values():
             columns_of(folder / item.stored, item.original)
-        return Upload.objects.create(
-            owner=owner,
-            dataset=dataset,
-            dataset_name=(dataset.name if dataset else dataset_name)[:200],
-            reference_date=reference_date,
-            folder=f"{services.UPLOADS}/{folder.name}",
-            files={table: item.as_json() for table, item in received.items()},
-        )
+        with transaction.atomic():
+            made = Upload.objects.create(
+                owner=owner,
+                dataset=dataset,
+                dataset_name=(dataset.name if dataset else dataset_name)[:200],
+                reference_date=reference_date,
+                folder=f"{services.UPLOADS}/{folder.name}",
+                files={table: item.as_json() for table, item in received.items()},
+            )
+            if audited is not None:
+                audited(made)
+            return made
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -179,11 +180,13 @@ def _upload(request: HttpRequest) -> HttpResponse:
                     dataset=data["dataset"],
                     dataset_name=data["new_name"],
                     reference_date=data.get("reference_date"),
+                    audited=lambda made: audit.record(
+                        request, "dataset_uploaded", made, files=_names(made)
+                    ),
                 )
             except uploads.UploadRefused as exc:
                 form.add_error(None, str(exc))
             else:
-                audit.record(request, "dataset_uploaded", stored, files=_names(stored))
                 return redirect("datasets:upload_detail", pk=stored.pk)
         status = 400
     else:
@@ -276,10 +279,11 @@ def _start_import(request: HttpRequest, upload_: Upload, form: MappingForm) -> H
     content = form.content()
     name = form.cleaned_data["save_as"]
     if name:
-        SavedMapping.objects.update_or_create(
-            name=name, defaults={"content": content, "created_by": request.user}
-        )
-        audit.record(request, "mapping_saved", upload_, name=name)
+        with transaction.atomic():  # the mapping and its audit event, or neither
+            SavedMapping.objects.update_or_create(
+                name=name, defaults={"content": content, "created_by": request.user}
+            )
+            audit.record(request, "mapping_saved", upload_, name=name)
     Upload.objects.filter(pk=upload_.pk).update(mapping=content, mapping_name=name)
     arguments = {
         "upload": upload_.pk,
