@@ -273,12 +273,15 @@ def test_the_client_address_behind_a_trusted_proxy(settings) -> None:
 
 def test_the_rate_limits_are_the_documented_ones() -> None:
     """The user guide promises these: 5 failed sign-ins per account from one address and 30 per
-    address in 15 minutes, 20 grievances and 30 unknown tracking codes per address an hour."""
+    address in 15 minutes, 20 grievances and 30 unknown tracking codes per address an hour, and
+    the audit events of people not signed in: 20 of a kind per address, 200 in all, an hour."""
     documented = {
         "login": ratelimit.Limit(5, 15 * 60),
         "login_address": ratelimit.Limit(30, 15 * 60),
         "grievance": ratelimit.Limit(20, 60 * 60),
         "lookup": ratelimit.Limit(30, 60 * 60),
+        "audit_address": ratelimit.Limit(20, 60 * 60),
+        "audit_anonymous": ratelimit.Limit(200, 60 * 60),
     }
     assert documented == ratelimit.LIMITS
 
