@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,8 +71,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 error, status = _("Wrong username or password."), 401
                 audit.record(request, "login_failed", attempted=username)
             else:
-                login(request, user)
-                audit.record(request, "login")
+                with transaction.atomic():  # signed in and audited, or neither
+                    login(request, user)
+                    audit.record(request, "login")
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                     target = "/dashboard/"
@@ -94,9 +96,10 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit.record(request, "logout")
-    logout(request)
+    with transaction.atomic():  # signed out and audited, or neither
+        if request.user.is_authenticated:
+            audit.record(request, "logout")
+        logout(request)
     return redirect("/")
 
 
