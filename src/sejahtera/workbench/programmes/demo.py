@@ -1,6 +1,8 @@
 """The programmes of the DI Yogyakarta demo: the two programmes the stakeholders demo names (made
 here if missing), their APBD budgets, and, when a dataset is configured, one generated and frozen
-cycle of the food programme with a few payments. Loading again adds nothing twice."""
+cycle of the food programme with a few payments. Loading again adds nothing twice. The demo's
+cycle is seed data written directly, not a person's work: on the pages, generating, freezing and
+paying each need a second person's approval (:mod:`.approvals`)."""
 
 from __future__ import annotations
 
