@@ -325,6 +325,11 @@ def test_production_refuses_to_start_with_a_weak_secret_or_no_static_files(tmp_p
     assert check.returncode == 2 and "SEJAHTERA_SECRET_KEY" in check.stderr
     assert "Traceback" not in check.stderr and "tidak dijalankan" in check.stderr  # Indonesian
     strong = production(tmp_path, secrets.token_urlsafe(50))
+    unguarded = {**strong, "SEJAHTERA_TWO_FACTOR": "off", "SEJAHTERA_LANG": "en"}
+    off = subprocess.run(
+        [SEJAHTERA, "manage", "check"], env=unguarded, capture_output=True, text=True, check=False
+    )
+    assert off.returncode == 2 and "SEJAHTERA_TWO_FACTOR cannot be 'off'" in off.stderr
     serve = [SEJAHTERA, "--lang", "en", "serve", "--port", "1"]  # refused before the port
     refused = subprocess.run(serve, env=strong, capture_output=True, text=True, check=False)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr

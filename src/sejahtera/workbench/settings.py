@@ -47,6 +47,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sejahtera.i18n import text
 from sejahtera.workbench.core.startup import secret_problem
 
 
@@ -245,7 +246,7 @@ SESSION_IDLE_MINUTES = minutes("SEJAHTERA_SESSION_IDLE_MINUTES", 30)  # core/mid
 SESSION_COOKIE_AGE = 12 * 60 * 60  # the longest a session lasts, however active
 TWO_FACTOR = choice("SEJAHTERA_TWO_FACTOR", ("required", "off"), "required") == "required"
 if PRODUCTION and not TWO_FACTOR:
-    raise ImproperlyConfigured("SEJAHTERA_TWO_FACTOR cannot be off in production")
+    raise ImproperlyConfigured(text("startup.two_factor_off"))
 OTP_TOTP_ISSUER = "Sejahtera"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
