@@ -254,6 +254,26 @@ def test_a_payment_no_longer_possible_is_refused_on_approval(world) -> None:
     assert not Payment.objects.exists() and CycleRequest.objects.get().status == "pending"
 
 
+def test_an_approval_whose_audit_event_cannot_be_written_changes_nothing(world, monkeypatch):
+    from sejahtera.workbench.core import audit
+
+    url = f"/programmes/cycles/{world.frozen.pk}/payments/new/"
+    world.officer.post(url, payment(first_region(world.frozen)))
+    made = CycleRequest.objects.get()
+    real = audit.record
+
+    def failing(request, action, *args, **kwargs):
+        if action == "payment_recorded":
+            raise RuntimeError("the audit log cannot be written")
+        return real(request, action, *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", failing)
+    with pytest.raises(RuntimeError):
+        decide(world.kepala, made)
+    assert not Payment.objects.exists() and CycleRequest.objects.get().status == "pending"
+    assert actions() == ["payment_requested"]
+
+
 def test_the_rule_is_stated_on_the_page(world) -> None:
     page = world.officer.get(f"/programmes/cycles/{world.draft.pk}/").text
     assert "disetujui orang lain" in page
