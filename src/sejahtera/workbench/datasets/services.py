@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -115,10 +116,12 @@ def register(
     description: str = "",
     default: bool = False,
     provenance: Provenance | None = None,
+    audited: Callable[[DatasetVersion], object] | None = None,
 ) -> Registered:
     """Copy the dataset folder ``folder`` into the datasets root as a new version of the
     dataset ``name`` (its manifest's name by default, made when missing). Registering the same
-    data again (the same checksum) returns the version already there."""
+    data again (the same checksum) returns the version already there. ``audited(version)``
+    writes the audit event of a new version in the transaction that makes it."""
     data = DataFolder.open(folder)  # checks every file against its checksum
     existing = with_checksum(checksum_of(data.path))
     if existing is not None:
@@ -127,7 +130,9 @@ def register(
     try:
         shutil.copytree(data.path, staging)
         dataset = dataset_named(name or data.manifest.name, data.manifest.region_code, description)
-        made = add_version(staging, dataset, provenance or Provenance(), default=default)
+        made = add_version(
+            staging, dataset, provenance or Provenance(), default=default, audited=audited
+        )
     finally:
         abandon(staging)
     return Registered(made, created=True)
@@ -142,11 +147,17 @@ def dataset_named(name: str, region_code: str = "", description: str = "") -> Da
 
 
 def add_version(
-    staging: Path, dataset: Dataset, provenance: Provenance, *, default: bool = False
+    staging: Path,
+    dataset: Dataset,
+    provenance: Provenance,
+    *,
+    default: bool = False,
+    audited: Callable[[DatasetVersion], object] | None = None,
 ) -> DatasetVersion:
     """Make the complete ``sejahtera/v1`` folder ``staging`` the next version of ``dataset``:
-    the row is created and the folder moved under ``versions/`` in one transaction; when that
-    fails, the folder is removed and no row remains."""
+    the row is created (and audited by ``audited(version)``) and the folder moved under
+    ``versions/`` in one transaction; when that fails, the folder is removed and no row
+    remains."""
     data = DataFolder.open(staging)
     manifest = data.manifest
     target = area(VERSIONS) / staging.name
@@ -154,6 +165,8 @@ def add_version(
     try:
         with transaction.atomic():
             made = _next_version(locked_dataset(dataset), staging, manifest, provenance)
+            if audited is not None:
+                audited(made)
             if default or not Dataset.objects.filter(is_default=True).exists():
                 Dataset.objects.filter(is_default=True).update(is_default=False)
                 Dataset.objects.filter(pk=dataset.pk).update(is_default=True)

@@ -32,12 +32,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: Any) -> None:
+        folder = str(options["path"])
         try:
             registered = services.register(
                 options["path"],
                 name=options["name"],
                 description=options["description"],
                 default=options["default"],
+                audited=lambda made: audit.record(None, "dataset_registered", made, folder=folder),
             )
         except SejahteraError as exc:
             raise CommandError(str(exc)) from None
@@ -46,7 +48,6 @@ class Command(BaseCommand):
         if swept:
             self.stdout.write(f"{swept} folder(s) left by stopped work removed")
         if registered.created:
-            audit.record(None, "dataset_registered", version, folder=str(options["path"]))
             said = "terdaftar / registered"
         else:
             said = "sudah terdaftar / already registered"
