@@ -89,10 +89,12 @@ def edit_page(
     audit_as: str,
     *,
     clash: str = "",
+    on_saved: Callable[[], object] | None = None,
 ) -> HttpResponse:
     """A page that changes a record under optimistic locking: saved only if nobody saved it
     since the form was opened (otherwise 409, nothing written), audited as ``audit_as`` with
-    the changed fields, then back to ``page.back``. ``clash`` as for :func:`create_page`."""
+    the changed fields, then back to ``page.back``. ``clash`` as for :func:`create_page`;
+    ``on_saved()`` writes further audit events in the same transaction."""
     if request.method != "POST":
         return form_page(request, form, page)
     if not form.is_valid():
@@ -101,6 +103,8 @@ def edit_page(
         with transaction.atomic():
             save_if_current(form)
             audit.record(request, audit_as, form.instance, fields=changed_fields(form))
+            if on_saved is not None:
+                on_saved()
     except StaleVersion as stale:
         return form_page(request, form, page, status=409, conflict=str(stale))
     except IntegrityError:

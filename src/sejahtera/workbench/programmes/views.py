@@ -174,10 +174,13 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     programme = access.load_programme(request.user, code)
     form = ProgrammeForm(posted(request), instance=programme)
     page = FormPage(_("Edit programme"), _programme_url(programme), NAV)
-    response = edit_page(request, form, page, "programme_changed")
-    if response.status_code == 302:
-        _audit_unlisted(request, form, programme)
-    return response
+    return edit_page(
+        request,
+        form,
+        page,
+        "programme_changed",
+        on_saved=lambda: _audit_unlisted(request, form, programme),  # in the same transaction
+    )
 
 
 def _audit_unlisted(request: HttpRequest, form: ProgrammeForm, programme: Programme) -> None:
