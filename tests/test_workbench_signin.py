@@ -4,6 +4,7 @@ database, and production refusing a weak secret or uncollected static files."""
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import subprocess
@@ -343,3 +344,29 @@ def test_production_refuses_to_start_with_a_weak_secret_or_no_static_files(tmp_p
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "staticfiles.json").write_text("{}")
     assert static_problem(tmp_path / "static") is None
+
+
+def test_the_demo_head_signs_in_with_a_printed_backup_code_or_the_printed_key() -> None:
+    """``manage demo`` prints the head's password, an authenticator key and backup codes that
+    work: the demo opens without enrolling a phone, and never without the second factor."""
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    printed = out.getvalue()
+    password = next(line.split()[-1] for line in printed.splitlines() if "demo-kepala" in line)
+    key = printed.split("authenticator key: ")[1].splitlines()[0].replace(" ", "")
+    codes = printed.split("backup codes: ")[1].split()
+    assert len(codes) == 10
+    client = Client()
+    answer = client.post(
+        "/login/?next=/dashboard/", {"username": "demo-kepala", "password": password}
+    )
+    assert answer["Location"].startswith("/login/verify/")
+    assert client.get("/dashboard/").status_code == 302  # not yet
+    client.post("/login/verify/?next=/dashboard/", {"code": codes[0]})
+    assert client.get("/dashboard/").status_code == 200
+    device = TOTPDevice.objects.get(user__username="demo-kepala")
+    assert b32encode(device.bin_key).decode() == key  # the key printed is the device's
+    again = Client()
+    again.post("/login/?next=/dashboard/", {"username": "demo-kepala", "password": password})
+    again.post("/login/verify/?next=/dashboard/", {"code": codes[0]})  # used once already
+    assert again.get("/dashboard/").status_code == 302

@@ -107,6 +107,14 @@ def new_backup_codes(user: AbstractBaseUser) -> list[str]:
     return codes
 
 
+def demo_factor(user: AbstractBaseUser) -> tuple[str, list[str]]:
+    """A demo account's second factor: a new confirmed authenticator (its key as text, for an
+    app) and new backup codes. For ``manage demo`` only: a real account enrols itself."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, confirmed=True, name="authenticator")
+    return _key_text(device), new_backup_codes(user)
+
+
 def _backup_left(user: AbstractBaseUser) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
