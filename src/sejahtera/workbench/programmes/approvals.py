@@ -95,6 +95,10 @@ def decide(request: HttpRequest, made: CycleRequest, decision: str, version: int
         raise PermissionDenied  # maker-checker: nobody approves their own request
     status = ChangeStatus.APPROVED if decision == "approve" else ChangeStatus.REJECTED
     with transaction.atomic():
+        # The cycle is locked before any audit event is written: an event holds the audit
+        # chain's lock to the end of the transaction, and the generation job, too, locks the
+        # cycle first, then writes its event (the same order, so neither waits on the other).
+        cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=made.cycle_id)
         decided = CycleRequest.objects.filter(
             pk=made.pk, version=version, status=ChangeStatus.PENDING
         ).update(
@@ -107,12 +111,11 @@ def decide(request: HttpRequest, made: CycleRequest, decision: str, version: int
             maker=made.maker.get_username(),
         )  # fmt: skip
         if status == ChangeStatus.APPROVED:
-            _carry_out(request, made)
+            _carry_out(request, made, cycle)
 
 
-def _current(made: CycleRequest) -> Cycle:
-    """The request's cycle, locked, if it still has the version the maker saw."""
-    cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=made.cycle_id)
+def _current(made: CycleRequest, cycle: Cycle) -> Cycle:
+    """The request's (locked) cycle, if it still has the version the maker saw."""
     if cycle.version != made.cycle_version:
         raise CycleError(
             _(
@@ -123,27 +126,26 @@ def _current(made: CycleRequest) -> Cycle:
     return cycle
 
 
-def _carry_out(request: HttpRequest, made: CycleRequest) -> None:
+def _carry_out(request: HttpRequest, made: CycleRequest, cycle: Cycle) -> None:
     by = {"cycle_request": made.pk, "requested_by": made.maker.get_username()}
     if made.kind == Kind.GENERATE:
-        _generate(request, made, by)
+        _generate(request, made, _current(made, cycle), by)
     elif made.kind == Kind.FREEZE:
-        cycle = _current(made)
+        _current(made, cycle)
         if not freeze(cycle, made.cycle_version):
             raise CycleError(str(CONFLICT))
         audit.record(
             request, "cycle_frozen", cycle, beneficiaries=cycle.beneficiaries.count(), **by
         )
     else:
-        payment = _payment(made)
+        payment = _payment(made, cycle)
         audit.record(
             request, "payment_recorded", payment, cycle=made.cycle_id, region=payment.region_code,
             planned_rp=str(payment.planned_rp), paid_rp=str(payment.paid_rp), **by,
         )  # fmt: skip
 
 
-def _generate(request: HttpRequest, made: CycleRequest, by: dict[str, Any]) -> None:
-    cycle = _current(made)
+def _generate(request: HttpRequest, made: CycleRequest, cycle: Cycle, by: dict[str, Any]) -> None:
     dataset = made.detail.get("dataset", "")
     check_generable(cycle, dataset)
     if checksum_of(dataset) != made.detail.get("checksum"):
@@ -162,9 +164,8 @@ def _generate(request: HttpRequest, made: CycleRequest, by: dict[str, Any]) -> N
     jobs.start(request, GENERATE, title, arguments, subject=cycle, link=back)
 
 
-def _payment(made: CycleRequest) -> Payment:
+def _payment(made: CycleRequest, cycle: Cycle) -> Payment:
     """The requested payment, checked again against the list as it is now, saved."""
-    cycle = Cycle.objects.get(pk=made.cycle_id)
     if cycle.status not in (CycleStatus.FROZEN, CycleStatus.CLOSED):
         raise CycleError(_("Payments are recorded only against a frozen list."))
     form = PaymentForm(
