@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
+from django.db.models import QuerySet
+
+from sejahtera.workbench.core import privacy
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.grievances.models import Status as GrievanceStatus
 from sejahtera.workbench.grievances.statistics import grievance_statistics
@@ -101,8 +104,9 @@ class Dashboard:
     programme: Programme
     indicators: tuple[IndicatorProgress, ...]
     periods: tuple[str, ...]
-    grievances_total: int
-    grievances_by_status: tuple[tuple[str, int], ...]  # (status label, count)
+    grievances_total: int | None  # None: fewer than ``minimum``, suppressed
+    grievances_by_status: tuple[tuple[str, int | None], ...]  # (status label, count or None)
+    minimum: int = 0  # counts under it are suppressed for this reader (0: none)
 
     @property
     def off_track(self) -> int:
@@ -128,9 +132,16 @@ def row(target: Target, approved: Iterable[Actual]) -> Row:
     return Row(target, latest, made, expected, state)
 
 
-def dashboard(programme: Programme, period: str = "") -> Dashboard:
+def dashboard(
+    programme: Programme,
+    period: str = "",
+    grievances: QuerySet[Grievance] | None = None,
+    minimum: int = 0,
+) -> Dashboard:
     """The progress of every indicator of ``programme`` (for targets of ``period`` only, when
-    given), and the programme's grievances."""
+    given), and the programme's grievances among ``grievances`` (those the reader may see:
+    sensitive ones only for the roles that may see them), counts under ``minimum`` suppressed
+    (privacy.suppress) for a role that sees aggregates only."""
     indicators = Indicator.objects.filter(result__programme=programme).order_by("code")
     targets = Target.objects.filter(indicator__in=indicators).select_related("region", "indicator")
     periods = tuple(sorted(set(targets.values_list("period", flat=True)), key=period_key))
@@ -151,18 +162,22 @@ def dashboard(programme: Programme, period: str = "") -> Dashboard:
         )
         for indicator in indicators
     )
-    statistics = grievance_statistics(Grievance.objects.filter(programme=programme))
+    seen = Grievance.objects.all() if grievances is None else grievances
+    statistics = grievance_statistics(seen.filter(programme=programme))
     by_status: Counter[str] = Counter()
     for count_row in statistics.counts:
         by_status[count_row.status] += count_row.count
+    statuses = [status for status in GrievanceStatus.values if by_status[status]]
+    shown = privacy.suppress([by_status[status] for status in statuses], minimum)
+    total = statistics.total
     return Dashboard(
         programme=programme,
         indicators=items,
         periods=periods,
-        grievances_total=statistics.total,
+        grievances_total=None if 0 < total < minimum else total,
         grievances_by_status=tuple(
-            (GrievanceStatus(status).label, by_status[status])
-            for status in GrievanceStatus.values
-            if by_status[status]
+            (GrievanceStatus(status).label, count)
+            for status, count in zip(statuses, shown, strict=True)
         ),
+        minimum=minimum,
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejahtera.workbench.core import audit
+from sejahtera.workbench.core import audit, privacy
 from sejahtera.workbench.core.locking import StaleVersion
 from sejahtera.workbench.core.pages import (
     FormPage,
@@ -26,6 +26,7 @@ from sejahtera.workbench.core.pages import (
     refused,
 )
 from sejahtera.workbench.core.policy import allowed, requires
+from sejahtera.workbench.grievances import access as grievances
 from sejahtera.workbench.monev import access, budget, workflow
 from sejahtera.workbench.monev.forms import (
     ActualForm,
@@ -310,10 +311,13 @@ def actual_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     programme = load_programme(request.user, code)
     period = request.GET.get("period", "")
-    progress = dashboard(programme, period)
+    # The grievances the reader may see, counts under the minimum cell hidden for a role that
+    # sees aggregates only (as on the grievance statistics page).
+    seen = (grievances.visible(request.user), privacy.small_cells_hidden(request.user))
+    progress = dashboard(programme, period, *seen)
     if period not in progress.periods:
         period = ""
-        progress = dashboard(programme)
+        progress = dashboard(programme, "", *seen)
     context = {
         "dashboard": progress,
         "programme": programme,
