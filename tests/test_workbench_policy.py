@@ -33,7 +33,7 @@ from sejahtera.workbench.decisions.models import (
 from sejahtera.workbench.evaluations.models import Evaluation
 from sejahtera.workbench.grievances.models import Grievance
 from sejahtera.workbench.monev.models import Actual, Indicator, ResultNode, Target
-from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleStatus
+from sejahtera.workbench.programmes.models import ChangeRequest, Cycle, CycleRequest, CycleStatus
 from sejahtera.workbench.scenarios.models import Scenario
 from sejahtera.workbench.stakeholders.models import Contact, Engagement
 from workbench_datasets import registered, uploaded
@@ -86,6 +86,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "programmes:change_create": lambda w: {"pk": w.cycle.pk},
     "programmes:payment_create": lambda w: {"pk": w.cycle.pk},
     "programmes:change_decide": lambda w: {"pk": w.change.pk},
+    "programmes:request_decide": lambda w: {"pk": w.cycle_request.pk},
     "stakeholders:organisation": lambda w: {"pk": w.organisation.pk},
     "stakeholders:organisation_edit": lambda w: {"pk": w.organisation.pk},
     "stakeholders:contact_create": lambda w: {"pk": w.organisation.pk},
@@ -302,6 +303,9 @@ def world(settings, tmp_path) -> SimpleNamespace:
             household_id="h1",
             reason="pindah",
             maker=user_with(Role.ANALYST),
+        ),
+        cycle_request=CycleRequest.objects.create(  # asked by someone else: any checker decides
+            cycle=cycle, kind="freeze", cycle_version=cycle.version, maker=user_with(Role.OFFICER)
         ),
         contact=Contact.objects.create(organisation=organisation, name="Yusuf Hidayat"),
         engagement=Engagement.objects.create(

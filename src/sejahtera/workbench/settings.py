@@ -204,6 +204,10 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "sejahtera_cache",
+            # Django culls a database cache beyond MAX_ENTRIES (300 by default): a flood of
+            # failures from many addresses would then wipe the counts that stop it. Expired
+            # counts (15 minutes) still go.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     ),
 }
