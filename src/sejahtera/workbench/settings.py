@@ -34,6 +34,12 @@
   ``SEJAHTERA_DATA/field.key``; production reads and writes no personal data without it.
 - ``SEJAHTERA_MIN_CELL``: the smallest count a partner or an auditor sees in statistics
   (default 10); smaller ones are suppressed (``core/privacy.py``).
+- ``SEJAHTERA_RETENTION_GRIEVANCE_YEARS`` (default 5): the years a closed grievance keeps its
+  complainant's name, NIK, phone and address after closing;
+  ``SEJAHTERA_RETENTION_PARTICIPANT_YEARS`` (default 5): the years after a consultation its
+  participants' names are kept. The office's
+  choice (UU 27/2022 asks for a period but sets none); ``sejahtera manage apply_retention``
+  blanks what is past it (``core/retention.py``).
 
 A value that is not one of the documented choices stops the start with a message naming them.
 """
@@ -64,6 +70,14 @@ def minutes(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip() or str(default)
     if not value.isdigit() or int(value) < 1:
         raise ImproperlyConfigured(f"{name} must be a whole number of minutes, not {value!r}")
+    return int(value)
+
+
+def years(name: str, default: int) -> int:
+    """The environment variable ``name``, a whole number of years (at least 1)."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of years, not {value!r}")
     return int(value)
 
 
@@ -247,6 +261,11 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = minutes("SEJAHTERA_SESSION_IDLE_MINUTES", 30)  # core/middleware.py
+# How long personal data is kept (core/retention.py): the office's choice, in years.
+RETENTION_YEARS = {
+    "grievance": years("SEJAHTERA_RETENTION_GRIEVANCE_YEARS", 5),  # after closing
+    "participant": years("SEJAHTERA_RETENTION_PARTICIPANT_YEARS", 5),  # after the consultation
+}
 SESSION_COOKIE_AGE = 12 * 60 * 60  # the longest a session lasts, however active
 TWO_FACTOR = choice("SEJAHTERA_TWO_FACTOR", ("required", "off"), "required") == "required"
 if PRODUCTION and not TWO_FACTOR:
