@@ -35,6 +35,9 @@ POLICY: Final[Mapping[str, frozenset[Role]]] = {
     "audit.view": frozenset({KEPALA, AUDITOR}),
     # Unmasked personal data (NIK, names, phones, addresses), one record at a time, audited.
     "personal_data.reveal": frozenset({KEPALA, OFFICER, AUDITOR}),
+    # Everything held about one person (found by NIK or name and phone), JSON or XLSX,
+    # audited: the roles that may reveal personal data.
+    "personal_data.export": frozenset({KEPALA, OFFICER, AUDITOR}),
     # Statistics with their small cells (fewer than SEJAHTERA_MIN_CELL): the office's own
     # roles; a partner and an auditor, who see aggregates only, see such cells suppressed.
     "statistics.small_cells": frozenset({KEPALA, ANALYST, OFFICER}),
