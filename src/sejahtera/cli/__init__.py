@@ -78,13 +78,8 @@ def serve(
     if refused := refusal(serving=True):  # a weak secret, production without static files
         raise SejahteraError("cli.start_refused", detail=refused)
     url = f"http://{host}:{port}"
-    import socket
-
-    with socket.socket() as probe:  # say clearly when the port is taken, before gunicorn starts
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise SejahteraError("cli.serve_failed", url=url, detail=exc.strerror or exc) from None
+    if taken := port_taken(host, port):  # said clearly before gunicorn starts
+        raise SejahteraError("cli.serve_failed", url=url, detail=taken)
     click.echo(text("cli.serving", url=url))
     from gunicorn.app.wsgiapp import run as gunicorn
 
@@ -100,6 +95,22 @@ def serve(
         gunicorn()
     except KeyboardInterrupt:
         click.echo(text("cli.stopped"))
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``serve`` cannot listen on ``host:port``, or None when it can. Bound as gunicorn binds
+    (SO_REUSEADDR): a port held only by connections closing after a stop (TIME_WAIT, up to a
+    minute) is free, one another server listens on is not."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+            probe.listen()
+        except OSError as exc:
+            return str(exc.strerror or exc)
+    return None
 
 
 @main.command(
