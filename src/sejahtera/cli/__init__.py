@@ -160,6 +160,61 @@ def verify(head: str) -> None:
     call_command("audit_verify", head=head)
 
 
+def _workbench() -> None:
+    """Django set up with the workbench's settings, refusing as ``manage`` does."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejahtera.workbench.settings")
+    from sejahtera.workbench.core.startup import refusal
+
+    if refused := refusal(serving=False):
+        raise SejahteraError("cli.start_refused", detail=refused)
+    django.setup()
+
+
+@main.command(
+    help="Cadangkan basis data dan folder data workbench ke OUT (folder, atau arsip .tar / "
+    ".tar.gz); kunci enkripsi tidak termasuk / back up the workbench's database and data "
+    "folders to OUT (a folder, or a .tar / .tar.gz archive); the encryption keys are not in it."
+)
+@click.argument("out", type=click.Path(path_type=Path))
+@friendly
+def backup(out: Path) -> None:
+    _workbench()
+    from sejahtera.i18n import format_number
+    from sejahtera.workbench.core import backup as backups
+
+    done = backups.backup(out)
+    size = format_number(done.bytes / 1024 / 1024, decimals=1)
+    click.echo(
+        text("backup.written", path=done.path, files=done.files, size=size, method=done.method)
+    )
+
+
+@main.command(
+    help="Pulihkan workbench dari cadangan FILE (checksum diperiksa dahulu; hentikan server "
+    "dan worker) / restore the workbench from the backup FILE (checksums checked first; stop "
+    "the server and the worker)."
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Ganti workbench yang sudah berisi data / replace a workbench that holds data.",
+)
+@friendly
+def restore(file: Path, force: bool) -> None:
+    _workbench()
+    from sejahtera.workbench.core import backup as backups
+
+    done = backups.restore(file, force=force)
+    click.echo(text("backup.restored", path=done.path, files=done.files, method=done.method))
+    if done.migrated:
+        click.echo(text("backup.migrated"))
+
+
 for family in (data, measure, rules, evaluate, planning, brief):
     for command in family.COMMANDS:
         main.add_command(command)
