@@ -4,16 +4,24 @@ about one person (``core:person_export``)."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.consultations.models import Consultation, Participant
-from sejahtera.workbench.grievances.models import Grievance, GrievanceEvent
+from sejahtera.workbench.grievances.models import DtsenProposal, Grievance, GrievanceEvent
+from sejahtera.workbench.programmes.models import Beneficiary, Cycle
+from sejahtera.workbench.stakeholders.models import Contact
+from workbench_users import new_programme, organisation_named, signed_in, user_with
 
 pytestmark = pytest.mark.django_db
 NIK = "3404134506900001"
@@ -118,3 +126,121 @@ def test_a_closed_grievance_without_event_counts_from_its_last_change(settings) 
     run()
     made.refresh_from_db()
     assert made.name == ""
+
+
+# The export of everything held about one person.
+
+OTHER_NIK = "3404130101900002"
+
+
+@pytest.fixture
+def people():
+    """Siti's records across the apps, and Budi's, who shares none of her identifiers."""
+    officer = user_with("officer")
+    siti = grievance("Siti Aminah", nik=NIK, phone="081234567890")
+    by_phone = grievance("siti  aminah", phone="+62 812-3456-7890")  # no NIK given that time
+    budi = grievance("Budi Santoso", nik=OTHER_NIK, phone="081299999999")
+    namesake_other_phone = grievance("Siti Aminah", phone="081255555555")
+    proposal = DtsenProposal.objects.create(
+        grievance=siti, kind="usulan", household_id="HH-17", regency_code="34.04",
+        district_code="34.04.13", reason="Tidak terdata", made_by=officer,
+    )  # fmt: skip
+    DtsenProposal.objects.create(
+        grievance=budi, kind="usulan", household_id="HH-99", regency_code="34.04",
+        district_code="34.04.13", reason="Tidak terdata", made_by=officer,
+    )  # fmt: skip
+    cycle = Cycle.objects.create(
+        programme=new_programme("BLT-RET", "BLT"), name="2025 tahap 1", period="2025",
+        benefit="blt",
+    )  # fmt: skip
+    hers = Beneficiary.objects.create(
+        cycle=cycle, household_id="HH-17", region_code="34.04", amount_rp=Decimal(300000)
+    )
+    Beneficiary.objects.create(
+        cycle=cycle, household_id="HH-99", region_code="34.04", amount_rp=Decimal(300000)
+    )
+    contact = Contact.objects.create(
+        organisation=organisation_named("PKK Sleman"), name="Siti Aminah", phone="0812 3456 7890"
+    )
+    Contact.objects.create(
+        organisation=organisation_named("PKK Sleman"), name="Budi Santoso", phone="081299999999"
+    )
+    meeting = Consultation.objects.create(title="Musrenbang", kind="musrenbang", date=date.today())
+    Participant.objects.create(consultation=meeting, name="Siti Aminah")
+    Participant.objects.create(consultation=meeting, name="Budi Santoso")
+    return SimpleNamespace(
+        siti=siti, by_phone=by_phone, budi=budi, namesake=namesake_other_phone,
+        proposal=proposal, listing=hers, contact=contact,
+    )  # fmt: skip
+
+
+def export(client, **fields: str):
+    return client.post(reverse("core:person_export"), {"format": "json", **fields})
+
+
+def test_export_by_nik_finds_the_persons_records_and_no_one_elses(people) -> None:
+    response = export(signed_in("officer"), nik=NIK)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    document = json.loads(response.content)
+    records = document["records"]
+    assert [g["code"] for g in records["grievances"]] == [people.siti.code]
+    assert records["grievances"][0]["nik"] == NIK  # unmasked: it is the person's own data
+    assert [p["household_id"] for p in records["dtsen_proposals"]] == ["HH-17"]
+    assert [(b["household_id"], b["amount_rp"]) for b in records["beneficiary_listings"]] == [
+        ("HH-17", 300000)
+    ]
+    assert records["contacts"] == [] and records["participations"] == []  # no name given
+    assert OTHER_NIK not in response.content.decode()
+    assert "Budi" not in response.content.decode()
+
+
+def test_export_by_name_and_phone(people) -> None:
+    response = export(signed_in("kepala"), name="Siti Aminah", phone="0812-3456-7890")
+    records = json.loads(response.content)["records"]
+    codes = {g["code"] for g in records["grievances"]}
+    assert codes == {people.siti.code, people.by_phone.code}  # not the namesake's other phone
+    assert [c["organisation"] for c in records["contacts"]] == ["PKK Sleman"]
+    assert [(p["name"], p["matched_by"]) for p in records["participations"]] == [
+        ("Siti Aminah", "name")
+    ]
+    assert "Budi" not in response.content.decode()
+
+
+def test_export_is_audited_without_the_identifiers_in_full(people) -> None:
+    client = signed_in("auditor")
+    export(client, nik=NIK, household_id="HH-99")
+    event = AuditEvent.objects.get(action="personal_data_exported")
+    assert event.username == client.user.username
+    assert event.detail["whom"]["nik"] == "************0001"
+    assert event.detail["whom"]["household_id"] == "HH-99"
+    assert event.detail["counts"]["grievances"] == 1
+    assert event.detail["counts"]["beneficiary_listings"] == 2  # HH-17 and the typed HH-99
+    assert event.detail["grievances"] == [people.siti.code]
+    assert event.detail["format"] == "json"
+    assert NIK not in json.dumps(event.detail)
+
+
+def test_xlsx_in_indonesian(people) -> None:
+    response = signed_in("officer").post(
+        reverse("core:person_export"), {"format": "xlsx", "nik": NIK}
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    assert "Pengaduan" in book.sheetnames
+    rows = list(book["Pengaduan"].values)
+    assert rows[1][rows[0].index("code")] == people.siti.code
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner"])
+def test_roles_without_reveal_are_refused(people, role) -> None:
+    client = signed_in(role, "Yayasan A" if role == "partner" else "")
+    assert export(client, nik=NIK).status_code == 403
+    assert client.get(reverse("core:person_export")).status_code == 403
+    assert not AuditEvent.objects.filter(action="personal_data_exported").exists()
+
+
+def test_neither_nik_nor_name_and_phone_is_a_form_error(people) -> None:
+    response = export(signed_in("officer"), name="Siti Aminah")
+    assert response.status_code == 400
+    assert "NIK" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="personal_data_exported").exists()

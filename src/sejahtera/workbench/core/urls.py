@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sejahtera.workbench.core import twofactor, views
+from sejahtera.workbench.core import person, twofactor, views
 
 app_name = "core"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/poverty/", views.dashboard_poverty, name="dashboard_poverty"),
     path("profile/<str:language>/", views.profile_file, name="profile"),
     path("profile/<str:language>/<str:name>", views.profile_file, name="profile_file"),
+    path("personal-data/export/", person.export, name="person_export"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/json/", views.job_json, name="job_json"),
     path("jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
