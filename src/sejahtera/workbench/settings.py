@@ -32,6 +32,10 @@
   comma-separated, newest first (``core/crypto.py``; ``sejahtera manage rotate_keys``). Read
   there, when first needed: without it a development workbench makes a key in
   ``SEJAHTERA_DATA/field.key``; production reads and writes no personal data without it.
+- ``SEJAHTERA_LOG_LEVEL``: the least important messages of the workbench written to the log
+  (``DEBUG``, ``INFO``, the default, ``WARNING`` or ``ERROR``): errors with their tracebacks,
+  notifications sent and failed, jobs. To stderr (gunicorn's, the worker's); with
+  ``SEJAHTERA_LOG_FILE`` to that file too (a relative path is in ``SEJAHTERA_DATA``).
 - ``SEJAHTERA_MIN_CELL``: the smallest count a partner or an auditor sees in statistics
   (default 10); smaller ones are suppressed (``core/privacy.py``).
 - ``SEJAHTERA_RETENTION_GRIEVANCE_YEARS`` (default 5): the years a closed grievance keeps its
@@ -79,6 +83,34 @@ def years(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ImproperlyConfigured(f"{name} must be a whole number of years, not {value!r}")
     return int(value)
+
+
+def log_config(level: str, file: Path | None) -> dict[str, object]:
+    """Django's LOGGING: the workbench's messages from ``level`` up and every error of Django
+    (a failed request with its traceback) to stderr, and to ``file`` when given."""
+    handlers: dict[str, dict[str, object]] = {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"}
+    }
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers["file"] = {  # reopened when logrotate moves it
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(file),
+            "encoding": "utf-8",
+            "delay": True,
+            "formatter": "plain",
+        }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": handlers,
+        "root": {"handlers": list(handlers), "level": "WARNING"},
+        "loggers": {
+            "sejahtera": {"level": level},
+            "django": {"level": "WARNING"},  # its own handlers (mail_admins) replaced by root's
+        },
+    }
 
 
 def choice(name: str, choices: tuple[str, ...], default: str) -> str:
@@ -177,6 +209,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_FOLDER / 'workbench.sqlite3'}"),
         conn_max_age=60,
+        # A connection kept between requests is checked before a request uses it: one the
+        # database dropped (a restart, a network cut, an idle timeout) is reopened, not failed.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -186,6 +221,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE", timeout=20
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOG_FILE = os.environ.get("SEJAHTERA_LOG_FILE", "").strip()
+LOGGING = log_config(
+    choice("SEJAHTERA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    DATA_FOLDER / LOG_FILE if LOG_FILE else None,
+)
 
 # Background jobs (core/jobs.py) through Django's Tasks framework (the django-tasks backport).
 TASKS_BACKEND = choice("SEJAHTERA_TASKS", ("database", "immediate"), "database")
