@@ -242,5 +242,5 @@ def test_roles_without_reveal_are_refused(people, role) -> None:
 def test_neither_nik_nor_name_and_phone_is_a_form_error(people) -> None:
     response = export(signed_in("officer"), name="Siti Aminah")
     assert response.status_code == 400
-    assert "NIK" in response.content.decode()
+    assert "Isikan NIK orang tersebut, atau nama dan nomor teleponnya" in response.content.decode()
     assert not AuditEvent.objects.filter(action="personal_data_exported").exists()
