@@ -222,13 +222,25 @@ def test_export_is_audited_without_the_identifiers_in_full(people) -> None:
 
 
 def test_xlsx_in_indonesian(people) -> None:
+    GrievanceEvent.objects.create(
+        grievance=people.siti, status="closed", public_message="Sudah diverifikasi",
+        note="catatan internal",
+    )  # fmt: skip
     response = signed_in("officer").post(
         reverse("core:person_export"), {"format": "xlsx", "nik": NIK}
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert "Pengaduan" in book.sheetnames
-    rows = list(book["Pengaduan"].values)
-    assert rows[1][rows[0].index("code")] == people.siti.code
+    assert book.sheetnames[:2] == ["Pengaduan", "Riwayat pengaduan"]
+    header, row = list(book["Pengaduan"].values)
+    assert row[header.index("kode pelacakan")] == people.siti.code
+    assert row[header.index("NIK")] == NIK
+    assert row[header.index("Program")] is None  # no programme: an empty cell
+    assert "Diterima" in row and "Ya" not in row  # status and sensitivity as words
+    history = list(book["Riwayat pengaduan"].values)
+    assert [r[-1] for r in history[1:]] == ["Sudah diverifikasi"]
+    assert "catatan internal" not in str(history)  # internal notes are the office's
+    listings = list(book["Daftar penerima manfaat"].values)
+    assert listings[1][listings[0].index("rumah tangga")] == "HH-17"
 
 
 @pytest.mark.parametrize("role", ["analyst", "partner"])

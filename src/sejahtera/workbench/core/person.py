@@ -48,6 +48,7 @@ class PersonForm(forms.Form):
 def titles() -> dict[str, str]:
     return {
         "grievances": _("Grievances"),
+        "grievance_history": _("Grievance history"),
         "contacts": _("Contacts"),
         "participations": _("Consultations"),
         "dtsen_proposals": _("DTSEN proposals"),
@@ -74,7 +75,7 @@ def export(request: HttpRequest) -> HttpResponse:
             "personal_data_exported",
             whom=whom.masked() | {"nik_hash": lookup_hash(whom.nik)},
             counts=held.counts(),
-            grievances=[row["code"] for row in held.records["grievances"]],
+            grievances=[row["code"] for row in held.values("grievances")],
             format=chosen,
         )
     stamp = timezone.localtime(held.made_at).strftime("%Y%m%d-%H%M%S")

@@ -9,7 +9,8 @@ encrypted, so they are compared after decrypting). What is gathered:
 - stakeholder contacts with that name and phone;
 - consultation participations under that name (a participant has no phone: matched by name
   only, and marked so);
-- DTSEN proposals made from those grievances;
+- those grievances' history as the person sees it (dates, statuses, messages to them; not the
+  internal notes or the staff who acted), and the DTSEN proposals made from them;
 - for the households those proposals name (and one the officer types), beneficiary listings,
   their payments and change requests of lists.
 
@@ -26,18 +27,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import models
+from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from sejahtera.report.cells import inert_row
 from sejahtera.workbench.consultations.models import Participant
 from sejahtera.workbench.core.privacy import initials, mask_nik, mask_phone
-from sejahtera.workbench.grievances.models import DtsenProposal, Grievance
+from sejahtera.workbench.grievances.models import DtsenProposal, Grievance, GrievanceEvent
 from sejahtera.workbench.programmes.models import Beneficiary, ChangeRequest, Payment
 from sejahtera.workbench.stakeholders.models import Contact
 
 KINDS = (
     "grievances",
+    "grievance_history",
     "contacts",
     "participations",
     "dtsen_proposals",
@@ -66,14 +71,30 @@ class Whom:
         }
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One value of a record: its column's label in the reader's language, the value as JSON
+    holds it, and as a spreadsheet shows it (a choice's label, a date, Ya/Tidak)."""
+
+    label: str
+    value: object
+    shown: object
+
+
+Record = dict[str, Cell]
+
+
 @dataclass
 class Held:
     whom: Whom
     made_at: datetime
-    records: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    records: dict[str, list[Record]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {kind: len(self.records.get(kind, [])) for kind in KINDS}
+
+    def values(self, kind: str) -> list[dict[str, object]]:
+        return [{key: cell.value for key, cell in record.items()} for record in self.records[kind]]
 
 
 def same_name(a: str, b: str) -> bool:
@@ -100,17 +121,40 @@ def _plain(value: object) -> object:
     return value
 
 
-def _row(obj: object, fields: tuple[str, ...], **extra: object) -> dict[str, object]:
-    return {name: _plain(getattr(obj, name)) for name in fields} | extra
+def _shown(value: object) -> object:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, Decimal):
+        return _plain(value)
+    return value
+
+
+def _row(obj: models.Model, fields: tuple[str, ...]) -> Record:
+    """``fields`` of ``obj``, labelled by their model's verbose names."""
+    record = {}
+    for name in fields:
+        model_field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        shown = getattr(obj, f"get_{name}_display")() if model_field.choices else _shown(value)
+        record[name] = Cell(str(model_field.verbose_name), _plain(value), shown)
+    return record
+
+
+def _extra(key: str, label: str, value: object, shown: object = None) -> Record:
+    return {key: Cell(label, value, value if shown is None else shown)}
 
 
 def _grievances(whom: Whom) -> list[Grievance]:
-    found = {g.pk: g for g in Grievance.with_nik(whom.nik)} if whom.nik else {}
+    found = {g.pk for g in Grievance.with_nik(whom.nik).only("pk")} if whom.nik else set()
     if whom.name and whom.phone:
-        for grievance in Grievance.objects.exclude(pk__in=found):
-            if same_name(grievance.name, whom.name) and same_phone(grievance.phone, whom.phone):
-                found[grievance.pk] = grievance
-    return sorted(found.values(), key=lambda g: (g.received_at, g.pk))
+        named = Grievance.objects.exclude(pk__in=found).annotate(held=Length("phone"))
+        for pk, name, phone in named.filter(held__gt=0).values_list("pk", "name", "phone"):
+            if same_name(name, whom.name) and same_phone(phone, whom.phone):
+                found.add(pk)
+    chosen = Grievance.objects.filter(pk__in=found).select_related("programme")
+    return list(chosen.order_by("received_at", "pk"))
 
 
 def gather(whom: Whom) -> Held:
@@ -120,36 +164,21 @@ def gather(whom: Whom) -> Held:
     held.records["grievances"] = [
         _row(g, ("code", "channel", "category", "status", "name", "nik", "phone", "address"))
         | _row(g, ("description", "received_at", "resolved_at", "sensitive"))
-        | {"programme": g.programme.code if g.programme else ""}
+        | _extra("programme", _("Programme"), g.programme.code if g.programme else "")
         for g in grievances
     ]
-    contacts = []
-    if whom.name and whom.phone:
-        contacts = [
-            c
-            for c in Contact.objects.select_related("organisation")
-            if same_name(c.name, whom.name) and same_phone(c.phone, whom.phone)
-        ]
-    held.records["contacts"] = [
-        _row(c, ("name", "position", "phone", "email"), organisation=c.organisation.name)
-        for c in contacts
+    events = GrievanceEvent.objects.filter(grievance__in=grievances).select_related("grievance")
+    held.records["grievance_history"] = [  # the person's own view: no internal notes or staff
+        _extra("grievance", _("Grievance"), e.grievance.code)
+        | _row(e, ("at", "status", "public_message"))
+        for e in events.order_by("grievance__received_at", "at", "pk")
     ]
-    participants = []
-    if whom.name:
-        participants = [
-            p
-            for p in Participant.objects.select_related("consultation", "organisation")
-            if same_name(p.name, whom.name)
-        ]
-    held.records["participations"] = [
-        _row(p, ("name", "affiliation"), matched_by="name")
-        | _row(p.consultation, ("title", "kind", "date"))
-        for p in participants
-    ]
+    _people(held, whom)
     proposals = DtsenProposal.objects.filter(grievance__in=grievances).select_related("grievance")
     held.records["dtsen_proposals"] = [
-        _row(p, ("kind", "household_id", "regency_code", "district_code", "village_code"))
-        | _row(p, ("reason", "made_at", "status"), grievance=p.grievance.code)
+        _extra("grievance", _("Grievance"), p.grievance.code)
+        | _row(p, ("kind", "household_id", "regency_code", "district_code", "village_code"))
+        | _row(p, ("reason", "made_at", "status"))
         for p in proposals
     ]
     households = {p.household_id for p in proposals if p.household_id}
@@ -158,25 +187,61 @@ def gather(whom: Whom) -> Held:
     return held
 
 
+def _people(held: Held, whom: Whom) -> None:
+    """Contacts (name and phone) and consultation participants (name only: they have no phone)."""
+    contacts = []
+    if whom.name and whom.phone:
+        contacts = [
+            c
+            for c in Contact.objects.select_related("organisation")
+            if same_name(c.name, whom.name) and same_phone(c.phone, whom.phone)
+        ]
+    held.records["contacts"] = [
+        _extra("organisation", _("Organisation"), c.organisation.name)
+        | _row(c, ("name", "position", "phone", "email"))
+        for c in contacts
+    ]
+    participants = []
+    if whom.name:
+        participants = [
+            p
+            for p in Participant.objects.select_related("consultation")
+            if same_name(p.name, whom.name)
+        ]
+    held.records["participations"] = [
+        _row(p.consultation, ("title", "kind", "date"))
+        | _row(p, ("name", "affiliation"))
+        | _extra("matched_by", _("Found by"), "name", _("name only"))
+        for p in participants
+    ]
+
+
 def _households(held: Held, households: set[str]) -> None:
     listings = Beneficiary.objects.filter(household_id__in=households).select_related(
         "cycle__programme"
     )
     held.records["beneficiary_listings"] = [
-        _row(b, ("household_id", "region_code", "district_code", "village_code", "desil"))
-        | _row(b, ("amount_rp",), programme=b.cycle.programme.code, cycle=b.cycle.name)
+        _extra("programme", _("Programme"), b.cycle.programme.code)
+        | _extra("cycle", _("Cycle"), b.cycle.name)
+        | _row(b, ("household_id", "region_code", "district_code", "village_code", "desil"))
+        | _row(b, ("amount_rp",))
         for b in listings
     ]
-    payments = Payment.objects.filter(beneficiary__in=listings).select_related("beneficiary")
+    payments = Payment.objects.filter(beneficiary__in=listings).select_related(
+        "beneficiary", "cycle__programme"
+    )
     held.records["payments"] = [
-        _row(p, ("paid_on", "planned_rp", "paid_rp", "channel"))
-        | {"household_id": p.beneficiary.household_id, "cycle": str(p.cycle)}
+        _extra("cycle", _("Cycle"), str(p.cycle))
+        | _extra("household_id", str(_("household")), p.beneficiary.household_id)
+        | _row(p, ("paid_on", "planned_rp", "paid_rp", "channel"))
         for p in payments
     ]
-    changes = ChangeRequest.objects.filter(household_id__in=households).select_related("cycle")
+    changes = ChangeRequest.objects.filter(household_id__in=households).select_related(
+        "cycle__programme"
+    )
     held.records["change_requests"] = [
-        _row(c, ("household_id", "kind", "amount_rp", "reason", "status", "created_at"))
-        | {"cycle": str(c.cycle)}
+        _extra("cycle", _("Cycle"), str(c.cycle))
+        | _row(c, ("household_id", "kind", "amount_rp", "reason", "status", "created_at"))
         for c in changes
     ]
 
@@ -186,23 +251,24 @@ def as_json(held: Held) -> bytes:
         "made_at": _plain(held.made_at),
         "asked_for": {k: v for k, v in vars(held.whom).items() if v},
         "counts": held.counts(),
-        "records": {kind: held.records.get(kind, []) for kind in KINDS},
+        "records": {kind: held.values(kind) for kind in KINDS},
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
 def as_xlsx(held: Held, titles: dict[str, str]) -> bytes:
-    """One sheet per kind (``titles``: its name in the reader's language), the columns as in
-    the JSON; every text inert (a name starting with = is shown, never run)."""
+    """One sheet per kind (``titles``: its name in the reader's language), the columns labelled
+    and choices shown in the reader's language; every text inert (a name starting with = is
+    shown, never run)."""
     book = Workbook()
     book.remove(book.active)
     for kind in KINDS:
         sheet = book.create_sheet(titles[kind][:31])
-        rows = held.records.get(kind, [])
-        columns = list(rows[0]) if rows else []
-        sheet.append(columns)
-        for row in rows:
-            sheet.append(inert_row([row[c] for c in columns]))
+        records = held.records[kind]
+        if records:
+            sheet.append([cell.label for cell in records[0].values()])
+        for record in records:
+            sheet.append(inert_row([cell.shown for cell in record.values()]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
