@@ -5,6 +5,7 @@ and errors that must reach the log."""
 from __future__ import annotations
 
 import logging
+import logging.config
 import socket
 import time
 from collections.abc import Iterator
@@ -18,11 +19,13 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
+from django.utils.log import configure_logging
 from django_tasks import task_backends
 
 from sejahtera.cli import port_taken
 from sejahtera.workbench.grievances import notify, workflow
 from sejahtera.workbench.grievances.models import Grievance, GrievanceEvent
+from sejahtera.workbench.settings import log_config
 
 
 def test_a_port_held_only_by_closing_connections_is_free_for_serve() -> None:
@@ -212,3 +215,39 @@ def test_a_mended_gateway_sends_on_the_retry(
         outcome = work(queue[1])
     assert down.sent == [grievance.code] and outcome["failed"] == [] and len(queue) == 2
     assert "sent by" in caplog.text
+
+
+# The log ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_errors_with_tracebacks_and_notifications_reach_the_log_file(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    cache.clear()
+    file = tmp_path / "logs" / "workbench.log"  # its folder is made
+    logging.config.dictConfig(log_config("INFO", file))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert Client().post("/grievances/new/", ANONYMOUS).status_code == 302
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(workflow, "submit", broken)
+        failed = Client(raise_request_exception=False).post("/grievances/new/", ANONYMOUS)
+    finally:
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    assert failed.status_code == 500 and "the disk is full" not in failed.text
+    log = file.read_text(encoding="utf-8")
+    code = Grievance.objects.get().code
+    assert f"INFO sejahtera.workbench.grievances.notify: grievance {code} received" in log
+    assert f"notification received of grievance {code} sent by" in log
+    assert "ERROR django.request: Internal Server Error: /grievances/new/" in log
+    assert "Traceback (most recent call last)" in log and "RuntimeError: the disk is full" in log
+
+
+def test_by_default_the_log_is_stderr_from_info_up() -> None:
+    assert settings.LOGGING["loggers"]["sejahtera"]["level"] == "INFO"  # the default
+    assert list(settings.LOGGING["handlers"]) == ["stderr"]  # no file unless asked
+    assert settings.LOGGING["root"]["handlers"] == ["stderr"]
