@@ -41,11 +41,11 @@ User.objects.filter(username="budi").delete(); User.objects.create(username="car
 Contact.objects.update(name="Diganti")
 """
 READ = """
-import json
-from django.contrib.auth.models import User
-from sejahtera.workbench.stakeholders.models import Contact
-print(json.dumps({"users": sorted(User.objects.values_list("username", flat=True)),
-                  "contacts": sorted((c.name, c.phone) for c in Contact.objects.all())}))
+def read():
+    from django.contrib.auth.models import User
+    from sejahtera.workbench.stakeholders.models import Contact
+    return {"users": sorted(User.objects.values_list("username", flat=True)),
+            "contacts": sorted([c.name, c.phone] for c in Contact.objects.all())}
 """
 BEFORE = {"users": ["ani", "budi"], "contacts": [["Siti Aminah", "0812345678"]]}
 
@@ -65,21 +65,35 @@ def environment(home: Path, database_url: str | None = None) -> dict[str, str]:
     return env
 
 
-def sejahtera(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SEJAHTERA, "--lang", "en", *arguments], env=env, capture_output=True, text=True
+# One process per test runs its steps in order: a command through click's runner (the CLI as
+# typed), code, or a read of the records; each process starting Django costs seconds.
+DRIVER = """
+import json, sys
+import django
+django.setup()
+from click.testing import CliRunner
+from sejahtera.cli import main
+answers = []
+for kind, step in json.loads(sys.argv[1]):
+    if kind == "cli":
+        done = CliRunner().invoke(main, ["--lang", "en", *step])
+        answers.append({"code": done.exit_code, "out": done.stdout, "err": done.stderr})
+    else:
+        exec(step)
+        answers.append(None)
+    if kind == "read":
+        answers[-1] = read()
+print(json.dumps(answers))
+"""
+
+
+def steps(env: dict[str, str], *todo: tuple[str, object]) -> list:
+    """Run ``todo`` (("cli", [arguments]) / ("code", source) / ("read", READ)) in one process."""
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(todo)], env=env, capture_output=True, text=True
     )
-
-
-def django(env: dict[str, str], code: str) -> str:
-    script = "import django; django.setup()\n" + code
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def state(env: dict[str, str]) -> dict[str, list]:
-    return json.loads(django(env, READ))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def digest(data: bytes) -> str:
@@ -97,9 +111,8 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     """A migrated SQLite workbench with records, a dataset version's file and a brief."""
     home = tmp_path_factory.mktemp("workbench")
     env = environment(home)
-    migrated = sejahtera(env, "manage", "migrate", "-v0")
-    assert migrated.returncode == 0, migrated.stderr
-    django(env, MAKE)
+    (migrated, _) = steps(env, ("cli", ["manage", "migrate", "-v0"]), ("code", MAKE))
+    assert migrated["code"] == 0, migrated
     (home / "var" / "datasets" / "versions" / "a1").mkdir(parents=True)
     (home / "var" / "datasets" / "versions" / "a1" / "slice.csv").write_bytes(SLICE)
     (home / "var" / "datasets" / "staging" / "b2").mkdir(parents=True)  # an import under way
@@ -111,9 +124,9 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def test_round_trip_on_sqlite(workbench: tuple[Path, dict[str, str]]) -> None:
     home, env = workbench
     var = home / "var"
-    written = sejahtera(env, "backup", str(home / "backup.tar"))
-    assert written.returncode == 0, written.stderr
-    assert "NOT included" in written.stdout  # the field keys are kept apart, and it says so
+    (written,) = steps(env, ("cli", ["backup", str(home / "backup.tar")]))
+    assert written["code"] == 0, written
+    assert "NOT included" in written["out"]  # the field keys are kept apart, and it says so
     with tarfile.open(home / "backup.tar") as tar:
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     manifest = json.loads(members.pop("manifest.json"))
@@ -124,7 +137,8 @@ def test_round_trip_on_sqlite(workbench: tuple[Path, dict[str, str]]) -> None:
         name: entry["sha256"] for name, entry in manifest["files"].items()
     }
     assert not any("staging" in name or "field" in name for name in members)
-    assert key_absent(members, env)
+    key = env["SEJAHTERA_FIELD_KEYS"].encode()
+    assert not any(key in data for data in members.values())
     assert manifest["database"] == {"engine": "sqlite", "method": "sqlite-backup"}
     assert "0001_initial" in manifest["migrations"]["stakeholders"]
     assert manifest["software"] and manifest["created"].endswith("+00:00")
@@ -137,30 +151,29 @@ def test_round_trip_on_sqlite(workbench: tuple[Path, dict[str, str]]) -> None:
     assert users == ["ani", "budi"]
     assert names and "Siti" not in names[0]
 
-    django(env, CHANGE)
     (var / "briefs" / "brief-1.pdf").write_bytes(b"changed")
     (var / "briefs" / "brief-2.pdf").write_bytes(b"new")
     shutil.rmtree(var / "datasets" / "versions" / "a1")
-    changed = state(env)
+    archive = str(home / "backup.tar")
+    _, changed, refused, after_refusal, restored, after = steps(
+        env,
+        ("code", CHANGE),
+        ("read", READ),
+        ("cli", ["restore", archive]),
+        ("read", READ),
+        ("cli", ["restore", "--force", archive]),
+        ("read", READ),
+    )
     assert changed["users"] == ["ani", "carl"]
-
-    refused = sejahtera(env, "restore", str(home / "backup.tar"))
-    assert refused.returncode == 2
-    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
-    assert state(env) == changed
-
-    restored = sejahtera(env, "restore", "--force", str(home / "backup.tar"))
-    assert restored.returncode == 0, restored.stderr
-    assert "every checksum matching" in restored.stdout
-    assert state(env) == BEFORE
+    assert refused["code"] == 2
+    assert "--force" in refused["err"] and "Traceback" not in refused["err"]
+    assert after_refusal == changed
+    assert restored["code"] == 0, restored
+    assert "every checksum matching" in restored["out"]
+    assert after == BEFORE
     assert files(var / "briefs") == {"brief-1.pdf": BRIEF}
     assert (var / "datasets" / "versions" / "a1" / "slice.csv").read_bytes() == SLICE
     assert not [p for p in var.rglob("*") if "before-restore" in p.name or ".restore." in p.name]
-
-
-def key_absent(members: dict[str, bytes], env: dict[str, str]) -> bool:
-    key = env["SEJAHTERA_FIELD_KEYS"].encode()
-    return not any(key in data for data in members.values())
 
 
 def test_a_changed_byte_is_refused_and_nothing_changes(
@@ -169,30 +182,30 @@ def test_a_changed_byte_is_refused_and_nothing_changes(
     home, env = workbench
     var = home / "var"
     folder = home / "backup-folder"
-    written = sejahtera(env, "backup", str(folder))
-    assert written.returncode == 0, written.stderr
+    written, _, before = steps(
+        env, ("cli", ["backup", str(folder)]), ("code", CHANGE), ("read", READ)
+    )
+    assert written["code"] == 0, written
     brief = folder / "data" / "briefs" / "brief-1.pdf"
     data = bytearray(brief.read_bytes())
     data[7] ^= 1
     brief.write_bytes(bytes(data))
-    django(env, CHANGE)
-    before, database = state(env), (var / "workbench.sqlite3").read_bytes()
-    on_disk = files(var / "briefs")
+    database, on_disk = (var / "workbench.sqlite3").read_bytes(), files(var / "briefs")
 
-    refused = sejahtera(env, "restore", "--force", str(folder))
-    assert refused.returncode == 2
-    assert "data/briefs/brief-1.pdf" in refused.stderr and "checksum" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    assert state(env) == before
+    refused, after = steps(env, ("cli", ["restore", "--force", str(folder)]), ("read", READ))
+    assert refused["code"] == 2
+    assert "data/briefs/brief-1.pdf" in refused["err"] and "checksum" in refused["err"]
+    assert "Traceback" not in refused["err"]
+    assert after == before
     assert (var / "workbench.sqlite3").read_bytes() == database
     assert files(var / "briefs") == on_disk
 
     # A file slipped in beside the listed ones is refused too, by name.
     brief.write_bytes(BRIEF)
     (folder / "data" / "briefs" / "extra.pdf").write_bytes(b"x")
-    refused = sejahtera(env, "restore", "--force", str(folder))
-    assert refused.returncode == 2 and "data/briefs/extra.pdf" in refused.stderr
-    assert state(env) == before
+    refused, after = steps(env, ("cli", ["restore", "--force", str(folder)]), ("read", READ))
+    assert refused["code"] == 2 and "data/briefs/extra.pdf" in refused["err"]
+    assert after == before
 
 
 @pytest.mark.postgres
@@ -204,17 +217,21 @@ def test_round_trip_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = postgres_url.rsplit("/", 1)[0] + "/" + name
     env = environment(tmp_path, url)
+    archive = str(tmp_path / "backup.tar.gz")
     try:
-        migrated = sejahtera(env, "manage", "migrate", "-v0")
-        assert migrated.returncode == 0, migrated.stderr
-        django(env, MAKE)
-        written = sejahtera(env, "backup", str(tmp_path / "backup.tar.gz"))
-        assert written.returncode == 0, written.stderr
-        assert "pg_dump" in written.stdout
-        django(env, CHANGE)
-        restored = sejahtera(env, "restore", "--force", str(tmp_path / "backup.tar.gz"))
-        assert restored.returncode == 0, restored.stderr
-        assert state(env) == BEFORE
+        migrated, _, written, _, restored, after = steps(
+            env,
+            ("cli", ["manage", "migrate", "-v0"]),
+            ("code", MAKE),
+            ("cli", ["backup", archive]),
+            ("code", CHANGE),
+            ("cli", ["restore", "--force", archive]),
+            ("read", READ),
+        )
+        assert migrated["code"] == 0, migrated
+        assert written["code"] == 0 and "pg_dump" in written["out"], written
+        assert restored["code"] == 0, restored
+        assert after == BEFORE
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
