@@ -73,7 +73,7 @@ class EvaluationResult(EvaluationOut):
     estimates: list[dict[str, Any]]  # CheckedEvaluation.tidy(): CHECKED_COLUMNS
 
 
-@router.post("", response={202: Started})
+@router.post("", response={202: Started, 400: Refusal})
 def start(request: HttpRequest, payload: EvaluationIn) -> Status:
     """Run a design on a dataset version or an uploaded table (one of the two) as a job (202:
     accepted, ``GET /api/jobs/{job}`` follows it, as for a scenario)."""
@@ -135,7 +135,7 @@ def tables(request: HttpRequest) -> list[EvaluationInput]:
     return list(EvaluationInput.objects.all())
 
 
-@router.post("/tables", response={201: TableOut, 413: Refusal})
+@router.post("/tables", response={201: TableOut, 400: Refusal, 413: Refusal})
 @decorate_view(limited)
 def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[EvaluationInput]:
     """Upload a table file (CSV, Excel, Parquet, Stata, SPSS) to evaluate; one the workbench
