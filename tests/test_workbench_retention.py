@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from sejahtera.i18n import speaking
 from sejahtera.workbench.audit.models import AuditEvent
 from sejahtera.workbench.consultations.models import Consultation, Participant
 from sejahtera.workbench.grievances.models import DtsenProposal, Grievance, GrievanceEvent
@@ -83,7 +84,7 @@ def test_past_their_period_blanked_within_kept(records) -> None:
     old, recent, still_open, gone, kept = records
     version = old.version
     printed = run()
-    assert "1 grievance(s) and 1 participant(s) blanked" in printed
+    assert "Data pribadi dikosongkan: 1 pengaduan, 1 peserta konsultasi." in printed
     old.refresh_from_db()
     assert (old.name, old.nik, old.phone, old.address, old.nik_hash) == ("", "", "", "", "")
     assert old.version == version + 1  # an edit form opened before cannot write them back
@@ -102,16 +103,18 @@ def test_past_their_period_blanked_within_kept(records) -> None:
     assert event.detail["grievances"] == [old.code]
     assert event.detail["years"] == {"grievance": 5, "participant": 3}
     # Idempotent: a second run finds nothing and writes no event.
-    assert "0 grievance(s) and 0 participant(s) blanked" in run()
+    assert "Data pribadi dikosongkan: 0 pengaduan, 0 peserta konsultasi." in run()
     assert AuditEvent.objects.filter(action="retention_applied").count() == 1
 
 
 def test_dry_run_changes_nothing(records) -> None:
     old, _, _, gone, _ = records
     token = stored(Grievance, old.pk, "nik")
-    printed = run("--dry-run")
-    assert f"grievance {old.code}" in printed and f"participant {gone.pk}" in printed
-    assert "1 grievance(s) and 1 participant(s) would be blanked" in printed
+    with speaking("en"):
+        printed = run("--dry-run")
+    assert f"grievance {old.tracking_code}" in printed
+    assert f"consultation participant {gone.pk} (Musrenbang 2019)" in printed
+    assert "Would be blanked (dry run, nothing changed): 1 grievance(s), 1 consultation" in printed
     assert stored(Grievance, old.pk, "nik") == token
     old.refresh_from_db()
     gone.refresh_from_db()

@@ -6,14 +6,18 @@ Meant for cron, for instance every night, with the workbench's environment::
     30 1 * * *  cd /srv/sejahtera && .venv/bin/sejahtera manage apply_retention
 
 One audit event ``retention_applied`` holds the counts; running it again blanks nothing twice.
-``--dry-run`` lists what it would blank and changes nothing.
+``--dry-run`` lists what it would blank and changes nothing. Messages in the command's language
+(``sejahtera --lang en manage …``, or ``SEJAHTERA_LANG``; Indonesian by default).
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from sejahtera.i18n import text
+from sejahtera.workbench.consultations.models import Participant
 from sejahtera.workbench.core import retention
+from sejahtera.workbench.grievances.models import format_code
 
 
 class Command(BaseCommand):
@@ -27,14 +31,18 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         dry_run = bool(options["dry_run"])
         found = retention.apply(dry_run=dry_run)
-        for kind, date in found.cutoffs.items():
-            self.stdout.write(f"{kind}: records from before {date} are past their period")
+        self.stdout.write(text("retention.cutoffs", **found.cutoffs))
         for code in found.grievances:
-            self.stdout.write(f"grievance {code}")
+            self.stdout.write(text("retention.grievance", code=format_code(code)))
+        titles = dict(
+            Participant.objects.filter(pk__in=found.participants).values_list(
+                "pk", "consultation__title"
+            )
+        )
         for pk in found.participants:
-            self.stdout.write(f"participant {pk}")
+            self.stdout.write(text("retention.participant", pk=pk, consultation=titles[pk]))
         counts = found.counts()
-        verb = "would be blanked" if dry_run else "blanked"
+        done = "retention.would_blank" if dry_run else "retention.blanked"
         self.stdout.write(
-            f"{counts['grievance']} grievance(s) and {counts['participant']} participant(s) {verb}"
+            text(done, grievances=counts["grievance"], participants=counts["participant"])
         )
