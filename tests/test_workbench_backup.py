@@ -235,3 +235,32 @@ def test_round_trip_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_an_older_backup_is_migrated(workbench: tuple[Path, dict[str, str]]) -> None:
+    home, env = workbench
+    archive = str(home / "older.tar.gz")
+    applied = (
+        "def read():\n"
+        "    from django.db.migrations.recorder import MigrationRecorder\n"
+        "    return sorted(MigrationRecorder.Migration.objects.filter(app='consultations')"
+        ".values_list('name', flat=True))\n"
+    )
+    older, before, written, _, restored, after, migrations = steps(
+        env,
+        ("cli", ["manage", "migrate", "consultations", "0001", "-v0"]),  # as an older release
+        ("read", READ),
+        ("cli", ["backup", archive]),
+        ("cli", ["manage", "migrate", "-v0"]),  # the software updated
+        ("cli", ["restore", "--force", archive]),
+        ("read", READ),
+        ("read", applied),
+    )
+    assert older["code"] == 0 and written["code"] == 0, (older, written)
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert manifest["migrations"]["consultations"] == ["0001_initial"]
+    assert restored["code"] == 0, restored
+    assert "migrations were run" in restored["out"]
+    assert after == before
+    assert migrations == ["0001_initial", "0002_encrypted_personal_data"]
