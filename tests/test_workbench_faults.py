@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client, RequestFactory, override_settings
@@ -251,3 +252,9 @@ def test_by_default_the_log_is_stderr_from_info_up() -> None:
     assert settings.LOGGING["loggers"]["sejahtera"]["level"] == "INFO"  # the default
     assert list(settings.LOGGING["handlers"]) == ["stderr"]  # no file unless asked
     assert settings.LOGGING["root"]["handlers"] == ["stderr"]
+
+
+def test_a_log_file_whose_folder_cannot_be_made_is_a_clear_refusal(tmp_path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(ImproperlyConfigured, match=r"SEJAHTERA_LOG_FILE: the folder .*taken"):
+        log_config("INFO", tmp_path / "taken" / "workbench.log")

@@ -92,7 +92,12 @@ def log_config(level: str, file: Path | None) -> dict[str, object]:
         "stderr": {"class": "logging.StreamHandler", "formatter": "plain"}
     }
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"SEJAHTERA_LOG_FILE: the folder {file.parent} cannot be made ({exc.strerror})"
+            ) from None
         handlers["file"] = {  # reopened when logrotate moves it
             "class": "logging.handlers.WatchedFileHandler",
             "filename": str(file),
