@@ -200,6 +200,11 @@ def test_a_changed_byte_is_refused_and_nothing_changes(
     assert (var / "workbench.sqlite3").read_bytes() == database
     assert files(var / "briefs") == on_disk
 
+    # A backup is not written inside what it backs up.
+    (inside,) = steps(env, ("cli", ["backup", str(var / "briefs" / "b.tar")]))
+    assert inside["code"] == 2 and "outside" in inside["err"]
+    assert files(var / "briefs") == on_disk
+
     # A file slipped in beside the listed ones is refused too, by name.
     brief.write_bytes(BRIEF)
     (folder / "data" / "briefs" / "extra.pdf").write_bytes(b"x")

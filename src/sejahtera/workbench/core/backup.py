@@ -138,6 +138,9 @@ def backup(out: Path) -> Summary:
     archive = out.name.endswith(ARCHIVE_SUFFIXES)
     if not archive and out.exists():
         raise SejahteraError("backup.out_exists", path=out)
+    for folder in (_data_folder(), _datasets_root()):
+        if folder in out.parents:  # the next backup would hold this one, and so on
+            raise SejahteraError("backup.inside", path=out, folder=folder)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
