@@ -27,6 +27,7 @@ from sejahtera.cli import port_taken
 from sejahtera.workbench.grievances import notify, workflow
 from sejahtera.workbench.grievances.models import Grievance, GrievanceEvent
 from sejahtera.workbench.settings import log_config
+from workbench_queue import DATABASE_TASKS, work_off
 
 
 def test_a_port_held_only_by_closing_connections_is_free_for_serve() -> None:
@@ -258,3 +259,17 @@ def test_a_log_file_whose_folder_cannot_be_made_is_a_clear_refusal(tmp_path) -> 
     (tmp_path / "taken").write_text("a file, not a folder")
     with pytest.raises(ImproperlyConfigured, match=r"SEJAHTERA_LOG_FILE: the folder .*taken"):
         log_config("INFO", tmp_path / "taken" / "workbench.log")
+
+
+@pytest.mark.django_db
+def test_the_worker_sends_what_the_database_queue_holds(
+    slow, django_capture_on_commit_callbacks
+) -> None:
+    cache.clear()
+    slow.delay = 0.0
+    with override_settings(TASKS=DATABASE_TASKS):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert Client().post("/grievances/new/", ANONYMOUS).status_code == 302
+        assert slow.sent == []  # waiting in the database
+        work_off()
+    assert slow.sent == [Grievance.objects.get().code]
