@@ -259,3 +259,14 @@ def test_neither_nik_nor_name_and_phone_is_a_form_error(people) -> None:
     assert response.status_code == 400
     assert "Isikan NIK orang tersebut, atau nama dan nomor teleponnya" in response.content.decode()
     assert not AuditEvent.objects.filter(action="personal_data_exported").exists()
+
+
+def test_the_page_in_both_languages() -> None:
+    client = signed_in("officer")
+    page = client.get(reverse("core:person_export")).content.decode()
+    for indonesian in ("Data pribadi yang disimpan tentang seseorang", "Telepon", "ID rumah"):
+        assert indonesian in page
+    assert "Household" not in page and "Phone" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("core:person_export"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Personal data held about a person" in page and "Unduh" not in page
