@@ -244,6 +244,10 @@ def test_xlsx_in_indonesian(people) -> None:
     assert "catatan internal" not in str(history)  # internal notes are the office's
     listings = list(book["Daftar penerima manfaat"].values)
     assert listings[1][listings[0].index("rumah tangga")] == "HH-17"
+    about = dict(book["Tentang berkas ini"].values)
+    assert about["NIK"] == NIK and about["Nama"] == "–"
+    assert about["Pengaduan"] == 1 and about["Daftar penerima manfaat"] == 1
+    assert about["Dibuat oleh"].startswith("officer-")
 
 
 @pytest.mark.parametrize("role", ["analyst", "partner"])

@@ -68,6 +68,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "core/person_export.html", {"form": form}, status=status)
     whom = subject.Whom(**{k: form.cleaned_data[k].strip() for k in vars(subject.Whom())})
     held = subject.gather(whom)
+    held.made_by = request.user.get_username()
     chosen = form.cleaned_data["format"]
     with transaction.atomic():
         audit.record(

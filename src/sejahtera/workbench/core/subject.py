@@ -89,6 +89,7 @@ class Held:
     whom: Whom
     made_at: datetime
     records: dict[str, list[Record]] = field(default_factory=dict)
+    made_by: str = ""  # the username of who exported it (the about sheet)
 
     def counts(self) -> dict[str, int]:
         return {kind: len(self.records.get(kind, [])) for kind in KINDS}
@@ -269,6 +270,15 @@ def as_xlsx(held: Held, titles: dict[str, str]) -> bytes:
             sheet.append([cell.label for cell in records[0].values()])
         for record in records:
             sheet.append(inert_row([cell.shown for cell in record.values()]))
+    about = book.create_sheet(_("About this file")[:31])
+    about.append([_("Made at"), timezone.localtime(held.made_at).replace(tzinfo=None)])
+    about.append([_("Made by"), held.made_by])
+    asked = {"NIK": held.whom.nik, _("Name"): held.whom.name, _("Phone"): held.whom.phone}
+    asked[_("Household identifier (if known)")] = held.whom.household_id
+    for label, value in asked.items():
+        about.append(inert_row([label, value]) if value else [label, "–"])
+    for kind in KINDS:
+        about.append([titles[kind], len(held.records[kind])])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
