@@ -127,6 +127,7 @@ def test_round_trip_on_sqlite(workbench: tuple[Path, dict[str, str]]) -> None:
     (written,) = steps(env, ("cli", ["backup", str(home / "backup.tar")]))
     assert written["code"] == 0, written
     assert "NOT included" in written["out"]  # the field keys are kept apart, and it says so
+    assert (home / "backup.tar").stat().st_mode & 0o777 == 0o600  # personal data: owner only
     with tarfile.open(home / "backup.tar") as tar:
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     manifest = json.loads(members.pop("manifest.json"))
@@ -182,10 +183,17 @@ def test_a_changed_byte_is_refused_and_nothing_changes(
     home, env = workbench
     var = home / "var"
     folder = home / "backup-folder"
-    written, _, before = steps(
-        env, ("cli", ["backup", str(folder)]), ("code", CHANGE), ("read", READ)
+    written, inside, _, before = steps(
+        env,
+        ("cli", ["backup", str(folder)]),
+        ("cli", ["backup", str(var / "briefs" / "b.tar")]),
+        ("code", CHANGE),
+        ("read", READ),
     )
     assert written["code"] == 0, written
+    # A backup is not written inside what it backs up.
+    assert inside["code"] == 2 and "outside" in inside["err"]
+    assert not (var / "briefs" / "b.tar").exists()
     brief = folder / "data" / "briefs" / "brief-1.pdf"
     data = bytearray(brief.read_bytes())
     data[7] ^= 1
@@ -198,11 +206,6 @@ def test_a_changed_byte_is_refused_and_nothing_changes(
     assert "Traceback" not in refused["err"]
     assert after == before
     assert (var / "workbench.sqlite3").read_bytes() == database
-    assert files(var / "briefs") == on_disk
-
-    # A backup is not written inside what it backs up.
-    (inside,) = steps(env, ("cli", ["backup", str(var / "briefs" / "b.tar")]))
-    assert inside["code"] == 2 and "outside" in inside["err"]
     assert files(var / "briefs") == on_disk
 
     # A file slipped in beside the listed ones is refused too, by name.

@@ -166,7 +166,11 @@ def backup(out: Path) -> Summary:
         if archive:
             made = out.with_name(f".{out.name}.{os.getpid()}.part")
             mode = "w:gz" if out.name.endswith(("gz", "tgz")) else "w"
-            with tarfile.open(made, mode) as tar:
+            # Readable by its owner only, as the database it holds.
+            with (
+                open(made, "xb", opener=lambda p, f: os.open(p, f, 0o600)) as raw,
+                tarfile.open(fileobj=raw, mode=mode) as tar,
+            ):
                 for path in sorted(work.rglob("*")):
                     tar.add(path, arcname=path.relative_to(work).as_posix(), recursive=False)
             os.replace(made, out)
@@ -277,12 +281,8 @@ def restore(source: Path, *, force: bool = False) -> Summary:
             )
         if not force and _holds_data():
             raise SejahteraError("backup.not_empty")
-        _put_in_place(folder, method)
         migrated = applied != known
-        if migrated:
-            from django.core.management import call_command
-
-            call_command("migrate", interactive=False, verbosity=0)
+        _put_in_place(folder, method, migrate=migrated)
     files = manifest["files"]
     return Summary(source, len(files), sum(f["bytes"] for f in files.values()), method, migrated)
 
@@ -348,8 +348,9 @@ def _holds_data() -> bool:
     return any((area.is_dir() and any(area.iterdir())) or area.is_file() for area in areas)
 
 
-def _put_in_place(folder: Path, method: str) -> None:
-    """Move the present database and folders aside, the backup's in; undo on any failure."""
+def _put_in_place(folder: Path, method: str, *, migrate: bool) -> None:
+    """Move the present database and folders aside, the backup's in, migrate when asked; undo
+    on any failure (a PostgreSQL database already restored stays restored)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     moved: list[tuple[Path, Path]] = []  # (place, aside)
     placed: list[Path] = []
@@ -380,7 +381,13 @@ def _put_in_place(folder: Path, method: str) -> None:
             placed.append(_data_folder() / entry.name)
         if method == "pg_dump":
             _restore_postgres(folder / DATABASE / POSTGRES_FILE)
+        if migrate:
+            from django.core.management import call_command
+
+            call_command("migrate", interactive=False, verbosity=0)
+            connections.close_all()
     except BaseException:
+        connections.close_all()
         for path in placed:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
