@@ -272,3 +272,29 @@ def test_an_older_backup_is_migrated(workbench: tuple[Path, dict[str, str]]) -> 
     assert "migrations were run" in restored["out"]
     assert after == before
     assert migrations == ["0001_initial", "0002_encrypted_personal_data"]
+
+
+def test_a_restore_failing_midway_puts_the_old_data_back(
+    workbench: tuple[Path, dict[str, str]],
+) -> None:
+    """A backup consistent with its manifest (rewritten to fit) whose database is no database
+    and whose migrations call for a migrate: the migrate fails after the backup is in place."""
+    home, env = workbench
+    var = home / "var"
+    folder = home / "broken"
+    written, before = steps(env, ("cli", ["backup", str(folder)]), ("read", READ))
+    assert written["code"] == 0, written
+    (folder / "database" / "workbench.sqlite3").write_bytes(b"not a database" * 100)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["database/workbench.sqlite3"]["sha256"] = digest(b"not a database" * 100)
+    manifest["migrations"]["consultations"] = ["0001_initial"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    database, on_disk = (var / "workbench.sqlite3").read_bytes(), files(var / "datasets")
+
+    failed, after = steps(env, ("cli", ["restore", "--force", str(folder)]), ("read", READ))
+    assert failed["code"] == 2 and "put back" in failed["err"], failed
+    assert "Traceback" not in failed["err"]
+    assert after == before
+    assert (var / "workbench.sqlite3").read_bytes() == database
+    assert files(var / "datasets") == on_disk
+    assert not [p for p in var.rglob("*") if "before-restore" in p.name]

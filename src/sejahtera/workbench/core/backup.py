@@ -386,7 +386,7 @@ def _put_in_place(folder: Path, method: str, *, migrate: bool) -> None:
 
             call_command("migrate", interactive=False, verbosity=0)
             connections.close_all()
-    except BaseException:
+    except BaseException as exc:
         connections.close_all()
         for path in placed:
             if path.is_dir():
@@ -395,7 +395,9 @@ def _put_in_place(folder: Path, method: str, *, migrate: bool) -> None:
                 path.unlink(missing_ok=True)
         for place, away in reversed(moved):
             os.rename(away, place)
-        raise
+        if isinstance(exc, SejahteraError | KeyboardInterrupt | SystemExit):
+            raise
+        raise SejahteraError("backup.restore_failed", detail=exc) from exc
     for _place, away in moved:
         if away.is_dir():
             shutil.rmtree(away, ignore_errors=True)
