@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -154,6 +155,10 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "programmes/programme_detail.html", context)
 
 
+# A code taken by someone else between the form's check and the save (two at the same moment).
+CODE_TAKEN = gettext_lazy("A programme with this code exists already: choose another code.")
+
+
 @GET_POST
 @requires("programme.edit")
 def programme_create(request: HttpRequest) -> HttpResponse:
@@ -165,7 +170,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
         _audit_unlisted(request, form, programme)
         return _programme_url(programme)
 
-    return create_page(request, form, page, saved)
+    return create_page(request, form, page, saved, clash=CODE_TAKEN)
 
 
 @GET_POST
@@ -179,6 +184,7 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
         form,
         page,
         "programme_changed",
+        clash=CODE_TAKEN,
         on_saved=lambda: _audit_unlisted(request, form, programme),  # in the same transaction
     )
 
