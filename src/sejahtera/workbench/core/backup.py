@@ -268,6 +268,8 @@ def restore(source: Path, *, force: bool = False) -> Summary:
         raise SejahteraError("backup.not_found", path=source)
     data_folder = _data_folder()
     data_folder.mkdir(parents=True, exist_ok=True)
+    for stale in data_folder.glob(".restore.*"):  # left by a restore that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     with _unpacked(source, data_folder) as folder:
         manifest = verified(folder)
         known = _known_migrations()
