@@ -40,6 +40,7 @@ from sejahtera.rules.expression import (
     parse,
 )
 from sejahtera.rules.operations import DATE_PARTS, to_groups
+from sejahtera.rules.shared import parts, shape_of
 
 Kind = Literal["number", "bool", "text", "date"]
 Entity = Literal["person", "household", "family"]
@@ -136,7 +137,7 @@ def compile_formula(
     """Compile ``text`` as a formula of a variable of ``entity``. Parts in ``repeated`` (by
     default, those written twice in this formula) are evaluated once per period and reused."""
     tree = parse(text)
-    compiler = _Compiler(names, _parts(tree, {}) if repeated is None else repeated, entity)
+    compiler = _Compiler(names, parts(tree, {}) if repeated is None else repeated, entity)
     try:
         compiled = compiler.node(tree)
         if compiled.entity not in (None, entity):
@@ -160,7 +161,7 @@ class _Compiler:
     def node(self, node: Node) -> Compiled:
         """``node`` compiled; a part written more than once is evaluated once per run."""
         compiled = self.compile(node)
-        shape = _shape(node)
+        shape = shape_of(node)
         if shape not in self.repeated:
             return compiled
         # household.x has a value per person in one formula and per family in another.
@@ -556,48 +557,6 @@ def _float(value: Value) -> Value:
     (``2 ** 64`` is 0 in int64), floats overflow to infinity, which :meth:`_Compiler.binary`
     refuses. Whole numbers up to 2**53 stay exact (the parser refuses larger literals)."""
     return np.asarray(value, dtype=np.float64)
-
-
-def _shape(node: Node) -> tuple:
-    """A node without its positions: equal for two copies of the same expression."""
-    if not dataclasses.is_dataclass(node):
-        return node  # type: ignore[return-value]
-    parts: list[object] = [type(node).__name__]
-    for item in dataclasses.fields(node):
-        if item.name == "position" or item.name == "at":
-            continue
-        value = getattr(node, item.name)
-        if isinstance(value, tuple):
-            parts.append(tuple(_shape(v) for v in value))
-        else:
-            parts.append(_shape(value) if isinstance(value, Node) else value)
-    return tuple(parts)
-
-
-def repeated_parts(texts: list[str]) -> set[tuple]:
-    """The parts (other than names and constants) written more than once among ``texts``: a
-    ruleset's formulas share them, so each is evaluated once per period."""
-    seen: dict[tuple, int] = {}
-    for text in texts:
-        _parts(parse(text), seen)
-    return {key for key, count in seen.items() if count > 1}
-
-
-def _parts(tree: Node, seen: dict[tuple, int]) -> set[tuple]:
-    """Count each part of ``tree`` in ``seen``; return the parts seen more than once."""
-
-    def visit(node: Node) -> None:
-        if not isinstance(node, Number | Text | Boolean | Name):
-            key = _shape(node)
-            seen[key] = seen.get(key, 0) + 1
-        for item in dataclasses.fields(node):
-            value = getattr(node, item.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, Node):
-                    visit(child)
-
-    visit(tree)
-    return {key for key, count in seen.items() if count > 1}
 
 
 def _dotted(node: Node) -> tuple[str, ...]:

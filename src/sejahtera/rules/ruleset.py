@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from sejahtera.rules.compile import Compiled, Entity, Kind, compile_formula, repeated_parts
+from sejahtera.rules.compile import Compiled, Entity, Kind, compile_formula
 from sejahtera.rules.expression import FormulaError
 from sejahtera.rules.parameters import (
     Located,
@@ -49,6 +49,7 @@ from sejahtera.rules.programmes import (
     read_programmes,
 )
 from sejahtera.rules.regional import RegionalValue, read_regional
+from sejahtera.rules.shared import repeated_parts
 from sejahtera.version import __version__
 
 TYPES: dict[str, Kind] = {
