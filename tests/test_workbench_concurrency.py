@@ -30,6 +30,8 @@ from sejahtera.workbench.decisions.forms import ConsultationLinkForm
 from sejahtera.workbench.decisions.models import ConsultationLink, Decision
 from sejahtera.workbench.programmes.forms import ProgrammeForm
 from sejahtera.workbench.programmes.models import Programme
+from sejahtera.workbench.stakeholders.forms import OrganisationForm
+from sejahtera.workbench.stakeholders.models import Organisation
 from workbench_users import user_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -163,3 +165,21 @@ def test_one_consultation_linked_twice_at_once_gives_one_link_and_a_form_error(
     )
     assert statuses == [302, 400]
     assert ConsultationLink.objects.filter(decision=decision).count() == 1
+
+
+def test_two_organisations_with_the_same_name_at_once_give_one_and_a_form_error(
+    database, monkeypatch
+) -> None:
+    a, b = client_of("kepala"), client_of("officer")
+    yayasan = {"name": "Yayasan A", "kind": "ngo", "region": "", "notes": ""}
+    saved, refused = together(
+        monkeypatch,
+        OrganisationForm,
+        [
+            lambda: a.post("/stakeholders/new/", yayasan),
+            lambda: b.post("/stakeholders/new/", yayasan),
+        ],
+    )
+    assert (saved.status_code, refused.status_code) == (302, 400)
+    assert "Organisasi dengan nama ini sudah ada: pilih nama lain." in refused.text
+    assert Organisation.objects.filter(name="Yayasan A").count() == 1

@@ -27,6 +27,7 @@ GET_POST = require_http_methods(["GET", "POST"])
 NAV = "stakeholders/_nav.html"  # the navigation on this app's form pages
 # Two people adding the same engagement at the same moment: the second is told.
 TAKEN = gettext_lazy("This organisation already has this role in this programme.")
+NAME_TAKEN = gettext_lazy("An organisation with this name exists already: choose another name.")
 
 
 # Organisations
@@ -80,7 +81,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         audit.record(request, "organisation_created", organisation, name=organisation.name)
         return organisation.get_absolute_url()
 
-    return create_page(request, form, page, saved)
+    return create_page(request, form, page, saved, clash=NAME_TAKEN)
 
 
 @GET_POST
@@ -90,7 +91,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     title = _("Edit %(name)s") % {"name": organisation.name}
     form = OrganisationForm(posted(request), instance=organisation)
     page = FormPage(title, organisation.get_absolute_url(), NAV)
-    return edit_page(request, form, page, "organisation_changed")
+    return edit_page(request, form, page, "organisation_changed", clash=NAME_TAKEN)
 
 
 # Contacts
