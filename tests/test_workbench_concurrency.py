@@ -24,12 +24,13 @@ import pytest
 from django.db import connection, connections
 from django.forms import BaseModelForm
 from django.test import Client
+from django.utils import timezone
 
 from sejahtera.workbench.consultations.models import Consultation
 from sejahtera.workbench.decisions.forms import ConsultationLinkForm
 from sejahtera.workbench.decisions.models import ConsultationLink, Decision
-from sejahtera.workbench.programmes.forms import ProgrammeForm
-from sejahtera.workbench.programmes.models import Programme
+from sejahtera.workbench.programmes.forms import BudgetForm, CycleForm, ProgrammeForm
+from sejahtera.workbench.programmes.models import Budget, Cycle, Programme
 from sejahtera.workbench.stakeholders.forms import OrganisationForm
 from sejahtera.workbench.stakeholders.models import Organisation
 from workbench_users import user_with
@@ -183,3 +184,32 @@ def test_two_organisations_with_the_same_name_at_once_give_one_and_a_form_error(
     assert (saved.status_code, refused.status_code) == (302, 400)
     assert "Organisasi dengan nama ini sudah ada: pilih nama lain." in refused.text
     assert Organisation.objects.filter(name="Yayasan A").count() == 1
+
+
+def test_two_budgets_for_one_year_and_source_at_once_give_one_and_a_form_error(
+    database, monkeypatch
+) -> None:
+    Programme.objects.create(code="pangan", name="Bantuan Pangan")
+    a, b = client_of("kepala"), client_of("officer")
+    budget = {"year": 2025, "source": "APBD", "amount_rp": 1_000_000_000}
+    url = "/programmes/pangan/budgets/new/"
+    saved, refused = together(
+        monkeypatch, BudgetForm, [lambda: a.post(url, budget), lambda: b.post(url, budget)]
+    )
+    assert (saved.status_code, refused.status_code) == (302, 400)
+    assert "Program ini sudah memiliki anggaran untuk tahun dan sumber itu." in refused.text
+    assert Budget.objects.filter(programme__code="pangan").count() == 1
+
+
+def test_two_cycles_of_one_name_at_once_give_one_and_a_form_error(database, monkeypatch) -> None:
+    Programme.objects.create(code="pangan", name="Bantuan Pangan")
+    a, b = client_of("kepala"), client_of("officer")
+    year = str(timezone.localdate().year)
+    cycle = {"name": f"{year} tahap 1", "declared": "pbi_jkn", "period": year}
+    url = "/programmes/pangan/cycles/new/"
+    saved, refused = together(
+        monkeypatch, CycleForm, [lambda: a.post(url, cycle), lambda: b.post(url, cycle)]
+    )
+    assert (saved.status_code, refused.status_code) == (302, 400)
+    assert "Program ini sudah memiliki siklus dengan nama itu." in refused.text
+    assert Cycle.objects.filter(programme__code="pangan").count() == 1

@@ -155,8 +155,10 @@ def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "programmes/programme_detail.html", context)
 
 
-# A code taken by someone else between the form's check and the save (two at the same moment).
+# Taken by someone else between the form's check and the save (two at the same moment).
 CODE_TAKEN = gettext_lazy("A programme with this code exists already: choose another code.")
+BUDGET_TAKEN = gettext_lazy("This programme already has a budget for that year and source.")
+CYCLE_TAKEN = gettext_lazy("This programme already has a cycle of that name.")
 
 
 @GET_POST
@@ -208,7 +210,7 @@ def budget_create(request: HttpRequest, code: str) -> HttpResponse:
             amount_rp=str(budget.amount_rp),
         )  # fmt: skip
 
-    return create_page(request, form, page, saved)
+    return create_page(request, form, page, saved, clash=BUDGET_TAKEN)
 
 
 @GET_POST
@@ -241,7 +243,7 @@ def cycle_create(request: HttpRequest, code: str) -> HttpResponse:
         )  # fmt: skip
         return reverse("programmes:cycle", args=[cycle.pk])
 
-    return create_page(request, form, FormPage(title, back, NAV), saved)
+    return create_page(request, form, FormPage(title, back, NAV), saved, clash=CYCLE_TAKEN)
 
 
 def _dataset_shown(path: str | None) -> tuple[str, str]:
