@@ -164,7 +164,27 @@ class ChangeStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class ChangeRequest(models.Model):
+class Reviewed(models.Model):
+    """A request made by one user (the maker) and approved or rejected by another (the
+    checker): a change to a frozen list, or a step of a cycle that moves money."""
+
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic locking
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        abstract = True
+
+
+class ChangeRequest(Reviewed):
     """A proposed change to a frozen list: made by one user, approved or rejected by another."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="change_requests")
@@ -177,19 +197,6 @@ class ChangeRequest(models.Model):
         _("proposed amount (Rp)"), max_digits=14, decimal_places=0, null=True, blank=True
     )
     reason = models.TextField(_("reason"))
-    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
-    )
-    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)  # optimistic locking
-
-    class Meta:
-        ordering = ("-created_at", "-pk")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.household_id}"
@@ -201,7 +208,7 @@ class CycleRequestKind(models.TextChoices):
     PAYMENT = "payment", _("Record a payment")
 
 
-class CycleRequest(models.Model):
+class CycleRequest(Reviewed):
     """A step of a cycle that moves money, asked for by one user (the maker) and done only when
     another (the checker) approves it: generating the list (from ``detail["dataset"]``),
     freezing it, or recording the payment ``detail`` holds (the payment form's fields).
@@ -212,19 +219,6 @@ class CycleRequest(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=CycleRequestKind.choices)
     detail = models.JSONField(default=dict, blank=True)
     cycle_version = models.PositiveIntegerField()
-    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
-    )
-    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)  # optimistic locking
-
-    class Meta:
-        ordering = ("-created_at", "-pk")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.cycle}"
