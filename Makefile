@@ -67,12 +67,21 @@ $(CHROMIUM_STAMP): | $(STAMP)
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 	touch $(CHROMIUM_STAMP)
 
+# The PostgreSQL run goes beside the whole suite on SQLite (one core each), its output shown
+# when both have ended; each run has a data folder of its own (SEJAHTERA_DATA).
+PG_LOG := $(VENV)/postgres-tests.log
 test: lint $(CHROMIUM_STAMP)
-	$(BIN)/pytest
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "workbench tests on PostgreSQL ($(POSTGRES_URL))"; \
-		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider tests/test_workbench_*.py; \
-	else echo "PostgreSQL not reachable at $(POSTGRES_URL): workbench tests ran on SQLite only"; fi
+	@pg=0; data=$$(mktemp -d); pgdata=$$(mktemp -d); \
+	if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		pg=1; echo "workbench tests on PostgreSQL ($(POSTGRES_URL)) run beside the suite; their output follows it"; \
+		( SEJAHTERA_DATA=$$pgdata DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider \
+			tests/test_workbench_*.py > $(PG_LOG) 2>&1; echo $$? > $(PG_LOG).rc ) & \
+	fi; \
+	SEJAHTERA_DATA=$$data $(BIN)/pytest; sqlite=$$?; \
+	wait; postgres=0; rm -rf $$data $$pgdata; \
+	if [ $$pg = 1 ]; then echo "workbench tests on PostgreSQL ($(POSTGRES_URL)):"; cat $(PG_LOG); postgres=$$(cat $(PG_LOG).rc); \
+	else echo "PostgreSQL not reachable at $(POSTGRES_URL): workbench tests ran on SQLite only"; fi; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
 
 # Measurement benchmarks make about 1.6 GB of data in var/bench/ once, and need 2 GB of temporary
 # space for the out-of-core run.
