@@ -26,6 +26,7 @@ import secrets
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,31 @@ class Progress:
                 raise Cancelled
             Job.objects.filter(pk=self.job.pk).update(progress=fraction, message=message[:200])
             yield
+
+
+def keep_file(
+    progress: Progress,
+    folder: Path,
+    suffix: str,
+    write: Callable[[Path], Any],
+    audited: Callable[[Any], None],
+) -> tuple[str, Any]:
+    """A job's file: ``write(path)`` writes it under a temporary name in ``folder``; then, in
+    the job's last step, ``audited(what write returned)`` records it and the file takes its
+    name (the job's id and a random part, then ``suffix``), which is returned with what write
+    returned. A file appears only with its audit event: a failure, or a cancellation, leaves
+    none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{progress.job.pk}-{secrets.token_hex(8)}.{suffix}"
+    partial = folder / f".{name}.part.{suffix}"  # the suffix last: writers choose by it
+    try:
+        written = write(partial)
+        with progress.last_step(0.95, _("Saving the file")):
+            audited(written)
+            partial.replace(folder / name)  # last: a failed audit leaves no file
+    finally:
+        partial.unlink(missing_ok=True)
+    return name, written
 
 
 def start(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
-import secrets
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.jobs import JobError, Progress, keep_file, kind
 from sejahtera.workbench.core.models import Job, JobState
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.datasets.services import checksum_of, folder_of
@@ -200,26 +200,21 @@ def build_job(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
         given = brief_input(decision, language)
     progress.step(0.1, _("Computing the options"))
     built = _call(brief.build_brief, given, progress)
-    folder().mkdir(parents=True, exist_ok=True)
-    name = f"{progress.job.pk}-{secrets.token_hex(8)}.{form}"
-    partial = folder() / f".{name}.part.{form}"
-    try:
-        progress.step(0.9, _("Writing the document"))
-        brief.write_brief(built, partial)
-        with progress.last_step(0.95, _("Saving the file")):
-            audit.record(
-                None,
-                "brief_built",
-                decision,
-                user=progress.owner,
-                format=form,
-                language=language,
-                number=decision.number,
-                job=progress.job.pk,
-            )
-            partial.replace(folder() / name)
-    finally:
-        partial.unlink(missing_ok=True)
+    progress.step(0.9, _("Writing the document"))
+
+    def audited(_written: None) -> None:
+        audit.record(
+            None,
+            "brief_built",
+            decision,
+            user=progress.owner,
+            format=form,
+            language=language,
+            number=decision.number,
+            job=progress.job.pk,
+        )
+
+    name = keep_file(progress, folder(), form, partial(brief.write_brief, built), audited)[0]
     return {
         "decision": decision.pk,
         "file": name,

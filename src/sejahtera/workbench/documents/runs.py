@@ -7,7 +7,6 @@ staff, anyone who sees the job) downloads it from the page (:mod:`.views`, audit
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from sejahtera.report.planning.document import PlanningDocument
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.jobs import JobError, Progress, keep_file, kind
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import DatasetVersion
 
@@ -59,26 +58,21 @@ def _keep(
 ) -> dict[str, Any]:
     if form not in FORMATS:
         raise JobError(_("Documents are written as DOCX, XLSX or PDF."))
-    folder().mkdir(parents=True, exist_ok=True)
-    name = f"{progress.job.pk}-{secrets.token_hex(8)}.{form}"
-    partial = folder() / f".{name}.part.{form}"
-    try:
-        progress.step(0.8, _("Writing the file"))
-        document.write(partial)
-        with progress.last_step(0.95, _("Saving the file")):
-            audit.record(
-                None,
-                "document_made",
-                None,
-                user=progress.owner,
-                kind=document.kind,
-                format=form,
-                job=progress.job.pk,
-                **about,
-            )
-            partial.replace(folder() / name)  # last: a failed audit leaves no file
-    finally:
-        partial.unlink(missing_ok=True)
+    progress.step(0.8, _("Writing the file"))
+
+    def audited(_written: object) -> None:
+        audit.record(
+            None,
+            "document_made",
+            None,
+            user=progress.owner,
+            kind=document.kind,
+            format=form,
+            job=progress.job.pk,
+            **about,
+        )
+
+    name = keep_file(progress, folder(), form, document.write, audited)[0]
     return {
         "file": name,
         "format": form,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.jobs import JobError, Progress, kind
+from sejahtera.workbench.core.jobs import JobError, Progress, keep_file, kind
 from sejahtera.workbench.programmes.lists import ListFilter, Row, listed, rows
 from sejahtera.workbench.programmes.models import Cycle
 
@@ -138,23 +137,20 @@ def export_job(progress: Progress, arguments: dict[str, Any]) -> dict[str, Any]:
         if count % BLOCK == 0:
             progress.step(0.1 + 0.8 * count / total, _("Writing the rows"))
 
-    folder().mkdir(parents=True, exist_ok=True)
-    name = f"{progress.job.pk}-{secrets.token_hex(8)}.{form}"
-    partial = folder() / f".{name}.part"
     shown = rows(chosen_rows.iterator(chunk_size=2000))
-    try:
+
+    def write(partial: Path) -> int:
         if form == "csv":
-            count = write_csv(partial, shown, report)
-        else:
-            count = write_xlsx(partial, shown, _notes(cycle, chosen, progress), report)
-        with progress.last_step(0.95, _("Saving the file")):
-            audit.record(
-                None, "beneficiaries_exported", cycle, user=progress.owner, format=form,
-                filter=chosen.to_dict(), rows=count, job=progress.job.pk,
-            )  # fmt: skip
-            partial.replace(folder() / name)  # last: a failed audit leaves no file
-    finally:
-        partial.unlink(missing_ok=True)
+            return write_csv(partial, shown, report)
+        return write_xlsx(partial, shown, _notes(cycle, chosen, progress), report)
+
+    def audited(count: int) -> None:
+        audit.record(
+            None, "beneficiaries_exported", cycle, user=progress.owner, format=form,
+            filter=chosen.to_dict(), rows=count, job=progress.job.pk,
+        )  # fmt: skip
+
+    name, count = keep_file(progress, folder(), form, write, audited)
     return {"cycle": cycle.pk, "rows": count, "format": form, "file": name}
 
 
