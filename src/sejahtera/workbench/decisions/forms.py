@@ -238,16 +238,7 @@ class ProgrammeFromDecisionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """The SIPD codes checked by programmes/sipd.py, as the programme's own form does."""
         cleaned = super().clean()
-        names = {level: f"sipd_{level}" for level in sipd.LEVELS}
-        checked = sipd.check(*((cleaned.get(names[level]) or "") for level in sipd.LEVELS))
-        for level, name in names.items():
-            cleaned[name] = checked.codes[level]
-        for level, problem in checked.errors.items():
-            self.add_error(names[level], problem)
-        if checked.unlisted and not cleaned.get("sipd_unlisted_ok"):
-            self.add_error(None, sipd.unlisted_message(checked.unlisted))
-        elif checked.valid:
-            self.sipd_unlisted = checked.unlisted
+        self.sipd_unlisted = sipd.clean_codes(self, cleaned)
         return cleaned
 
 

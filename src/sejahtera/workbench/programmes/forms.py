@@ -84,17 +84,7 @@ class ProgrammeForm(VersionedForm):
         cleaned = super().clean()
         if "status" in cleaned and not cleaned["status"]:
             cleaned["status"] = self.instance.status or ProgrammeStatus.ACTIVE
-        names = {level: f"sipd_{level}" for level in sipd.LEVELS}
-        checked = sipd.check(*(cleaned.get(names[level], "") for level in sipd.LEVELS))
-        for level, name in names.items():
-            if name in cleaned:
-                cleaned[name] = checked.codes[level]
-        for level, problem in checked.errors.items():
-            self.add_error(names[level], problem)
-        if checked.unlisted and not cleaned.get("sipd_unlisted_ok"):
-            self.add_error(None, sipd.unlisted_message(checked.unlisted))
-        elif checked.valid:
-            self.sipd_unlisted = checked.unlisted
+        self.sipd_unlisted = sipd.clean_codes(self, cleaned)
         return cleaned
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from django.utils.translation import gettext as _
 
@@ -171,6 +171,25 @@ def unlisted_message(codes: list[str]) -> str:
         "codes of the Sosial field that could be checked), so your SIPD may well have it: tick "
         "“Use codes not in the list” to keep it; the warning is recorded."
     ) % {"codes": ", ".join(codes)}
+
+
+def clean_codes(form: Any, cleaned: dict[str, Any]) -> list[str]:
+    """A form's SIPD fields (``sipd_program``, ``sipd_kegiatan``, ``sipd_sub_kegiatan``) checked:
+    each code written as the list writes it, each problem an error on its field, and codes the
+    list does not know an error unless the form's ``sipd_unlisted_ok`` is ticked. Returns the
+    unknown codes accepted that way (their warning is audited by the caller)."""
+    names = {level: f"sipd_{level}" for level in LEVELS}
+    checked = check(*((cleaned.get(names[level]) or "") for level in LEVELS))
+    for level, name in names.items():
+        if name in cleaned:
+            cleaned[name] = checked.codes[level]
+    for level, problem in checked.errors.items():
+        form.add_error(names[level], problem)
+    if checked.unlisted and not cleaned.get("sipd_unlisted_ok"):
+        form.add_error(None, unlisted_message(checked.unlisted))
+    elif checked.valid:
+        return checked.unlisted
+    return []
 
 
 @dataclass(frozen=True)
