@@ -12,8 +12,9 @@ from sejahtera.data.dataset import Dataset
 from sejahtera.i18n import set_language
 from sejahtera.synth import SynthOptions, synthesise
 
-# The browser tests' chromium (the `browser` fixture) and their sign-in.
-pytest_plugins = ["workbench_browser"]
+# The browser tests' chromium (the `browser` fixture) and their sign-in; SQLite's flush past
+# the audit log's triggers.
+pytest_plugins = ["workbench_browser", "workbench_audit_guard"]
 
 POSTGRES_URL = os.environ.get("SEJAHTERA_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
