@@ -136,7 +136,34 @@ def rules_show(
     "--households-out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Tulis hasil per rumah tangga (CSV atau Parquet) / write per-household results.",
+    help="Tulis hasil per rumah tangga (CSV atau Parquet; dengan --stream sebuah folder) / write "
+    "per-household results (CSV or Parquet; with --stream a folder).",
+)
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Simulasikan per bagian (kabupaten utuh) di semua inti: data lebih besar dari memori / "
+    "simulate piece by piece (whole kabupaten) on every core: data larger than memory.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Dengan --stream: klaster Dask lokal dengan N pekerja / with --stream: a local Dask "
+    "cluster of N workers.",
+)
+@click.option(
+    "--cluster",
+    default=None,
+    help="Dengan --stream: alamat penjadwal Dask (tcp://HOST:8786) / with --stream: a Dask "
+    "scheduler's address.",
+)
+@click.option(
+    "--scratch",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dengan --stream: folder kerja sementara (di klaster: terjangkau semua pekerja) / with "
+    "--stream: the scratch folder (on a cluster: reachable by every worker).",
 )
 @friendly
 def simulate_command(
@@ -147,12 +174,40 @@ def simulate_command(
     period: str,
     as_json: bool,
     households_out: Path | None,
+    stream: bool,
+    workers: int | None,
+    cluster: str | None,
+    scratch: Path | None,
 ) -> None:
     import json
 
+    from sejahtera.errors import SejahteraError
     from sejahtera.simulate.scenario import scenario_of
 
-    result = scenario_of(data, ruleset_name, reform, baseline=_baseline(baseline), period=period)
+    if not stream and (workers or cluster or scratch):
+        raise SejahteraError("simulate.stream_only")
+    if stream:
+        from sejahtera.simulate.parallel import Runner
+        from sejahtera.simulate.stream import scenario_streamed
+
+        if workers and cluster:
+            raise SejahteraError("simulate.workers_or_cluster")
+        runner = Runner.dask(workers, cluster) if workers or cluster else Runner.cores()
+        result = scenario_streamed(
+            data,
+            ruleset_name,
+            reform,
+            baseline=_baseline(baseline),
+            period=period,
+            runner=runner,
+            scratch=scratch,
+            keep=households_out,
+        )
+        households_out = None  # kept as the run went
+    else:
+        result = scenario_of(
+            data, ruleset_name, reform, baseline=_baseline(baseline), period=period
+        )
     if households_out is not None:
         frame = result.households()
         if households_out.suffix == ".parquet":

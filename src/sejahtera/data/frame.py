@@ -114,12 +114,15 @@ def age_group(age: pd.Series) -> pd.Series:
     return pd.cut(age, bins=bins, labels=labels)
 
 
-def household_frame(dataset: Dataset, persons: pd.DataFrame | None = None) -> pd.DataFrame:
+def household_frame(
+    dataset: Dataset, persons: pd.DataFrame | None = None, households: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Households with what their members tell about them (see :data:`DERIVED`).
 
-    ``persons``, when the caller has already read them, spares a second read.
+    ``persons`` and ``households``, when the caller has already read them (or some of them,
+    with all their members), spare a second read.
     """
-    households = dataset.households()
+    households = dataset.households() if households is None else households
     if persons is None:
         persons = dataset.persons(
             [
