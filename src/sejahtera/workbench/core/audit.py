@@ -43,6 +43,14 @@ def client_address(request: HttpRequest) -> str | None:
     return remote
 
 
+def hold_chain() -> None:
+    """Take the audit chain's lock now, for the rest of the transaction: a transaction that
+    writes several rows with unique keys, each with its event, takes it first, so a writer of
+    the same key waits here instead of holding the chain while it waits for the key (a deadlock
+    on PostgreSQL)."""
+    chain.lock(router.db_for_write(AuditEvent))
+
+
 def record(
     request: HttpRequest | None,
     action: str,

@@ -391,6 +391,7 @@ def store(request: HttpRequest, checked: Checked, file_name: str) -> list[Grieva
     made = []
     user = request.user if request.user.is_authenticated else None
     with transaction.atomic():
+        audit.hold_chain()  # before the first LAPOR! ID: see hold_chain
         for row in checked.incoming:
             grievance = Grievance(
                 channel=Channel.LAPOR,

@@ -16,7 +16,7 @@ from typing import Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -213,17 +213,27 @@ class Grievance(models.Model):
         return format_code(self.code)
 
     def save(self, *args: object, **kwargs: object) -> None:
-        if not self.code:
-            self.code = new_code()
-            while Grievance.objects.filter(code=self.code).exists():
-                self.code = new_code()
         if self.due_at is None:
             self.due_at = due_date(self.category, self.received_at)
         self.nik_hash = lookup_hash(self.nik)
         fields = kwargs.get("update_fields")
         if fields is not None and "nik" in fields:
             kwargs["update_fields"] = {*fields, "nik_hash"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if self.code:
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            return
+        while True:  # a code drawn by someone else at the same moment is drawn again
+            self.code = new_code()
+            while Grievance.objects.filter(code=self.code).exists():
+                self.code = new_code()
+            try:
+                with transaction.atomic():  # a savepoint: the clash leaves the caller's going
+                    super().save(*args, **kwargs)  # type: ignore[arg-type]
+                return
+            except IntegrityError:
+                if not Grievance.objects.filter(code=self.code).exists():
+                    self.code = ""
+                    raise  # another constraint (a LAPOR! ID already stored)
 
     @classmethod
     def with_nik(cls, nik: str) -> models.QuerySet[Grievance]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -401,14 +402,20 @@ def lapor_import(request: HttpRequest) -> HttpResponse:
             raise lapor.LaporFileError(
                 _("The file is larger than 10 MB: export fewer reports at a time.")
             )
-        checked = lapor.check(lapor.read_table(upload.read(), upload.name))
+        table = lapor.read_table(upload.read(), upload.name)
     except lapor.LaporFileError as problem:
         context["error"] = str(problem)
         return render(request, "grievances/lapor_import.html", context, status=400)
+    checked = lapor.check(table)
+    try:
+        made = [] if checked.problem_count else lapor.store(request, checked, upload.name)
+    except IntegrityError:  # a report imported by someone else at the same moment: none stored
+        checked = lapor.check(table)  # now names it, row and column
+        if not checked.problem_count:
+            raise
     if checked.problem_count:
         context["checked"] = checked
         return render(request, "grievances/lapor_import.html", context, status=400)
-    made = lapor.store(request, checked, upload.name)
     unknown = sum(checked.unknown_categories.values())
     done = _("%(count)s LAPOR! reports imported as grievances.") % {"count": len(made)}
     if unknown:
