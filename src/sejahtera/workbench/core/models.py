@@ -55,6 +55,7 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64)  # sha256 of the whole token
     label = models.CharField(_("label"), max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()  # refused from then on (core/tokens.py)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
