@@ -13,6 +13,7 @@ devices) and the person enrols again. Other roles may enrol too; they are never 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -164,6 +165,31 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "core/verify.html", context, status=status)
 
 
+def _one_at_a_time(user: AbstractBaseUser) -> None:
+    """Inside a transaction: wait until no other request is enrolling this account. PostgreSQL:
+    the account's row locked until the transaction ends; SQLite: the transaction holds the
+    database's write lock from its start (``BEGIN IMMEDIATE``), so there is nothing to add."""
+    get_user_model()._default_manager.select_for_update().only("pk").get(pk=user.pk)
+
+
+def _pending(user: AbstractBaseUser) -> TOTPDevice:
+    """The account's one unconfirmed authenticator, made at the first visit: the same key on
+    every visit and in every tab until it is confirmed. Under :func:`_one_at_a_time`."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if pending is None:
+        pending = TOTPDevice.objects.create(user=user, confirmed=False, name="authenticator")
+    return pending
+
+
+def _confirmed(pending: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the pending authenticator's, and it is now confirmed (once: the
+    code is used up, and the update finds it unconfirmed). Under :func:`_one_at_a_time`."""
+    code = "".join(code.split())
+    if not code.isdigit() or not pending.verify_token(code):
+        return False
+    return TOTPDevice.objects.filter(pk=pending.pk, confirmed=False).update(confirmed=True) == 1
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @requires("account.security", administrators=True)
@@ -176,26 +202,30 @@ def security(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"next": target, "needed": needed(user)}
     if device is not None:
         if request.method == "POST":
-            context["codes"] = new_backup_codes(user)
-            audit.record(request, "backup_codes_renewed")
+            with transaction.atomic():  # two renewals at once leave one set, the last shown
+                _one_at_a_time(user)
+                context["codes"] = new_backup_codes(user)
+                audit.record(request, "backup_codes_renewed")
         context["left"] = _backup_left(user)
         return render(request, "core/security.html", context)
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if pending is None:  # the same key on every visit until it is confirmed
-        pending = TOTPDevice.objects.create(user=user, confirmed=False, name="authenticator")
-    status = 200
-    if request.method == "POST":
-        code = "".join(request.POST.get("code", "").split())
-        if code.isdigit() and pending.verify_token(code):
-            with transaction.atomic():
-                pending.confirmed = True
-                pending.save(update_fields=["confirmed"])
+    status, confirmed = 200, False
+    with transaction.atomic():
+        _one_at_a_time(user)
+        if enrolled(user) is not None:  # another request confirmed one meanwhile: its code
+            return redirect(next_step(user, target))
+        pending = _pending(user)
+        if request.method == "POST":
+            confirmed = _confirmed(pending, request.POST.get("code", ""))
+            if confirmed:
                 context["codes"] = new_backup_codes(user)
                 audit.record(request, "two_factor_enrolled")
-            otp_login(request, pending)
-            request.session.cycle_key()
-            context["left"] = BACKUP_CODES
-            return render(request, "core/security.html", context)
-        context["error"], status = _("That code is wrong: look at the app and try again."), 400
+            else:
+                context["error"] = _("That code is wrong: look at the app and try again.")
+                status = 400
+    if confirmed:
+        otp_login(request, pending)
+        request.session.cycle_key()
+        context["left"] = BACKUP_CODES
+        return render(request, "core/security.html", context)
     context.update(qr=mark_safe(_qr(pending)), key=_key_text(pending))  # segno: no user text
     return render(request, "core/security.html", context, status=status)
