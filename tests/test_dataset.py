@@ -204,7 +204,9 @@ def test_validation_finds_ids_repeated_across_parts(tmp_path: Path) -> None:
     report = validate_dataset(Dataset.open(tmp_path / "d"))
 
     assert report.counts == {"duplicate_id": 2}
-    assert {(p.file, p.column) for p in report.problems} == {
-        ("*", "household_id"),
-        ("*", "person_id"),
+    # The repeat is named where it repeats (row 1 of the second part) and where it was first.
+    assert {(p.file, p.row, p.column, p.value) for p in report.problems} == {
+        ("households/part-00001.parquet", 1, "household_id", "h2"),
+        ("persons/part-00001.parquet", 1, "person_id", "p2"),
     }
+    assert {p.detail.rsplit(" ", 1)[-1] for p in report.problems} == {"3"}

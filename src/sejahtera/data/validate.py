@@ -14,9 +14,9 @@ import pandas as pd
 
 from sejahtera.data.coerce import coerce_frame, is_in, map_distinct
 from sejahtera.data.regions import LEVELS, Registry, parent_code, registry
+from sejahtera.data.repeats import BUDGET_BYTES, CrossPartRepeats, Key
 from sejahtera.data.schema import COLUMNS, REGION_COLUMNS, TABLES, Table
 from sejahtera.errors import ProblemReport
-from sejahtera.i18n import text
 
 if TYPE_CHECKING:
     from sejahtera.data.dataset import Dataset
@@ -194,50 +194,46 @@ def _flag(
 
 
 def validate_dataset(
-    dataset: Dataset, limit: int = 1000, regions: Registry | None = None
+    dataset: Dataset,
+    limit: int = 1000,
+    regions: Registry | None = None,
+    budget_bytes: int = BUDGET_BYTES,
 ) -> ProblemReport:
-    """Check a stored dataset part by part, and ids across parts."""
+    """Check a stored dataset part by part, then ids across parts.
+
+    Memory holds one part at a time, then one bucket of ids (``budget_bytes``; see
+    :mod:`sejahtera.data.repeats`), whatever the size of the dataset.
+    """
     report = ProblemReport(limit=limit)
-    seen: dict[str, list[np.ndarray]] = {"household_id": [], "person_id": [], "family_id": []}
     pairs = dataset.part_files()
-    for pair in pairs:
-        tables = []
-        for table, path in zip(TABLES, pair, strict=True):
-            raw = dataset.read_file(path)
-            name = path.name if len(pairs) == 1 else str(path.relative_to(dataset.path))
-            rows = np.arange(1, len(raw) + 1)
-            failed: dict[str, np.ndarray] = {}
-            typed = coerce_frame(raw, table, name, rows, report, failed=failed)
-            extra = raw[[c for c in raw.columns if c not in typed.columns]]
-            tables.append(Part(pd.concat([typed, extra], axis=1), name, rows, failed))
-        validate_frames(tables[0], tables[1], report, regions)
-        # A household is never split between parts, so a family card in two parts is in two
-        # households; its hashes per part are distinct, like an id's.
-        for part, key in (
-            (tables[0], "household_id"),
-            (tables[1], "person_id"),
-            (tables[1], "family_id"),
-        ):
-            if key in part.frame:
-                seen[key].append(_hashes(part.frame[key]))
-    for key, hashes in seen.items():
-        if len(hashes) > 1:
-            _cross_part_duplicates(key, hashes, report)  # one table at a time: flat-ish memory
+    files = [
+        {
+            table: path.name if len(pairs) == 1 else str(path.relative_to(dataset.path))
+            for table, path in zip(TABLES, pair, strict=True)
+        }
+        for pair in pairs
+    ]
+
+    def read(part: int, key: Key) -> pd.Series:
+        path = pairs[part][TABLES.index(key.table)]
+        raw = dataset.read_file(path, columns=[key.column])
+        rows = np.arange(1, len(raw) + 1)
+        ignored = ProblemReport(limit=0)  # reported when the part was checked
+        return coerce_frame(raw, key.table, path.name, rows, ignored)[key.column]
+
+    rows = {"households": dataset.manifest.households, "persons": dataset.manifest.persons}
+    with CrossPartRepeats(rows, files, read, budget_bytes) as repeats:
+        for index, pair in enumerate(pairs):
+            tables = []
+            for table, path in zip(TABLES, pair, strict=True):
+                raw = dataset.read_file(path)
+                name = files[index][table]
+                rows = np.arange(1, len(raw) + 1)
+                failed: dict[str, np.ndarray] = {}
+                typed = coerce_frame(raw, table, name, rows, report, failed=failed)
+                extra = raw[[c for c in raw.columns if c not in typed.columns]]
+                tables.append(Part(pd.concat([typed, extra], axis=1), name, rows, failed))
+                repeats.add(index, table, typed, rows)
+            validate_frames(tables[0], tables[1], report, regions)
+        repeats.report(report)
     return report
-
-
-def _hashes(values: pd.Series) -> np.ndarray:
-    """Distinct 64-bit hashes of a part's ids (repeats inside a part are reported already)."""
-    return np.unique(pd.util.hash_pandas_object(values.dropna(), index=False).to_numpy())
-
-
-def _cross_part_duplicates(column: str, hashes: list[np.ndarray], report: ProblemReport) -> None:
-    """Ids repeated in different parts, in one sort of one hash per id (8 bytes each)."""
-    values = np.concatenate(hashes)
-    hashes.clear()
-    values.sort()
-    count = int(np.count_nonzero(values[1:] == values[:-1]))
-    if count:
-        report.add_rows(
-            "*", column, "duplicate_id", [None] * count, [""] * count, text("report.across_parts")
-        )
