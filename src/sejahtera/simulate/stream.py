@@ -51,6 +51,7 @@ from sejahtera.simulate.parallel import Runner
 from sejahtera.simulate.report import POVERTY
 from sejahtera.simulate.scenario import (
     Baseline,
+    Progress,
     Scenario,
     Start,
     assumptions,
@@ -184,13 +185,15 @@ def scenario_streamed(
     scratch: str | Path | None = None,
     keep: str | Path | None = None,
     piece_rows: int = PIECE_ROWS,
+    progress: Progress | None = None,
 ) -> Scenario:
     """The :class:`Scenario` of a dataset folder, computed piece by piece (see the module's
     docstring) by ``runner`` (every core of this machine by default). ``scratch``: where the
     household results are written while the run lasts (the system's temporary folder by
     default; on a cluster, a folder every worker reaches). ``keep``: a folder to keep them in
     (``baseline/`` and ``reform/`` parts, one per piece, with each household's ``row`` in the
-    dataset). ``piece_rows``: see :func:`pieces`. The scenario's ``results`` are empty:
+    dataset). ``piece_rows``: see :func:`pieces`. ``progress`` is told each step as it starts
+    (see :func:`sejahtera.simulate.scenario.scenario`). The scenario's ``results`` are empty:
     the households are on disk, not in memory."""
     if keep is not None and Path(keep).exists() and any(Path(keep).iterdir()):
         raise SejahteraError("simulate.keep_not_empty", path=keep)
@@ -201,6 +204,7 @@ def scenario_streamed(
     split = pieces(dataset, piece_rows)
     every = max(1, dataset.manifest.households // SAMPLE_ROWS)
     runner = runner or Runner.cores()
+    told = progress or (lambda fraction, message: None)
     with tempfile.TemporaryDirectory(prefix="sejahtera-simulate-", dir=scratch) as tmp:
         folder = Path(keep) if keep is not None else Path(tmp)
         for run in RUNS[: 1 + (reform is not None)]:
@@ -219,11 +223,16 @@ def scenario_streamed(
             for piece in split
         ]
         with runner.open() as mapped:
+            told(0.0, text("simulate.progress_pieces", pieces=len(split)))
             simulated = mapped(simulate_piece, tasks)
+            told(0.7, text("simulate.progress_deciles"))
             starts = decile_starts(folder, split, np.concatenate([s.sample for s in simulated]))
+            told(0.75, text("simulate.progress_summary"))
             sums = mapped(sum_piece, [_with_starts(task, starts) for task in tasks])
+        told(0.85, text("simulate.progress_poverty"))
         runs = RUNS[: 1 + (reform is not None)]
         poverty = {run: _poverty(folder / run, Path(tmp)) for run in runs}
+    told(1.0, text("simulate.progress_done"))
     notes = list(dict.fromkeys(f"{name}: {text(key)}" for s in simulated for name, key in s.notes))
     sources = simulated[0].sources
     base = merge([s[0] for s in sums])
