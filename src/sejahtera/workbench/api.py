@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from sejahtera.workbench.core.api import REFUSED, Invalid, Refused
 from sejahtera.workbench.core.api import require as _require
 from sejahtera.workbench.core.api import router as jobs_router
 from sejahtera.workbench.core.roles import role_of
@@ -52,6 +55,14 @@ api = NinjaAPI(
 )
 
 
+@api.exception_handler(DataError)
+def unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold or search for (PostgreSQL refuses a NUL character in
+    text) is the request's mistake: 400, not a 500. Every operation taking text declares it."""
+    message = _("A value in the request cannot be stored or searched for: %(error)s")
+    return api.create_response(request, {"detail": message % {"error": exc}}, status=400)
+
+
 class ProgrammeOut(Schema):
     code: str
     name: str
@@ -74,7 +85,7 @@ class GrievanceOut(Schema):
     nik: str  # masked
 
 
-@api.get("/programmes", response=list[ProgrammeOut], tags=["programmes"])
+@api.get("/programmes", response={200: list[ProgrammeOut], **REFUSED}, tags=["programmes"])
 def programmes(request: HttpRequest) -> list[object]:
     from sejahtera.workbench.programmes.access import visible_programmes
 
@@ -82,7 +93,11 @@ def programmes(request: HttpRequest) -> list[object]:
     return list(visible_programmes(request.user))
 
 
-@api.get("/grievances", response=list[GrievanceOut], tags=["grievances"])
+@api.get(
+    "/grievances",
+    response={200: list[GrievanceOut], 400: Refused, **REFUSED, 422: Invalid},
+    tags=["grievances"],
+)
 def grievances(request: HttpRequest, status: str = "", limit: int = 100) -> list[dict]:
     from sejahtera.workbench.grievances.access import personal_data, visible
 
@@ -93,7 +108,11 @@ def grievances(request: HttpRequest, status: str = "", limit: int = 100) -> list
     return [_grievance(g, personal_data(g)) for g in found[: max(1, min(limit, 1000))]]
 
 
-@api.get("/grievances/{code}", response=GrievanceOut, tags=["grievances"])
+@api.get(
+    "/grievances/{code}",
+    response={200: GrievanceOut, 400: Refused, **REFUSED, 404: Refused},
+    tags=["grievances"],
+)
 def grievance(request: HttpRequest, code: str) -> dict:
     from sejahtera.workbench.grievances.access import personal_data, visible
 
@@ -146,7 +165,9 @@ class IndicatorOut(Schema):
     actuals: list[ActualOut]
 
 
-@api.get("/indicators", response=list[IndicatorOut], tags=["indicators"])
+@api.get(
+    "/indicators", response={200: list[IndicatorOut], 400: Refused, **REFUSED}, tags=["indicators"]
+)
 def indicators(request: HttpRequest, programme: str = "") -> list[dict]:
     """The indicators of the programmes the role may see; a partner gets only the approved
     actuals and its own submissions, as on the pages."""

@@ -1,5 +1,7 @@
-"""What every router of the REST API shares (:func:`require`), and the jobs router:
-``GET /api/jobs/{job_id}`` for any kind of background job the token's user may see."""
+"""What every router of the REST API shares: :func:`require`; :class:`Refused` and the refusals
+every operation documents (:data:`REFUSED`); :class:`Invalid`, a request it could not read.
+And the jobs router: ``GET /api/jobs/{job_id}`` for any kind of background job the token's user
+may see."""
 
 from __future__ import annotations
 
@@ -12,6 +14,23 @@ from ninja.errors import HttpError
 from sejahtera.workbench.core import jobs
 from sejahtera.workbench.core.models import Job
 from sejahtera.workbench.core.policy import allowed
+
+
+class Refused(Schema):
+    detail: str  # what was refused and why
+
+
+class Invalid(Schema):
+    """A request the API could not read (422): a field missing, or not of its type."""
+
+    detail: list[dict[str, Any]]  # each problem: type, loc (where: "form", "dataset"), msg
+
+
+# What any operation may answer before its own work: 401 without a valid token (or for an
+# account without a role), 403 for a role that may not. Each operation declares them with its
+# own answers, ``response={200: X, **REFUSED, 404: Refused}``, so /api/openapi.json lists every
+# status code a client can get.
+REFUSED: dict[int, type[Refused]] = {401: Refused, 403: Refused}
 
 
 def require(request: HttpRequest, action: str) -> None:
@@ -35,7 +54,7 @@ class JobOut(Schema):
     link: str  # the page of the record it works on
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response={200: JobOut, **REFUSED, 404: Refused})
 def job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     """A job's state, progress (0–1) and message; its result once done, its error once
     failed. One's own jobs, or the office's with ``job.view_all``; any other is not found."""

@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 
 from sejahtera.errors import SejahteraError
 from sejahtera.workbench.core import audit, jobs
-from sejahtera.workbench.core.api import require
+from sejahtera.workbench.core.api import REFUSED, Invalid, Refused, require
 from sejahtera.workbench.datasets import services, uploads
 from sejahtera.workbench.datasets.importing import IMPORT, mapping_for
 from sejahtera.workbench.datasets.limits import limited
@@ -46,11 +46,7 @@ class Started(Schema):
     job: int  # follow it at GET /api/jobs/{job}
 
 
-class Refused(Schema):
-    detail: str  # what was refused and why
-
-
-@router.get("", response=list[VersionOut])
+@router.get("", response={200: list[VersionOut], **REFUSED})
 def datasets(request: HttpRequest) -> list[dict[str, Any]]:
     """Every version of every dataset, the newest first."""
     require(request, "dataset.view")
@@ -74,7 +70,7 @@ def datasets(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("", response={202: Started, 400: Refused, 413: Refused})
+@router.post("", response={202: Started, 400: Refused, **REFUSED, 413: Refused, 422: Invalid})
 @decorate_view(limited)
 def upload(
     request: HttpRequest,

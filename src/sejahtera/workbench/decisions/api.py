@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from sejahtera.workbench.core.api import require
+from sejahtera.workbench.core.api import REFUSED, Refused, require
 from sejahtera.workbench.decisions import scoring
 from sejahtera.workbench.decisions.models import Decision
 
@@ -35,10 +35,6 @@ class DecisionOut(Schema):
     chosen: int | None  # an option's id
     rationale: str
     programme: str | None  # the code of the draft programme made from it
-
-
-class Refused(Schema):
-    detail: str
 
 
 class Detail(DecisionOut):
@@ -78,14 +74,14 @@ def summary(found: Decision) -> dict[str, Any]:
 RELATED = ("prepared_by", "submitted_by", "decided_by", "programme")
 
 
-@router.get("", response={200: list[DecisionOut], 403: Refused})
+@router.get("", response={200: list[DecisionOut], **REFUSED})
 def decisions(request: HttpRequest) -> list[dict[str, Any]]:
     """Every decision record of the office, every version, newest first."""
     require(request, "decision.view")
     return [summary(d) for d in Decision.objects.select_related(*RELATED)]
 
 
-@router.get("/{decision_id}", response={200: Detail, 403: Refused, 404: Refused})
+@router.get("/{decision_id}", response={200: Detail, **REFUSED, 404: Refused})
 def decision(request: HttpRequest, decision_id: int) -> dict[str, Any]:
     """One record with its appraisal, as its page shows it."""
     require(request, "decision.view")

@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 
 from sejahtera.errors import SejahteraError
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.api import require
+from sejahtera.workbench.core.api import REFUSED, Invalid, Refused, require
 from sejahtera.workbench.datasets.limits import limited
 from sejahtera.workbench.evaluations.forms import TableForm, VariablesForm
 from sejahtera.workbench.evaluations.models import Evaluation, EvaluationInput
@@ -31,10 +31,6 @@ from sejahtera.workbench.evaluations.sources import TableRefused, keep, source
 from sejahtera.workbench.evaluations.views import create
 
 router = Router(tags=["evaluations"])
-
-
-class Refusal(Schema):
-    detail: str  # what was refused and why (a file over the size limit)
 
 
 class EvaluationIn(Schema):
@@ -73,7 +69,7 @@ class EvaluationResult(EvaluationOut):
     estimates: list[dict[str, Any]]  # CheckedEvaluation.tidy(): CHECKED_COLUMNS
 
 
-@router.post("", response={202: Started, 400: Refusal})
+@router.post("", response={202: Started, 400: Refused, **REFUSED, 422: Invalid})
 def start(request: HttpRequest, payload: EvaluationIn) -> Status:
     """Run a design on a dataset version or an uploaded table (one of the two) as a job (202:
     accepted, ``GET /api/jobs/{job}`` follows it, as for a scenario)."""
@@ -99,19 +95,12 @@ def start(request: HttpRequest, payload: EvaluationIn) -> Status:
     return Status(202, {"job": found.job_id, "evaluation": found.pk})
 
 
-@router.get("", response=list[EvaluationOut])
+@router.get("", response={200: list[EvaluationOut], **REFUSED, 422: Invalid})
 def evaluations(request: HttpRequest, limit: int = 100) -> list[Evaluation]:
     """The office's evaluations, newest first."""
     require(request, "evaluation.view")
     found = Evaluation.objects.defer("reports", "readings", "result", "estimates")
     return list(found[: max(1, min(limit, 1000))])
-
-
-@router.get("/{int:evaluation_id}", response=EvaluationResult)
-def evaluation(request: HttpRequest, evaluation_id: int) -> Evaluation:
-    """One evaluation with its result and every estimate (empty until its run is done)."""
-    require(request, "evaluation.view")
-    return get_object_or_404(Evaluation, pk=evaluation_id)
 
 
 class ColumnOut(Schema):
@@ -128,14 +117,16 @@ class TableOut(Schema):
     uploaded_at: datetime
 
 
-@router.get("/tables", response=list[TableOut])
+@router.get("/tables", response={200: list[TableOut], **REFUSED})
 def tables(request: HttpRequest) -> list[EvaluationInput]:
     """The uploaded tables, newest first, each with its columns and their kinds."""
     require(request, "evaluation.view")
     return list(EvaluationInput.objects.all())
 
 
-@router.post("/tables", response={201: TableOut, 400: Refusal, 413: Refusal})
+@router.post(
+    "/tables", response={201: TableOut, 400: Refused, **REFUSED, 413: Refused, 422: Invalid}
+)
 @decorate_view(limited)
 def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[EvaluationInput]:
     """Upload a table file (CSV, Excel, Parquet, Stata, SPSS) to evaluate; one the workbench
@@ -153,3 +144,12 @@ def upload_table(request: HttpRequest, file: File[UploadedFile]) -> Status[Evalu
     except (SejahteraError, TableRefused) as problem:
         raise HttpError(400, str(problem)) from None
     return Status(201, table)
+
+
+# After /tables: a path not matched so far is an evaluation's (a number, or 422 naming the
+# field; Django's ``int`` converter would answer a negative number with its HTML 404 page).
+@router.get("/{evaluation_id}", response={200: EvaluationResult, **REFUSED, 404: Refused})
+def evaluation(request: HttpRequest, evaluation_id: int) -> Evaluation:
+    """One evaluation with its result and every estimate (empty until its run is done)."""
+    require(request, "evaluation.view")
+    return get_object_or_404(Evaluation, pk=evaluation_id)

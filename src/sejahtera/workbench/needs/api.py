@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from sejahtera.workbench.core.api import require
+from sejahtera.workbench.core.api import REFUSED, Refused, require
 from sejahtera.workbench.core.models import JobState
 from sejahtera.workbench.datasets import services
 from sejahtera.workbench.datasets.models import DatasetVersion
@@ -36,7 +36,10 @@ class NeedsOut(Schema):
     rows: list[dict[str, Any]]
 
 
-@router.get("/{version_id}", response={200: NeedsOut, 202: NeedsOut})
+@router.get(
+    "/{version_id}",
+    response={200: NeedsOut, 202: NeedsOut, 400: Refused, **REFUSED, 404: Refused, 422: Refused},
+)
 def needs(
     request: HttpRequest, version_id: int, indicator: str = "fgt0", by: str = "district_code"
 ) -> Status:

@@ -22,7 +22,7 @@ from sejahtera.errors import SejahteraError
 from sejahtera.rules.overlay import check_formula, check_value
 from sejahtera.rules.ruleset import shipped_rulesets
 from sejahtera.workbench.core import audit
-from sejahtera.workbench.core.api import require
+from sejahtera.workbench.core.api import REFUSED, Invalid, Refused, require
 from sejahtera.workbench.datasets.models import DatasetVersion
 from sejahtera.workbench.scenarios import levers
 from sejahtera.workbench.scenarios.access import visible_scenarios
@@ -47,10 +47,6 @@ class ScenarioIn(Schema):
 class Started(Schema):
     job: int
     scenario: int
-
-
-class Refused(Schema):
-    detail: str  # the field and what is wrong with it: "changes.pkh.max_desil: …"
 
 
 class ScenarioOut(Schema):
@@ -124,7 +120,7 @@ def checked(payload: ScenarioIn) -> dict[str, Any]:
     }
 
 
-@router.post("", response={202: Started, 400: Refused, 403: Refused})
+@router.post("", response={202: Started, 400: Refused, **REFUSED, 422: Invalid})
 def create(request: HttpRequest, payload: ScenarioIn) -> Status:
     """Save the scenario and run it as a job (``GET /api/jobs/{job}`` follows it)."""
     require(request, "scenario.run")
@@ -136,7 +132,7 @@ def create(request: HttpRequest, payload: ScenarioIn) -> Status:
     return Status(202, {"job": job.pk, "scenario": made.pk})
 
 
-@router.get("", response=list[ScenarioOut])
+@router.get("", response={200: list[ScenarioOut], **REFUSED})
 def scenarios(request: HttpRequest) -> list[dict[str, Any]]:
     """The scenarios the token's user may see (a partner: the published ones)."""
     require(request, "scenario.view")
