@@ -221,11 +221,19 @@ def solve_budget(
     persons, households = as_pandas(persons), as_pandas(households)
     grid, scores = _pmt_grid(households) if lever == "pmt" else ([], np.array([]))
     scenarios = _Scenarios(ruleset, persons, households, target, lever, period, budget_rp, baseline)
-    if lever == "amount":
+    return solve(scenarios, grid, scores)
+
+
+def solve(scenarios: _Scenarios, grid: list[float], scores: np.ndarray) -> BudgetResult:
+    """The search of :func:`solve_budget` over ``scenarios`` (the data in memory, or in pieces:
+    :mod:`sejahtera.simulate.budget_stream`); ``grid`` and ``scores``: the PMT lever's."""
+    if scenarios.lever == "amount":
         return _solve_amount(scenarios)
-    if lever == "desil":
-        return scenarios.result({k: scenarios.cutoff(k) for k in DESIL_CANDIDATES}, "desil")
-    candidates = {value: scenarios.cutoff(value) for value in grid}
+    if scenarios.lever == "desil":
+        return scenarios.result(
+            dict(zip(DESIL_CANDIDATES, scenarios.cutoffs(DESIL_CANDIDATES), strict=True)), "desil"
+        )
+    candidates = dict(zip(grid, scenarios.cutoffs(grid), strict=True))
     candidates.update(_largest_fitting(scenarios, candidates, scores))
     return scenarios.result(candidates, "PMT score")
 
@@ -257,7 +265,10 @@ def _checked(
 
 class _Scenarios:
     """The programme under parameter changes: one simulation each, on the same data, each a
-    reform of the same baseline (today's situation, or the rules as written)."""
+    reform of the same baseline (today's situation, or the rules as written). ``batch``: how
+    many candidates a search asks for at once (one: a bisection)."""
+
+    batch = 1
 
     def __init__(
         self,
@@ -291,13 +302,25 @@ class _Scenarios:
         share = consumed(self.base, target, self.start) if target.cash else 0.0
         own = results[target.name].to_numpy(dtype=np.float64)
         welfare = results["welfare_after"].to_numpy() - per_person_month(share * own, self.size)
-        self.without = self._poverty(welfare)
+        self.without_sums = poverty_sums(welfare, self.line, self.people)
+        self.without = poverty_of(self.without_sums)
         self.measure = "gap_reduction_rp" if target.cash else "poor_persons_reached"
 
-    def cutoff(self, value: float) -> Candidate:
-        """A desil or PMT-score cut-off, from 1 January on."""
-        changes = self.cutoff_parameters(value)
-        return self.evaluate(value, {path: {self.start: v} for path, v in changes.items()})
+    def cutoffs(self, values: list[float] | tuple[float, ...]) -> list[Candidate]:
+        """Desil or PMT-score cut-offs, from 1 January on."""
+        return self.evaluate_many(
+            [
+                (
+                    value,
+                    {path: {self.start: v} for path, v in self.cutoff_parameters(value).items()},
+                )
+                for value in values
+            ]
+        )
+
+    def evaluate_many(self, tried: list[tuple[float, dict[str, dict]]]) -> list[Candidate]:
+        """The candidates (value, parameter changes), in order."""
+        return [self.evaluate(value, changes) for value, changes in tried]
 
     def cutoff_parameters(self, value: float) -> dict[str, float]:
         """The parameters a cut-off sets: for PMT, the desil cut-off is opened to 10 too."""
@@ -311,6 +334,11 @@ class _Scenarios:
 
     def evaluate(self, value: float, changes: dict[str, dict]) -> Candidate:
         """The candidate ``value`` under the parameter ``changes`` ({path: {date: value}})."""
+        return candidate(value, self.sums(changes), self.without, self.budget_rp)
+
+    def sums(self, changes: dict[str, dict]) -> dict[str, float]:
+        """What a candidate's figures are made of, summed over the households: its cost, the
+        poor persons it reaches and :func:`poverty_sums` after its transfers."""
         _, results = self.origin.run(with_parameter_values(self.base, changes))
         name = self.target.name
         own = results[name].to_numpy(dtype=np.float64)
@@ -319,22 +347,11 @@ class _Scenarios:
             if f"{name}_persons" in results
             else np.where(own > 0, self.size, 0.0)
         )
-        after = self._poverty(results["welfare_after"].to_numpy())
-        cost = float(np.dot(self.w, own))
-        return Candidate(
-            value=float(value),
-            cost_rp=cost,
-            fgt0=after["fgt0"],
-            fgt1=after["fgt1"],
-            fgt2=after["fgt2"],
-            gap_reduction_rp=self.without["poverty_gap_rp"] - after["poverty_gap_rp"],
-            poor_persons_reached=float(np.dot(self.w, reached * self.poor)),
-            within_budget=cost <= self.budget_rp,
-        )
-
-    def _poverty(self, welfare: np.ndarray) -> dict[str, float]:
-        """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""
-        return poverty_figures(welfare, self.line, self.people)
+        return {
+            "cost": float(np.dot(self.w, own)),
+            "poor_reached": float(np.dot(self.w, reached * self.poor)),
+            **poverty_sums(results["welfare_after"].to_numpy(), self.line, self.people),
+        }
 
     def result(
         self,
@@ -419,7 +436,8 @@ def _largest_fitting(
     scenarios: _Scenarios, tried: dict[float, Candidate], scores: np.ndarray
 ) -> dict[float, Candidate]:
     """The largest household score between the grid's last fitting ceiling and its first one
-    over budget whose ceiling fits the budget, by bisection (cost rises with the ceiling)."""
+    over budget whose ceiling fits the budget, by bisection (cost rises with the ceiling;
+    ``scenarios.batch`` scores at a time, cutting the range into that many plus one)."""
     fits = [v for v, c in tried.items() if c.within_budget]
     over = [v for v, c in tried.items() if not c.within_budget]
     if not over:
@@ -428,19 +446,22 @@ def _largest_fitting(
     between = scores[(scores > low) & (scores < high)]
     best: dict[float, Candidate] = {}
     first, last = 0, len(between) - 1
+    parts = scenarios.batch + 1
     while first <= last:
-        middle = (first + last) // 2
-        candidate = scenarios.cutoff(float(between[middle]))
-        if candidate.within_budget:
-            best = {candidate.value: candidate}
-            first = middle + 1
-        else:
-            last = middle - 1
+        at = sorted({first + (last - first) * j // parts for j in range(1, parts)})
+        found = scenarios.cutoffs([float(between[i]) for i in at])
+        fitting = [i for i, c in zip(at, found, strict=True) if c.within_budget]
+        if fitting:
+            best = {found[at.index(fitting[-1])].value: found[at.index(fitting[-1])]}
+            first = fitting[-1] + 1
+        beyond = [i for i in at if i > (fitting[-1] if fitting else first - 1)]
+        last = beyond[0] - 1 if beyond else last
     return best
 
 
 def _solve_amount(scenarios: _Scenarios) -> BudgetResult:
-    """Bisection on one factor of every amount, to within AMOUNT_TOLERANCE_RP of each amount."""
+    """Bisection on one factor of every amount, to within AMOUNT_TOLERANCE_RP of each amount
+    (``scenarios.batch`` factors at a time: the range cut into that many plus one)."""
     target, start = scenarios.target, scenarios.start
     leaves = {path: _parameter(scenarios.base, path, target) for path in target.levers["amount"]}
     today = {path: float(leaf.at(start)) for path, leaf in leaves.items()}  # type: ignore[arg-type]
@@ -451,11 +472,12 @@ def _solve_amount(scenarios: _Scenarios) -> BudgetResult:
     step = AMOUNT_TOLERANCE_RP / largest  # in factor: every amount moves by at most the tolerance
     tried: dict[float, Candidate] = {}
 
-    def at(factor: float) -> Candidate:
-        """The candidate with every amount times ``factor``, from 1 January on (later dated
+    def at(*factors: float) -> list[Candidate]:
+        """The candidates with every amount times each factor, from 1 January on (later dated
         values scaled alike)."""
-        if factor not in tried:
-            changes = {
+        new = [f for f in dict.fromkeys(factors) if f not in tried]
+        changes = [
+            {
                 path: {start: factor * today[path]}
                 | {
                     day: None if value is None else factor * value  # type: ignore[operator]
@@ -464,25 +486,44 @@ def _solve_amount(scenarios: _Scenarios) -> BudgetResult:
                 }
                 for path, leaf in leaves.items()
             }
-            tried[factor] = scenarios.evaluate(factor * largest if single else factor, changes)
-        return tried[factor]
+            for factor in new
+        ]
+        values = [f * largest if single else f for f in new]
+        tried.update(
+            zip(new, scenarios.evaluate_many(list(zip(values, changes, strict=True))), strict=True)
+        )
+        return [tried[f] for f in factors]
 
-    if at(1.0).cost_rp <= 0:
+    k = scenarios.batch
+    if at(1.0)[0].cost_rp <= 0:
         raise SejahteraError("budget.never_spent", programme=target.name)
     low, high = 0.0, 1.0
-    while at(high).within_budget:
-        low, high = high, high * 2
+    while True:  # doubling until one is over the budget
+        factors = [high * 2**j for j in range(k)]
+        found = at(*factors)
+        over = [f for f, c in zip(factors, found, strict=True) if not c.within_budget]
+        if over:
+            low, high = max([low, *(f for f in factors if f < over[0])]), over[0]
+            break
+        low, high = factors[-1], factors[-1] * 2
         if high > _MAX_FACTOR:  # the cost does not grow with the amount
             raise SejahteraError("budget.never_spent", programme=target.name)
     while high - low > step:
-        middle = (low + high) / 2
-        low, high = (middle, high) if at(middle).within_budget else (low, middle)
-    found = at(low) if low > 0 else None
-    grid = [1.0, *(g * low for g in AMOUNT_GRID if found)]
-    candidates = {at(f).value: at(f) for f in grid}
-    parameters = {path: low * amount for path, amount in today.items()} if found else None
+        inside = (
+            [(low + high) / 2]
+            if k == 1
+            else [low + (high - low) * j / (k + 1) for j in range(1, k + 1)]
+        )
+        found = at(*inside)
+        fitting = [f for f, c in zip(inside, found, strict=True) if c.within_budget]
+        low = max([low, *fitting])
+        high = min([high, *(f for f in inside if f > low)])
+    found_low = at(low)[0] if low > 0 else None
+    grid = [1.0, *(g * low for g in AMOUNT_GRID if found_low)]
+    candidates = {c.value: c for c in at(*grid)}
+    parameters = {path: low * amount for path, amount in today.items()} if found_low else None
     unit = (leaves[target.levers["amount"][0]].unit or "IDR") if single else "factor"
-    return scenarios.result(candidates, unit, found, parameters, step * largest)
+    return scenarios.result(candidates, unit, found_low, parameters, step * largest)
 
 
 def _parameter(ruleset: Ruleset, path: str, programme: Programme) -> Parameter:
@@ -492,14 +533,47 @@ def _parameter(ruleset: Ruleset, path: str, programme: Programme) -> Parameter:
     return leaf
 
 
+def candidate(
+    value: float, sums: dict[str, float], without: dict[str, float], budget_rp: float
+) -> Candidate:
+    """The candidate ``value`` from its :meth:`_Scenarios.sums` (of all households)."""
+    after = poverty_of(sums)
+    return Candidate(
+        value=float(value),
+        cost_rp=sums["cost"],
+        fgt0=after["fgt0"],
+        fgt1=after["fgt1"],
+        fgt2=after["fgt2"],
+        gap_reduction_rp=without["poverty_gap_rp"] - after["poverty_gap_rp"],
+        poor_persons_reached=sums["poor_reached"],
+        within_budget=sums["cost"] <= budget_rp,
+    )
+
+
 def poverty_figures(welfare: np.ndarray, line: np.ndarray, people: np.ndarray) -> dict[str, float]:
     """P0, P1, P2 (person-weighted) and the yearly poverty gap in Rp."""
+    return poverty_of(poverty_sums(welfare, line, people))
+
+
+def poverty_sums(welfare: np.ndarray, line: np.ndarray, people: np.ndarray) -> dict[str, float]:
+    """The sums behind :func:`poverty_figures`, which add up over parts of the households."""
     shortfall = np.clip(line - welfare, 0.0, None)
     relative = np.divide(shortfall, line, out=np.zeros(len(welfare)), where=line > 0)
-    population = float(people.sum())
     return {
-        "fgt0": float(np.dot(people, welfare < line)) / population,
-        "fgt1": float(np.dot(people, relative)) / population,
-        "fgt2": float(np.dot(people, relative**2)) / population,
-        "poverty_gap_rp": float(np.dot(people, shortfall)) * 12,
+        "population": float(people.sum()),
+        "poor": float(np.dot(people, welfare < line)),
+        "fgt1": float(np.dot(people, relative)),
+        "fgt2": float(np.dot(people, relative**2)),
+        "gap": float(np.dot(people, shortfall)),
+    }
+
+
+def poverty_of(sums: dict[str, float]) -> dict[str, float]:
+    """P0, P1, P2 and the yearly poverty gap in Rp from :func:`poverty_sums`."""
+    population = sums["population"]
+    return {
+        "fgt0": sums["poor"] / population,
+        "fgt1": sums["fgt1"] / population,
+        "fgt2": sums["fgt2"] / population,
+        "poverty_gap_rp": sums["gap"] * 12,
     }
