@@ -16,6 +16,7 @@ from sejahtera.report.xy import Series, xy_chart
 from sejahtera.workbench.decisions import appraisal
 from sejahtera.workbench.decisions.figures import MEASURES, status_quo_value, value_of
 from sejahtera.workbench.decisions.models import Criterion, Decision, Option, OptionKind, Score
+from sejahtera.workbench.scenarios.models import Scenario
 
 MEASURE_LABELS = {
     "net_cost_rp": gettext_lazy("Extra cost a year (Rp)"),
@@ -91,7 +92,9 @@ PROBLEMS = {
 
 
 def appraised(decision: Decision) -> Appraised:
-    options = list(decision.options.select_related("scenario"))
+    # The scenario for its name only: its result (megabytes of JSON) is not read here.
+    heavy = (f"scenario__{name}" for name in Scenario.HEAVY)
+    options = list(decision.options.select_related("scenario").defer(*heavy))
     criteria = list(decision.criteria.all())
     values = raw_values(decision, options, criteria)
     given = [

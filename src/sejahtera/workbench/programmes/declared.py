@@ -6,6 +6,7 @@ benefit variable pays. The workbench programme names its ruleset, one of the ins
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils.translation import gettext as _
 
@@ -57,11 +58,18 @@ def ruleset_of(programme: Programme) -> str:
 
 def offered(programme: Programme) -> dict[str, Offered]:
     """The programmes ``programme``'s ruleset declares, by key, in the declaration's order."""
+    return dict(_declared_by(ruleset_of(programme), language()))
+
+
+@cache
+def _declared_by(name: str, chosen: str) -> dict[str, Offered]:
+    """The installed ruleset ``name``'s programmes in the language ``chosen``, read once per
+    process: its files change only with the package, and reading its YAML took two thirds of
+    a beneficiary list page (docs/benchmarks.md, the soak run)."""
     try:
-        ruleset = load_ruleset(ruleset_of(programme))
+        ruleset = load_ruleset(name)
     except SejahteraError as exc:
         raise RulesetError(str(exc)) from exc
-    chosen = language()
     return {
         key: _offered(ruleset, key, declared, chosen)
         for key, declared in ruleset.programmes.items()

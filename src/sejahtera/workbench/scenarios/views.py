@@ -48,7 +48,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
     found = (
         visible_scenarios(request.user)
         .select_related("dataset__dataset", "owner", "job")
-        .defer(*Scenario.HEAVY)
+        .defer(*Scenario.HEAVY, "job__result")  # the job keeps a copy of the result
     )
     return render(
         request,
