@@ -115,6 +115,52 @@ def rules_show(
     click.echo(found.summary())
 
 
+def _stream_options(scratch: bool):
+    """``--stream``, ``--workers`` and ``--cluster`` (and for ``simulate``, ``--scratch``): a
+    dataset larger than memory, in pieces of whole kabupaten, on every core or a Dask
+    cluster."""
+    options = [
+        click.option(
+            "--stream",
+            is_flag=True,
+            help="Hitung per bagian (kabupaten utuh) di semua inti: data lebih besar dari "
+            "memori / compute piece by piece (whole kabupaten) on every core: data larger than "
+            "memory.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Dengan --stream: klaster Dask lokal dengan N pekerja / with --stream: a local "
+            "Dask cluster of N workers.",
+        ),
+        click.option(
+            "--cluster",
+            default=None,
+            help="Dengan --stream: alamat penjadwal Dask (tcp://HOST:8786) / with --stream: a "
+            "Dask scheduler's address.",
+        ),
+    ]
+    if scratch:
+        options.append(
+            click.option(
+                "--scratch",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="Dengan --stream: folder kerja sementara (di klaster: terjangkau semua "
+                "pekerja) / with --stream: the scratch folder (on a cluster: reachable by every "
+                "worker).",
+            )
+        )
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.command(
     "simulate",
     help="Simulasikan kondisi saat ini dan reformasi atas dataset: biaya, jangkauan, kemiskinan "
@@ -139,32 +185,7 @@ def rules_show(
     help="Tulis hasil per rumah tangga (CSV atau Parquet; dengan --stream sebuah folder) / write "
     "per-household results (CSV or Parquet; with --stream a folder).",
 )
-@click.option(
-    "--stream",
-    is_flag=True,
-    help="Simulasikan per bagian (kabupaten utuh) di semua inti: data lebih besar dari memori / "
-    "simulate piece by piece (whole kabupaten) on every core: data larger than memory.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Dengan --stream: klaster Dask lokal dengan N pekerja / with --stream: a local Dask "
-    "cluster of N workers.",
-)
-@click.option(
-    "--cluster",
-    default=None,
-    help="Dengan --stream: alamat penjadwal Dask (tcp://HOST:8786) / with --stream: a Dask "
-    "scheduler's address.",
-)
-@click.option(
-    "--scratch",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Dengan --stream: folder kerja sementara (di klaster: terjangkau semua pekerja) / with "
-    "--stream: the scratch folder (on a cluster: reachable by every worker).",
-)
+@_stream_options(scratch=True)
 @friendly
 def simulate_command(
     data: Path,
@@ -181,18 +202,12 @@ def simulate_command(
 ) -> None:
     import json
 
-    from sejahtera.errors import SejahteraError
     from sejahtera.simulate.scenario import scenario_of
 
-    if not stream and (workers or cluster or scratch):
-        raise SejahteraError("simulate.stream_only")
+    runner = _runner(stream, workers, cluster, scratch)
     if stream:
-        from sejahtera.simulate.parallel import Runner
         from sejahtera.simulate.stream import scenario_streamed
 
-        if workers and cluster:
-            raise SejahteraError("simulate.workers_or_cluster")
-        runner = Runner.dask(workers, cluster) if workers or cluster else Runner.cores()
         result = scenario_streamed(
             data,
             ruleset_name,
@@ -255,6 +270,7 @@ def simulate_command(
 @_baseline_option
 @click.option("--period", default="2025", show_default=True, help="Tahun / year.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON / JSON output.")
+@_stream_options(scratch=False)
 @friendly
 def budget_command(
     data: Path,
@@ -268,9 +284,10 @@ def budget_command(
     baseline: str,
     period: str,
     as_json: bool,
+    stream: bool,
+    workers: int | None,
+    cluster: str | None,
 ) -> None:
-    import json
-
     from sejahtera.errors import SejahteraError
     from sejahtera.rules.ruleset import load_ruleset
     from sejahtera.simulate.budget import solve_budget
@@ -281,6 +298,17 @@ def budget_command(
     if (extra_rp is not None and any(given)) or (extra_rp is None and not all(given)):
         raise SejahteraError("budget.mode")
     chosen = _baseline(baseline)
+    runner = _runner(stream, workers, cluster)
+    if stream and extra_rp is not None:
+        raise SejahteraError("budget.extra_not_streamed")
+    if stream:
+        from sejahtera.simulate.budget_stream import solve_budget_streamed
+
+        result = solve_budget_streamed(
+            data, ruleset_name, programme, lever, budget_rp, period, chosen, runner=runner
+        )
+        _show_budget(result, as_json)
+        return
     ruleset = load_ruleset(ruleset_name)  # checked whole before the data is read
     persons, households = dataset_tables(data)
     if extra_rp is not None:
@@ -295,6 +323,8 @@ def budget_command(
             areas,
         )
         if as_json:
+            import json
+
             click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2, default=float))
         else:
             click.echo(found.summary())
@@ -309,12 +339,33 @@ def budget_command(
         period,
         chosen,
     )
+    _show_budget(result, as_json)
+
+
+def _show_budget(result, as_json: bool) -> None:
+    import json
+
     if result.chosen is None:
         raise result.nothing_fits()
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=float))
         return
     click.echo(result.summary())
+
+
+def _runner(stream: bool, workers: int | None, cluster: str | None, scratch: Path | None = None):
+    """Where the pieces of ``--stream`` run: a Dask cluster (``--workers`` or ``--cluster``),
+    else every core of this machine; refused options without ``--stream``."""
+    from sejahtera.errors import SejahteraError
+    from sejahtera.simulate.parallel import Runner
+
+    if not stream:
+        if workers or cluster or scratch:
+            raise SejahteraError("simulate.stream_only")
+        return None
+    if workers and cluster:
+        raise SejahteraError("simulate.workers_or_cluster")
+    return Runner.dask(workers, cluster) if workers or cluster else Runner.cores()
 
 
 COMMANDS = (rules, simulate_command, budget_command)

@@ -36,6 +36,7 @@ or achieves more.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
@@ -217,16 +218,19 @@ def solve_budget(
     if not isinstance(ruleset, Ruleset):
         ruleset = load_ruleset(ruleset)
     declared = with_programmes(ruleset).programmes
-    target = _checked(ruleset, declared, programme, lever, budget_rp)
+    target = checked_target(ruleset, declared, programme, lever, budget_rp)
     persons, households = as_pandas(persons), as_pandas(households)
     grid, scores = _pmt_grid(households) if lever == "pmt" else ([], np.array([]))
-    scenarios = _Scenarios(ruleset, persons, households, target, lever, period, budget_rp, baseline)
-    return solve(scenarios, grid, scores)
+    scenarios = Scenarios(ruleset, persons, households, target, lever, period, budget_rp, baseline)
+    return solve(scenarios, grid, lambda low, high: scores[(scores > low) & (scores < high)])
 
 
-def solve(scenarios: _Scenarios, grid: list[float], scores: np.ndarray) -> BudgetResult:
+def solve(
+    scenarios: Scenarios, grid: list[float], between: Callable[[float, float], np.ndarray]
+) -> BudgetResult:
     """The search of :func:`solve_budget` over ``scenarios`` (the data in memory, or in pieces:
-    :mod:`sejahtera.simulate.budget_stream`); ``grid`` and ``scores``: the PMT lever's."""
+    :mod:`sejahtera.simulate.budget_stream`). The PMT lever's ``grid``, and ``between(low,
+    high)``: the households' distinct scores strictly between two, in order."""
     if scenarios.lever == "amount":
         return _solve_amount(scenarios)
     if scenarios.lever == "desil":
@@ -234,11 +238,11 @@ def solve(scenarios: _Scenarios, grid: list[float], scores: np.ndarray) -> Budge
             dict(zip(DESIL_CANDIDATES, scenarios.cutoffs(DESIL_CANDIDATES), strict=True)), "desil"
         )
     candidates = dict(zip(grid, scenarios.cutoffs(grid), strict=True))
-    candidates.update(_largest_fitting(scenarios, candidates, scores))
+    candidates.update(_largest_fitting(scenarios, candidates, between))
     return scenarios.result(candidates, "PMT score")
 
 
-def _checked(
+def checked_target(
     ruleset: Ruleset,
     declared: dict[str, Programme],
     programme: str,
@@ -263,7 +267,7 @@ def _checked(
     return target
 
 
-class _Scenarios:
+class Scenarios:
     """The programme under parameter changes: one simulation each, on the same data, each a
     reform of the same baseline (today's situation, or the rules as written). ``batch``: how
     many candidates a search asks for at once (one: a bisection)."""
@@ -433,7 +437,9 @@ def _pmt_grid(households: pd.DataFrame) -> tuple[list[float], np.ndarray]:
 
 
 def _largest_fitting(
-    scenarios: _Scenarios, tried: dict[float, Candidate], scores: np.ndarray
+    scenarios: Scenarios,
+    tried: dict[float, Candidate],
+    scores_between: Callable[[float, float], np.ndarray],
 ) -> dict[float, Candidate]:
     """The largest household score between the grid's last fitting ceiling and its first one
     over budget whose ceiling fits the budget, by bisection (cost rises with the ceiling;
@@ -443,7 +449,7 @@ def _largest_fitting(
     if not over:
         return {}
     low, high = (max(fits) if fits else -np.inf), min(over)
-    between = scores[(scores > low) & (scores < high)]
+    between = scores_between(low, high)
     best: dict[float, Candidate] = {}
     first, last = 0, len(between) - 1
     parts = scenarios.batch + 1
@@ -459,7 +465,7 @@ def _largest_fitting(
     return best
 
 
-def _solve_amount(scenarios: _Scenarios) -> BudgetResult:
+def _solve_amount(scenarios: Scenarios) -> BudgetResult:
     """Bisection on one factor of every amount, to within AMOUNT_TOLERANCE_RP of each amount
     (``scenarios.batch`` factors at a time: the range cut into that many plus one)."""
     target, start = scenarios.target, scenarios.start
@@ -536,7 +542,7 @@ def _parameter(ruleset: Ruleset, path: str, programme: Programme) -> Parameter:
 def candidate(
     value: float, sums: dict[str, float], without: dict[str, float], budget_rp: float
 ) -> Candidate:
-    """The candidate ``value`` from its :meth:`_Scenarios.sums` (of all households)."""
+    """The candidate ``value`` from its :meth:`Scenarios.sums` (of all households)."""
     after = poverty_of(sums)
     return Candidate(
         value=float(value),

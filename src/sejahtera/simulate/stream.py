@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -345,45 +346,70 @@ def decile_starts(
     """The first household (welfare, number) of deciles 2 to 10 in the order of welfare before
     transfers, ties in the households' order: exactly where one sort of all households puts
     them (step 3 of the module's docstring)."""
-    ranges = max(1, sum(p.rows for p in split) // RANGE_ROWS)
+    found = first_reaching(
+        lambda: _read(folder, split),
+        sample,
+        sum(p.rows for p in split),
+        decile_at,
+        range(2, DECILES + 1),
+    )
+    return tuple(found[d] for d in sorted(found))
+
+
+Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]]
+
+
+def first_reaching(
+    read: Batches,
+    sample: np.ndarray,
+    rows: int,
+    level: Callable[[np.ndarray], np.ndarray],
+    wanted: Iterable[int],
+) -> dict[int, tuple[float, int]]:
+    """In the order of (value, row) over every batch ``read()`` gives (values, weights, rows),
+    the first row whose running share of the weight (its own included) is at ``level`` k or
+    higher, for each k ``wanted``: its (value, row). As one sort of all rows would find it, in
+    memory for about :data:`RANGE_ROWS` rows: values are cut into ranges planned from
+    ``sample``, weights are summed per range, and only the ranges where a level starts are read
+    and sorted. ``level`` must not decrease as the share grows."""
+    ranges = max(1, rows // RANGE_ROWS)
     edges = (
         np.unique(np.quantile(sample, np.linspace(0, 1, ranges + 1)[1:-1])) if ranges > 1 else []
     )
     edges = np.asarray(edges, dtype=np.float64)
-    persons = np.zeros(len(edges) + 1)
-    for welfare, people, _ in _read(folder, split):
-        persons += np.bincount(
-            np.searchsorted(edges, welfare, side="right"), people, minlength=len(persons)
+    weights = np.zeros(len(edges) + 1)
+    for values, weight, _ in read():
+        weights += np.bincount(
+            np.searchsorted(edges, values, side="right"), weight, minlength=len(weights)
         )
-    total = persons.sum()
-    through = np.cumsum(persons)
-    reached = decile_at(through / total)  # the decile of each range's last household
-    wanted: dict[int, list[int]] = {}  # range → the deciles (2–10) that start in it
-    for decile in range(2, DECILES + 1):
-        at = int(np.searchsorted(reached, decile, side="left"))
-        if at < len(persons):
-            wanted.setdefault(at, []).append(decile)
-    kept: dict[int, list[tuple[np.ndarray, ...]]] = {r: [] for r in wanted}
-    for welfare, people, row in _read(folder, split):
-        where = np.searchsorted(edges, welfare, side="right")
+    total = weights.sum()
+    through = np.cumsum(weights)
+    reached = level(through / total)  # the level of each range's last row
+    starting: dict[int, list[int]] = {}  # range → the levels that start in it
+    for k in wanted:
+        at = int(np.searchsorted(reached, k, side="left"))
+        if at < len(weights):
+            starting.setdefault(at, []).append(k)
+    kept: dict[int, list[tuple[np.ndarray, ...]]] = {r: [] for r in starting}
+    for values, weight, row in read():
+        where = np.searchsorted(edges, values, side="right")
         for r in kept:
             chosen = where == r
             if chosen.any():
-                kept[r].append((welfare[chosen], people[chosen], row[chosen]))
-    starts: dict[int, tuple[float, int]] = {}
-    for r, deciles in wanted.items():
-        welfare, people, row = (np.concatenate(c) for c in zip(*kept[r], strict=True))
-        order = np.lexsort((row, welfare))
+                kept[r].append((values[chosen], weight[chosen], row[chosen]))
+    out: dict[int, tuple[float, int]] = {}
+    for r, levels in starting.items():
+        values, weight, row = (np.concatenate(c) for c in zip(*kept[r], strict=True))
+        order = np.lexsort((row, values))
         carried = through[r - 1] if r else 0.0
-        share = np.cumsum(np.r_[carried, people[order]])[1:] / total
-        found = decile_at(share)
-        for decile in deciles:
-            first = int(np.searchsorted(found, decile, side="left"))
+        found = level(np.cumsum(np.r_[carried, weight[order]])[1:] / total)
+        for k in levels:
+            first = int(np.searchsorted(found, k, side="left"))
             if first < len(found):
-                starts[decile] = (float(welfare[order][first]), int(row[order][first]))
+                out[k] = (float(values[order][first]), int(row[order][first]))
             else:  # the ranges' sums reached it a rounding earlier: it starts with the next range
-                starts[decile] = (float(edges[r]), -1)
-    return tuple(starts[d] for d in sorted(starts))
+                out[k] = (float(edges[r]), -1)
+    return out
 
 
 def _read(folder: Path, split: list[Piece]):
