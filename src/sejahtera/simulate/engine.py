@@ -108,23 +108,7 @@ class Simulation:
         ):
             if column not in table.columns:
                 raise SejahteraError("simulate.missing_id", column=column)
-        ours, theirs = self.households["household_id"], self.persons["household_id"]
-        if not (
-            pd.api.types.is_integer_dtype(ours.dtype)
-            and pd.api.types.is_integer_dtype(theirs.dtype)
-        ):  # identifiers compare as text unless both are whole numbers
-            ours, theirs = ours.astype(str), theirs.astype(str)
-        index = pd.Index(ours)
-        if not index.is_unique:
-            raise SejahteraError("simulate.duplicate_household")
-        self.household_of = _household_of(index, theirs)
-        if (self.household_of < 0).any():
-            row = int(np.flatnonzero(self.household_of < 0)[0]) + 1
-            raise SejahteraError(
-                "simulate.unknown_household",
-                row=row,
-                value=self.persons["household_id"].iloc[row - 1],
-            )
+        self.household_of = household_numbers(self.persons, self.households)
         self.family_of, self.family_household, self.family_first = _families(
             self.persons, self.household_of, len(self.households)
         )
@@ -364,6 +348,26 @@ def _convert(variable: Variable, column: pd.Series) -> np.ndarray:
     return array[np.where(codes < 0, len(uniques), codes)]
 
 
+def household_numbers(persons: pd.DataFrame, households: pd.DataFrame) -> np.ndarray:
+    """Each person's household number (its row among the households); households' ids must be
+    unique and every person's household known."""
+    ours, theirs = households["household_id"], persons["household_id"]
+    if not (
+        pd.api.types.is_integer_dtype(ours.dtype) and pd.api.types.is_integer_dtype(theirs.dtype)
+    ):  # identifiers compare as text unless both are whole numbers
+        ours, theirs = ours.astype(str), theirs.astype(str)
+    index = pd.Index(ours)
+    if not index.is_unique:
+        raise SejahteraError("simulate.duplicate_household")
+    numbers = _household_of(index, theirs)
+    if (numbers < 0).any():
+        row = int(np.flatnonzero(numbers < 0)[0]) + 1
+        raise SejahteraError(
+            "simulate.unknown_household", row=row, value=persons["household_id"].iloc[row - 1]
+        )
+    return numbers
+
+
 def _household_of(households: pd.Index, members: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     """Each person's household number, and where each household's run of persons starts when
     they come in household order (as a dataset's do), every household with members."""
@@ -451,10 +455,13 @@ def simulate(
     period: str | int,
     reform: str | Path | None = None,
     inputs: dict[str, dict[str, object]] | None = None,
+    workers: int = 1,
 ) -> Simulation:
     """A :class:`Simulation` of ``ruleset`` (a :class:`Ruleset`, a folder or a shipped name) on
     the data, with the reform in the YAML file ``reform`` applied when given. ``inputs`` gives
-    values for single periods (``{"salary": {"2017-01": [...]}}``), one per row."""
+    values for single periods (``{"salary": {"2017-01": [...]}}``), one per row. ``workers``
+    above 1: the households in that many pieces, each on its own thread
+    (:class:`~sejahtera.simulate.split.SplitSimulation`), with the same values."""
     if not isinstance(ruleset, Ruleset):
         from sejahtera.rules.ruleset import load_ruleset
 
@@ -463,4 +470,8 @@ def simulate(
         from sejahtera.rules.reform import apply_reform
 
         ruleset = apply_reform(ruleset, reform)
+    if workers > 1:
+        from sejahtera.simulate.split import SplitSimulation
+
+        return SplitSimulation(ruleset, persons, households, period, inputs, workers)  # type: ignore[return-value]
     return Simulation(ruleset, persons, households, period, inputs)
