@@ -101,6 +101,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/simulate_openfisca.py
 	$(BIN)/python benchmarks/evaluate_did.py --twfe
 	$(BIN)/python benchmarks/workbench_load.py
+	$(BIN)/python benchmarks/workbench_soak.py
 	$(BIN)/python benchmarks/workbench_export.py
 	$(BIN)/python benchmarks/workbench_dataset_import.py
 	$(BIN)/python benchmarks/dashboard.py
