@@ -94,8 +94,10 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/synth_throughput.py
 	$(BIN)/python benchmarks/measure_indicators.py
 	$(BIN)/python benchmarks/measure_outofcore.py
+	$(BIN)/python benchmarks/validate_dataset.py
 	$(BIN)/python benchmarks/simulate_indonesia.py
 	$(BIN)/python benchmarks/simulate_scenario.py
+	$(BIN)/python benchmarks/simulate_stream.py
 	$(BIN)/python benchmarks/scenario_web.py
 	$(BIN)/python benchmarks/policy_brief.py
 	$(BIN)/python benchmarks/simulate_openfisca.py
