@@ -146,6 +146,12 @@ class Beneficiary(models.Model):
         indexes = (
             models.Index(fields=("cycle", "district_code"), name="beneficiary_by_kecamatan"),
             models.Index(fields=("cycle", "village_code"), name="beneficiary_by_desa"),
+            # The list's default order (lists.Sort.AREA): a deep page reads the index, not a
+            # sort of the whole cycle (PostgreSQL, 40,000 rows: 363 to 236 ms for page 400).
+            models.Index(
+                fields=("cycle", "region_code", "district_code", "village_code", "household_id"),
+                name="beneficiary_in_area_order",
+            ),
         )
 
     def __str__(self) -> str:
