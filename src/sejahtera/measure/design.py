@@ -72,7 +72,11 @@ class Design:
         A group's estimate that depends on such a whole-population quantity has an influence on
         rows outside the group; :meth:`Domain.variance` adds it from these totals.
         """
-        totals = np.bincount(self.cluster, weighted_influence, minlength=len(self.cluster_stratum))
+        if self.has_clusters:
+            clusters = len(self.cluster_stratum)
+            totals = np.bincount(self.cluster, weighted_influence, minlength=clusters)
+        else:  # every row is its own PSU
+            totals = weighted_influence
         strata = len(self.psu_per_stratum)
         return Shared(
             totals,
@@ -103,6 +107,7 @@ class Domain:
         self.design = design
         self.rows = np.arange(len(design.weights))[rows] if isinstance(rows, slice) else rows
         self.strata = len(design.psu_per_stratum)
+        self._shared_rows: dict[int, np.ndarray] = {}
 
     @cached_property
     def local(self) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +125,21 @@ class Domain:
         return self.design.stratum[self.rows]
 
     def accumulator(self, slope: float = 0.0, shared: Shared | None = None) -> Accumulator:
-        return Accumulator(self, slope if shared is not None else 0.0, shared)
+        # An estimate that does not move with the shared quantity (slope 0) owes it nothing.
+        if shared is None or not slope:
+            return Accumulator(self, 0.0, None)
+        return Accumulator(self, slope, shared)
+
+    def shared_rows(self, shared: Shared) -> np.ndarray:
+        """A shared influence's totals on this group's rows, in their order (every row a PSU).
+
+        Gathered once per group and shared line: every estimate that depends on the line reads
+        contiguous slices of it, instead of gathering from the whole population block by block.
+        """
+        key = id(shared)
+        if key not in self._shared_rows:
+            self._shared_rows[key] = shared.totals[self.rows]
+        return self._shared_rows[key]
 
     def variance(
         self, weighted_influence: np.ndarray, slope: float = 0.0, shared: Shared | None = None
@@ -162,7 +181,7 @@ class Accumulator:
                 domain.local[1][start:end], weighted, minlength=len(self.totals)
             )
             return
-        shared = None if self.shared is None else self.shared.totals[domain.rows[start:end]]
+        shared = None if self.shared is None else domain.shared_rows(self.shared)[start:end]
         if domain.strata == 1:
             self.first[0] += weighted.sum()
             self.second[0] += np.dot(weighted, weighted)

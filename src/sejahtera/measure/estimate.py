@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from sejahtera.data.readers import Decimal
 from sejahtera.errors import SejahteraError
@@ -92,11 +93,14 @@ def measure(
     design = (strata, psu) if variance != "none" else (None, None)
     inputs = prepare(data, welfare, weight, line, extreme_line, by, size, *design, source, decimal)
     wanted = check_indicators(indicators, line is not None, extreme_line is not None)
-    engine = _Engine(inputs, wanted, quantile_method)
-    table = engine.run(inputs.weights, with_influence=variance == "linearisation")
-    if variance == "bootstrap":
-        table["se"] = _bootstrap(engine, inputs, table, replicates, seed)
-    elif variance == "none":
+    # The sums here are over a group's rows or a block of them, thousands of short vectors: BLAS
+    # threads cost more than they give (on a busy machine one thread's dot is 100× faster).
+    with threadpool_limits(limits=1, user_api="blas"):
+        engine = _Engine(inputs, wanted, quantile_method)
+        table = engine.run(inputs.weights, with_influence=variance == "linearisation")
+        if variance == "bootstrap":
+            table["se"] = _bootstrap(engine, inputs, table, replicates, seed)
+    if variance == "none":
         table["se"] = np.nan
     notes = [("measure.note_variance_" + variance, {})]
     if table.loc[table["indicator"].isin(INEQUALITY), "estimate"].isna().any():
@@ -162,9 +166,12 @@ class _Engine:
     def run(self, weights: np.ndarray, with_influence: bool) -> pd.DataFrame:
         inputs = self.inputs
         design = inputs.design if with_influence else None
+        # The whole population sorted: a relative line is read off it, and without groups it is
+        # the one group. Made on first use, once.
+        whole = cache(lambda: self._segment(self.overall_order, weights, with_influence))
         lines = {
-            "": self._line("", inputs.line, weights, design),
-            "extreme_": self._line("extreme_", inputs.extreme_line, weights, design),
+            "": self._line("", inputs.line, whole, weights, design),
+            "extreme_": self._line("extreme_", inputs.extreme_line, whole, weights, design),
         }
         records: list[dict[str, object]] = []
         for group in range(len(self.bounds) - 1):
@@ -174,7 +181,8 @@ class _Engine:
             w = weights[rows]
             domain = design.domain(rows) if design is not None else None
             population = float(w.sum())
-            values = dict(self._values(rows, w, lines, with_influence))
+            made = whole if inputs.group_codes is None else None
+            values = dict(self._values(rows, w, lines, with_influence, made))
             found = {name: (value.estimate, np.nan) for name, value in values.items()}
             if domain is not None:
                 found.update(self._standard_errors(values, domain, w, lines))
@@ -224,24 +232,27 @@ class _Engine:
             for name, accumulator in (pending | done).items()
         }
 
+    def _segment(self, rows: np.ndarray, weights: np.ndarray, with_influence: bool) -> Segment:
+        welfare = self.inputs.welfare[rows]
+        return Segment(welfare, weights[rows], method=self.method, influence=with_influence)
+
     def _line(
-        self, prefix: str, line: Line | None, weights: np.ndarray, design: Design | None
+        self,
+        prefix: str,
+        line: Line | None,
+        whole: Callable[[], Segment],
+        weights: np.ndarray,
+        design: Design | None,
     ) -> _Line:
         if line is None:
             return _Line(None, None, None, None)
         if not isinstance(line, RelativeLine):
             return _Line(self.absolute[prefix], None, None, None)
-        order = self.overall_order
-        segment = Segment(
-            self.inputs.welfare[order],
-            weights[order],
-            method=self.method,
-            influence=design is not None,
-        )
+        segment = whole()
         base = segment.mean() if line.statistic == "mean" else segment.quantile_value(0.5)
-        influence = np.zeros(len(order))
+        influence = np.zeros(segment.n)
         if base.influence is not None:
-            influence[order] = line.share * base.influence
+            influence[self.overall_order] = line.share * base.influence
         value = line.share * base.estimate
         shared = design.shared(weights * influence) if design is not None else None
         return _Line(None, value, influence, shared)
@@ -254,14 +265,23 @@ class _Engine:
         return np.argsort(self.inputs.welfare)
 
     def _values(
-        self, rows: np.ndarray, w: np.ndarray, lines: dict[str, _Line], with_influence: bool
+        self,
+        rows: np.ndarray,
+        w: np.ndarray,
+        lines: dict[str, _Line],
+        with_influence: bool,
+        made: Callable[[], Segment] | None = None,
     ) -> Iterator[tuple[str, Value]]:
+        """Each wanted indicator of the group ``rows``; ``made`` gives its segment if made."""
         if not w.sum() > 0:  # a bootstrap replicate that drew none of the group
             yield from ((name, NAN) for name in self.wanted)
             return
-        segment = Segment(
-            self.inputs.welfare[rows], w, method=self.method, influence=with_influence
-        )
+        if made is not None:
+            segment = made()
+        else:
+            segment = Segment(
+                self.inputs.welfare[rows], w, method=self.method, influence=with_influence
+            )
         wanted = set(self.wanted)
         for prefix, line in lines.items():
             if line.rows is None and line.value is None:

@@ -114,6 +114,14 @@ def _gini(
     return 2 * area / (float(cumulative_weight[-1]) * total) - 1
 
 
+def _from_zero(values: np.ndarray) -> np.ndarray:
+    """Running sums with a leading zero: element ``i`` is the sum of the first ``i`` values."""
+    running = np.empty(len(values) + 1)
+    running[0] = 0.0
+    np.cumsum(values, out=running[1:])
+    return running
+
+
 def _power(y: np.ndarray, exponent: float) -> np.ndarray:
     """``y ** exponent``, with the common exponents through their faster functions."""
     if exponent == 0.5:
@@ -141,14 +149,18 @@ class Segment:
         self.y = y
         self.w = w
         self._poverty: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}
+        self._density: dict[float, float] = {}
         self.line = line
         self.method = method
         self.influence = influence
         self.n = len(y)
-        self.cw = np.cumsum(w)
+        # Running sums with a leading zero (what step moments read) and, as views, without.
+        self._from_zero_w = _from_zero(w)
+        self.cw = self._from_zero_w[1:]
         self.W = float(self.cw[-1])
         self.wy = w * y
-        self.cwy = np.cumsum(self.wy)
+        self._from_zero_wy = _from_zero(self.wy)
+        self.cwy = self._from_zero_wy[1:]
         self.T = float(self.cwy[-1])
         self.mu = self.T / self.W
 
@@ -216,12 +228,12 @@ class Segment:
     @cached_property
     def _prefix(self) -> tuple[np.ndarray, ...]:
         """Running sums from 0 of w, w·y, w², w²·y and w²·y², each with a leading zero."""
-        w2 = self.w * self.w
-        w2y = w2 * self.y
-        return tuple(
-            np.concatenate(([0.0], np.cumsum(values)))
-            for values in (self.w, self.wy, w2, w2y, w2y * self.y)
-        )
+        term = self.w * self.w
+        w2 = _from_zero(term)
+        term *= self.y
+        w2y = _from_zero(term)
+        term *= self.y
+        return self._from_zero_w, self._from_zero_wy, w2, w2y, _from_zero(term)
 
     def step_moments(
         self, terms: list[tuple[float, Step]], y: float = 0.0, constant: float = 0.0
@@ -247,7 +259,9 @@ class Segment:
         return bandwidth(self.y, self.w, self.cw)
 
     def density(self, at: float) -> float:
-        return density(self.y, self.w, self.W, at, self.bandwidth)
+        if at not in self._density:  # a relative line's FGT(0) and poor count both ask for it
+            self._density[at] = density(self.y, self.w, self.W, at, self.bandwidth)
+        return self._density[at]
 
     def at_or_below(self, q: float) -> int:
         """How many rows have y ≤ q."""
