@@ -230,7 +230,7 @@ def main() -> None:
     )
     print(f"data: {data} ({args.rows:,} rows, {GROUPS} groups); median of {args.repeat} runs")
     print(
-        f"{'case':<16} {'groups':>6} {'read s':>7} {'compute s':>10} {'total s':>8} "
+        f"{'case':<24} {'groups':>6} {'read s':>7} {'compute s':>10} {'total s':>8} "
         f"{'peak MB':>8} {'× floor':>8}"
     )
     with tempfile.TemporaryDirectory(prefix="sejahtera-bench-") as tmp:
@@ -249,7 +249,7 @@ def main() -> None:
                 floor = floor or total
                 verdict = "PASS" if total <= TARGET * floor else "FAIL"
                 print(
-                    f"{case:<16} {GROUPS if by else 1:>6} {seconds['read']:>7.2f} "
+                    f"{case:<24} {GROUPS if by else 1:>6} {seconds['read']:>7.2f} "
                     f"{seconds['compute']:>10.2f} {total:>8.2f} {peak_mb:>8,.0f} "
                     f"{total / floor:>7.1f}× {verdict if case.startswith('sejahtera') else ''}",
                     flush=True,

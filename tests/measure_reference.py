@@ -102,3 +102,31 @@ def numerical_influence(
         down[k] -= delta
         out[k] = (statistic(up) - statistic(down)) / (2 * delta)
     return out
+
+
+def quantile(y: Sequence[float], w: Sequence[float], p: float) -> float:
+    """Eurostat's p-quantile, walking the sorted values: the first whose weight share passes p.
+
+    For data without a value whose share is exactly p (there Eurostat averages two values).
+    """
+    pairs = sorted(zip(y, w, strict=True))
+    total, running = sum(w), 0.0
+    for value, weight in pairs:
+        running += weight
+        if running / total > p:
+            return value
+    return pairs[-1][0]
+
+
+def density(y: Sequence[float], w: Sequence[float], at: float) -> float:
+    """Weighted Gaussian kernel density at ``at``, Silverman's bandwidth from the weighted spread.
+
+    h = 1.06 · min(sd, IQR/1.349) · n^(−1/5), the rule the linearised quantiles use.
+    """
+    total = sum(w)
+    mu = mean(np.asarray(y), np.asarray(w))
+    sd = math.sqrt(sum(wi * (yi - mu) ** 2 for yi, wi in zip(y, w, strict=True)) / total)
+    iqr = quantile(y, w, 0.75) - quantile(y, w, 0.25)
+    h = 1.06 * min(sd, iqr / 1.349) * len(y) ** -0.2
+    kernel = sum(wi * math.exp(-0.5 * ((yi - at) / h) ** 2) for yi, wi in zip(y, w, strict=True))
+    return kernel / (total * h * math.sqrt(2 * math.pi))

@@ -8,6 +8,8 @@ that the result is an honest standard error (a Monte-Carlo simulation and the bo
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,6 +101,88 @@ def test_relative_line_slopes_are_the_derivatives_in_the_line() -> None:
     assert Segment(y, w).poor_count(z).line_slope == pytest.approx(
         Segment(y, w).density(z) * w.sum()
     )
+
+
+def relative_line_sample() -> pd.DataFrame:
+    """4 strata × 6 PSUs × 10 persons in 3 groups; continuous incomes (no ties), uneven weights."""
+    rng = np.random.default_rng(17)
+    rows = 240
+    return pd.DataFrame(
+        {
+            "income": rng.lognormal(2.4, 0.6, rows),
+            "weight": rng.uniform(0.5, 3.0, rows),
+            "stratum": np.repeat(["A", "B", "C", "D"], rows // 4),
+            "psu": np.repeat(np.arange(24) % 6, 10),
+            "group": rng.choice(["x", "y", "z"], rows),
+        }
+    )
+
+
+def plain_relative_line_errors(
+    data: pd.DataFrame, strata: np.ndarray, psu: np.ndarray
+) -> dict[tuple[str, str], float]:
+    """Each group's poverty SEs against 60 % of the median, linearised by hand, row by row.
+
+    The line z = 0.6 m moves with every row's weight: ∂m/∂w_k = −(1(y_k ≤ m) − ½) / (W f(m)).
+    An indicator θ_g of group g against z has the influence ∂θ_g/∂w_k (z held) + ∂θ_g/∂z · ∂z/∂w_k
+    on every row of the population, in g or not; its variance is the design's (by loops).
+    """
+    y, w = data["income"].to_numpy(), data["weight"].to_numpy()
+    median = ref.quantile(y, w, 0.5)
+    z = 0.6 * median
+    line = [-0.6 * ((yk <= median) - 0.5) / (w.sum() * ref.density(y, w, median)) for yk in y]
+    errors = {}
+    for group in sorted(set(data["group"])):
+        inside = (data["group"] == group).to_numpy()
+        people = w[inside].sum()
+        poor = inside & (y < z)
+        gap = np.where(poor, (z - y) / z, 0.0)
+        density = ref.density(y[inside], w[inside], z)
+        slopes = {
+            0: density,
+            1: sum(w[k] * y[k] / z**2 for k in np.flatnonzero(poor)) / people,
+            2: sum(w[k] * 2 * gap[k] * y[k] / z**2 for k in np.flatnonzero(poor)) / people,
+        }
+        influences = {}
+        for alpha, slope in slopes.items():
+            own = np.where(inside, gap**alpha if alpha else poor, 0.0)
+            value = (w * own).sum() / people
+            influences[f"fgt{alpha}"] = [
+                inside[k] * (own[k] - value) / people + slope * line[k] for k in range(len(y))
+            ]
+        influences["poor_count"] = [poor[k] + people * density * line[k] for k in range(len(y))]
+        influences["poverty_line"] = line
+        for name, u in influences.items():
+            weighted = [w[k] * u[k] for k in range(len(y))]
+            errors[group, name] = math.sqrt(ref.design_variance(strata, psu, weighted))
+    return errors
+
+
+@pytest.mark.parametrize("design", ["strata and PSUs", "strata", "none"])
+def test_relative_line_standard_errors_match_a_plain_linearisation(design) -> None:
+    data = relative_line_sample()
+    rows = np.arange(len(data))
+    columns = {"strata and PSUs": ("stratum", "psu"), "strata": ("stratum", None)}
+    strata, psu = columns.get(design, (None, None))
+    design_columns = (
+        data[strata].to_numpy() if strata else np.zeros(len(data)),
+        data[[strata, psu]].astype(str).agg("-".join, axis=1).to_numpy() if psu else rows,
+    )
+    errors = plain_relative_line_errors(data, *design_columns)
+    names = ["fgt0", "fgt1", "fgt2", "poor_count", "poverty_line"]
+    options = {"weight": "weight", "strata": strata, "psu": psu, "indicators": names}
+    result = measure(data, "income", line=parse_line("60%median"), by=["group"], **options)
+    for (group, name), se in errors.items():
+        row = result.tidy().query("group == @group and indicator == @name")
+        assert row["se"].item() == pytest.approx(se, rel=1e-9), (group, name)
+    # Without groups the population is its own group; its line's SE is 0.6 × the median's.
+    whole = measure(data, "income", line=parse_line("60%median"), **options).tidy()
+    errors = plain_relative_line_errors(data.assign(group="all"), *design_columns)
+    for name, se in zip(whole["indicator"], whole["se"], strict=True):
+        assert se == pytest.approx(errors["all", name], rel=1e-9), name
+    median = measure(data, "income", indicators=["median"], weight="weight", strata=strata, psu=psu)
+    line_se = whole.set_index("indicator").loc["poverty_line", "se"]
+    assert line_se == pytest.approx(0.6 * median.tidy()["se"].item(), rel=1e-12)
 
 
 # -- the design variance ------------------------------------------------------------------------
