@@ -147,15 +147,21 @@ class _Engine:
             self.grouped = np.argsort(welfare)
             self.bounds = np.array([0, len(welfare)])
         else:
-            # Lay the groups out with a linear-time stable sort on small integer codes, then sort
-            # welfare within each group: cheaper than one sort of everything and a second pass.
             codes = inputs.group_codes
             small = codes.astype(np.int16 if inputs.group_count < 2**15 else np.int32)
-            self.grouped = np.argsort(small, kind="stable")
             self.bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=inputs.group_count))]
-            for start, end in zip(self.bounds[:-1], self.bounds[1:], strict=True):
-                rows = self.grouped[start:end]
-                self.grouped[start:end] = rows[np.argsort(welfare[rows])]
+            if any(isinstance(line, RelativeLine) for line in (inputs.line, inputs.extreme_line)):
+                # The line sorts the whole population anyway; a (linear-time) stable sort on the
+                # small group codes keeps that order within each group.
+                order = self.overall_order
+                self.grouped = order[np.argsort(small[order], kind="stable")]
+            else:
+                # Lay the groups out with a linear-time stable sort on the codes, then sort
+                # welfare within each group: cheaper than one sort of everything.
+                self.grouped = np.argsort(small, kind="stable")
+                for start, end in zip(self.bounds[:-1], self.bounds[1:], strict=True):
+                    rows = self.grouped[start:end]
+                    self.grouped[start:end] = rows[np.argsort(welfare[rows])]
         # Absolute lines (a number or a column) do not change between replicates: read them once.
         self.absolute = {
             prefix: inputs.line_rows(line)
