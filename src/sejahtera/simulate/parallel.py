@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from sejahtera.errors import SejahteraError
 
@@ -69,15 +73,26 @@ class Runner:
             # forkserver: a clean process for the workers, not a copy of this one's threads.
             context = get_context("forkserver")
             with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                yield lambda function, items: list(pool.map(function, items))
+                yield lambda function, items: list(pool.map(partial(_alone, function), items))
         else:
             with _client(self) as client:
 
                 def on_cluster(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-                    futures = client.map(function, list(items), pure=False, retries=RETRIES)
+                    run = uuid.uuid4().hex  # the tasks are named for what they run, once
+                    names = [f"{function.__name__}-{run}-{i}" for i in range(len(items))]
+                    futures = client.map(
+                        partial(_alone, function), list(items), key=names, retries=RETRIES
+                    )
                     return client.gather(futures)
 
                 yield on_cluster
+
+
+def _alone(function: Callable[[Any], Any], item: Any) -> Any:
+    """``function(item)`` with one BLAS thread: the workers already use every core, and BLAS's
+    own threads on top of them slow NumPy's products down many times."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return function(item)
 
 
 @contextlib.contextmanager

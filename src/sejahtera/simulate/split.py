@@ -4,7 +4,8 @@ Every formula reads its own household (the operations aggregate members, never h
 the households can be cut into ``workers`` runs of whole households and each run simulated alone:
 the values are those of one :class:`~sejahtera.simulate.engine.Simulation` of all of them, bit
 for bit. NumPy releases the interpreter's lock while it works on whole columns, so threads use
-the cores without copying the data to other processes.
+the cores without copying the data to other processes. BLAS is kept to one thread meanwhile:
+its own threads on top of the pieces' slow the products down.
 
 ``simulate(..., workers=2)`` gives a :class:`SplitSimulation`. Household and person values come
 back in the data's order. Family values are numbered inside each piece, so they are refused here
@@ -17,6 +18,7 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sejahtera.rules.ruleset import Ruleset
 from sejahtera.simulate.engine import Period, Simulation, as_pandas, household_numbers
@@ -71,11 +73,12 @@ class SplitSimulation:
         entities = {name: self.ruleset.variables[name].entity for name in names}
         if "family" in entities.values():
             raise ValueError("family values of a split simulation are numbered per piece")
-        found = list(
-            self._pool.map(
-                lambda piece: [piece.calculate(name, period) for name in names], self.pieces
+        with threadpool_limits(limits=1, user_api="blas"):  # the pieces' threads are enough
+            found = list(
+                self._pool.map(
+                    lambda piece: [piece.calculate(name, period) for name in names], self.pieces
+                )
             )
-        )
         out = {}
         for i, name in enumerate(names):
             values = [piece[i] for piece in found]
