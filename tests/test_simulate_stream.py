@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from sejahtera.cli import main
 from sejahtera.data.dataset import Dataset, write_dataset
 from sejahtera.data.frame import household_frame
+from sejahtera.errors import SejahteraError
 from sejahtera.simulate import stream
 from sejahtera.simulate.budget import solve_budget
 from sejahtera.simulate.budget_stream import solve_budget_streamed
@@ -260,3 +261,9 @@ def test_streamed_budget_finds_what_the_search_in_memory_finds(region: Dataset, 
     expected, found = whole.to_dict(), pieced.to_dict()
     assert [c["value"] for c in expected["frontier"]] == [c["value"] for c in found["frontier"]]
     assert differences(expected, found) == []
+
+
+def test_a_worker_that_dies_on_this_machine_stops_the_run_with_a_message() -> None:
+    with pytest.raises(SejahteraError) as stopped, Runner.cores(2).open() as mapped:
+        mapped(os._exit, [3, 3])  # the worker process ends at once, as the kernel's OOM kill does
+    assert stopped.value.key == "simulate.worker_died"

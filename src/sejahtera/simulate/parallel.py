@@ -24,6 +24,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
@@ -58,11 +59,6 @@ class Runner:
             raise ValueError("give the number of local workers or a scheduler's address")
         return cls("dask", workers or 0, address)
 
-    def describe(self) -> str:
-        if self.kind == "dask":
-            return self.address or f"dask LocalCluster, {self.workers} workers"
-        return f"{self.workers} processes" if self.kind == "cores" else "one process"
-
     @contextlib.contextmanager
     def open(self) -> Iterator[Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]]:
         """A ``map(function, items)`` that gives the answers in the items' order, valid while
@@ -73,8 +69,19 @@ class Runner:
             # forkserver: a clean process for the workers, not a copy of this one's threads.
             context = get_context("forkserver")
             with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                yield lambda function, items: list(pool.map(partial(_alone, function), items))
+
+                def on_cores(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+                    try:
+                        return list(pool.map(partial(_alone, function), items))
+                    except BrokenProcessPool as error:  # killed: out of memory, most often
+                        raise SejahteraError(
+                            "simulate.worker_died", workers=self.workers
+                        ) from error
+
+                yield on_cores
         else:
+            from distributed import KilledWorker
+
             with _client(self) as client:
 
                 def on_cluster(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
@@ -83,7 +90,10 @@ class Runner:
                     futures = client.map(
                         partial(_alone, function), list(items), key=names, retries=RETRIES
                     )
-                    return client.gather(futures)
+                    try:
+                        return client.gather(futures)
+                    except KilledWorker as error:  # died on every worker it was given to
+                        raise SejahteraError("simulate.task_killed", task=str(error)) from error
 
                 yield on_cluster
 
@@ -97,10 +107,8 @@ def _alone(function: Callable[[Any], Any], item: Any) -> Any:
 
 @contextlib.contextmanager
 def _client(runner: Runner) -> Iterator[Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as error:  # pragma: no cover - a dependency of the package
-        raise SejahteraError("simulate.no_dask") from error
+    from distributed import Client, LocalCluster
+
     if runner.address is not None:
         try:
             client = Client(runner.address, timeout="10s")
