@@ -169,16 +169,19 @@ def simulation(
     period: str | int,
     reform: str | Path | None = None,
     inputs: dict[str, dict[str, object]] | None = None,
+    workers: int = 1,
 ) -> Simulation:
     """The rules engine: ``ruleset`` (a shipped name such as ``indonesia``, a folder or a
     :class:`~sejahtera.rules.ruleset.Ruleset`) run over ``persons`` and ``households`` (pandas,
     Polars or Arrow) in ``period`` (``2025``, ``"2025-03"``), with a YAML ``reform`` applied when
-    given; ``inputs`` gives values for single periods. ``.calculate("pkh")`` gives one value per
-    household. It is :func:`sejahtera.simulate.simulate` (named ``simulation`` here because
-    ``sejahtera.simulate`` is the package: see this module's docstring)."""
+    given; ``inputs`` gives values for single periods; ``workers`` above 1 computes the
+    households in that many pieces on as many threads (the same values). ``.calculate("pkh")``
+    gives one value per household. It is :func:`sejahtera.simulate.simulate` (named
+    ``simulation`` here because ``sejahtera.simulate`` is the package: see this module's
+    docstring)."""
     from sejahtera.simulate.engine import simulate
 
-    return simulate(ruleset, persons, households, period, reform, inputs)
+    return simulate(ruleset, persons, households, period, reform, inputs, workers)
 
 
 def scenario(
