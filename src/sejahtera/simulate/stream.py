@@ -83,12 +83,14 @@ RUNS = ("baseline", "reform")
 @dataclass(frozen=True)
 class Piece:
     """Households simulated together: whole kabupaten (``regencies``; every household when
-    None), read from the parts that hold them (``parts``)."""
+    None), read from the parts that hold them (``parts``, each with the dataset row of its
+    first household in ``first_rows``)."""
 
     number: int
     regencies: tuple[str, ...] | None
     parts: tuple[int, ...]
     rows: int
+    first_rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,14 @@ def pieces(dataset: Dataset, rows: int = PIECE_ROWS) -> list[Piece]:
     files = [households for households, _ in dataset.part_files()]
     counts: dict[str, int] = {}
     where: dict[str, set[int]] = {}
+    first_rows = [0]  # each part's first household in the whole dataset
     for number, file in enumerate(files):
         if "regency_code" not in pq.ParquetFile(file).schema_arrow.names:
             return [_whole(files)]
         codes = pq.read_table(file, columns=["regency_code"]).column(0)
         if codes.null_count:  # a quota needs its kabupaten: without codes, one piece
             return [_whole(files)]
+        first_rows.append(first_rows[-1] + len(codes))
         found = codes.value_counts()
         for code, count in zip(found.field(0).to_pylist(), found.field(1).to_pylist(), strict=True):
             counts[str(code)] = counts.get(str(code), 0) + int(count)
@@ -138,7 +142,8 @@ def pieces(dataset: Dataset, rows: int = PIECE_ROWS) -> list[Piece]:
         if group and (code is None or sum(counts[c] for c in group) >= rows):
             parts = sorted(set().union(*(where[c] for c in group)))
             total = sum(counts[c] for c in group)
-            out.append(Piece(len(out), tuple(group), tuple(parts), total))
+            starts = tuple(first_rows[i] for i in parts)
+            out.append(Piece(len(out), tuple(group), tuple(parts), total, starts))
             group = []
         if code is not None:
             group.append(code)
@@ -146,28 +151,28 @@ def pieces(dataset: Dataset, rows: int = PIECE_ROWS) -> list[Piece]:
 
 
 def _whole(files: list[Path]) -> Piece:
-    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    return Piece(0, None, tuple(range(len(files))), rows)
+    first_rows = np.cumsum([0, *(pq.ParquetFile(f).metadata.num_rows for f in files)])
+    starts = tuple(int(r) for r in first_rows[:-1])
+    return Piece(0, None, tuple(range(len(files))), int(first_rows[-1]), starts)
 
 
 def read_piece(dataset: Dataset, piece: Piece) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """A piece's persons, its households (with what their members tell) and each household's
     row in the whole dataset (its place in one reading of every part in order)."""
     files = dataset.part_files()
-    before = np.cumsum([0, *(pq.ParquetFile(h).metadata.num_rows for h, _ in files)])
     households, persons, rows = [], [], []
-    for number in piece.parts:
+    for number, first in zip(piece.parts, piece.first_rows, strict=True):
         household_file, person_file = files[number]
         table = pq.read_table(household_file)
         persons_table = pq.read_table(person_file)
         if piece.regencies is not None:
             mine = pc.is_in(table.column("regency_code"), pa.array(piece.regencies))
             table = table.filter(mine)
-            rows.append(before[number] + np.flatnonzero(mine.to_numpy(zero_copy_only=False)))
+            rows.append(first + np.flatnonzero(mine.to_numpy(zero_copy_only=False)))
             members = pc.is_in(persons_table.column("household_id"), table.column("household_id"))
             persons_table = persons_table.filter(members)
         else:
-            rows.append(before[number] + np.arange(table.num_rows))
+            rows.append(first + np.arange(table.num_rows))
         households.append(table)
         persons.append(persons_table)
     person_frame = pa.concat_tables(persons).to_pandas()
